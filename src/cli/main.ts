@@ -1,0 +1,149 @@
+import { Command, CommanderError, Option } from "commander";
+import { rejectedTotal } from "../pipeline.js";
+import { presets } from "../presets/index.js";
+import { prepare, type Input, type PrepareResult } from "../prepare.js";
+import { PrepError } from "../record.js";
+import { dataKind } from "../sources/open.js";
+import type { TableOptions } from "../sources/table.js";
+import { draftFromTemplates } from "../transforms/draft.js";
+import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
+import { Reporter } from "./report.js";
+
+function hubNote(r: PrepareResult): string | undefined {
+  if (!r.hub) return undefined;
+  const h = r.hub;
+  return `(${h.repo}@${h.revision} ${h.commit.slice(0, 10)}${h.from === "parquet" ? ", parquet branch" : ""}; ${h.files.length} file${h.files.length === 1 ? "" : "s"}, ${h.downloaded} downloaded${h.offline ? ", from cache" : ""})`;
+}
+
+/** Templated rows → records → JSONL, with findings and the closing summary on stderr. Returns the exit code. */
+export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts): Promise<number> {
+  const templates = templatesFor(o);
+  const rep = new Reporter(o.maxFindings, o.quiet);
+  const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+  const r = await prepare({
+    input,
+    format: o.format,
+    toDraft: draftFromTemplates(templates),
+    output: o.output,
+    limit: o.limit,
+    validationFraction: o.validationFraction,
+    validationOutput,
+    seed: o.seed,
+    onFinding: rep.finding,
+    onProgress: rep.progress,
+    onNotice: rep.notice,
+  });
+  rep.summary(r, undefined, hubNote(r));
+  return rejectedTotal(r) > 0 ? 1 : 0;
+}
+
+type DialogsumOpts = OutputOpts & { format: string; split: string; validation?: boolean; revision: string; template: string; system?: string };
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("prep-data")
+    .description("Turn documents and datasets into validated JSONL training files (Amazon Bedrock first).")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)");
+
+  // dialogsum: the original Bedrock demo, ready to run.
+  const preset = presets.dialogsum!;
+  const dialogsum = program
+    .command("dialogsum")
+    .description(`${preset.description}: prompt = the demo's instruction + dialogue, completion = summary`)
+    .addOption(new Option("-f, --format <name>", "record format").choices(["instruction", "messages", "conversation"]).default("instruction"))
+    .option("--split <name>", "split to read", "train")
+    .option("--validation", "also write the validation split to its own file (train → validation in the name)")
+    .option("--revision <rev>", "dataset revision (branch, tag or commit)", "main")
+    .option("--template <template>", "prompt / user-turn template ({dialogue} and the other columns)", preset.templates.user)
+    .option("--system <text>", "system prompt (messages, conversation)");
+  addOutputOptions(dialogsum, "dialogsum-train.jsonl").action(async (o: DialogsumOpts, cmd: Command) => {
+    const output = cmd.getOptionValueSource("output") === "default" ? `dialogsum-${o.split}.jsonl` : o.output;
+    const tpl: TemplateOpts = { format: o.format, prompt: o.template, completion: preset.templates.assistant, system: o.system };
+    const dataset = `${preset.dataset}@${o.revision}`;
+    let code = await runTemplated({ kind: "hub", dataset, split: o.split }, { ...o, ...tpl, output });
+    if (o.validation) {
+      const vout = o.validationOutput ?? validationPathFor(output);
+      const vcode = await runTemplated({ kind: "hub", dataset, split: "validation" }, { ...o, ...tpl, output: vout, limit: undefined, validationFraction: undefined });
+      code = Math.max(code, vcode);
+    }
+    setExit(code);
+  });
+
+  const tableCommand = (name: string, description: string, extra: (c: Command) => Command, tableOpts: (o: Record<string, any>) => TableOptions) => {
+    const c = extra(program.command(`${name} <files...>`).description(description));
+    addOutputOptions(addTemplateOptions(c)).action(async (files: string[], o: OutputOpts & TemplateOpts) => {
+      const table = tableOpts(o);
+      for (const f of files) {
+        if (!table.kind && !dataKind(f)) throw new PrepError(`${f}: cannot tell the data format from the name (.csv, .tsv, .jsonl, .json, .parquet, optionally .gz)`, 2);
+      }
+      setExit(await runTemplated({ kind: "files", paths: files, table }, o));
+    });
+  };
+
+  tableCommand(
+    "csv",
+    "CSV/TSV files (or - for stdin) → records via {column} templates (RFC 4180; BOM, quoted newlines, CRLF/CR; UTF-16 by BOM)",
+    (c) =>
+      c
+        .option("-d, --delimiter <char>", "field delimiter (default , and tab for .tsv; \\t for tab)")
+        .option("--quote <char>", "quote character", '"')
+        .option("--escape <char>", "escape character inside quotes", '"')
+        .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8")
+        .option("--no-header", "the first row is data; columns are col1, col2, …")
+        .option("--comment <char>", "skip lines starting with this character"),
+    (o) => ({
+      kind: "csv",
+      delimiter: o.delimiter === "\\t" ? "\t" : o.delimiter,
+      quote: o.quote,
+      escape: o.escape,
+      encoding: o.encoding,
+      header: o.header,
+      comment: o.comment,
+    }),
+  );
+  tableCommand(
+    "json",
+    'JSON Lines or JSON files (an array of objects, or {"data": [...]}) → records via {column} templates',
+    (c) => c.option("--field <key>", "for a JSON object file: the key holding the rows", "data"),
+    (o) => ({ field: o.field }),
+  );
+  tableCommand("parquet", "Parquet files → records via {column} templates (read one row group at a time)", (c) => c, () => ({ kind: "parquet" }));
+
+  const hf = program
+    .command("hf <dataset>")
+    .description("a Hugging Face Hub dataset (owner/name[@revision]) → records via {column} templates")
+    .option("--split <name>", "split to read", "train")
+    .option("--config <name>", "config of the refs/convert/parquet branch, when it is used")
+    .option("--revision <rev>", "revision (overrides @rev in the name)");
+  addOutputOptions(addTemplateOptions(hf)).action(async (dataset: string, o: OutputOpts & TemplateOpts & { split: string; config?: string; revision?: string }) => {
+    const spec = o.revision ? `${dataset.replace(/@.*$/, "")}@${o.revision}` : dataset;
+    setExit(await runTemplated({ kind: "hub", dataset: spec, split: o.split, config: o.config }, o));
+  });
+
+  return program;
+}
+
+/** Run the CLI; returns the exit code (0 ok, 1 some records or files failed, 2 usage error). */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code) ? 0 : 2;
+    }
+    if (e instanceof PrepError) {
+      process.stderr.write(`prep-data: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`prep-data: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}

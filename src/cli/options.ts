@@ -1,0 +1,85 @@
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { formatNames } from "../formats/index.js";
+import { PrepError } from "../record.js";
+import type { DraftTemplates } from "../transforms/draft.js";
+
+export function intArg(name: string, min = 0) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    return Number(v);
+  };
+}
+
+export function fractionArg(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError("must be a number between 0 and 1 (exclusive)");
+  return n;
+}
+
+export interface OutputOpts {
+  output: string;
+  limit?: number;
+  maxFindings: number;
+  quiet?: boolean;
+  validationFraction?: number;
+  validationOutput?: string;
+  seed: number;
+}
+
+export interface TemplateOpts {
+  format: string;
+  prompt?: string;
+  completion?: string;
+  system?: string;
+  text?: string;
+}
+
+export function addOutputOptions(cmd: Command, defaultOutput = "-"): Command {
+  return cmd
+    .option("-o, --output <file>", "output JSONL file, or - for stdout (written to a temp file and renamed on success)", defaultOutput)
+    .option("-n, --limit <n>", "read only the first N rows, in order", intArg("--limit", 1))
+    .option("--validation-fraction <f>", "send this fraction of records to --validation-output (stable by row index and --seed)", fractionArg)
+    .option("--validation-output <file>", "file for the validation records")
+    .option("--seed <n>", "seed for --validation-fraction", intArg("--seed"), 0)
+    .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
+    .option("-q, --quiet", "no notes or closing summary on stderr");
+}
+
+export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"): Command {
+  return cmd
+    .addOption(new Option("-f, --format <name>", "record format").choices(formatNames).default(defaultFormat))
+    .option("--prompt, --user <template>", "prompt / user turn, with {column} placeholders ({{ and }} for braces)")
+    .option("--completion, --assistant <template>", "completion / assistant turn template")
+    .option("--system <template>", "system prompt template (messages, conversation)")
+    .option("--text <template>", "text template for cpt and text formats");
+}
+
+/** Check that the templates given fit the format, then hand them over as draft templates. */
+export function templatesFor(o: TemplateOpts): DraftTemplates {
+  const plain = o.format === "cpt" || o.format === "text";
+  if (plain) {
+    if (o.text === undefined) throw new PrepError(`--format ${o.format} needs --text '{column}'`, 2);
+    if (o.prompt !== undefined || o.completion !== undefined || o.system !== undefined) {
+      throw new PrepError(`--format ${o.format} takes only --text, not --prompt/--completion/--system`, 2);
+    }
+    return { text: o.text };
+  }
+  if (o.prompt === undefined || o.completion === undefined) {
+    throw new PrepError(`--format ${o.format} needs --prompt (or --user) and --completion (or --assistant) templates, e.g. --prompt '{question}' --completion '{answer}'`, 2);
+  }
+  if (o.text !== undefined) throw new PrepError(`--text is for --format cpt or text, not ${o.format}`, 2);
+  if (o.system !== undefined && o.format === "instruction") {
+    throw new PrepError("--system needs --format messages or conversation (instruction records have no system prompt)", 2);
+  }
+  return { user: o.prompt, assistant: o.completion, ...(o.system !== undefined ? { system: o.system } : {}) };
+}
+
+/** `train.jsonl` → `validation.jsonl` when the name says train, else `x.jsonl` → `x.validation.jsonl`. */
+export function validationPathFor(output: string): string {
+  if (output === "-") throw new PrepError("--validation with -o - needs --validation-output FILE", 2);
+  const slash = output.lastIndexOf("/") + 1;
+  const dir = output.slice(0, slash);
+  const base = output.slice(slash);
+  if (/train/.test(base)) return dir + base.replace(/train(ing)?/, "validation");
+  return dir + (base.endsWith(".jsonl") ? base.slice(0, -6) + ".validation.jsonl" : base + ".validation.jsonl");
+}

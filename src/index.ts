@@ -1,0 +1,26 @@
+// prep-data library API: everything the CLI does, callable from TypeScript.
+export * from "./record.js";
+export * from "./formats/index.js";
+export { roleOrderIssues } from "./formats/format.js";
+export { instructionSchema, type InstructionRecord } from "./formats/instruction.js";
+export { messagesSchema, type MessagesRecord } from "./formats/messages.js";
+export { conversationSchema, CONVERSATION_SCHEMA_VERSION, type ConversationRecord } from "./formats/conversation.js";
+export { cptSchema, type CptRecord } from "./formats/cpt.js";
+export { textSchema, type TextRecord } from "./formats/text.js";
+export { jsonLine, openSink, nullSink, type Sink, type OpenSinkOptions } from "./jsonl.js";
+export { runPipeline, rejectedTotal, type PipelineOptions, type Summary } from "./pipeline.js";
+export { prepare, openInput, type Input, type PrepareOptions, type PrepareResult } from "./prepare.js";
+export { readCsv, type CsvOptions } from "./sources/csv.js";
+export { readJson, readJsonl, type JsonOptions } from "./sources/json.js";
+export { readParquet, type ParquetOptions } from "./sources/parquet.js";
+export { readTable, readFiles, type TableOptions } from "./sources/table.js";
+export { lineBatches, type Line } from "./sources/lines.js";
+export { Template, checkColumns } from "./transforms/template.js";
+export { draftFromTemplates, type DraftTemplates, type RowToDraft } from "./transforms/draft.js";
+export { hubConfig, type HubConfig } from "./hub/config.js";
+export { RepoCache } from "./hub/cache.js";
+export { parseDatasetRef, resolveSplit, fetchFile, readHubDataset, PARQUET_REVISION, type DatasetRef, type ResolvedSplit, type HubDatasetOptions } from "./hub/dataset.js";
+export { selectSplitFiles, selectParquetFiles, splitOfPath, SPLIT_KEYWORDS } from "./hub/splits.js";
+export { presets, type Preset } from "./presets/index.js";
+export { main } from "./cli/main.js";
+export { jsonSchemas, schemaFiles } from "./schemas.js";

@@ -1,0 +1,133 @@
+import { checkRecord, RecordIssue, type Format } from "./formats/index.js";
+import type { Sink } from "./jsonl.js";
+import { finding, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
+
+/** Counts every run ends with: nothing read is unaccounted for. */
+export interface Summary {
+  read: number;
+  written: number;
+  /** Rejected rows and records by reason (`ragged-row`, `schema`, `role-order`, `missing-value`, …). */
+  rejected: Record<string, number>;
+  /** Warnings by reason (not rejections). */
+  warnings: Record<string, number>;
+  /** Records sent to the validation file by `validationFraction` (included in `written`). */
+  validation?: number;
+  output: string;
+  elapsedMs: number;
+}
+
+export interface PipelineOptions {
+  source: AsyncIterable<SourceItem>;
+  /** Row → draft (templates, column mapping); may return a finding instead. Default: not allowed for rows. */
+  toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>;
+  format: Format<any>;
+  sink: Sink;
+  /** Only the first `limit` source rows are read (in order, as the original demo's `select(range(1000))`). */
+  limit?: number;
+  /** Keep only rows for which this returns true (rows filtered out are counted as `filtered`, not rejected). */
+  filter?: (row: Row) => boolean;
+  /** Extra checks on a record that passed its format (model profiles); an error finding rejects the record. */
+  check?: (record: unknown, origin: Origin) => Finding[];
+  /** Send this fraction of records (chosen by a seeded hash of the row index: stable across runs) to `validationSink`. */
+  validationFraction?: number;
+  validationSink?: Sink;
+  seed?: number;
+  onFinding?: (f: Finding) => void;
+  /** Called about every 1,000 rows, for progress display. */
+  onProgress?: (s: Summary) => void;
+}
+
+function bump(m: Record<string, number>, k: string): void {
+  m[k] = (m[k] ?? 0) + 1;
+}
+
+/** 32-bit FNV-1a over the row index and seed: a cheap, stable coin for the validation split. */
+function coin(index: number, seed: number): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (const b of [index & 0xff, (index >>> 8) & 0xff, (index >>> 16) & 0xff, (index >>> 24) & 0xff]) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 0x100000000;
+}
+
+/**
+ * source → (limit, filter) → draft → format → schema + rules + profile checks → sink. Streams: one row at a time.
+ * On failure the sinks are aborted (no half-written file); on success they are committed.
+ */
+export async function runPipeline(o: PipelineOptions): Promise<Summary> {
+  const t0 = performance.now();
+  const s: Summary = { read: 0, written: 0, rejected: {}, warnings: {}, output: o.sink.path, elapsedMs: 0 };
+  if (o.validationSink) s.validation = 0;
+  const report = (f: Finding) => {
+    bump(f.severity === "error" ? s.rejected : s.warnings, f.reason);
+    o.onFinding?.(f);
+  };
+  const emit = async (d: Draft | Finding, index: number) => {
+    if ("type" in d) return report(d);
+    const built = o.format.fromDraft(d);
+    if (built instanceof RecordIssue) return report(finding(built.category, built.message, d.origin));
+    const checked = checkRecord(o.format, built);
+    if (!checked.ok) {
+      const first = checked.issues[0]!;
+      const more = checked.issues.length > 1 ? ` (+${checked.issues.length - 1} more)` : "";
+      return report(finding(first.category, first.message + more, d.origin));
+    }
+    if (o.check) {
+      const fs = o.check(checked.record, d.origin);
+      let bad = false;
+      for (const f of fs) {
+        if (f.severity === "error") bad = true;
+        report(f);
+      }
+      if (bad) return;
+    }
+    if (o.validationSink && o.validationFraction && coin(index, o.seed ?? 0) < o.validationFraction) {
+      await o.validationSink.write(checked.record);
+      s.validation!++;
+    } else {
+      await o.sink.write(checked.record);
+    }
+    s.written++;
+  };
+  try {
+    for await (const item of o.source) {
+      if (item.type === "finding") {
+        // A finding from the source stands for input that could not become a row: it counts as read and rejected.
+        if (item.severity === "error") s.read++;
+        report(item);
+        continue;
+      }
+      if (o.limit !== undefined && s.read >= o.limit) break;
+      s.read++;
+      if (o.filter && !o.filter(item)) {
+        bump(s.warnings, "filtered");
+        continue;
+      }
+      const out = o.toDraft(item);
+      if (isIterable(out)) {
+        for (const d of out) await emit(d, s.read - 1);
+      } else {
+        await emit(out, s.read - 1);
+      }
+      if (o.onProgress && s.read % 1000 === 0) o.onProgress(s);
+    }
+    await o.sink.close();
+    await o.validationSink?.close();
+  } catch (e) {
+    await o.sink.abort();
+    await o.validationSink?.abort();
+    throw e;
+  }
+  s.elapsedMs = performance.now() - t0;
+  return s;
+}
+
+function isIterable(x: unknown): x is Iterable<Draft | Finding> {
+  return typeof x === "object" && x !== null && Symbol.iterator in x;
+}
+
+
+export function rejectedTotal(s: Summary): number {
+  return Object.values(s.rejected).reduce((a, b) => a + b, 0);
+}

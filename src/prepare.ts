@@ -1,0 +1,92 @@
+import { getFormat } from "./formats/index.js";
+import { hubConfig, type HubConfig } from "./hub/config.js";
+import { readHubDataset, resolveSplit, type ResolvedSplit } from "./hub/dataset.js";
+import { openSink, type Sink } from "./jsonl.js";
+import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
+import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
+import { readFiles, type TableOptions } from "./sources/table.js";
+import { draftFromTemplates, type DraftTemplates } from "./transforms/draft.js";
+
+export type Input =
+  | { kind: "files"; paths: string[]; table?: TableOptions }
+  | { kind: "hub"; dataset: string; split?: string; config?: string; hub?: HubConfig };
+
+export interface PrepareOptions {
+  input: Input;
+  /** Record format name: instruction, messages, conversation, cpt, text. */
+  format: string;
+  /** Templates for rows → drafts (ignored when `toDraft` is given). */
+  templates?: DraftTemplates;
+  toDraft?: (row: Row) => Draft | Finding | Iterable<Draft | Finding>;
+  /** Output path, or `-` for stdout. */
+  output: string;
+  limit?: number;
+  filter?: (row: Row) => boolean;
+  check?: (record: unknown, origin: Origin) => Finding[];
+  validationFraction?: number;
+  validationOutput?: string;
+  seed?: number;
+  onFinding?: (f: Finding) => void;
+  onProgress?: (s: Summary) => void;
+  onNotice?: (message: string) => void;
+}
+
+export interface PrepareResult extends Summary {
+  /** For Hub inputs: the commit read, where it came from, and how many files were downloaded. */
+  hub?: Pick<ResolvedSplit, "repo" | "revision" | "commit" | "from" | "downloaded" | "offline"> & { files: string[] };
+}
+
+/** Open the rows of an input. Hub datasets are resolved (and cached) first, so errors come before any output. */
+export async function openInput(input: Input, onNotice?: (m: string) => void): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[] }> {
+  if (input.kind === "files") return { rows: readFiles(input.paths, input.table), paths: input.paths };
+  const hub = input.hub ?? hubConfig();
+  const resolved = await resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
+  return { rows: readHubDataset(resolved, hub), resolved, paths: [] };
+}
+
+/** Read an input, turn each row into a record of `format`, check it, and write JSONL atomically. */
+export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
+  const format = getFormat(o.format);
+  const toDraft = o.toDraft ?? (o.templates ? draftFromTemplates(o.templates) : undefined);
+  if (!toDraft) throw new PrepError("prepare: give templates or toDraft", 2);
+  const { rows, resolved, paths } = await openInput(o.input, o.onNotice);
+  const sink: Sink = openSink(o.output, { inputs: paths });
+  let vsink: Sink | undefined;
+  try {
+    vsink = o.validationOutput ? openSink(o.validationOutput, { inputs: paths }) : undefined;
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+  const opts: PipelineOptions = {
+    source: rows,
+    toDraft,
+    format,
+    sink,
+    limit: o.limit,
+    filter: o.filter,
+    check: o.check,
+    validationFraction: o.validationFraction,
+    validationSink: vsink,
+    seed: o.seed,
+    onFinding: o.onFinding,
+    onProgress: o.onProgress,
+  };
+  const summary = await runPipeline(opts);
+  return {
+    ...summary,
+    ...(resolved
+      ? {
+          hub: {
+            repo: resolved.repo,
+            revision: resolved.revision,
+            commit: resolved.commit,
+            from: resolved.from,
+            downloaded: resolved.downloaded,
+            offline: resolved.offline,
+            files: resolved.files.map((f) => f.path),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,79 @@
+/** Where a row, record or finding came from: enough for a user to open the file and look. */
+export interface Origin {
+  /** File path, `hf:owner/name@rev/path`, or `-` for stdin. */
+  source: string;
+  /** 1-based line in the source file (first line of the record for multi-line CSV rows). */
+  line?: number;
+  /** 0-based data row index within the source (header excluded). */
+  row?: number;
+  /** 1-based page range for document sources. */
+  pages?: [number, number];
+}
+
+/** One row of tabular input: column name → value. */
+export interface Row {
+  type: "row";
+  values: Record<string, unknown>;
+  origin: Origin;
+}
+
+/** Something wrong with the input, the transform or the record: never silently dropped. */
+export interface Finding {
+  type: "finding";
+  /** Short machine-readable reason, used to count rejections (e.g. `ragged-row`, `schema`). */
+  reason: string;
+  message: string;
+  origin: Origin;
+  severity: "error" | "warning";
+}
+
+export type SourceItem = Row | Finding;
+
+/** A format-independent record: what templates and converters build, and formats render. */
+export type Draft = ChatDraft | TextDraft;
+
+export interface Turn {
+  role: "user" | "assistant";
+  content: string;
+}
+
+export interface ChatDraft {
+  kind: "chat";
+  system?: string;
+  turns: Turn[];
+  origin: Origin;
+}
+
+export interface TextDraft {
+  kind: "text";
+  text: string;
+  origin: Origin;
+}
+
+export function finding(
+  reason: string,
+  message: string,
+  origin: Origin,
+  severity: "error" | "warning" = "error",
+): Finding {
+  return { type: "finding", reason, message, origin, severity };
+}
+
+export function describeOrigin(o: Origin): string {
+  let s = o.source;
+  if (o.line !== undefined) s += `:${o.line}`;
+  else if (o.row !== undefined) s += ` row ${o.row}`;
+  if (o.pages) s += o.pages[0] === o.pages[1] ? ` page ${o.pages[0]}` : ` pages ${o.pages[0]}-${o.pages[1]}`;
+  return s;
+}
+
+/** An error the user can act on; the CLI prints its message on one line and exits 2 (usage) or 1. */
+export class PrepError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+    this.name = "PrepError";
+  }
+}

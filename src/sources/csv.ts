@@ -1,0 +1,133 @@
+import { parse, type CsvError } from "csv-parse";
+import type { Readable } from "node:stream";
+import { finding, type Origin, type SourceItem } from "../record.js";
+import { openBytes } from "./open.js";
+
+export interface CsvOptions {
+  /** Field delimiter; default `,` (`\t` for .tsv). */
+  delimiter?: string;
+  quote?: string;
+  escape?: string;
+  /** Text encoding when the file has no byte-order mark: utf8 (default), utf16le, utf16be, latin1. */
+  encoding?: string;
+  /** First row is the header (default true); otherwise columns are named col1, col2, … */
+  header?: boolean;
+  /** Lines starting with this character are comments. */
+  comment?: string;
+  /** Name used in findings (defaults to the path). */
+  name?: string;
+}
+
+const NEWLINES = /\r\n|\r|\n/g;
+
+function countNewlines(fields: string[]): number {
+  let n = 0;
+  for (const f of fields) if (f.length > 0 && (f.includes("\n") || f.includes("\r"))) n += f.match(NEWLINES)?.length ?? 0;
+  return n;
+}
+
+/** Turn bytes into text, honouring a UTF-16 byte-order mark or the given encoding. */
+async function* decode(bytes: Readable, encoding: string | undefined): AsyncGenerator<string | Buffer> {
+  let decoder: TextDecoder | undefined;
+  let first = true;
+  for await (const chunk of bytes as AsyncIterable<Buffer>) {
+    if (first) {
+      first = false;
+      if (chunk[0] === 0xff && chunk[1] === 0xfe) decoder = new TextDecoder("utf-16le");
+      else if (chunk[0] === 0xfe && chunk[1] === 0xff) decoder = new TextDecoder("utf-16be");
+      else if (encoding && !/^utf-?8$/i.test(encoding)) decoder = new TextDecoder(normaliseEncoding(encoding));
+    }
+    if (decoder) yield decoder.decode(chunk, { stream: true });
+    else yield chunk;
+  }
+  if (decoder) yield decoder.decode();
+}
+
+function normaliseEncoding(e: string): string {
+  const k = e.toLowerCase().replace(/[^a-z0-9]/g, "");
+  if (k === "utf16le" || k === "utf16") return "utf-16le";
+  if (k === "utf16be") return "utf-16be";
+  if (k === "latin1" || k === "iso88591") return "latin1";
+  return e;
+}
+
+/**
+ * Rows of a CSV file (RFC 4180: quoted fields, embedded newlines, `""` escapes; BOM; LF, CRLF or CR).
+ * A ragged row or a malformed quote is a finding with its line; parsing goes on with the next row.
+ */
+export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<SourceItem> {
+  const name = opts.name ?? path;
+  const delimiter = opts.delimiter ?? (/\.tsv(\.gz)?$/i.test(path) ? "\t" : ",");
+  const skipped: SourceItem[] = [];
+  const parser = parse({
+    bom: true,
+    delimiter,
+    quote: opts.quote ?? '"',
+    escape: opts.escape ?? '"',
+    comment: opts.comment,
+    info: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    skip_empty_lines: true,
+    on_skip: (err: CsvError | undefined) => {
+      if (err) skipped.push(finding("csv-syntax", err.message, { source: name, line: (err as CsvError & { lines?: number }).lines }));
+    },
+  });
+  const bytes = await openBytes(path);
+  // Feed the parser from the (possibly re-decoded) byte stream; errors surface through the parser.
+  void (async () => {
+    try {
+      for await (const piece of decode(bytes, opts.encoding)) {
+        if (!parser.write(piece)) await new Promise((r) => parser.once("drain", r));
+      }
+      parser.end();
+    } catch (e) {
+      parser.destroy(e as Error);
+    }
+  })();
+
+  let header: string[] | undefined = opts.header === false ? [] : undefined;
+  let row = 0;
+  try {
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    while (skipped.length) yield skipped.shift()!;
+    const line = info.lines - countNewlines(record);
+    if (header === undefined) {
+      header = dedupeHeader(record);
+      continue;
+    }
+    const origin: Origin = { source: name, line, row };
+    row++;
+    if (opts.header === false && header.length < record.length) {
+      for (let i = header.length; i < record.length; i++) header.push(`col${i + 1}`);
+    }
+    if (opts.header !== false && record.length !== header.length) {
+      yield finding(
+        "ragged-row",
+        `row has ${record.length} field${record.length === 1 ? "" : "s"}, the header has ${header.length}`,
+        origin,
+      );
+      continue;
+    }
+    const values: Record<string, unknown> = {};
+    for (let i = 0; i < record.length; i++) values[header[i]!] = record[i];
+    yield { type: "row", values, origin };
+  }
+  } finally {
+    // Stopped early (--limit) or failed: release the file.
+    if (bytes !== process.stdin) bytes.destroy();
+    parser.destroy();
+  }
+  while (skipped.length) yield skipped.shift()!;
+}
+
+/** Empty or repeated header names get a suffix so no column silently overwrites another. */
+function dedupeHeader(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((raw, i) => {
+    const base = raw === "" ? `col${i + 1}` : raw;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n + 1}`;
+  });
+}

@@ -1,0 +1,63 @@
+import { finding, type Draft, type Finding, type Row } from "../record.js";
+import { checkColumns, Template } from "./template.js";
+
+/** Templates that turn a row into a record draft: a chat exchange (user/assistant[/system]) or plain text. */
+export interface DraftTemplates {
+  /** The prompt / user turn. */
+  user?: string;
+  /** The completion / assistant turn. */
+  assistant?: string;
+  system?: string;
+  /** Plain text (cpt/text formats). */
+  text?: string;
+}
+
+export type RowToDraft = (row: Row) => Draft | Finding;
+
+/**
+ * Compile templates into a row → draft function. The first row's columns are checked against every template
+ * (a missing column is a usage error listing the columns that exist); later rows missing a value are findings.
+ */
+export function draftFromTemplates(t: DraftTemplates): RowToDraft {
+  const user = t.user !== undefined ? new Template(t.user) : undefined;
+  const assistant = t.assistant !== undefined ? new Template(t.assistant) : undefined;
+  const system = t.system !== undefined ? new Template(t.system) : undefined;
+  const text = t.text !== undefined ? new Template(t.text) : undefined;
+  const all = [user, assistant, system, text].filter((x): x is Template => x !== undefined);
+  let checked = false;
+  const render = (tpl: Template, row: Row): string | Finding => {
+    const r = tpl.render(row.values);
+    if ("missing" in r) return finding("missing-value", `column "${r.missing}" is empty (null) or absent in this row`, row.origin);
+    return r.text;
+  };
+  return (row) => {
+    if (!checked) {
+      checkColumns(all, Object.keys(row.values), row.origin.source);
+      checked = true;
+    }
+    if (text) {
+      const s = render(text, row);
+      return typeof s === "string" ? { kind: "text", text: s, origin: row.origin } : s;
+    }
+    if (!user || !assistant) throw new Error("draftFromTemplates: need user and assistant templates, or a text template");
+    const u = render(user, row);
+    if (typeof u !== "string") return u;
+    const a = render(assistant, row);
+    if (typeof a !== "string") return a;
+    let sys: string | undefined;
+    if (system) {
+      const s = render(system, row);
+      if (typeof s !== "string") return s;
+      sys = s;
+    }
+    return {
+      kind: "chat",
+      ...(sys !== undefined ? { system: sys } : {}),
+      turns: [
+        { role: "user", content: u },
+        { role: "assistant", content: a },
+      ],
+      origin: row.origin,
+    };
+  };
+}
