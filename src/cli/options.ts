@@ -30,6 +30,8 @@ export interface TemplateOpts {
   format: string;
   prompt?: string;
   completion?: string;
+  user?: string;
+  assistant?: string;
   system?: string;
   text?: string;
 }
@@ -48,14 +50,19 @@ export function addOutputOptions(cmd: Command, defaultOutput = "-"): Command {
 export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"): Command {
   return cmd
     .addOption(new Option("-f, --format <name>", "record format").choices(formatNames).default(defaultFormat))
-    .option("--prompt, --user <template>", "prompt / user turn, with {column} placeholders ({{ and }} for braces)")
-    .option("--completion, --assistant <template>", "completion / assistant turn template")
+    .option("--prompt <template>", "prompt template, with {column} placeholders ({{ and }} for literal braces)")
+    .option("--completion <template>", "completion template")
+    .option("--user <template>", "user turn template (same as --prompt)")
+    .option("--assistant <template>", "assistant turn template (same as --completion)")
     .option("--system <template>", "system prompt template (messages, conversation)")
     .option("--text <template>", "text template for cpt and text formats");
 }
 
 /** Check that the templates given fit the format, then hand them over as draft templates. */
-export function templatesFor(o: TemplateOpts): DraftTemplates {
+export function templatesFor(o0: TemplateOpts): DraftTemplates {
+  if (o0.prompt !== undefined && o0.user !== undefined) throw new PrepError("give --prompt or --user, not both", 2);
+  if (o0.completion !== undefined && o0.assistant !== undefined) throw new PrepError("give --completion or --assistant, not both", 2);
+  const o = { ...o0, prompt: o0.prompt ?? o0.user, completion: o0.completion ?? o0.assistant };
   const plain = o.format === "cpt" || o.format === "text";
   if (plain) {
     if (o.text === undefined) throw new PrepError(`--format ${o.format} needs --text '{column}'`, 2);

@@ -1,0 +1,57 @@
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { jsonLine, openSink } from "../../src/index.js";
+import { BIN, ROOT, run, tmp } from "../helpers/run.js";
+
+describe("JSONL writer", () => {
+  it("writes UTF-8 as is and escapes only U+2028, U+2029 and U+0085", () => {
+    const line = jsonLine({ input: "héllo 中文 😀 a\u2028b\u2029c\u0085d \"q\" \n" });
+    expect(line).toBe('{"input":"héllo 中文 😀 a\\u2028b\\u2029c\\u0085d \\"q\\" \\n"}\n');
+    expect(line.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/).length).toBe(2);
+    expect(JSON.parse(line)).toEqual({ input: "héllo 中文 😀 a\u2028b\u2029c\u0085d \"q\" \n" });
+  });
+
+  it("commits by rename on close and leaves nothing on abort", async () => {
+    const dir = tmp();
+    const ok = openSink(join(dir, "ok.jsonl"));
+    await ok.write({ a: 1 });
+    expect(readdirSync(dir)).not.toContain("ok.jsonl");
+    await ok.close();
+    expect(readFileSync(join(dir, "ok.jsonl"), "utf8")).toBe('{"a":1}\n');
+    const bad = openSink(join(dir, "bad.jsonl"));
+    await bad.write({ a: 2 });
+    await bad.abort();
+    expect(readdirSync(dir)).toEqual(["ok.jsonl"]);
+  });
+
+  it("refuses to overwrite one of its inputs", async () => {
+    const dir = tmp();
+    const input = join(dir, "data.csv");
+    writeFileSync(input, "q,a\n1,2\n");
+    const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", input]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("it is one of this run's inputs");
+    expect(readFileSync(input, "utf8")).toBe("q,a\n1,2\n");
+  });
+
+  it("leaves no output and no temp file when interrupted with Ctrl-C", async () => {
+    const dir = tmp();
+    const out = join(dir, "out.jsonl");
+    const child = spawn(process.execPath, [BIN, "csv", "-", "--prompt", "{q}", "--completion", "{a}", "-o", out], { cwd: ROOT });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdin.on("error", () => undefined);
+    child.stdin.write("q,a\n" + "hello,world\n".repeat(200_000));
+    // Input is still open, so the run is mid-way: records are buffered in the temp file.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(readdirSync(dir).some((f) => f.endsWith(".tmp"))).toBe(true);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on("close", (c, sig) => resolve(c ?? (sig ? 130 : null)));
+      child.kill("SIGINT");
+    });
+    expect(code, stderr).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
