@@ -20,12 +20,6 @@ export interface CsvOptions {
 
 const NEWLINES = /\r\n|\r|\n/g;
 
-function countNewlines(fields: string[]): number {
-  let n = 0;
-  for (const f of fields) if (f.length > 0 && (f.includes("\n") || f.includes("\r"))) n += f.match(NEWLINES)?.length ?? 0;
-  return n;
-}
-
 /** Turn bytes into text, honouring a UTF-16 byte-order mark or the given encoding. */
 async function* decode(bytes: Readable, encoding: string | undefined): AsyncGenerator<string | Buffer> {
   let decoder: TextDecoder | undefined;
@@ -54,71 +48,82 @@ function normaliseEncoding(e: string): string {
 /**
  * Rows of a CSV file (RFC 4180: quoted fields, embedded newlines, `""` escapes; BOM; LF, CRLF or CR).
  * A ragged row or a malformed quote is a finding with its line; parsing goes on with the next row.
+ * Records and findings come out in file order; no more than one input chunk's worth is parsed ahead.
  */
 export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<SourceItem> {
   const name = opts.name ?? path;
   const delimiter = opts.delimiter ?? (/\.tsv(\.gz)?$/i.test(path) ? "\t" : ",");
-  const skipped: SourceItem[] = [];
+  const queue: SourceItem[] = [];
+  let header: string[] | undefined = opts.header === false ? [] : undefined;
+  let row = 0;
+  // csv-parse counts a CRLF inside a quoted field as two lines; this undoes that so line numbers match editors.
+  let overCount = 0;
+
+  const onRecord = (record: string[], lines: number): void => {
+    let crlf = 0;
+    let breaks = 0;
+    for (const f of record) {
+      if (f.length === 0 || (!f.includes("\n") && !f.includes("\r"))) continue;
+      breaks += f.match(NEWLINES)?.length ?? 0;
+      crlf += f.split("\r\n").length - 1;
+    }
+    overCount += crlf;
+    const line = lines - overCount - breaks;
+    if (header === undefined) {
+      header = dedupeHeader(record);
+      return;
+    }
+    const origin: Origin = { source: name, line, row };
+    row++;
+    if (opts.header === false) {
+      for (let i = header.length; i < record.length; i++) header.push(`col${i + 1}`);
+    } else if (record.length !== header.length) {
+      queue.push(finding("ragged-row", `row has ${record.length} field${record.length === 1 ? "" : "s"}, the header has ${header.length}`, origin));
+      return;
+    }
+    const values: Record<string, unknown> = {};
+    for (let i = 0; i < record.length; i++) values[header[i]!] = record[i];
+    queue.push({ type: "row", values, origin });
+  };
+
   const parser = parse({
     bom: true,
     delimiter,
     quote: opts.quote ?? '"',
     escape: opts.escape ?? '"',
     comment: opts.comment,
-    info: true,
     relax_column_count: true,
     skip_records_with_error: true,
     skip_empty_lines: true,
+    on_record: (record: string[], context: { lines: number }) => {
+      onRecord(record, context.lines);
+      return null; // rows go through `queue`, in order with the findings below
+    },
     on_skip: (err: CsvError | undefined) => {
-      if (err) skipped.push(finding("csv-syntax", err.message, { source: name, line: (err as CsvError & { lines?: number }).lines }));
+      if (err) queue.push(finding("csv-syntax", err.message, { source: name, line: (err as CsvError & { lines?: number }).lines }));
     },
   });
-  const bytes = await openBytes(path);
-  // Feed the parser from the (possibly re-decoded) byte stream; errors surface through the parser.
-  void (async () => {
-    try {
-      for await (const piece of decode(bytes, opts.encoding)) {
-        if (!parser.write(piece)) await new Promise((r) => parser.once("drain", r));
-      }
-      parser.end();
-    } catch (e) {
-      parser.destroy(e as Error);
-    }
-  })();
+  let failure: Error | undefined;
+  parser.on("error", (e) => (failure = e));
+  parser.resume();
+  const feed = (piece: string | Buffer | undefined) =>
+    new Promise<void>((res) => (piece === undefined ? parser.end(() => res()) : parser.write(piece, () => res())));
 
-  let header: string[] | undefined = opts.header === false ? [] : undefined;
-  let row = 0;
+  const bytes = await openBytes(path);
   try {
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    while (skipped.length) yield skipped.shift()!;
-    const line = info.lines - countNewlines(record);
-    if (header === undefined) {
-      header = dedupeHeader(record);
-      continue;
+    for await (const piece of decode(bytes, opts.encoding)) {
+      await feed(piece);
+      if (failure) break;
+      while (queue.length) yield queue.shift()!;
     }
-    const origin: Origin = { source: name, line, row };
-    row++;
-    if (opts.header === false && header.length < record.length) {
-      for (let i = header.length; i < record.length; i++) header.push(`col${i + 1}`);
-    }
-    if (opts.header !== false && record.length !== header.length) {
-      yield finding(
-        "ragged-row",
-        `row has ${record.length} field${record.length === 1 ? "" : "s"}, the header has ${header.length}`,
-        origin,
-      );
-      continue;
-    }
-    const values: Record<string, unknown> = {};
-    for (let i = 0; i < record.length; i++) values[header[i]!] = record[i];
-    yield { type: "row", values, origin };
-  }
+    if (!failure) await feed(undefined);
+    while (queue.length) yield queue.shift()!;
+    if (failure) yield finding("csv-syntax", failure.message, { source: name, line: (failure as CsvError & { lines?: number }).lines });
   } finally {
     // Stopped early (--limit) or failed: release the file.
     if (bytes !== process.stdin) bytes.destroy();
     parser.destroy();
   }
-  while (skipped.length) yield skipped.shift()!;
 }
 
 /** Empty or repeated header names get a suffix so no column silently overwrites another. */

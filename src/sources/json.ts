@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import chain from "stream-chain";
 import { parser } from "stream-json";
 import { pick } from "stream-json/filters/pick.js";
 import { streamArray } from "stream-json/streamers/stream-array.js";
@@ -75,13 +75,7 @@ export async function* readJson(path: string, opts: JsonOptions = {}): AsyncGene
     return;
   }
   const bytes = await openBytes(path);
-  const stages =
-    shape === "array"
-      ? [parser.asStream(), streamArray.asStream()]
-      : [parser.asStream(), pick.asStream({ filter: opts.field ?? "data" }), streamArray.asStream()];
-  let stream: Readable = bytes;
-  for (const s of stages) stream = stream.pipe(s as unknown as NodeJS.WritableStream) as unknown as Readable;
-  bytes.on("error", (e) => stream.destroy(e));
+  const stream = chain([bytes, parser(), ...(shape === "object" ? [pick({ filter: opts.field ?? "data" })] : []), streamArray()]);
   let row = 0;
   try {
     for await (const item of stream as AsyncIterable<{ key: number; value: unknown }>) {
@@ -93,6 +87,7 @@ export async function* readJson(path: string, opts: JsonOptions = {}): AsyncGene
       yield { type: "row", values, origin: { source: name, row: row++ } };
     }
   } catch (e) {
+    bytes.destroy();
     yield finding("json-syntax", `${(e as Error).message}${row ? ` (after row ${row - 1})` : ""}`, { source: name });
   }
 }

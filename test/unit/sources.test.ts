@@ -1,0 +1,118 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { parquetWriteFile } from "hyparquet-writer";
+import { readCsv, readJson, readJsonl, readParquet, type SourceItem } from "../../src/index.js";
+import { tmp } from "../helpers/run.js";
+
+async function collect(it: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
+  const out: SourceItem[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+function file(name: string, content: string | Buffer): string {
+  const p = join(tmp(), name);
+  writeFileSync(p, content);
+  return p;
+}
+
+const rows = (items: SourceItem[]) => items.filter((i) => i.type === "row").map((i) => (i.type === "row" ? i.values : null));
+
+describe("CSV source", () => {
+  it("follows RFC 4180: quoted commas, doubled quotes, newlines inside quotes, CRLF, and reports each row's first line", async () => {
+    const p = file("a.csv", 'q,a\r\n"one, two","say ""hi"""\r\n"multi\r\nline",x\r\nlast,y\r\n');
+    const items = await collect(readCsv(p));
+    expect(rows(items)).toEqual([
+      { q: "one, two", a: 'say "hi"' },
+      { q: "multi\r\nline", a: "x" },
+      { q: "last", a: "y" },
+    ]);
+    expect(items.map((i) => i.origin.line)).toEqual([2, 3, 5]);
+  });
+
+  it("handles a UTF-8 BOM, bare CR line ends, and UTF-16 files with a BOM", async () => {
+    expect(rows(await collect(readCsv(file("b.csv", "\uFEFFq,a\rx,1\ry,2\r"))))).toEqual([
+      { q: "x", a: "1" },
+      { q: "y", a: "2" },
+    ]);
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("q,a\nü,中\n", "utf16le")]);
+    expect(rows(await collect(readCsv(file("le.csv", le))))).toEqual([{ q: "ü", a: "中" }]);
+    const beBody = Buffer.from("q,a\né,2\n", "utf16le").swap16();
+    expect(rows(await collect(readCsv(file("be.csv", Buffer.concat([Buffer.from([0xfe, 0xff]), beBody])))))).toEqual([{ q: "é", a: "2" }]);
+    expect(rows(await collect(readCsv(file("l1.csv", Buffer.from("q,a\ncaf\xe9,1\n", "latin1")), { encoding: "latin1" })))).toEqual([{ q: "café", a: "1" }]);
+  });
+
+  it("reads tab- and custom-delimited files and gzip", async () => {
+    expect(rows(await collect(readCsv(file("t.tsv", "q\ta\nx\t1\n"))))).toEqual([{ q: "x", a: "1" }]);
+    expect(rows(await collect(readCsv(file("s.csv", "q;a\nx;1\n"), { delimiter: ";" })))).toEqual([{ q: "x", a: "1" }]);
+    expect(rows(await collect(readCsv(file("g.csv.gz", gzipSync("q,a\nx,1\n")))))).toEqual([{ q: "x", a: "1" }]);
+  });
+
+  it("reports a ragged row and a broken quote as findings with their lines and keeps reading", async () => {
+    const p = file("r.csv", 'q,a\nok,1\nthree,fields,here\nfine,2\n"bad"x,3\n');
+    const items = await collect(readCsv(p, { name: "r.csv" }));
+    const findings = items.filter((i) => i.type === "finding");
+    expect(findings[0]).toMatchObject({ reason: "ragged-row", origin: { source: "r.csv", line: 3 }, message: "row has 3 fields, the header has 2" });
+    expect(findings[1]).toMatchObject({ reason: "csv-syntax", origin: { line: 5 } });
+    expect(rows(items)).toEqual([
+      { q: "ok", a: "1" },
+      { q: "fine", a: "2" },
+    ]);
+  });
+
+  it("names columns col1… without a header, and de-duplicates repeated header names", async () => {
+    expect(rows(await collect(readCsv(file("n.csv", "x,1\ny,2\n"), { header: false })))).toEqual([
+      { col1: "x", col2: "1" },
+      { col1: "y", col2: "2" },
+    ]);
+    expect(rows(await collect(readCsv(file("d.csv", "a,a,\n1,2,3\n"))))).toEqual([{ a: "1", a_2: "2", col3: "3" }]);
+  });
+});
+
+describe("JSON sources", () => {
+  it("JSON Lines: rows with line numbers; bad JSON and non-objects are findings", async () => {
+    const p = file("a.jsonl", '{"q":"x"}\r\n\nnot json\n[1]\n{"q":"y"}');
+    const items = await collect(readJsonl(p, { name: "a.jsonl" }));
+    expect(items.map((i) => (i.type === "row" ? ["row", i.origin.line] : [i.reason, i.origin.line]))).toEqual([
+      ["row", 1],
+      ["json-syntax", 3],
+      ["not-an-object", 4],
+      ["row", 5],
+    ]);
+  });
+
+  it("JSON: a top-level array, an object holding the rows under data, and JSON Lines named .json", async () => {
+    expect(rows(await collect(readJson(file("a.json", '[\n {"q": "x"},\n {"q": "y"}\n]'))))).toEqual([{ q: "x" }, { q: "y" }]);
+    expect(rows(await collect(readJson(file("o.json", '{\n "version": 1,\n "data": [{"q": "x"}]\n}'))))).toEqual([{ q: "x" }]);
+    expect(rows(await collect(readJson(file("l.json", '{"q": "x"}\n{"q": "y"}\n'))))).toEqual([{ q: "x" }, { q: "y" }]);
+    const broken = await collect(readJson(file("b.json", '[{"q": "x"}, {"q": ')));
+    expect(rows(broken)).toEqual([{ q: "x" }]);
+    expect(broken.at(-1)).toMatchObject({ type: "finding", reason: "json-syntax" });
+  });
+});
+
+describe("Parquet source", () => {
+  it("reads every row group in order", async () => {
+    const p = join(tmp(), "p.parquet");
+    const n = 2500;
+    parquetWriteFile({
+      filename: p,
+      columnData: [
+        { name: "question", data: Array.from({ length: n }, (_, i) => `q${i}`), type: "STRING" },
+        { name: "answer", data: Array.from({ length: n }, (_, i) => `a${i}`), type: "STRING" },
+      ],
+      rowGroupSize: 1000,
+    });
+    const items = await collect(readParquet(p));
+    expect(items).toHaveLength(n);
+    expect(items[0]).toMatchObject({ values: { question: "q0", answer: "a0" }, origin: { row: 0 } });
+    expect(items[2499]).toMatchObject({ values: { question: "q2499" }, origin: { row: 2499 } });
+  });
+
+  it("a file that is not Parquet is a finding, not a crash", async () => {
+    const items = await collect(readParquet(file("x.parquet", "hello")));
+    expect(items).toMatchObject([{ type: "finding", reason: "parquet" }]);
+  });
+});
