@@ -1,0 +1,99 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lines, run, tmp } from "../helpers/run.js";
+
+function csvFile(content: string, name = "qa.csv"): string {
+  const p = join(tmp(), name);
+  writeFileSync(p, content);
+  return p;
+}
+
+describe("prep-data CLI", () => {
+  it("--help works for every command", async () => {
+    const top = await run(["--help"]);
+    expect(top.code).toBe(0);
+    const commands = [...top.stdout.matchAll(/^  (\w[\w-]*)/gm)].map((m) => m[1]).filter((c) => c !== "help");
+    expect(commands).toEqual(expect.arrayContaining(["dialogsum", "csv", "json", "parquet", "hf"]));
+    for (const c of commands) {
+      const r = await run([c!, "--help"]);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toContain(`Usage: prep-data ${c}`);
+    }
+  });
+
+  it("csv → instruction: writes records, rejects bad rows with their line, counts them, exits 1", async () => {
+    const input = csvFile('question,answer\nWhat is 2+2?,4\n"Multi\nline?",yes\nragged,row,here\nEmpty answer,\n');
+    const out = join(tmp(), "out.jsonl");
+    const r = await run(["csv", input, "--prompt", "Q: {question}", "--completion", "{answer}", "-o", out]);
+    expect(r.code).toBe(1);
+    expect(lines(readFileSync(out, "utf8"))).toEqual([
+      { prompt: "Q: What is 2+2?", completion: "4" },
+      { prompt: "Q: Multi\nline?", completion: "yes" },
+    ]);
+    expect(r.stderr).toContain(`${input}:5: ragged-row: row has 3 fields, the header has 2`);
+    expect(r.stderr).toContain(`${input}:6: empty: completion: completion is empty`);
+    expect(r.stderr).toMatch(/read 4, written 2, rejected 2 \((ragged-row 1, empty 1|empty 1, ragged-row 1)\)/);
+  });
+
+  it("reads stdin with -, writes stdout with -o -, and renders messages with a system template", async () => {
+    const r = await run(["csv", "-", "--format", "messages", "--user", "{q}", "--assistant", "{a}", "--system", "Topic: {t}", "-o", "-"], { input: "q,a,t\nhi,hello,greetings\n" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(r.stdout)).toEqual([{ system: "Topic: greetings", messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] }]);
+  });
+
+  it("cpt from a text column; usage errors exit 2", async () => {
+    const input = csvFile("text\nOne page of a book.\n");
+    const ok = await run(["csv", input, "--format", "cpt", "--text", "{text}"]);
+    expect(lines(ok.stdout)).toEqual([{ input: "One page of a book." }]);
+    const noTpl = await run(["csv", input]);
+    expect(noTpl.code).toBe(2);
+    expect(noTpl.stderr).toContain("needs --prompt (or --user) and --completion");
+    const sys = await run(["csv", input, "--prompt", "{text}", "--completion", "{text}", "--system", "x"]);
+    expect(sys.code).toBe(2);
+    const badOpt = await run(["csv", input, "--limit", "zero"]);
+    expect(badOpt.code).toBe(2);
+    const badFormat = await run(["csv", input, "--format", "alpaca"]);
+    expect(badFormat.code).toBe(2);
+    const unknownExt = await run(["json", join(tmp(), "data.txt"), "--prompt", "{a}", "--completion", "{b}"]);
+    expect(unknownExt.code).toBe(2);
+    expect(unknownExt.stderr).toContain("cannot tell the data format");
+  });
+
+  it("several files in one run: a missing file is reported and the others are still written", async () => {
+    const a = csvFile("q,a\n1,one\n", "a.csv");
+    const b = join(tmp(), "b.jsonl");
+    writeFileSync(b, '{"q":"2","a":"two"}\n');
+    const out = join(tmp(), "o.jsonl");
+    const r = await run(["json", b, join(tmp(), "missing.jsonl"), "--prompt", "{q}", "--completion", "{a}", "-o", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing\.jsonl: file: no such file/);
+    expect(lines(readFileSync(out, "utf8"))).toEqual([{ prompt: "2", completion: "two" }]);
+    const mixed = await run(["csv", a, "--prompt", "{q}", "--completion", "{a}", "--limit", "1", "-o", "-"]);
+    expect(lines(mixed.stdout)).toHaveLength(1);
+  });
+
+  it("--validation-fraction splits records into two files, the same way on every run", async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `q${i},a${i}`).join("\n");
+    const input = csvFile(`q,a\n${rows}\n`);
+    const dir = tmp();
+    const args = ["csv", input, "--prompt", "{q}", "--completion", "{a}", "--validation-fraction", "0.2", "-o", join(dir, "train.jsonl")];
+    const r = await run(args);
+    expect(r.code, r.stderr).toBe(0);
+    const train = lines(readFileSync(join(dir, "train.jsonl"), "utf8"));
+    const val = lines(readFileSync(join(dir, "validation.jsonl"), "utf8"));
+    expect(train.length + val.length).toBe(200);
+    expect(val.length).toBeGreaterThan(20);
+    expect(val.length).toBeLessThan(60);
+    const first = readFileSync(join(dir, "validation.jsonl"), "utf8");
+    await run(args);
+    expect(readFileSync(join(dir, "validation.jsonl"), "utf8")).toBe(first);
+  });
+
+  it("a failed run leaves no output file behind", async () => {
+    const out = join(tmp(), "never.jsonl");
+    const r = await run(["csv", csvFile("a,b\n1,2\n"), "--prompt", "{nope}", "--completion", "{b}", "-o", out]);
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+});
