@@ -93,6 +93,8 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     escape: opts.escape ?? '"',
     comment: opts.comment,
     relax_column_count: true,
+    // A quote inside an unquoted field (37°36'37.8"N) is kept as a character, as spreadsheets do.
+    relax_quotes: true,
     skip_records_with_error: true,
     skip_empty_lines: true,
     on_record: (record: string[], context: { lines: number }) => {

@@ -1,0 +1,92 @@
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHubServer } from "../helpers/hub-server.js";
+import { run, tmp } from "../helpers/run.js";
+import { committedSchemaValidator } from "../helpers/schemas.js";
+import { HAVE_SHARED, SHARED } from "./shared.js";
+
+const INSTR = "Summarize the simplest and most interesting part of the following conversation.\n\n";
+const parseLines = (text: string) => text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+describe.skipIf(!HAVE_SHARED)("DialogSum from a local Hub over ../shared/datasets/hf", () => {
+  let server: Awaited<ReturnType<typeof startHubServer>>;
+  let parquetOnly: Awaited<ReturnType<typeof startHubServer>>;
+  let train: { id: string; dialogue: string; summary: string }[];
+  const cache = tmp();
+
+  beforeAll(async () => {
+    server = await startHubServer({ root: join(SHARED, "datasets/hf") });
+    // The same repo with the CSVs absent from main: only the parquet-conversion branch holds rows.
+    const root = tmp();
+    const repo = join(root, "datasets/knkarthick/dialogsum");
+    mkdirSync(join(repo, "main"), { recursive: true });
+    writeFileSync(join(repo, "main/README.md"), "# dialogsum without CSVs\n");
+    mkdirSync(join(repo, "refs/convert"), { recursive: true });
+    symlinkSync(join(SHARED, "datasets/hf/datasets/knkarthick/dialogsum/refs/convert/parquet"), join(repo, "refs/convert/parquet"));
+    parquetOnly = await startHubServer({ root });
+    // Reference rows read independently of prep-data's own reader.
+    train = parse(readFileSync(join(SHARED, "datasets/hf/datasets/knkarthick/dialogsum/main/train.csv")), { columns: true, bom: true });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await parquetOnly?.close();
+  });
+
+  const expected = (rows: typeof train) => rows.map((r) => ({ prompt: INSTR + r.dialogue + "\n\nSummary: ", completion: r.summary }));
+
+  it("--limit 1000 writes train rows 0–999 in order with the demo's template", async () => {
+    const out = join(tmp(), "train.jsonl");
+    const r = await run(["dialogsum", "--format", "instruction", "--limit", "1000", "-o", out], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    const got = parseLines(readFileSync(out, "utf8"));
+    expect(got).toHaveLength(1000);
+    expect(got).toEqual(expected(train.slice(0, 1000)));
+    expect(train[0]!.id).toBe("train_0");
+  });
+
+  it("all 12,460 train rows; the second run downloads nothing; HF_HUB_OFFLINE=1 runs from the cache", async () => {
+    const out = join(tmp(), "all.jsonl");
+    const env = { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache };
+    const before = server.downloads().length;
+    const r = await run(["dialogsum", "-o", out], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const got = parseLines(readFileSync(out, "utf8"));
+    expect(got).toHaveLength(12460);
+    expect(got).toEqual(expected(train));
+    expect(server.downloads().length).toBe(before); // fetched by the previous test: a cache hit
+    const off = await run(["dialogsum", "-o", out], { env: { ...env, HF_HUB_OFFLINE: "1" } });
+    expect(off.code, off.stderr).toBe(0);
+    expect(parseLines(readFileSync(out, "utf8"))).toHaveLength(12460);
+  });
+
+  it("reads the refs/convert/parquet branch when the CSVs are absent, with the same records", async () => {
+    const out = join(tmp(), "pq.jsonl");
+    const r = await run(["dialogsum", "-o", out], { env: { HF_ENDPOINT: parquetOnly.url, HF_HUB_CACHE: tmp() } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("parquet branch");
+    const got = parseLines(readFileSync(out, "utf8"));
+    expect(got).toHaveLength(12460);
+    expect(got).toEqual(expected(train));
+  });
+
+  it("--format messages and conversation output pass the committed schemas; the validation split has 500 rows", async () => {
+    for (const format of ["messages", "conversation"]) {
+      const dir = tmp();
+      const r = await run(["dialogsum", "--format", format, "--validation", "--system", "Summarise.", "-o", join(dir, "train.jsonl")], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache } });
+      expect(r.code, r.stderr).toBe(0);
+      const validate = committedSchemaValidator(format);
+      const recs = parseLines(readFileSync(join(dir, "train.jsonl"), "utf8"));
+      expect(recs).toHaveLength(12460);
+      expect(recs.every((x) => validate(x))).toBe(true);
+      expect(parseLines(readFileSync(join(dir, "validation.jsonl"), "utf8"))).toHaveLength(500);
+    }
+  });
+
+  it("test split: 1,500 rows", async () => {
+    const r = await run(["dialogsum", "--split", "test", "-o", "-"], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseLines(r.stdout)).toHaveLength(1500);
+  });
+});
