@@ -58,6 +58,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   let row = 0;
   // csv-parse counts a CRLF inside a quoted field as two lines; this undoes that so line numbers match editors.
   let overCount = 0;
+  let sawFinding = false;
 
   const onRecord = (record: string[], lines: number): void => {
     let crlf = 0;
@@ -78,6 +79,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     if (opts.header === false) {
       for (let i = header.length; i < record.length; i++) header.push(`col${i + 1}`);
     } else if (record.length !== header.length) {
+      sawFinding = true;
       queue.push(finding("ragged-row", `row has ${record.length} field${record.length === 1 ? "" : "s"}, the header has ${header.length}`, origin));
       return;
     }
@@ -102,6 +104,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
       return null; // rows go through `queue`, in order with the findings below
     },
     on_skip: (err: CsvError | undefined) => {
+      sawFinding = true;
       if (err) queue.push(finding("csv-syntax", err.message, { source: name, line: (err as CsvError & { lines?: number }).lines }));
     },
   });
@@ -121,6 +124,10 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     if (!failure) await feed(undefined);
     while (queue.length) yield queue.shift()!;
     if (failure) yield finding("csv-syntax", failure.message, { source: name, line: (failure as CsvError & { lines?: number }).lines });
+    else if (row === 0 && !sawFinding) {
+      // Say so rather than end quietly: often a wrong --delimiter or a file of one long line.
+      yield finding("no-rows", header === undefined ? "the file is empty" : `no data rows after the header (${header.length} column${header.length === 1 ? "" : "s"}; check --delimiter)`, { source: name }, "warning");
+    }
   } finally {
     // Stopped early (--limit) or failed: release the file.
     if (bytes !== process.stdin) bytes.destroy();

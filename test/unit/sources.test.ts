@@ -117,3 +117,10 @@ describe("Parquet source", () => {
     expect(items).toMatchObject([{ type: "finding", reason: "parquet" }]);
   });
 });
+
+describe("CSV files with no rows", () => {
+  it("an empty file and a header-only file are warnings, not silence", async () => {
+    expect(await collect(readCsv(file("e.csv", ""), { name: "e.csv" }))).toMatchObject([{ type: "finding", reason: "no-rows", severity: "warning", message: "the file is empty" }]);
+    expect(await collect(readCsv(file("h.csv", "a;b;c\n"), { name: "h.csv" }))).toMatchObject([{ reason: "no-rows", message: "no data rows after the header (1 column; check --delimiter)" }]);
+  });
+});
