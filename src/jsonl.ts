@@ -6,11 +6,12 @@ import { PrepError } from "./record.js";
 
 // JSON.stringify leaves these unescaped; several line splitters (JavaScript's, Python's str.splitlines) break on them.
 const LINE_BREAKERS = /[\u2028\u2029\u0085]/g;
+const HAS_LINE_BREAKER = /[\u2028\u2029\u0085]/;
 
 /** One JSONL line (with its newline): UTF-8 as is, except U+2028, U+2029 and U+0085, which are escaped. */
 export function jsonLine(record: unknown): string {
   const s = JSON.stringify(record);
-  return (LINE_BREAKERS.test(s) ? s.replace(LINE_BREAKERS, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) : s) + "\n";
+  return (HAS_LINE_BREAKER.test(s) ? s.replace(LINE_BREAKERS, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) : s) + "\n";
 }
 
 /** Where records go. `close()` commits (renames the temp file); `abort()` removes every trace. */

@@ -10,6 +10,7 @@ describe("JSONL writer", () => {
     const line = jsonLine({ input: "héllo 中文 😀 a\u2028b\u2029c\u0085d \"q\" \n" });
     expect(line).toBe('{"input":"héllo 中文 😀 a\\u2028b\\u2029c\\u0085d \\"q\\" \\n"}\n');
     expect(line.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/).length).toBe(2);
+    for (let i = 0; i < 3; i++) expect(jsonLine({ t: `x${"y".repeat(i * 10)}\u2028` })).toContain("\\u2028");
     expect(JSON.parse(line)).toEqual({ input: "héllo 中文 😀 a\u2028b\u2029c\u0085d \"q\" \n" });
   });
 
