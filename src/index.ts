@@ -24,3 +24,9 @@ export { selectSplitFiles, selectParquetFiles, splitOfPath, SPLIT_KEYWORDS } fro
 export { presets, type Preset } from "./presets/index.js";
 export { main } from "./cli/main.js";
 export { jsonSchemas, schemaFiles } from "./schemas.js";
+export { loadTokenCounter, countUpTo, tokenizerNames, ESTIMATE_FORMULA, type TokenCounter } from "./tokens/index.js";
+export { getProfile, taskFor, totalLimitAt, profiles, SOURCES, type Profile, type Fact, type Task, type TaskRules, type TokenLimits } from "./profiles/index.js";
+export { RecordChecker, recordTexts, type CheckerOptions } from "./validate/checker.js";
+export { validateFiles, type ValidateOptions, type ValidationReport, type FileReport } from "./validate/validate.js";
+export { detectFormat } from "./validate/detect.js";
+export { TokenTally, renderHistogram, type TokenStats } from "./validate/stats.js";

@@ -4,6 +4,8 @@ export interface Origin {
   source: string;
   /** 1-based line in the source file (first line of the record for multi-line CSV rows). */
   line?: number;
+  /** 1-based column, for JSON syntax errors. */
+  column?: number;
   /** 0-based data row index within the source (header excluded). */
   row?: number;
   /** 1-based page range for document sources. */
@@ -61,7 +63,7 @@ export function finding(
 
 export function describeOrigin(o: Origin): string {
   let s = o.source;
-  if (o.line !== undefined) s += `:${o.line}`;
+  if (o.line !== undefined) s += `:${o.line}${o.column !== undefined ? `:${o.column}` : ""}`;
   else if (o.row !== undefined) s += ` row ${o.row}`;
   if (o.pages) s += o.pages[0] === o.pages[1] ? ` page ${o.pages[0]}` : ` pages ${o.pages[0]}-${o.pages[1]}`;
   return s;
@@ -77,3 +79,6 @@ export class PrepError extends Error {
     this.name = "PrepError";
   }
 }
+
+/** A draft without its origin: what a format turns a record back into. */
+export type DraftBody = Omit<ChatDraft, "origin"> | Omit<TextDraft, "origin">;

@@ -8,6 +8,7 @@ import type { TableOptions } from "../sources/table.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Reporter } from "./report.js";
+import { addValidateCommands } from "./validate.js";
 
 function hubNote(r: PrepareResult): string | undefined {
   if (!r.hub) return undefined;
@@ -120,6 +121,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(await runTemplated({ kind: "hub", dataset: spec, split: o.split, config: o.config }, o));
   });
 
+  addValidateCommands(program, setExit);
   return program;
 }
 

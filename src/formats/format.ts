@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Draft, Turn } from "../record.js";
+import type { Draft, DraftBody, Turn } from "../record.js";
 
 /** A problem with one record, found by a format's schema or rules. */
 export class RecordIssue {
@@ -19,7 +19,7 @@ export interface Format<T = unknown> {
   /** Build the record from a draft, or explain why this format can't express it. */
   fromDraft(draft: Draft): T | RecordIssue;
   /** Back to a draft (for conversion and token counting). */
-  toDraft(record: T): Omit<Draft, "origin">;
+  toDraft(record: T): DraftBody;
   /** Rules beyond the schema (role order, …) on a record that passed the schema. */
   rules(record: T): RecordIssue[];
 }

@@ -1,0 +1,133 @@
+import { Option, type Command } from "commander";
+import { formatNames } from "../formats/index.js";
+import { getProfile, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
+import { describeOrigin } from "../record.js";
+import { tokenizerNames } from "../tokens/index.js";
+import { renderHistogram, type TokenStats } from "../validate/stats.js";
+import { validateFiles, type ValidationReport } from "../validate/validate.js";
+import { intArg } from "./options.js";
+
+const n = (x: number) => Math.round(x).toLocaleString("en-US");
+
+function printStats(label: string, s: TokenStats | undefined, exact: boolean, out: NodeJS.WriteStream): void {
+  if (!s) return;
+  out.write(`\n${label}: ${n(s.records)} records, tokens ${exact ? "" : "(estimated) "}total ${n(s.total)}, min ${n(s.min)}, mean ${s.mean.toFixed(1)}, p50 ${n(s.p50)}, p90 ${n(s.p90)}, p99 ${n(s.p99)}, max ${n(s.max)}\n`);
+  out.write(renderHistogram(s) + "\n");
+}
+
+function printReport(r: ValidationReport, shown: number, out: NodeJS.WriteStream): void {
+  for (const f of r.files) {
+    out.write(`${f.path}: ${f.format ?? "unknown format"}, ${n(f.records)} records (${n(f.valid)} valid) in ${n(f.lines)} lines, ${(f.bytes / 1024 ** 2).toFixed(2)} MiB\n`);
+  }
+  if (r.model) out.write(`model: ${r.model.id} (${r.model.name})${r.model.task ? `, ${r.model.task}` : ""}, batch size ${r.batchSize}, tokens ${r.tokenizer.exact ? `exact (${r.tokenizer.name})` : r.tokenizer.description}\n`);
+  if (r.findings.length) {
+    out.write("\n");
+    for (const f of r.findings.slice(0, shown)) out.write(`${f.severity}: ${describeOrigin(f.origin)}: ${f.reason}: ${f.message}\n`);
+    const rest = r.errors + r.warnings - Math.min(shown, r.findings.length);
+    if (rest > 0) out.write(`… ${n(rest)} more (--max-findings, --json or --rejects for all)\n`);
+  }
+  const cats = Object.entries(r.counts).sort((a, b) => b[1].errors - a[1].errors || b[1].warnings - a[1].warnings);
+  if (cats.length) {
+    out.write("\nby category:\n");
+    for (const [k, v] of cats) out.write(`  ${k.padEnd(16)} ${v.errors ? `${n(v.errors)} error${v.errors === 1 ? "" : "s"}` : ""}${v.errors && v.warnings ? ", " : ""}${v.warnings ? `${n(v.warnings)} warning${v.warnings === 1 ? "" : "s"}` : ""}\n`);
+  }
+  for (const f of r.files) printStats(f.path, f.stats, r.tokenizer.exact, out);
+  if (r.trainingTokens) out.write(`\ntraining tokens: ${n(r.trainingTokens.perEpoch)} per epoch × ${r.trainingTokens.epochs} epochs = ${n(r.trainingTokens.total)}${r.trainingTokens.exact ? "" : " (estimated)"}\n`);
+  out.write(r.ok ? `\nOK: no errors${r.warnings ? ` (${n(r.warnings)} warning${r.warnings === 1 ? "" : "s"})` : ""}\n` : `\nFAILED: ${n(r.errors)} error${r.errors === 1 ? "" : "s"}, ${n(r.warnings)} warning${r.warnings === 1 ? "" : "s"}\n`);
+}
+
+function fact<T>(f: Fact<T> | undefined, show: (v: T) => string): string {
+  if (!f) return "—";
+  return `${show(f.value)} [${f.source}${f.confirmed ? "" : ", unconfirmed"}]`;
+}
+
+function describeProfile(p: Profile): string {
+  const lines = [`${p.id}  (${p.name})`, `  aliases: ${p.aliases.join(", ")}`, `  tokens counted: ${p.tokenizer === "estimate" ? "estimated (no public tokenizer)" : `exact (${p.tokenizer})`}`];
+  for (const [task, r] of Object.entries(p.tasks)) {
+    lines.push(`  ${task}: formats ${fact(r!.formats, (v) => v.join(", "))}`);
+    if (r!.tokens.input) lines.push(`    input tokens ≤ ${fact(r!.tokens.input, n)}`);
+    if (r!.tokens.output) lines.push(`    output tokens ≤ ${fact(r!.tokens.output, n)}`);
+    if (r!.tokens.total) lines.push(`    total tokens: ${fact(r!.tokens.total, (v) => v.map((x) => `≤ ${n(x.tokens)} at batch ${x.batch[0]}${x.batch[1] === Infinity ? "+" : x.batch[1] !== x.batch[0] ? `-${x.batch[1]}` : ""}`).join("; "))}`);
+    for (const k of ["train", "validation"] as const) {
+      const b = r![k];
+      if (b?.min || b?.max) lines.push(`    ${k} records: ${b.min ? `≥ ${fact(b.min, n)} ` : ""}${b.max ? `≤ ${fact(b.max, n)}` : ""}`);
+    }
+    if (r!.combinedMin || r!.combinedMax) lines.push(`    train + validation records: ${r!.combinedMin ? `≥ ${fact(r!.combinedMin, n)} ` : ""}${r!.combinedMax ? `≤ ${fact(r!.combinedMax, n)}` : ""}`);
+    if (r!.trainFileBytes) lines.push(`    training file ≤ ${fact(r!.trainFileBytes, (v) => `${v / 1024 ** 2} MiB`)}`);
+    if (r!.validationFileBytes) lines.push(`    validation file ≤ ${fact(r!.validationFileBytes, (v) => `${v / 1024 ** 2} MiB`)}`);
+  }
+  if (p.reserved) lines.push(`  reserved strings: ${fact(p.reserved, (v) => v.map((s) => JSON.stringify(s)).join(" "))}`);
+  lines.push(`  hyperparameters [${p.hyperparameters.source}]:`);
+  for (const [k, r] of Object.entries(p.hyperparameters.value)) lines.push(`    ${k}: ${r.min}–${r.max}${r.default !== undefined ? `, default ${r.default}` : ""}`);
+  const used = new Set<string>();
+  JSON.stringify(p, (k, v) => (k === "source" ? (used.add(v), v) : v));
+  lines.push("  sources:");
+  for (const s of [...used].sort()) lines.push(`    ${s}: ${SOURCES[s as keyof typeof SOURCES]}`);
+  return lines.join("\n");
+}
+
+export function addValidateCommands(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("validate <file>")
+    .description("check a JSONL dataset before upload: schema, role order, reserved strings, per-record token limits, record counts, file size, duplicates")
+    .option("-m, --model <id>", "model ID or alias (see `prep-data models`); without it, only the format's rules")
+    .option("--validation <file>", "the validation file: checked too, with train/validation overlap")
+    .addOption(new Option("-f, --format <name>", "record format (default: detected from the first record)").choices(formatNames))
+    .option("--batch-size <n>", "batch size of the job (token limits depend on it; default: the model's default)", intArg("--batch-size", 1))
+    .addOption(new Option("--tokenizer <name>", "token counter (default: the model's)").choices(tokenizerNames))
+    .option("--stats", "count tokens of every record: statistics, histogram, training tokens")
+    .option("--epochs <n>", "epochs for the training-token estimate (default: the model's default)", intArg("--epochs", 1))
+    .option("--json", "print the full report as JSON on stdout")
+    .option("--rejects <file>", "write every failing line with its reasons to this JSONL file")
+    .option("--max-findings <n>", "findings to print (all are counted)", intArg("--max-findings"), 20)
+    .action(async (file: string, o: { model?: string; validation?: string; format?: string; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number }) => {
+      const r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json ? undefined : o.maxFindings });
+      if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+      else printReport(r, o.maxFindings, process.stdout);
+      setExit(r.ok ? 0 : 1);
+    });
+
+  program
+    .command("stats <file>")
+    .description("token statistics of a JSONL dataset: total, min, mean, p50/p90/p99, max, histogram, training tokens")
+    .option("-m, --model <id>", "count with this model's tokenizer (exact or estimated)")
+    .addOption(new Option("--tokenizer <name>", "token counter (default: the model's, else cl100k)").choices(tokenizerNames))
+    .addOption(new Option("-f, --format <name>", "record format (default: detected)").choices(formatNames))
+    .option("--epochs <n>", "epochs for the training-token estimate", intArg("--epochs", 1))
+    .option("--json", "print as JSON")
+    .action(async (file: string, o: { model?: string; tokenizer?: string; format?: string; epochs?: number; json?: boolean }) => {
+      // Only statistics: no model rules, so a file for any model can be measured.
+      const r = await validateFiles({ train: file }, { tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined), format: o.format, stats: true, epochs: o.epochs, keepFindings: 0 });
+      const s = r.files[0]!.stats;
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ file, tokenizer: r.tokenizer, stats: s, trainingTokens: r.trainingTokens, skipped: r.errors }, null, 2) + "\n");
+      } else {
+        printStats(file, s, r.tokenizer.exact, process.stdout);
+        if (r.trainingTokens) process.stdout.write(`training tokens: ${n(r.trainingTokens.perEpoch)} per epoch × ${r.trainingTokens.epochs} epochs = ${n(r.trainingTokens.total)}${r.tokenizer.exact ? "" : " (estimated)"}\n`);
+        if (r.errors) process.stdout.write(`${n(r.errors)} invalid line(s) not counted; run \`prep-data validate\` to see them\n`);
+      }
+      setExit(r.errors ? 1 : 0);
+    });
+
+  program
+    .command("models [id]")
+    .description("list the Bedrock models prep-data knows, or show one model's formats, limits and hyperparameter ranges with sources")
+    .option("--json", "print as JSON")
+    .action((id: string | undefined, o: { json?: boolean }) => {
+      if (id) {
+        const p = getProfile(id);
+        process.stdout.write(o.json ? JSON.stringify(p, (_k, v) => (v === Infinity ? null : v), 2) + "\n" : describeProfile(p) + "\n");
+        return;
+      }
+      if (o.json) {
+        process.stdout.write(JSON.stringify(profiles, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
+        return;
+      }
+      const w = Math.max(...profiles.map((p) => p.id.length));
+      for (const p of profiles) {
+        const fmts = Object.entries(p.tasks).map(([t, r]) => `${r!.formats.value.join("/")} (${t === "fine-tuning" ? "FT" : "CPT"})`).join(", ");
+        process.stdout.write(`${p.id.padEnd(w)}  ${p.aliases[0]!.padEnd(20)} ${fmts}\n`);
+      }
+    });
+}
+

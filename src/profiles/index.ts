@@ -1,0 +1,35 @@
+import { PrepError } from "../record.js";
+import { profiles, type Profile, type Task } from "./table.js";
+
+export * from "./table.js";
+export { SOURCES } from "./sources.js";
+
+/** A profile by full model ID (with or without a `:0:4k`-style suffix) or short alias. */
+export function getProfile(idOrAlias: string): Profile {
+  const key = idOrAlias.trim().toLowerCase();
+  const p =
+    profiles.find((x) => x.id.toLowerCase() === key || x.aliases.includes(key)) ??
+    profiles.find((x) => key.startsWith(x.id.toLowerCase() + ":") || x.id.toLowerCase().startsWith(key + ":"));
+  if (!p) {
+    throw new PrepError(`unknown model "${idOrAlias}"; run \`prep-data models\` for the list (e.g. ${profiles.slice(0, 3).map((x) => x.aliases[0]).join(", ")})`, 2);
+  }
+  return p;
+}
+
+/** The task a format implies for a profile (cpt/text → continued pre-training). */
+export function taskFor(profile: Profile, format: string): Task | undefined {
+  for (const [task, rules] of Object.entries(profile.tasks)) if (rules?.formats.value.includes(format)) return task as Task;
+  return undefined;
+}
+
+/** The total-token limit that applies at a batch size. */
+export function totalLimitAt(profile: Profile, task: Task, batchSize: number): { tokens: number; confirmed: boolean } | undefined {
+  const f = profile.tasks[task]?.tokens.total;
+  if (!f) return undefined;
+  const hit = f.value.find((r) => batchSize >= r.batch[0] && batchSize <= r.batch[1]);
+  if (!hit) {
+    const ranges = f.value.map((r) => (r.batch[1] === Infinity ? `${r.batch[0]}+` : r.batch[0] === r.batch[1] ? `${r.batch[0]}` : `${r.batch[0]}-${r.batch[1]}`)).join(", ");
+    throw new PrepError(`${profile.id} publishes token limits for batch sizes ${ranges}, not ${batchSize}`, 2);
+  }
+  return { tokens: hit.tokens, confirmed: f.confirmed };
+}

@@ -1,0 +1,242 @@
+import type { SourceKey } from "./sources.js";
+
+/** A number (or list) with where it comes from. `confirmed: false` findings against it are warnings, not errors. */
+export interface Fact<T> {
+  value: T;
+  source: SourceKey;
+  confirmed: boolean;
+}
+
+const C = <T>(value: T, source: SourceKey): Fact<T> => ({ value, source, confirmed: true });
+const U = <T>(value: T, source: SourceKey): Fact<T> => ({ value, source, confirmed: false });
+
+export type Task = "fine-tuning" | "continued-pretraining";
+
+/** Per-record token limits; `total` may depend on the batch size. */
+export interface TokenLimits {
+  input?: Fact<number>;
+  output?: Fact<number>;
+  /** Total (input + output) by batch size: the first range containing the batch size applies. */
+  total?: Fact<{ batch: [number, number]; tokens: number }[]>;
+}
+
+export interface TaskRules {
+  formats: Fact<string[]>;
+  tokens: TokenLimits;
+  train?: { min?: Fact<number>; max?: Fact<number> };
+  validation?: { min?: Fact<number>; max?: Fact<number> };
+  /** Training + validation records together. */
+  combinedMax?: Fact<number>;
+  combinedMin?: Fact<number>;
+  trainFileBytes?: Fact<number>;
+  validationFileBytes?: Fact<number>;
+}
+
+export interface Range {
+  min: number;
+  max: number;
+  default?: number;
+}
+
+export interface Profile {
+  id: string;
+  aliases: string[];
+  name: string;
+  /** Token counter: exact where the tokenizer is public, otherwise the labelled estimate. */
+  tokenizer: "llama3" | "llama2" | "estimate";
+  tasks: Partial<Record<Task, TaskRules>>;
+  /** Strings a record may not contain (system and user/assistant text). */
+  reserved?: Fact<string[]>;
+  hyperparameters: Fact<Record<string, Range>>;
+}
+
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+
+const titanHp = C({ epochCount: { min: 1, max: 10, default: 5 }, batchSize: { min: 1, max: 64, default: 1 }, learningRate: { min: 0, max: 1, default: 1e-5 }, learningRateWarmupSteps: { min: 0, max: 250, default: 5 } }, "H1");
+const llamaHp = (src: SourceKey) => C({ epochCount: { min: 1, max: 10, default: 5 }, batchSize: { min: 1, max: 1, default: 1 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-4 } }, src);
+const novaHp = C({ epochCount: { min: 1, max: 5, default: 2 }, learningRate: { min: 1e-6, max: 1e-4, default: 1e-5 }, learningRateWarmupSteps: { min: 0, max: 100, default: 10 } }, "H7");
+
+function titan(id: string, aliases: string[], name: string, total: { batch: [number, number]; tokens: number }[]): Profile {
+  const tokens: TokenLimits = { total: C(total, "D1") };
+  return {
+    id,
+    aliases,
+    name,
+    tokenizer: "estimate",
+    tasks: {
+      "fine-tuning": { formats: C(["instruction"], "D1"), tokens, trainFileBytes: C(1 * GB, "D2"), validationFileBytes: C(100 * MB, "D2") },
+      "continued-pretraining": {
+        formats: C(["cpt"], "D3"),
+        tokens,
+        train: { max: U(100_000, "W1") },
+        validation: { max: U(1_000, "W1") },
+        trainFileBytes: C(10 * GB, "D2"),
+        validationFileBytes: C(100 * MB, "D2"),
+      },
+    },
+    hyperparameters: titanHp,
+  };
+}
+
+function llama31(id: string, aliases: string[], name: string): Profile {
+  return {
+    id,
+    aliases,
+    name,
+    tokenizer: "llama3",
+    tasks: {
+      "fine-tuning": {
+        formats: C(["instruction"], "D1"),
+        tokens: { input: C(16_000, "D1"), output: C(16_000, "D1"), total: C([{ batch: [1, 1], tokens: 16_000 }], "D1") },
+        combinedMin: C(100, "D1"),
+        combinedMax: C(10_000, "D1"),
+        validation: { max: U(1_000, "R2") },
+      },
+    },
+    hyperparameters: llamaHp("H5"),
+  };
+}
+
+function llamaConverse(id: string, aliases: string[], name: string, total: number, hp: SourceKey): Profile {
+  return {
+    id,
+    aliases,
+    name,
+    tokenizer: "llama3",
+    tasks: {
+      "fine-tuning": {
+        formats: C(["conversation"], "D1"),
+        tokens: { total: C([{ batch: [1, 1], tokens: total }], "D1") },
+        combinedMin: C(100, "D1"),
+        combinedMax: C(10_000, "D1"),
+        validation: { max: U(1_000, "R2") },
+      },
+    },
+    hyperparameters: llamaHp(hp),
+  };
+}
+
+function nova(id: string, aliases: string[], name: string): Profile {
+  return {
+    id,
+    aliases,
+    name,
+    tokenizer: "estimate",
+    tasks: {
+      "fine-tuning": {
+        formats: C(["conversation"], "D5"),
+        tokens: { total: C([{ batch: [1, Infinity], tokens: 32_000 }], "D5") },
+        combinedMin: C(8, "D5"),
+        combinedMax: C(20_000, "D5"),
+      },
+      "continued-pretraining": { formats: U(["text"], "R3b"), tokens: { total: C([{ batch: [1, Infinity], tokens: 32_000 }], "D5") } },
+    },
+    reserved: C(["User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]"], "D5"),
+    hyperparameters: novaHp,
+  };
+}
+
+/** Every Bedrock customizable text model prep-data knows, with the source of each number. */
+export const profiles: Profile[] = [
+  titan("amazon.titan-text-express-v1", ["titan-express", "titan-text-express"], "Amazon Titan Text G1 - Express", [
+    { batch: [1, 1], tokens: 4096 },
+    { batch: [2, 4], tokens: 2048 },
+  ]),
+  titan("amazon.titan-text-lite-v1", ["titan-lite", "titan-text-lite"], "Amazon Titan Text G1 - Lite", [
+    { batch: [1, 2], tokens: 4096 },
+    { batch: [3, 6], tokens: 2048 },
+  ]),
+  {
+    id: "amazon.titan-text-premier-v1:0",
+    aliases: ["titan-premier", "titan-text-premier"],
+    name: "Amazon Titan Text Premier",
+    tokenizer: "estimate",
+    tasks: {
+      "fine-tuning": {
+        formats: C(["instruction"], "D1"),
+        tokens: { total: C([{ batch: [1, 1], tokens: 4096 }], "D1") },
+        trainFileBytes: C(1 * GB, "D1"),
+        validationFileBytes: C(100 * MB, "D1"),
+      },
+    },
+    hyperparameters: C({ epochCount: { min: 1, max: 5, default: 2 }, batchSize: { min: 1, max: 1, default: 1 }, learningRate: { min: 1e-7, max: 1e-5, default: 1e-6 }, learningRateWarmupSteps: { min: 0, max: 20, default: 5 } }, "H1"),
+  },
+  {
+    id: "cohere.command-text-v14",
+    aliases: ["cohere-command", "command"],
+    name: "Cohere Command",
+    tokenizer: "estimate",
+    tasks: {
+      "fine-tuning": {
+        formats: C(["instruction"], "D1"),
+        tokens: { input: C(4096, "D1"), output: C(2048, "D1") },
+        train: { max: C(10_000, "D1") },
+        validation: { max: C(1_000, "D1") },
+      },
+    },
+    hyperparameters: C({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 8, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }, "H3"),
+  },
+  {
+    id: "cohere.command-light-text-v14",
+    aliases: ["cohere-command-light", "command-light"],
+    name: "Cohere Command Light",
+    tokenizer: "estimate",
+    tasks: {
+      "fine-tuning": {
+        formats: C(["instruction"], "D1"),
+        // The docs' table is headed "Cohere Command"; that Light shares these numbers is unconfirmed.
+        tokens: { input: U(4096, "D1"), output: U(2048, "D1") },
+        train: { max: U(10_000, "D1") },
+        validation: { max: U(1_000, "D1") },
+      },
+    },
+    hyperparameters: C({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 32, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }, "H3"),
+  },
+  ...(["13b", "70b"] as const).map(
+    (size): Profile => ({
+      id: `meta.llama2-${size}-v1`,
+      aliases: [`llama2-${size}`],
+      name: `Meta Llama 2 ${size.toUpperCase()}`,
+      tokenizer: "llama2",
+      tasks: {
+        "fine-tuning": {
+          formats: C(["instruction"], "D1"),
+          // No per-record limit is published, but the customizable variant (meta.llama2-*-v1:0:4k) has a 4k
+          // context: a longer record cannot be trained on whole.
+          tokens: { total: C([{ batch: [1, 1], tokens: 4096 }], "M") },
+        },
+      },
+      hyperparameters: llamaHp("H4"),
+    }),
+  ),
+  llama31("meta.llama3-1-8b-instruct-v1:0", ["llama3.1-8b", "llama3-1-8b"], "Meta Llama 3.1 8B Instruct"),
+  llama31("meta.llama3-1-70b-instruct-v1:0", ["llama3.1-70b", "llama3-1-70b"], "Meta Llama 3.1 70B Instruct"),
+  llamaConverse("meta.llama3-2-1b-instruct-v1:0", ["llama3.2-1b", "llama3-2-1b"], "Meta Llama 3.2 1B Instruct", 16_000, "H6"),
+  llamaConverse("meta.llama3-2-3b-instruct-v1:0", ["llama3.2-3b", "llama3-2-3b"], "Meta Llama 3.2 3B Instruct", 16_000, "H6"),
+  llamaConverse("meta.llama3-2-11b-instruct-v1:0", ["llama3.2-11b", "llama3-2-11b"], "Meta Llama 3.2 11B Vision Instruct", 16_000, "H6"),
+  llamaConverse("meta.llama3-2-90b-instruct-v1:0", ["llama3.2-90b", "llama3-2-90b"], "Meta Llama 3.2 90B Vision Instruct", 10_000, "H6"),
+  llamaConverse("meta.llama3-3-70b-instruct-v1:0", ["llama3.3-70b", "llama3-3-70b"], "Meta Llama 3.3 70B Instruct", 16_000, "H6"),
+  {
+    id: "anthropic.claude-3-haiku-20240307-v1:0:200k",
+    aliases: ["haiku", "claude-3-haiku"],
+    name: "Anthropic Claude 3 Haiku",
+    tokenizer: "estimate",
+    tasks: {
+      "fine-tuning": {
+        formats: C(["messages"], "D1"),
+        tokens: { total: C([{ batch: [1, Infinity], tokens: 32_000 }], "D1") },
+        train: { min: C(32, "D1"), max: C(10_000, "D1") },
+        validation: { min: U(32, "R1"), max: C(1_000, "D1") },
+        combinedMax: C(10_000, "D1"),
+        trainFileBytes: C(10 * GB, "D1"),
+        validationFileBytes: C(1 * GB, "D1"),
+      },
+    },
+    reserved: U(["\nHuman:", "\nAssistant:"], "R1"),
+    hyperparameters: C({ epochCount: { min: 1, max: 10, default: 2 }, batchSize: { min: 4, max: 256, default: 32 }, learningRateMultiplier: { min: 0.1, max: 2, default: 1 }, earlyStoppingThreshold: { min: 0, max: 0.1, default: 0.001 }, earlyStoppingPatience: { min: 1, max: 10, default: 2 } }, "H2"),
+  },
+  nova("amazon.nova-micro-v1:0", ["nova-micro"], "Amazon Nova Micro"),
+  nova("amazon.nova-lite-v1:0", ["nova-lite"], "Amazon Nova Lite"),
+  nova("amazon.nova-pro-v1:0", ["nova-pro"], "Amazon Nova Pro"),
+];

@@ -1,0 +1,99 @@
+import { PrepError } from "../record.js";
+
+type Count = (text: string) => number;
+
+// Vocabularies are loaded on first use only: Llama 3's alone costs ~190 MB and 0.3 s, wasted on a file no rule
+// needs to count.
+const loaders: Record<string, () => Promise<Count>> = {
+  cl100k: async () => (await import("gpt-tokenizer/encoding/cl100k_base")).countTokens,
+  o200k: async () => (await import("gpt-tokenizer/encoding/o200k_base")).countTokens,
+  llama3: async () => {
+    const l3 = (await import("llama3-tokenizer-js")).default;
+    return (t) => l3.encode(t, { bos: false, eos: false }).length;
+  },
+  llama2: async () => {
+    const l2 = (await import("llama-tokenizer-js")).default;
+    return (t) => (t === "" ? 0 : l2.encode(t, false, true).length);
+  },
+};
+const loaded = new Map<string, Count>();
+async function load(name: string): Promise<Count> {
+  let c = loaded.get(name);
+  if (!c) {
+    c = await loaders[name]!();
+    loaded.set(name, c);
+  }
+  return c;
+}
+
+/** Counts tokens of a text. `exact` counters are the model's own public tokenizer; others are labelled estimates. */
+export interface TokenCounter {
+  name: string;
+  exact: boolean;
+  count(text: string): number;
+  /** A number no count can exceed for a text of this many UTF-8 bytes: lets checks skip counting short texts. */
+  upperBound(utf8Bytes: number): number;
+  description: string;
+}
+
+function nonAscii(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 && (c < 0xdc00 || c > 0xdfff)) n++; // a surrogate pair counts once
+  }
+  return n;
+}
+
+/** Byte-level BPEs (cl100k, o200k, Llama 3) never make more tokens than bytes. */
+const byteLevel = (bytes: number) => bytes;
+
+/**
+ * The conservative estimate for models without a public tokenizer (Titan, Claude 3, Nova, Cohere).
+ * 1.3 × cl100k + one per non-ASCII character + 8. On ../shared/corpus text (English, Chinese, Japanese, Korean,
+ * Russian, Arabic) this is never below the exact count of cl100k, o200k, Llama 3 or Llama 2 (the most
+ * token-hungry: Korean at 1.74 × cl100k); for English it budgets ~3.4 characters per token, under the ~4.07 a real
+ * Titan job showed (20,000 characters → 4,919 tokens). Never the documented "6 characters per token".
+ */
+export const ESTIMATE_FORMULA = "ceil(1.3 × cl100k + non-ASCII characters) + 8";
+
+interface CounterSpec {
+  base: string;
+  exact: boolean;
+  description: string;
+  upperBound: (bytes: number) => number;
+  make?: (base: Count) => Count;
+}
+
+const specs: Record<string, CounterSpec> = {
+  llama3: { base: "llama3", exact: true, description: "Llama 3 tokenizer (llama3-tokenizer-js; same ids as Meta's tokenizer.json)", upperBound: byteLevel },
+  // SentencePiece with byte fallback: at most one token per byte, plus the leading-space piece.
+  llama2: { base: "llama2", exact: true, description: "Llama 2 SentencePiece tokenizer (llama-tokenizer-js)", upperBound: (b) => b + 1 },
+  cl100k: { base: "cl100k", exact: true, description: "OpenAI cl100k_base (gpt-tokenizer)", upperBound: byteLevel },
+  o200k: { base: "o200k", exact: true, description: "OpenAI o200k_base (gpt-tokenizer)", upperBound: byteLevel },
+  estimate: {
+    base: "cl100k",
+    exact: false,
+    description: `estimated: ${ESTIMATE_FORMULA}`,
+    // cl100k ≤ bytes, and a non-ASCII character takes at least 2 bytes.
+    upperBound: (b) => Math.ceil(1.3 * b + b / 2) + 8,
+    make: (cl) => (t) => Math.ceil(1.3 * cl(t) + nonAscii(t)) + 8,
+  },
+};
+
+export const tokenizerNames = Object.keys(specs);
+
+/** A token counter, with its vocabulary loaded (once per process; later calls reuse it). */
+export async function loadTokenCounter(name: string): Promise<TokenCounter> {
+  const spec = specs[name];
+  if (!spec) throw new PrepError(`unknown tokenizer "${name}"; expected one of: ${tokenizerNames.join(", ")}`, 2);
+  const base = await load(spec.base);
+  return { name, exact: spec.exact, description: spec.description, upperBound: spec.upperBound, count: spec.make ? spec.make(base) : base };
+}
+
+/** Count only when the count could matter: the exact count, or the bound when it is already within `limit`. */
+export function countUpTo(counter: TokenCounter, text: string, limit: number): { tokens: number; counted: boolean } {
+  const bound = counter.upperBound(Buffer.byteLength(text));
+  if (bound <= limit) return { tokens: bound, counted: false };
+  return { tokens: counter.count(text), counted: true };
+}

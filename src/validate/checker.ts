@@ -1,0 +1,140 @@
+import { checkRecord, getFormat, type Format } from "../formats/index.js";
+import { getProfile, taskFor, totalLimitAt, type Fact, type Profile, type Task } from "../profiles/index.js";
+import { finding, PrepError, type Finding, type Origin } from "../record.js";
+import { countUpTo, loadTokenCounter, type TokenCounter } from "../tokens/index.js";
+
+export interface CheckerOptions {
+  /** Model ID or alias; without one, only format rules are checked. */
+  model?: string | Profile;
+  /** Batch size the job will use (token limits depend on it); default: the model's default batch size. */
+  batchSize?: number;
+  /** Token counter override (default: the profile's). */
+  tokenizer?: string;
+}
+
+interface Limit {
+  tokens: number;
+  confirmed: boolean;
+  what: "input" | "output" | "total";
+}
+
+/** The text a record's token limits apply to. */
+export function recordTexts(format: Format<any>, record: unknown): { input: string; output: string } {
+  const d = format.toDraft(record);
+  if (d.kind === "text") return { input: d.text, output: "" };
+  const input: string[] = d.system !== undefined ? [d.system] : [];
+  const output: string[] = [];
+  for (const t of d.turns) (t.role === "assistant" ? output : input).push(t.content);
+  return { input: input.join("\n"), output: output.join("\n") };
+}
+
+const severity = (f: { confirmed: boolean }) => (f.confirmed ? "error" : "warning");
+const mark = (f: { confirmed: boolean }) => (f.confirmed ? "" : " (limit unconfirmed)");
+
+/**
+ * The per-record rules for a model: schema, role order, reserved strings, per-record token limits. The same object
+ * checks what `validate` reads and what every prep command writes with `--model`.
+ */
+export class RecordChecker {
+  readonly profile?: Profile;
+  readonly counter: TokenCounter;
+  readonly batchSize: number;
+  private limitsByFormat = new Map<string, { task?: Task; limits: Limit[] }>();
+
+  /** A checker with its token counter loaded. */
+  static async create(opts: CheckerOptions = {}): Promise<RecordChecker> {
+    const profile = typeof opts.model === "string" ? getProfile(opts.model) : opts.model;
+    const counter = await loadTokenCounter(opts.tokenizer ?? profile?.tokenizer ?? "cl100k");
+    return new RecordChecker({ ...opts, model: profile }, counter);
+  }
+
+  private constructor(opts: CheckerOptions, counter: TokenCounter) {
+    this.profile = opts.model as Profile | undefined;
+    this.counter = counter;
+    this.batchSize = opts.batchSize ?? this.profile?.hyperparameters.value.batchSize?.default ?? 1;
+    const bs = this.profile?.hyperparameters.value.batchSize;
+    if (bs && (this.batchSize < bs.min || this.batchSize > bs.max)) {
+      throw new PrepError(`--batch-size ${this.batchSize} is outside ${this.profile!.id}'s range ${bs.min}-${bs.max}`, 2);
+    }
+  }
+
+  /** The task and token limits for records of a format, or a finding when the model doesn't take that format. */
+  plan(formatName: string): { task?: Task; limits: Limit[] } | Finding {
+    const cached = this.limitsByFormat.get(formatName);
+    if (cached) return cached;
+    if (!this.profile) return { limits: [] };
+    const task = taskFor(this.profile, formatName);
+    if (!task) {
+      const accepted = Object.entries(this.profile.tasks)
+        .map(([t, r]) => `${r!.formats.value.join("/")} (${t})`)
+        .join(", ");
+      return finding("format", `${this.profile.id} does not take ${formatName} records; it takes ${accepted}`, { source: "" });
+    }
+    const rules = this.profile.tasks[task]!;
+    const limits: Limit[] = [];
+    if (rules.tokens.input) limits.push({ tokens: rules.tokens.input.value, confirmed: rules.tokens.input.confirmed, what: "input" });
+    if (rules.tokens.output) limits.push({ tokens: rules.tokens.output.value, confirmed: rules.tokens.output.confirmed, what: "output" });
+    const total = totalLimitAt(this.profile, task, this.batchSize);
+    if (total) limits.push({ ...total, what: "total" });
+    const plan = { task, limits };
+    this.limitsByFormat.set(formatName, plan);
+    return plan;
+  }
+
+  /** Findings for one record (already parsed). Schema errors stop further checks on that record. */
+  check(value: unknown, formatName: string, origin: Origin): Finding[] {
+    const format = getFormat(formatName);
+    const checked = checkRecord(format, value);
+    if (!checked.ok) return checked.issues.map((i) => finding(i.category, i.message, origin));
+    const out: Finding[] = [];
+    const reserved = this.profile?.reserved;
+    if (reserved) out.push(...this.reservedFindings(format, checked.record, reserved, origin));
+    const plan = this.plan(formatName);
+    if ("type" in plan) return [...out, { ...plan, origin }];
+    if (plan.limits.length) out.push(...this.tokenFindings(format, checked.record, plan.limits, origin));
+    return out;
+  }
+
+  private reservedFindings(format: Format<any>, record: unknown, reserved: Fact<string[]>, origin: Origin): Finding[] {
+    const d = format.toDraft(record);
+    const texts = d.kind === "text" ? [["text", d.text]] : [...(d.system !== undefined ? [["system", d.system]] : []), ...d.turns.map((t, i) => [`messages[${i}]`, t.content])];
+    const out: Finding[] = [];
+    for (const [where, text] of texts) {
+      for (const r of reserved.value) {
+        if (text!.includes(r)) out.push(finding("reserved-string", `${where} contains the reserved string ${JSON.stringify(r)}${mark(reserved)}`, origin, severity(reserved)));
+      }
+    }
+    return out;
+  }
+
+  private tokenFindings(format: Format<any>, record: unknown, limits: Limit[], origin: Origin): Finding[] {
+    const { input, output } = recordTexts(format, record);
+    const out: Finding[] = [];
+    const label = this.counter.exact ? this.counter.name : "estimated";
+    const counts: Partial<Record<Limit["what"], number>> = {};
+    const count = (what: Limit["what"], limit: number): number => {
+      if (what === "total") {
+        const i = countUpTo(this.counter, input, limit);
+        const o = output ? countUpTo(this.counter, output, Math.max(0, limit - (i.counted ? i.tokens : 0))) : { tokens: 0, counted: true };
+        if (i.tokens + o.tokens <= limit) return i.tokens + o.tokens;
+        // A bound said "maybe": count both exactly.
+        return (i.counted ? i.tokens : this.counter.count(input)) + (o.counted ? o.tokens : this.counter.count(output));
+      }
+      return countUpTo(this.counter, what === "input" ? input : output, limit).tokens;
+    };
+    for (const l of limits) {
+      const n = (counts[l.what] = count(l.what, l.tokens));
+      if (n > l.tokens) {
+        out.push(
+          finding(
+            "token-limit",
+            `${l.what} has ${n.toLocaleString("en-US")} tokens (${label}), over ${this.profile!.id}'s limit of ${l.tokens.toLocaleString("en-US")}${l.what === "total" ? ` at batch size ${this.batchSize}` : ""}${mark(l)}`,
+            origin,
+            severity(l),
+          ),
+        );
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,14 @@
+/** Which record format a parsed JSONL object looks like, from its keys. */
+export function detectFormat(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if ("prompt" in v || "completion" in v) return "instruction";
+  if ("messages" in v || "schemaVersion" in v) {
+    const first = Array.isArray(v.messages) ? (v.messages[0] as { content?: unknown } | undefined) : undefined;
+    if ("schemaVersion" in v || Array.isArray(first?.content) || Array.isArray(v.system)) return "conversation";
+    return "messages";
+  }
+  if ("input" in v) return "cpt";
+  if ("text" in v) return "text";
+  return undefined;
+}

