@@ -1,7 +1,8 @@
 // npm run bench: throughput and peak memory of prep-data's main jobs on ../shared data.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,4 +36,36 @@ console.log(`  MB/s in (CSV): ${(csvBytes / 1e6 / best.seconds).toFixed(1)}`);
 console.log(`  MB/s out:      ${(best.outBytes / 1e6 / best.seconds).toFixed(1)}`);
 console.log(`  peak RSS:      ${(peak / 1024).toFixed(0)} MB`);
 await server.close();
+
+// validate: a generated ~1 GB instruction file (DialogSum records, each made unique), against jq on the same file.
+const only = process.argv[2];
+if (!only || only === "validate") {
+  const size = Number(process.env.BENCH_VALIDATE_MB ?? 1000) * 1e6;
+  const big = join(work, "big.jsonl");
+  const out = createWriteStream(big);
+  const src = [];
+  for await (const line of createInterface({ input: createReadStream(join(work, "warm1.jsonl")) })) src.push(JSON.parse(line));
+  let bytes = 0;
+  for (let i = 0; bytes < size; i++) {
+    const r = src[i % src.length];
+    const line = JSON.stringify({ prompt: r.prompt, completion: `${r.completion} (#${i})` }) + "\n";
+    bytes += Buffer.byteLength(line);
+    if (!out.write(line)) await new Promise((res) => out.once("drain", res));
+  }
+  await new Promise((res) => out.end(res));
+  const mb = statSync(big).size / 1e6;
+  console.log(`\nvalidate ${mb.toFixed(0)} MB instruction JSONL --model titan-express`);
+  const v = JSON.parse((await run(process.execPath, [join(root, "bench/validate-child.js"), big, "titan-express"], { maxBuffer: 1 << 24 })).stdout);
+  console.log(`  records:   ${v.records.toLocaleString("en-US")} (${v.errors} errors, ${v.warnings} warnings)`);
+  console.log(`  time:      ${v.seconds.toFixed(2)} s = ${(mb / v.seconds).toFixed(1)} MB/s`);
+  console.log(`  peak RSS:  ${(v.maxRssKb / 1024).toFixed(0)} MB`);
+  try {
+    const t0 = performance.now();
+    await run("sh", ["-c", `jq -c . "${big}" > /dev/null`], { maxBuffer: 1 << 20 });
+    const jq = (performance.now() - t0) / 1000;
+    console.log(`  jq -c .:   ${jq.toFixed(2)} s = ${(mb / jq).toFixed(1)} MB/s  →  prep-data validate is ${(jq / v.seconds).toFixed(2)}× jq's throughput`);
+  } catch {
+    console.log("  jq -c .:   jq not installed (apt-get install jq) — no reference ratio");
+  }
+}
 rmSync(work, { recursive: true, force: true });

@@ -18,6 +18,8 @@ export function fractionArg(v: string): number {
 
 export interface OutputOpts {
   output: string;
+  model?: string;
+  batchSize?: number;
   limit?: number;
   maxFindings: number;
   quiet?: boolean;
@@ -43,6 +45,8 @@ export function addOutputOptions(cmd: Command, defaultOutput = "-"): Command {
     .option("--validation-fraction <f>", "send this fraction of records to --validation-output (stable by row index and --seed)", fractionArg)
     .option("--validation-output <file>", "file for the validation records")
     .option("--seed <n>", "seed for --validation-fraction", intArg("--seed"), 0)
+    .option("-m, --model <id>", "check every record against this model's rules (as `validate` does) and reject those that break them")
+    .option("--batch-size <n>", "with --model: the job's batch size (token limits depend on it)", intArg("--batch-size", 1))
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes or closing summary on stderr");
 }

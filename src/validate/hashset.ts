@@ -61,15 +61,23 @@ export function normalisedDigest(line: string): [number, number] {
   let b = 0x9747b28c;
   let pending = false;
   let prevQuote = false;
-  let n = 0;
-  const mix = (c: number) => {
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-    n++;
-  };
-  for (let i = 0; i < line.length; i++) {
+  const n = line.length;
+  for (let i = 0; i < n; i++) {
     const c = line.charCodeAt(i);
+    // Fast path: most characters are neither whitespace, a quote nor a backslash.
+    if (c > 34 && c !== 92) {
+      if (pending) {
+        pending = false;
+        if (!prevQuote) {
+          a = Math.imul(a ^ 32, 0x01000193);
+          b = (b * 31 + 32) | 0;
+        }
+      }
+      a = Math.imul(a ^ c, 0x01000193);
+      b = (b * 31 + c) | 0;
+      prevQuote = false;
+      continue;
+    }
     if (c === 32 || c === 9 || c === 10 || c === 13) {
       pending = true;
       continue;
@@ -81,23 +89,22 @@ export function normalisedDigest(line: string): [number, number] {
         i++;
         continue;
       }
-      if (pending && !prevQuote) mix(32);
-      pending = false;
-      mix(c);
-      mix(e);
-      i++;
-      prevQuote = false;
-      continue;
     }
-    if (pending && c !== 34 && !prevQuote) mix(32);
-    pending = false;
-    mix(c);
+    if (pending) {
+      pending = false;
+      if (c !== 34 && !prevQuote) {
+        a = Math.imul(a ^ 32, 0x01000193);
+        b = (b * 31 + 32) | 0;
+      }
+    }
+    a = Math.imul(a ^ c, 0x01000193);
+    b = (b * 31 + c) | 0;
     prevQuote = c === 34;
   }
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
-  b = Math.imul(b ^ (b >>> 16) ^ n, 0xc2b2ae35);
+  b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
   b ^= b >>> 16;
   return [a >>> 0, b >>> 0];
 }

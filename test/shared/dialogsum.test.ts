@@ -90,3 +90,29 @@ describe.skipIf(!HAVE_SHARED)("DialogSum from a local Hub over ../shared/dataset
     expect(parseLines(r.stdout)).toHaveLength(1500);
   });
 });
+
+describe.skipIf(!HAVE_SHARED)("validate on DialogSum output", () => {
+  it("the 1,000-row instruction file validates clean for titan-express and llama2-13b; a 5,000-token record fails at its line", async () => {
+    const server = await startHubServer({ root: join(SHARED, "datasets/hf") });
+    try {
+      const out = join(tmp(), "train.jsonl");
+      const r = await run(["dialogsum", "--limit", "1000", "-o", out], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: tmp() } });
+      expect(r.code, r.stderr).toBe(0);
+      for (const model of ["titan-express", "llama2-13b"]) {
+        const v = await run(["validate", out, "--model", model]);
+        expect(v.code, v.stdout).toBe(0);
+        expect(v.stdout).toContain("1,000 records (1,000 valid)");
+      }
+      // ~5,000 tokens in every tokenizer involved: prose that is not a repeated word.
+      const words = readFileSync(join(SHARED, "datasets/hf/datasets/knkarthick/dialogsum/main/validation.csv"), "utf8").split(/\s+/).slice(0, 3600).join(" ");
+      writeFileSync(out, readFileSync(out, "utf8") + JSON.stringify({ prompt: words, completion: "x" }) + "\n");
+      for (const model of ["titan-express", "llama2-13b"]) {
+        const v = await run(["validate", out, "--model", model]);
+        expect(v.code).toBe(1);
+        expect(v.stdout).toMatch(/error: .*train\.jsonl:1001: token-limit: total has [\d,]+ tokens/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

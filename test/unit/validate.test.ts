@@ -178,3 +178,24 @@ describe("validate CLI", () => {
     expect(r.stdout).toContain("│");
   });
 });
+
+describe("one rule set: prep commands with --model", () => {
+  it("reject records that break the model's rules and report file-level rules through validate's code", async () => {
+    const rows = ["q,a", "short,answer", `long,"${"word ".repeat(4000)}"`];
+    const input = join(tmp(), "in.csv");
+    writeFileSync(input, rows.join("\n") + "\n");
+    const out = join(tmp(), "out.jsonl");
+    const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-m", "titan-express", "-o", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/in\.csv:3: token-limit: total has [\d,]+ tokens \(estimated\)/);
+    expect(lines(readFileSync(out, "utf8"))).toEqual([{ prompt: "short", completion: "answer" }]);
+    const v = await run(["validate", out, "-m", "titan-express"]);
+    expect(v.code).toBe(0);
+    const haiku = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-m", "haiku"]);
+    expect(haiku.code).toBe(2);
+    expect(haiku.stderr).toContain("does not take instruction records");
+    const few = await run(["csv", input, "-f", "messages", "--user", "{q}", "--assistant", "{a}", "-m", "haiku", "-o", join(tmp(), "h.jsonl")]);
+    expect(few.code).toBe(1);
+    expect(few.stderr).toContain("record-count: 2 training records; the model needs at least 32");
+  });
+});
