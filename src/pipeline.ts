@@ -33,6 +33,8 @@ export interface PipelineOptions {
   validationSink?: Sink;
   seed?: number;
   onFinding?: (f: Finding) => void;
+  /** Called after each record is written (e.g. to write provenance beside it). */
+  onWritten?: (record: unknown, origin: Origin, index: number, toValidation: boolean) => void | Promise<void>;
   /** Called about every 1,000 rows, for progress display. */
   onProgress?: (s: Summary) => void;
 }
@@ -82,12 +84,14 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       }
       if (bad) return;
     }
-    if (o.validationSink && o.validationFraction && coin(index, o.seed ?? 0) < o.validationFraction) {
-      await o.validationSink.write(checked.record);
+    const toValidation = !!(o.validationSink && o.validationFraction && coin(index, o.seed ?? 0) < o.validationFraction);
+    if (toValidation) {
+      await o.validationSink!.write(checked.record);
       s.validation!++;
     } else {
       await o.sink.write(checked.record);
     }
+    await o.onWritten?.(checked.record, d.origin, s.written, toValidation);
     s.written++;
   };
   try {

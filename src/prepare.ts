@@ -9,7 +9,9 @@ import { draftFromTemplates, type DraftTemplates } from "./transforms/draft.js";
 
 export type Input =
   | { kind: "files"; paths: string[]; table?: TableOptions }
-  | { kind: "hub"; dataset: string; split?: string; config?: string; hub?: HubConfig };
+  | { kind: "hub"; dataset: string; split?: string; config?: string; hub?: HubConfig }
+  /** Any source of rows (PDF chunks, converted chats, …). */
+  | { kind: "rows"; rows: AsyncIterable<SourceItem>; paths?: string[] };
 
 export interface PrepareOptions {
   input: Input;
@@ -27,6 +29,7 @@ export interface PrepareOptions {
   validationOutput?: string;
   seed?: number;
   onFinding?: (f: Finding) => void;
+  onWritten?: PipelineOptions["onWritten"];
   onProgress?: (s: Summary) => void;
   onNotice?: (message: string) => void;
 }
@@ -39,6 +42,7 @@ export interface PrepareResult extends Summary {
 /** Open the rows of an input. Hub datasets are resolved (and cached) first, so errors come before any output. */
 export async function openInput(input: Input, onNotice?: (m: string) => void): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[] }> {
   if (input.kind === "files") return { rows: readFiles(input.paths, input.table), paths: input.paths };
+  if (input.kind === "rows") return { rows: input.rows, paths: input.paths ?? [] };
   const hub = input.hub ?? hubConfig();
   const resolved = await resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
   return { rows: readHubDataset(resolved, hub), resolved, paths: [] };
@@ -70,6 +74,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     validationSink: vsink,
     seed: o.seed,
     onFinding: o.onFinding,
+    onWritten: o.onWritten,
     onProgress: o.onProgress,
   };
   const summary = await runPipeline(opts);

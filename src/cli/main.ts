@@ -9,6 +9,7 @@ import { draftFromTemplates } from "../transforms/draft.js";
 import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Reporter } from "./report.js";
 import { addValidateCommands } from "./validate.js";
+import { addPdfCommand } from "./pdf.js";
 import { RecordChecker } from "../validate/checker.js";
 import { validateFiles } from "../validate/validate.js";
 
@@ -148,6 +149,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(await runTemplated({ kind: "hub", dataset: spec, split: o.split, config: o.config }, o));
   });
 
+  addPdfCommand(program, setExit);
   addValidateCommands(program, setExit);
   return program;
 }

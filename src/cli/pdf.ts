@@ -1,0 +1,111 @@
+import { Option, type Command } from "commander";
+import { chunkPages } from "../chunk.js";
+import { openSink, type Sink } from "../jsonl.js";
+import { rejectedTotal } from "../pipeline.js";
+import { getProfile, totalLimitAt, taskFor } from "../profiles/index.js";
+import { prepare } from "../prepare.js";
+import { expandPdfInputs } from "../pdf/inputs.js";
+import { readPdfPages, type PdfOutcome } from "../pdf/pages.js";
+import { finding, PrepError, type SourceItem } from "../record.js";
+import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
+import { RecordChecker } from "../validate/checker.js";
+import { intArg, type OutputOpts } from "./options.js";
+import { Reporter } from "./report.js";
+
+interface PdfCliOpts extends OutputOpts {
+  format: "cpt" | "text";
+  password?: string;
+  jobs?: number;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  chunkUnit: "tokens" | "chars";
+  maxTokens?: number;
+  tokenizer?: string;
+  metadata?: string;
+}
+
+export const DEFAULT_CHUNK_TOKENS = 700;
+
+function outcomeLine(o: PdfOutcome): string {
+  if (o.error && o.textPages === 0) return `${o.source}: FAILED: ${o.error}`;
+  const parts = [`${o.pages} page${o.pages === 1 ? "" : "s"}`, `${o.textPages} with text`];
+  if (o.emptyPages) parts.push(`${o.emptyPages} without a text layer`);
+  if (o.failedPages) parts.push(`${o.failedPages} unreadable`);
+  if (o.boilerplateLines) parts.push(`${o.boilerplateLines} header/footer lines removed`);
+  return `${o.source}: ${parts.join(", ")}${o.error ? ` (${o.error})` : ""}`;
+}
+
+export function addPdfCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("pdf <inputs...>")
+    .description("PDF files, folders, globs or - (stdin) → continued pre-training records: text a reader accepts, chunked to about a page with overlap")
+    .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"))
+    .option("-o, --output <file>", "output JSONL file, or - for stdout", "-")
+    .option("--password <pw>", "password for encrypted PDFs")
+    .option("-j, --jobs <n>", "worker threads extracting pages (default: one per core); output is the same for any value", intArg("--jobs", 1))
+    .option("--chunk-size <n>", `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`, intArg("--chunk-size", 1))
+    .option("--chunk-overlap <n>", "overlap between consecutive chunks (default 10 % of the chunk size)", intArg("--chunk-overlap"))
+    .addOption(new Option("--chunk-unit <unit>", "unit of --chunk-size and --chunk-overlap").choices(["tokens", "chars"]).default("tokens"))
+    .option("--max-tokens <n>", "hard maximum per record; longer chunks are split again, never truncated (default: the model's limit with --model, else 4096)", intArg("--max-tokens", 16))
+    .addOption(new Option("--tokenizer <name>", "token counter for sizes (default: the model's, else cl100k)").choices(tokenizerNames))
+    .option("--metadata <file>", "write each record's provenance (file, pages, tokens) as JSONL beside the records")
+    .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
+    .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
+    .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
+    .option("-q, --quiet", "no per-file lines or summary")
+    .action(async (inputs: string[], o: PdfCliOpts) => {
+      const rep = new Reporter(o.maxFindings, o.quiet);
+      const { paths, unmatched } = await expandPdfInputs(inputs);
+      if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
+      const profile = o.model ? getProfile(o.model) : undefined;
+      let checker: RecordChecker | undefined;
+      let maxTokens = o.maxTokens ?? 4096;
+      if (profile) {
+        checker = await RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer });
+        const plan = checker.plan(o.format);
+        if ("type" in plan) throw new PrepError(plan.message, 2);
+        const limit = totalLimitAt(profile, taskFor(profile, o.format)!, checker.batchSize)?.tokens;
+        if (limit && o.maxTokens === undefined) maxTokens = limit;
+      }
+      const counter = await loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k");
+      const size = o.chunkSize ?? (o.chunkUnit === "tokens" ? Math.min(DEFAULT_CHUNK_TOKENS, maxTokens) : 3000);
+      const overlap = o.chunkOverlap ?? Math.floor(size / 10);
+      if (overlap >= size) throw new PrepError("--chunk-overlap must be smaller than --chunk-size", 2);
+      if (o.chunkUnit === "tokens" && size > maxTokens) throw new PrepError(`--chunk-size ${size} is over the hard maximum of ${maxTokens} tokens`, 2);
+
+      const outcomes: PdfOutcome[] = [];
+      const pages = readPdfPages(paths, { password: o.password, jobs: o.jobs, onOutcome: (x) => (outcomes.push(x), o.quiet || process.stderr.write(outcomeLine(x) + "\n")) });
+      async function* rows(): AsyncGenerator<SourceItem> {
+        for (const u of unmatched) yield finding("file", "no such file, folder or matching PDF", { source: u });
+        for await (const c of chunkPages(pages, { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
+          if (c.type === "finding") yield c;
+          else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages } };
+        }
+      }
+      let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths }) : undefined;
+      try {
+        const r = await prepare({
+          input: { kind: "rows", rows: rows(), paths },
+          format: o.format,
+          toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
+          output: o.output,
+          check: checker ? (record, origin) => checker!.check(record, o.format, origin) : undefined,
+          onFinding: rep.finding,
+          onWritten: meta
+            ? async (rec, origin, index) => {
+                const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
+                await meta!.write({ record: index, source: origin.source, pages: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name });
+              }
+            : undefined,
+          onProgress: rep.progress,
+        });
+        await meta?.close();
+        meta = undefined;
+        const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed`;
+        rep.summary(r, undefined, `(${files}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
+        setExit(rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
+      } finally {
+        await meta?.abort();
+      }
+    });
+}

@@ -1,0 +1,132 @@
+import { availableParallelism } from "node:os";
+import { finding, type Finding } from "../record.js";
+import { BoilerplateFilter, type PageLines } from "./boilerplate.js";
+import { collectCompounds, joinHyphenated } from "./clean.js";
+import { PdfOpenError } from "./document.js";
+import type { PageLine } from "./lines.js";
+import { InProcessExtractor, WorkerExtractor, type Extractor } from "./pool.js";
+
+/** The text of one page, after layout, cleaning and boilerplate removal. */
+export interface PdfPage {
+  type: "page";
+  source: string;
+  page: number;
+  text: string;
+}
+
+/** How one file went: pages read, pages without text, pages that failed, or why the file failed. */
+export interface PdfOutcome {
+  source: string;
+  pages: number;
+  textPages: number;
+  emptyPages: number;
+  failedPages: number;
+  boilerplateLines: number;
+  error?: string;
+}
+
+export interface PdfOptions {
+  password?: string;
+  /** Worker threads extracting pages (default: one per core; 0 or 1 = this thread). Output is identical for any value. */
+  jobs?: number;
+  /** Stop a file after this many pages in a row fail (a damaged file claiming millions of pages). */
+  maxConsecutiveFailures?: number;
+  onOutcome?: (o: PdfOutcome) => void;
+  /** Read `-` (stdin) from these bytes. */
+  stdin?: () => Promise<Uint8Array>;
+}
+
+/** Paragraphs from lines: a full line wraps into the next (re-joining hyphenated words); a short line ends itself. */
+export function assemblePage(lines: PageLine[], compounds: Set<string>): string {
+  for (const l of lines) collectCompounds(l.text, compounds);
+  const width = Math.max(0, ...lines.map((l) => l.text.length));
+  let out = "";
+  let prev: PageLine | undefined;
+  for (const l of lines) {
+    if (!prev) out = l.text;
+    else if (l.paragraph) out += "\n\n" + l.text;
+    else {
+      const joined = joinHyphenated(out, l.text, compounds);
+      if (joined !== undefined) out = joined;
+      else out += prev.text.length >= width * 0.6 ? " " + l.text : "\n" + l.text;
+    }
+    prev = l;
+  }
+  return out;
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const c of process.stdin) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+/**
+ * Pages of PDF files, in file and page order, extracted `jobs` pages at a time in worker threads. Yields page text
+ * and findings (a file that cannot be opened, a page that fails, a page without a text layer); never throws for
+ * one bad file.
+ */
+export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): AsyncGenerator<PdfPage | Finding> {
+  const jobs = opts.jobs ?? availableParallelism();
+  const ex: Extractor = jobs > 1 ? new WorkerExtractor(jobs) : new InProcessExtractor();
+  const maxFail = opts.maxConsecutiveFailures ?? 25;
+  let docId = 0;
+  try {
+    for (const source of inputs) {
+      const doc = docId++;
+      const outcome: PdfOutcome = { source, pages: 0, textPages: 0, emptyPages: 0, failedPages: 0, boilerplateLines: 0 };
+      let numPages: number;
+      try {
+        const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : { path: source };
+        numPages = await ex.open(doc, src, opts.password);
+      } catch (e) {
+        outcome.error = e instanceof PdfOpenError ? e.message : (e as Error).message;
+        opts.onOutcome?.(outcome);
+        yield finding(e instanceof PdfOpenError && e.kind.includes("password") ? "pdf-password" : "pdf", outcome.error, { source });
+        continue;
+      }
+      outcome.pages = numPages;
+      const filter = new BoilerplateFilter();
+      const compounds = new Set<string>();
+      const inflight = new Map<number, Promise<PageLine[] | Error>>();
+      let next = 1;
+      let failures = 0;
+      const settle = (pages: PageLines[]) =>
+        pages.map((p): PdfPage => ({ type: "page", source, page: p.page, text: assemblePage(p.lines, compounds) })).filter((p) => p.text !== "");
+      for (let page = 1; page <= numPages; page++) {
+        while (next <= numPages && inflight.size < ex.width) {
+          const n = next++;
+          inflight.set(n, ex.page(doc, n).catch((e: Error) => e));
+        }
+        const got = await inflight.get(page)!;
+        inflight.delete(page);
+        if (got instanceof Error) {
+          outcome.failedPages++;
+          yield finding("pdf-page", `page ${page}: ${got.message}`, { source, pages: [page, page] });
+          if (++failures >= maxFail) {
+            outcome.error = `stopped after ${maxFail} unreadable pages in a row (the file claims ${numPages.toLocaleString("en-US")} pages)`;
+            yield finding("pdf", outcome.error, { source });
+            break;
+          }
+          continue;
+        }
+        failures = 0;
+        if (got.length === 0) {
+          outcome.emptyPages++;
+          yield finding("no-text-layer", `page ${page} has no extractable text (a scan, or text drawn as outlines)`, { source, pages: [page, page] }, "warning");
+        } else outcome.textPages++;
+        yield* settle(filter.push({ page, lines: got }));
+      }
+      await Promise.allSettled(inflight.values());
+      yield* settle(filter.flush());
+      outcome.boilerplateLines = filter.removed;
+      await ex.close(doc);
+      if (outcome.pages > 0 && outcome.textPages === 0 && !outcome.error) {
+        yield finding("no-text-layer", `no page has extractable text (${outcome.pages} page${outcome.pages === 1 ? "" : "s"}): a scanned or outlined document needs OCR first`, { source });
+      }
+      opts.onOutcome?.(outcome);
+    }
+  } finally {
+    await ex.end();
+  }
+}
