@@ -32,18 +32,25 @@ function splitter(size: number, overlap: number, length: (t: string) => number):
   return new RecursiveCharacterTextSplitter({ chunkSize: size, chunkOverlap: overlap, separators: SEPARATORS, keepSeparator: true, lengthFunction: length });
 }
 
+const PUNCT = new Set([".", "!", "?", ";", ",", "。", "！", "？", "；", "，"]);
+
 /**
  * Chunks of about `size` with real overlap, built on @langchain/textsplitters, across page boundaries (re-joining a
- * word hyphenated over a page break). Streams: only a few chunks' worth of text is held at a time.
+ * word hyphenated over a page break). The splitter cuts core chunks of `size - overlap` at paragraph, line,
+ * sentence, clause, word boundaries (in that order of preference); each chunk then starts with the last ~`overlap`
+ * of the one before, cut at a word boundary, so consecutive records always share text. Streams: only a few chunks'
+ * worth of text is held at a time.
  */
 export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: ChunkOptions): AsyncGenerator<Chunk | Finding> {
   const length = o.unit === "tokens" ? (t: string) => o.counter.count(t) : (t: string) => t.length;
-  const main = splitter(o.size, o.overlap, length);
+  const main = splitter(Math.max(1, o.size - o.overlap), 0, length);
   // How much text to gather before splitting: several chunks, so each split has room to choose good boundaries.
   const gather = (o.unit === "tokens" ? o.size * 4 : o.size) * 4;
 
   let source: string | undefined;
   let buf = "";
+  let from = 0; // where text not yet split begins
+  let prev: { at: number; end: number } | undefined; // the last core chunk emitted (for the next overlap)
   let starts: { at: number; page: number }[] = [];
   const compounds = new Set<string>();
 
@@ -53,22 +60,49 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     return p;
   };
 
+  /** Where the overlap taken from `core` starts: about `overlap` units before its end, at a word boundary. */
+  const tailStart = (core: { at: number; end: number }): number => {
+    if (o.overlap <= 0) return core.end;
+    const text = buf.slice(core.at, core.end);
+    const chars = o.unit === "chars" ? o.overlap : Math.ceil((o.overlap * text.length) / Math.max(1, o.counter.count(text)));
+    let at = Math.max(core.at, core.end - chars);
+    while (at > core.at && !/\s/.test(buf[at - 1]!)) at--;
+    return at;
+  };
+
   async function* flush(final: boolean): AsyncGenerator<Chunk | Finding> {
-    if (!buf.trim()) return;
-    const parts = await main.splitText(buf);
-    let from = 0;
-    const located = parts.map((text) => {
-      let at = buf.indexOf(text, from);
-      if (at === -1) at = from;
-      from = at + 1;
-      return { text, at };
+    if (!buf.slice(from).trim()) return;
+    const parts = await main.splitText(buf.slice(from));
+    let search = from;
+    const cores = parts.map((text) => {
+      let at = buf.indexOf(text, search);
+      if (at === -1) at = search;
+      search = at + 1;
+      return { at, end: at + text.length };
     });
-    const emit = final ? located : located.slice(0, -1);
-    for (const c of emit) yield* bounded(c.text, c.at);
-    if (!final && located.length) {
-      const keep = located[located.length - 1]!.at;
+    // A separator kept at the start of a piece (". Next sentence") belongs to the end of the piece before it.
+    for (let i = 1; i < cores.length; i++) {
+      const c = cores[i]!;
+      while (c.at < c.end && PUNCT.has(buf[c.at]!)) {
+        c.at++;
+        cores[i - 1]!.end = Math.max(cores[i - 1]!.end, c.at);
+      }
+      while (c.at < c.end && /\s/.test(buf[c.at]!)) c.at++;
+    }
+    const emit = final ? cores : cores.slice(0, -1);
+    for (const core of emit) {
+      if (core.at >= core.end) continue;
+      const at = prev ? Math.min(core.at, tailStart(prev)) : core.at;
+      yield* bounded(buf.slice(at, core.end).trim(), at);
+      prev = core;
+    }
+    if (!final && cores.length) {
+      const next = cores[cores.length - 1]!.at;
+      const keep = Math.min(prev?.at ?? next, next);
       const first = pageAt(keep);
       buf = buf.slice(keep);
+      from = next - keep;
+      if (prev) prev = { at: prev.at - keep, end: prev.end - keep };
       starts = [{ at: 0, page: first }, ...starts.filter((s) => s.at > keep).map((s) => ({ at: s.at - keep, page: s.page }))];
     }
   }
@@ -81,12 +115,12 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     }
     // Over the hard maximum: split this chunk again by tokens, never truncate.
     const again = splitter(Math.max(1, Math.floor(o.maxTokens * 0.9)), 0, (t) => o.counter.count(t));
-    let from = 0;
+    let off = 0;
     for (const part of await again.splitText(text)) {
-      let off = text.indexOf(part, from);
-      if (off === -1) off = from;
-      from = off + 1;
+      const found = text.indexOf(part, off);
+      if (found !== -1) off = found;
       yield* bounded(part, at + off);
+      off += 1;
     }
   }
 
@@ -99,6 +133,8 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
       if (source !== undefined) yield* flush(true);
       source = item.source;
       buf = "";
+      from = 0;
+      prev = undefined;
       starts = [];
     }
     const joined = buf ? joinHyphenated(buf, item.text, compounds) : undefined;
@@ -110,7 +146,7 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
       starts.push({ at: buf.length, page: item.page });
       buf += item.text;
     }
-    if (buf.length > gather) yield* flush(false);
+    if (buf.length - from > gather) yield* flush(false);
   }
   if (source !== undefined) yield* flush(true);
 }

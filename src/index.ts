@@ -23,6 +23,13 @@ export { parseDatasetRef, resolveSplit, fetchFile, readHubDataset, PARQUET_REVIS
 export { selectSplitFiles, selectParquetFiles, splitOfPath, SPLIT_KEYWORDS } from "./hub/splits.js";
 export { presets, type Preset } from "./presets/index.js";
 export { main } from "./cli/main.js";
+export { readPdfPages, assemblePage, type PdfPage, type PdfOptions, type PdfOutcome } from "./pdf/pages.js";
+export { cleanText, joinHyphenated } from "./pdf/clean.js";
+export { layoutLines, type PageLine } from "./pdf/lines.js";
+export { BoilerplateFilter } from "./pdf/boilerplate.js";
+export { openPdf, PdfOpenError } from "./pdf/document.js";
+export { expandPdfInputs } from "./pdf/inputs.js";
+export { chunkPages, type Chunk, type ChunkOptions } from "./chunk.js";
 export { jsonSchemas, schemaFiles } from "./schemas.js";
 export { loadTokenCounter, countUpTo, tokenizerNames, ESTIMATE_FORMULA, type TokenCounter } from "./tokens/index.js";
 export { getProfile, taskFor, totalLimitAt, profiles, SOURCES, type Profile, type Fact, type Task, type TaskRules, type TokenLimits } from "./profiles/index.js";

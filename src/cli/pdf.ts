@@ -14,7 +14,7 @@ import { Reporter } from "./report.js";
 
 interface PdfCliOpts extends OutputOpts {
   format: "cpt" | "text";
-  password?: string;
+  password: string[];
   jobs?: number;
   chunkSize?: number;
   chunkOverlap?: number;
@@ -41,7 +41,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .description("PDF files, folders, globs or - (stdin) → continued pre-training records: text a reader accepts, chunked to about a page with overlap")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"))
     .option("-o, --output <file>", "output JSONL file, or - for stdout", "-")
-    .option("--password <pw>", "password for encrypted PDFs")
+    .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("-j, --jobs <n>", "worker threads extracting pages (default: one per core); output is the same for any value", intArg("--jobs", 1))
     .option("--chunk-size <n>", `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`, intArg("--chunk-size", 1))
     .option("--chunk-overlap <n>", "overlap between consecutive chunks (default 10 % of the chunk size)", intArg("--chunk-overlap"))
@@ -74,7 +74,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       if (o.chunkUnit === "tokens" && size > maxTokens) throw new PrepError(`--chunk-size ${size} is over the hard maximum of ${maxTokens} tokens`, 2);
 
       const outcomes: PdfOutcome[] = [];
-      const pages = readPdfPages(paths, { password: o.password, jobs: o.jobs, onOutcome: (x) => (outcomes.push(x), o.quiet || process.stderr.write(outcomeLine(x) + "\n")) });
+      const pages = readPdfPages(paths, { passwords: o.password, jobs: o.jobs, onOutcome: (x) => (outcomes.push(x), o.quiet || process.stderr.write(outcomeLine(x) + "\n")) });
       async function* rows(): AsyncGenerator<SourceItem> {
         for (const u of unmatched) yield finding("file", "no such file, folder or matching PDF", { source: u });
         for await (const c of chunkPages(pages, { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {

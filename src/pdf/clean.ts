@@ -22,7 +22,8 @@ const NEXT_WORD = /^(\p{Ll}[\p{L}]*)/u;
  * ("long-term"), or the next line starts with a capital or digit ("Jean-" + "Paul" keeps "Jean-Paul").
  */
 export function joinHyphenated(prev: string, next: string, compounds: Set<string>): string | undefined {
-  const h = WORD_HYPHEN.exec(prev);
+  // Only the end matters; looking at a short tail keeps this O(1) as a page or buffer grows.
+  const h = WORD_HYPHEN.exec(prev.length > 100 ? prev.slice(-100) : prev);
   if (!h) return undefined;
   const n = NEXT_WORD.exec(next);
   if (!n) return prev + next; // "Jean-" + "Paul": keep the hyphen, no space

@@ -31,16 +31,36 @@ export interface OpenedPdf {
   close(): Promise<void>;
 }
 
-/** Open a PDF from a path or bytes (`password` for encrypted files). */
-export async function openPdf(src: { path?: string; data?: Uint8Array }, password?: string): Promise<OpenedPdf> {
-  const { getDocument } = await load();
-  let data: Uint8Array;
+/**
+ * Open a PDF from a path or bytes. Encrypted files are tried with no password first (many have an empty user
+ * password), then with each password given.
+ */
+export async function openPdf(src: { path?: string; data?: Uint8Array }, passwords: string[] = []): Promise<OpenedPdf> {
+  const bytes = src.data ? src.data : await readBytes(src.path!);
+  let last: PdfOpenError | undefined;
+  for (const pw of [undefined, ...passwords]) {
+    try {
+      return await openOnce(bytes, pw);
+    } catch (e) {
+      if (!(e instanceof PdfOpenError) || (e.kind !== "password" && e.kind !== "wrong-password")) throw e;
+      last = e;
+    }
+  }
+  throw passwords.length ? new PdfOpenError(`wrong password (tried ${passwords.length})`, "wrong-password") : last!;
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    data = src.data ? new Uint8Array(src.data) : new Uint8Array(await readFile(src.path!));
+    return new Uint8Array(await readFile(path));
   } catch (e) {
     throw new PdfOpenError((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message, "unreadable");
   }
-  const task = getDocument({ data, password, cMapUrl: CMAPS, cMapPacked: true, standardFontDataUrl: FONTS, verbosity: 0, isEvalSupported: false, stopAtErrors: false });
+}
+
+async function openOnce(bytes: Uint8Array, password: string | undefined): Promise<OpenedPdf> {
+  const { getDocument } = await load();
+  // pdf.js may take ownership of the buffer it is given: hand it a copy.
+  const task = getDocument({ data: bytes.slice(), password, cMapUrl: CMAPS, cMapPacked: true, standardFontDataUrl: FONTS, verbosity: 0, isEvalSupported: false, stopAtErrors: false });
   try {
     const doc = await task.promise;
     return { doc, numPages: doc.numPages, close: () => task.destroy() };
@@ -49,7 +69,7 @@ export async function openPdf(src: { path?: string; data?: Uint8Array }, passwor
     const err = e as { name?: string; code?: number; message?: string };
     if (err.name === "PasswordException") {
       throw err.code === 2
-        ? new PdfOpenError(password ? "wrong password" : "needs a password (--password)", "wrong-password")
+        ? new PdfOpenError(password !== undefined ? "wrong password" : "needs a password (--password)", "wrong-password")
         : new PdfOpenError("needs a password (--password)", "password");
     }
     if (err.name === "InvalidPDFException") throw new PdfOpenError(`not a valid PDF: ${err.message}`, "invalid");

@@ -26,7 +26,8 @@ export interface PdfOutcome {
 }
 
 export interface PdfOptions {
-  password?: string;
+  /** Passwords to try on encrypted files (after none). */
+  passwords?: string[];
   /** Worker threads extracting pages (default: one per core; 0 or 1 = this thread). Output is identical for any value. */
   jobs?: number;
   /** Stop a file after this many pages in a row fail (a damaged file claiming millions of pages). */
@@ -78,7 +79,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       let numPages: number;
       try {
         const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : { path: source };
-        numPages = await ex.open(doc, src, opts.password);
+        numPages = await ex.open(doc, src, opts.passwords);
       } catch (e) {
         outcome.error = e instanceof PdfOpenError ? e.message : (e as Error).message;
         opts.onOutcome?.(outcome);

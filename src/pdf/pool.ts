@@ -7,7 +7,7 @@ import type { WorkerReply, WorkerRequest } from "./worker.js";
 
 /** Where page text is extracted: in this thread, or in a pool of worker threads. */
 export interface Extractor {
-  open(doc: number, src: { path?: string; data?: Uint8Array }, password?: string): Promise<number>;
+  open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number>;
   page(doc: number, page: number): Promise<PageLine[]>;
   close(doc: number): Promise<void>;
   /** How many pages to keep in flight. */
@@ -18,8 +18,8 @@ export interface Extractor {
 export class InProcessExtractor implements Extractor {
   readonly width = 2;
   private docs = new Map<number, OpenedPdf>();
-  async open(doc: number, src: { path?: string; data?: Uint8Array }, password?: string): Promise<number> {
-    const d = await openPdf(src, password);
+  async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number> {
+    const d = await openPdf(src, passwords);
     this.docs.set(doc, d);
     return d.numPages;
   }
@@ -77,8 +77,8 @@ export class WorkerExtractor implements Extractor {
     });
   }
 
-  async open(doc: number, src: { path?: string; data?: Uint8Array }, password?: string): Promise<number> {
-    const replies = await Promise.all(this.slots.map((s) => this.ask(s, `o${doc}`, { type: "open", doc, ...src, password })));
+  async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number> {
+    const replies = await Promise.all(this.slots.map((s) => this.ask(s, `o${doc}`, { type: "open", doc, ...src, passwords })));
     const bad = replies.find((r) => r.type === "open-error");
     if (bad && bad.type === "open-error") throw new PdfOpenError(bad.message, bad.kind as PdfOpenError["kind"]);
     return (replies[0] as { numPages: number }).numPages;

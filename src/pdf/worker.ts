@@ -3,7 +3,7 @@ import { parentPort } from "node:worker_threads";
 import { openPdf, pageLines, PdfOpenError, type OpenedPdf } from "./document.js";
 
 export type WorkerRequest =
-  | { type: "open"; doc: number; path?: string; data?: Uint8Array; password?: string }
+  | { type: "open"; doc: number; path?: string; data?: Uint8Array; passwords?: string[] }
   | { type: "page"; doc: number; page: number }
   | { type: "close"; doc: number };
 
@@ -17,7 +17,7 @@ const docs = new Map<number, Promise<OpenedPdf>>();
 
 parentPort!.on("message", async (m: WorkerRequest) => {
   if (m.type === "open") {
-    const p = openPdf({ path: m.path, data: m.data }, m.password);
+    const p = openPdf({ path: m.path, data: m.data }, m.passwords);
     docs.set(m.doc, p);
     try {
       const d = await p;
