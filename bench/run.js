@@ -68,4 +68,28 @@ if (!only || only === "validate") {
     console.log("  jq -c .:   jq not installed (apt-get install jq) — no reference ratio");
   }
 }
+// pdf: long books → cpt JSONL, against poppler's pdftotext on the same file.
+if (!only || only === "pdf") {
+  const hasPdftotext = async () => run("sh", ["-c", "command -v pdftotext"]).then(() => true, () => false);
+  if (!(await hasPdftotext())) {
+    console.log("\n(installing poppler-utils for the pdftotext reference)");
+    await run("sh", ["-c", "apt-get install -y poppler-utils >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y poppler-utils >/dev/null 2>&1)"]).catch(() => undefined);
+  }
+  const poppler = await hasPdftotext();
+  for (const [file, pages] of [["long-books/freeculture.pdf", 352], ["long-books/R-fullrefman.pdf", 2415]]) {
+    const path = join(shared, "corpus/pdf", file);
+    const r = JSON.parse((await run(process.execPath, [join(root, "bench/pdf-child.js"), path, "-o", join(work, "pdf.jsonl")], { maxBuffer: 1 << 24 })).stderr.trim().split("\n").pop());
+    console.log(`\npdf ${file} (${pages} pages) → cpt JSONL, default jobs`);
+    console.log(`  time:      ${r.seconds.toFixed(2)} s = ${(pages / r.seconds).toFixed(1)} pages/s`);
+    console.log(`  peak RSS:  ${(r.maxRssKb / 1024).toFixed(0)} MB`);
+    if (poppler) {
+      const t0 = performance.now();
+      await run("pdftotext", [path, join(work, "ref.txt")]);
+      const ref = (performance.now() - t0) / 1000;
+      console.log(`  pdftotext: ${ref.toFixed(2)} s = ${(pages / ref).toFixed(1)} pages/s  →  prep-data takes ${(r.seconds / ref).toFixed(2)}× pdftotext's time`);
+    } else {
+      console.log("  pdftotext: not available (apt-get install poppler-utils) — no reference ratio");
+    }
+  }
+}
 rmSync(work, { recursive: true, force: true });
