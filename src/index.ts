@@ -37,3 +37,4 @@ export { RecordChecker, recordTexts, type CheckerOptions } from "./validate/chec
 export { validateFiles, type ValidateOptions, type ValidationReport, type FileReport } from "./validate/validate.js";
 export { detectFormat } from "./validate/detect.js";
 export { TokenTally, renderHistogram, type TokenStats } from "./validate/stats.js";
+export { chatConverter, dialogueConverter, normaliseChat, dialogueParser, readChat, detectShape, chatShapes, fitConversation, DEFAULT_SPEAKER_PATTERN, type ConvertOptions, type ChatPolicy, type RawChat, type ChatShape, type TooLongPolicy, type DialogueOptions } from "./convert/index.js";

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { rejectedTotal } from "../pipeline.js";
 import { presets } from "../presets/index.js";
 import { prepare, type Input, type PrepareResult } from "../prepare.js";
-import { PrepError } from "../record.js";
+import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { dataKind } from "../sources/open.js";
 import type { TableOptions } from "../sources/table.js";
 import { draftFromTemplates } from "../transforms/draft.js";
@@ -10,6 +10,8 @@ import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, 
 import { Reporter } from "./report.js";
 import { addValidateCommands } from "./validate.js";
 import { addPdfCommand } from "./pdf.js";
+import { addConvertCommand, addChatPolicyOptions, policyFrom, type ChatPolicyOpts } from "./convert.js";
+import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
 import { RecordChecker } from "../validate/checker.js";
 import { validateFiles } from "../validate/validate.js";
 
@@ -66,7 +68,39 @@ async function fileChecks(outputs: (string | undefined)[], model: string, batchS
   return r.ok ? 0 : 1;
 }
 
-type DialogsumOpts = OutputOpts & { format: string; split: string; validation?: boolean; revision: string; template: string; system?: string };
+type DialogsumOpts = OutputOpts & {
+  format: string;
+  split: string;
+  validation?: boolean;
+  revision: string;
+  template: string;
+  system?: string;
+  turns?: boolean;
+  user: string;
+  assistant: string;
+  speakerPattern: string;
+};
+
+/** Rows → converted chat records (multi-turn), with the model's rules when given. */
+async function runConverted(input: Input, toDraft: (row: Row) => (Draft | Finding)[], o: OutputOpts & { format: string }): Promise<number> {
+  const rep = new Reporter(o.maxFindings, o.quiet);
+  const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
+  const r = await prepare({
+    input,
+    format: o.format,
+    toDraft,
+    output: o.output,
+    limit: o.limit,
+    check: checker ? (record, origin) => checker.check(record, o.format, origin) : undefined,
+    onFinding: rep.finding,
+    onProgress: rep.progress,
+    onNotice: rep.notice,
+  });
+  rep.summary(r, undefined, hubNote(r));
+  let code = rejectedTotal(r) > 0 ? 1 : 0;
+  if (o.model) code = Math.max(code, await fileChecks([o.output], o.model, o.batchSize, rep));
+  return code;
+}
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("prep-data")
@@ -84,9 +118,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--validation", "also write the validation split to its own file (train → validation in the name)")
     .option("--revision <rev>", "dataset revision (branch, tag or commit)", "main")
     .option("--template <template>", "prompt / user-turn template ({dialogue} and the other columns)", preset.templates.user)
-    .option("--system <text>", "system prompt (messages, conversation)");
-  addOutputOptions(dialogsum, "dialogsum-train.jsonl").action(async (o: DialogsumOpts, cmd: Command) => {
+    .option("--system <text>", "system prompt (messages, conversation)")
+    .option("--turns", "multi-turn: the dialogue's own turns become the conversation (messages or conversation format)")
+    .option("--user <speaker>", "with --turns: the speaker whose turns are the user's", "#Person1#")
+    .option("--assistant <speaker>", "with --turns: the speaker whose turns are the assistant's", "#Person2#")
+    .option("--speaker-pattern <regex>", "with --turns: speaker tag at the start of a turn, the tag in group 1", DEFAULT_SPEAKER_PATTERN);
+  addChatPolicyOptions(dialogsum);
+  addOutputOptions(dialogsum, "dialogsum-train.jsonl").action(async (o: DialogsumOpts & ChatPolicyOpts, cmd: Command) => {
     const output = cmd.getOptionValueSource("output") === "default" ? `dialogsum-${o.split}.jsonl` : o.output;
+    if (o.turns) {
+      if (o.format === "instruction") throw new PrepError("--turns writes multi-turn records: use --format messages or conversation", 2);
+      const dataset = `${preset.dataset}@${o.revision}`;
+      const convert = dialogueConverter(preset.dialogueColumn!, { user: o.user, assistant: o.assistant, speakerPattern: o.speakerPattern }, { ...(await policyFrom(o)), system: o.system });
+      let code = await runConverted({ kind: "hub", dataset, split: o.split }, convert, { ...o, output });
+      if (o.validation) code = Math.max(code, await runConverted({ kind: "hub", dataset, split: "validation" }, convert, { ...o, output: o.validationOutput ?? validationPathFor(output), limit: undefined }));
+      setExit(code);
+      return;
+    }
+    if (cmd.getOptionValueSource("user") === "cli" || cmd.getOptionValueSource("assistant") === "cli") {
+      throw new PrepError("--user and --assistant name speakers for --turns", 2);
+    }
     const tpl: TemplateOpts = { format: o.format, prompt: o.template, completion: preset.templates.assistant, system: o.system };
     const dataset = `${preset.dataset}@${o.revision}`;
     let code = await runTemplated({ kind: "hub", dataset, split: o.split }, { ...o, ...tpl, output });
@@ -150,6 +201,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
 
   addPdfCommand(program, setExit);
+  addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
   return program;
 }

@@ -1,0 +1,81 @@
+import { Option, type Command } from "commander";
+import { chatConverter, chatShapes, type ConvertOptions } from "../convert/index.js";
+import { rejectedTotal } from "../pipeline.js";
+import { getProfile } from "../profiles/index.js";
+import { prepare, type Input } from "../prepare.js";
+import { PrepError } from "../record.js";
+import { dataKind } from "../sources/open.js";
+import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
+import { RecordChecker } from "../validate/checker.js";
+import { intArg, type OutputOpts } from "./options.js";
+import { Reporter } from "./report.js";
+
+export interface ChatPolicyOpts {
+  leadingAssistant: "drop" | "report";
+  trailingUser: "trim" | "report";
+  consecutive: "merge" | "report";
+  maxTokens?: number;
+  tooLong: "drop" | "split" | "error";
+  tokenizer?: string;
+}
+
+/** The role-rule and length options shared by `convert` and `dialogsum --turns`. */
+export function addChatPolicyOptions(c: Command): Command {
+  return c
+    .addOption(new Option("--leading-assistant <policy>", "a conversation that opens with the assistant").choices(["drop", "report"]).default("drop"))
+    .addOption(new Option("--trailing-user <policy>", "a conversation that ends with the user").choices(["trim", "report"]).default("trim"))
+    .addOption(new Option("--consecutive <policy>", "two turns of one role in a row").choices(["merge", "report"]).default("merge"))
+    .option("--max-tokens <n>", "longest conversation allowed (system + all turns)", intArg("--max-tokens", 1))
+    .addOption(new Option("--too-long <policy>", "a conversation over --max-tokens: drop it, split it at exchange boundaries, or reject it").choices(["drop", "split", "error"]).default("error"))
+    .addOption(new Option("--tokenizer <name>", "token counter for --max-tokens (default: the model's, else cl100k)").choices(tokenizerNames));
+}
+
+export async function policyFrom(o: ChatPolicyOpts & { model?: string }): Promise<ConvertOptions> {
+  const counter = o.maxTokens !== undefined ? await loadTokenCounter(o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : "cl100k")) : undefined;
+  return { leadingAssistant: o.leadingAssistant, trailingUser: o.trailingUser, consecutive: o.consecutive, maxTokens: o.maxTokens, tooLong: o.tooLong, counter };
+}
+
+type ConvertCli = OutputOpts & ChatPolicyOpts & { to: string; from?: string; system?: string; split: string; config?: string };
+
+export function addConvertCommand(program: Command, setExit: (code: number) => void): void {
+  const c = program
+    .command("convert <inputs...>")
+    .description("chat datasets → Bedrock formats: OpenAI chat, ShareGPT, Alpaca, Bedrock messages or conversation records (files or hf:owner/name)")
+    .addOption(new Option("--to <format>", "record format to write").choices(["messages", "conversation", "instruction"]).makeOptionMandatory())
+    .addOption(new Option("--from <shape>", "input shape (default: detected per record)").choices(chatShapes))
+    .option("--system <text>", "system prompt for every record (replaces the record's own)")
+    .option("--split <name>", "for hf: inputs, the split to read", "train")
+    .option("--config <name>", "for hf: inputs, the parquet-branch config")
+    .option("-o, --output <file>", "output JSONL file, or - for stdout", "-")
+    .option("-n, --limit <n>", "read only the first N records", intArg("--limit", 1))
+    .option("-m, --model <id>", "check every record against this model's rules")
+    .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
+    .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
+    .option("-q, --quiet", "no notes or closing summary");
+  addChatPolicyOptions(c).action(async (inputs: string[], o: ConvertCli) => {
+    const rep = new Reporter(o.maxFindings, o.quiet);
+    const hub = inputs.filter((i) => i.startsWith("hf:"));
+    if (hub.length && inputs.length > 1) throw new PrepError("convert reads one hf: dataset, or local files, not both", 2);
+    for (const f of inputs) if (!f.startsWith("hf:") && f !== "-" && !dataKind(f)) throw new PrepError(`${f}: expected .jsonl, .json or .parquet`, 2);
+    const input: Input = hub.length ? { kind: "hub", dataset: hub[0]!, split: o.split, config: o.config } : { kind: "files", paths: inputs, table: inputs[0] === "-" ? { kind: "jsonl" } : {} };
+    const checker = o.model ? await RecordChecker.create({ model: o.model, batchSize: o.batchSize }) : undefined;
+    if (checker) {
+      const plan = checker.plan(o.to);
+      if ("type" in plan) throw new PrepError(plan.message, 2);
+    }
+    const policy = await policyFrom(o);
+    const r = await prepare({
+      input,
+      format: o.to,
+      toDraft: chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system }),
+      output: o.output,
+      limit: o.limit,
+      check: checker ? (record, origin) => checker.check(record, o.to, origin) : undefined,
+      onFinding: rep.finding,
+      onProgress: rep.progress,
+      onNotice: rep.notice,
+    });
+    rep.summary(r);
+    setExit(rejectedTotal(r) > 0 ? 1 : 0);
+  });
+}

@@ -1,0 +1,142 @@
+import { finding, type Finding, type Origin } from "../record.js";
+import type { RawChat } from "./chat.js";
+
+/** The chat shapes `convert` reads. */
+export type ChatShape = "openai" | "sharegpt" | "alpaca" | "messages" | "conversation" | "instruction";
+export const chatShapes: ChatShape[] = ["openai", "sharegpt", "alpaca", "messages", "conversation", "instruction"];
+
+/** Which shape a record is in, from its keys. */
+export function detectShape(v: Record<string, unknown>): ChatShape | undefined {
+  if (Array.isArray(v.conversations)) return "sharegpt";
+  if ("instruction" in v && "output" in v) return "alpaca";
+  if ("schemaVersion" in v || Array.isArray(v.system)) return "conversation";
+  if (Array.isArray(v.messages)) {
+    // Bedrock's block lists ({"text"}, {"image"}) versus OpenAI's typed parts ({"type": "text", …}).
+    const bedrockBlocks = (v.messages as { content?: unknown }[]).some(
+      (m) => Array.isArray(m?.content) && (m.content as Record<string, unknown>[]).some((b) => typeof b === "object" && b !== null && !("type" in b)),
+    );
+    return bedrockBlocks ? "conversation" : "openai";
+  }
+  if ("prompt" in v && "completion" in v) return "instruction";
+  return undefined;
+}
+
+type Result = { chat: RawChat } | { findings: Finding[] };
+
+const str = (x: unknown) => (typeof x === "string" ? x : undefined);
+
+/** OpenAI chat content: a string, or parts of which only text can be carried over. */
+function openaiContent(content: unknown, i: number, origin: Origin, out: Finding[]): string | undefined {
+  if (typeof content === "string") return content;
+  if (content === null || content === undefined) return "";
+  if (Array.isArray(content)) {
+    const texts: string[] = [];
+    for (const part of content as { type?: string; text?: string }[]) {
+      if (part?.type === "text" && typeof part.text === "string") texts.push(part.text);
+      else out.push(finding("unsupported-content", `message ${i}: a ${part?.type ?? "non-text"} part cannot be expressed (Bedrock images need S3 URIs in the conversation format)`, origin));
+    }
+    return texts.join("\n");
+  }
+  out.push(finding("schema", `message ${i}: content is not text`, origin));
+  return undefined;
+}
+
+export function readOpenAi(v: Record<string, unknown>, origin: Origin): Result {
+  const out: Finding[] = [];
+  const turns: RawChat["turns"] = [];
+  for (const [i, m] of (v.messages as Record<string, unknown>[]).entries()) {
+    const role = m?.role;
+    if (m?.tool_calls || m?.function_call || role === "tool" || role === "function") {
+      out.push(finding("tool-call", `message ${i}: tool calls and tool results cannot be expressed in Bedrock's text formats`, origin));
+      continue;
+    }
+    if (role !== "system" && role !== "user" && role !== "assistant") {
+      out.push(finding("unknown-role", `message ${i}: role ${JSON.stringify(role)} is not system, user or assistant`, origin));
+      continue;
+    }
+    const content = openaiContent(m.content, i, origin, out);
+    if (content !== undefined) turns.push({ role, content });
+  }
+  if (out.length) return { findings: out };
+  return { chat: { ...(str(v.system) !== undefined ? { system: str(v.system) } : {}), turns } };
+}
+
+const SHAREGPT_ROLES: Record<string, "user" | "assistant" | "system"> = { human: "user", user: "user", gpt: "assistant", assistant: "assistant", chatgpt: "assistant", bard: "assistant", bing: "assistant", model: "assistant", system: "system" };
+
+export function readShareGpt(v: Record<string, unknown>, origin: Origin): Result {
+  const out: Finding[] = [];
+  const turns: RawChat["turns"] = [];
+  for (const [i, m] of (v.conversations as Record<string, unknown>[]).entries()) {
+    const from = str(m?.from)?.toLowerCase();
+    const role = from ? SHAREGPT_ROLES[from] : undefined;
+    if (!role) {
+      out.push(finding(from === "function_call" || from === "observation" || from === "tool" ? "tool-call" : "unknown-role", `turn ${i}: "from": ${JSON.stringify(m?.from)} cannot be expressed (expected human, gpt or system)`, origin));
+      continue;
+    }
+    const value = str(m?.value);
+    if (value === undefined) {
+      out.push(finding("schema", `turn ${i}: "value" is not a string`, origin));
+      continue;
+    }
+    turns.push({ role, content: value });
+  }
+  if (out.length) return { findings: out };
+  return { chat: { ...(str(v.system) ? { system: str(v.system) } : {}), turns } };
+}
+
+export function readAlpaca(v: Record<string, unknown>, origin: Origin): Result {
+  const instruction = str(v.instruction);
+  const input = str(v.input) ?? "";
+  const output = str(v.output);
+  if (instruction === undefined || output === undefined) return { findings: [finding("schema", "alpaca records need string instruction and output", origin)] };
+  const user = input.trim() ? `${instruction}\n\n${input}` : instruction;
+  return { chat: { ...(str(v.system) ? { system: str(v.system) } : {}), turns: [{ role: "user", content: user }, { role: "assistant", content: output }] } };
+}
+
+export function readConversation(v: Record<string, unknown>, origin: Origin): Result {
+  const out: Finding[] = [];
+  const system = Array.isArray(v.system) ? (v.system as { text?: unknown }[]).map((s) => str(s?.text) ?? "").join("\n") : undefined;
+  const turns: RawChat["turns"] = [];
+  for (const [i, m] of ((v.messages ?? []) as Record<string, unknown>[]).entries()) {
+    const role = m?.role;
+    if (role !== "user" && role !== "assistant") {
+      out.push(finding("unknown-role", `message ${i}: role ${JSON.stringify(role)} is not user or assistant`, origin));
+      continue;
+    }
+    const texts: string[] = [];
+    for (const b of (Array.isArray(m.content) ? m.content : []) as Record<string, unknown>[]) {
+      if (typeof b?.text === "string") texts.push(b.text);
+      else out.push(finding("unsupported-content", `message ${i}: ${Object.keys(b ?? {})[0] ?? "a"} block cannot be expressed in a text-only format`, origin));
+    }
+    turns.push({ role, content: texts.join("\n") });
+  }
+  if (out.length) return { findings: out };
+  return { chat: { ...(system !== undefined ? { system } : {}), turns } };
+}
+
+export function readInstruction(v: Record<string, unknown>, origin: Origin): Result {
+  const prompt = str(v.prompt);
+  const completion = str(v.completion);
+  if (prompt === undefined || completion === undefined) return { findings: [finding("schema", "prompt and completion must be strings", origin)] };
+  return { chat: { turns: [{ role: "user", content: prompt }, { role: "assistant", content: completion }] } };
+}
+
+/** Read any supported chat shape into a raw chat (or the findings that say why it cannot be carried over). */
+export function readChat(v: Record<string, unknown>, origin: Origin, shape?: ChatShape): Result {
+  const s = shape ?? detectShape(v);
+  switch (s) {
+    case "openai":
+    case "messages":
+      return readOpenAi(v, origin);
+    case "sharegpt":
+      return readShareGpt(v, origin);
+    case "alpaca":
+      return readAlpaca(v, origin);
+    case "conversation":
+      return readConversation(v, origin);
+    case "instruction":
+      return readInstruction(v, origin);
+    default:
+      return { findings: [finding("format", `cannot tell the chat format from keys ${Object.keys(v).join(", ") || "(none)"}; expected OpenAI/Bedrock messages, ShareGPT conversations, Alpaca, bedrock-conversation-2024 or prompt/completion`, origin)] };
+  }
+}
