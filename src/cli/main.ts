@@ -138,7 +138,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     if (cmd.getOptionValueSource("user") === "cli" || cmd.getOptionValueSource("assistant") === "cli") {
       throw new PrepError("--user and --assistant name speakers for --turns", 2);
     }
-    const tpl: TemplateOpts = { format: o.format, prompt: o.template, completion: preset.templates.assistant, system: o.system };
+    // --user/--assistant name speakers for --turns; here the preset's templates are the turns.
+    const tpl: TemplateOpts = { format: o.format, prompt: o.template, completion: preset.templates.assistant, system: o.system, user: undefined, assistant: undefined };
     const dataset = `${preset.dataset}@${o.revision}`;
     let code = await runTemplated({ kind: "hub", dataset, split: o.split }, { ...o, ...tpl, output });
     if (o.validation) {

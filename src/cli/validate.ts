@@ -80,7 +80,8 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--json", "print the full report as JSON on stdout")
     .option("--rejects <file>", "write every failing line with its reasons to this JSONL file")
     .option("--max-findings <n>", "findings to print (all are counted)", intArg("--max-findings"), 20)
-    .action(async (file: string, o: { model?: string; validation?: string; format?: string; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number }) => {
+    .option("-j, --jobs <n>", "worker threads checking lines (default 1; 0 = one per core; each costs ~120 MB)", intArg("--jobs"))
+    .action(async (file: string, o: { model?: string; validation?: string; format?: string; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number }) => {
       const r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json ? undefined : o.maxFindings });
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
       else printReport(r, o.maxFindings, process.stdout);

@@ -39,3 +39,57 @@ export async function* lineBatches(bytes: Readable): AsyncGenerator<Line[]> {
     yield [{ n: ++n, text: carry.toString("utf8", 0, end), bytes: end }];
   }
 }
+
+/** A run of whole lines as raw bytes (its own buffer, transferable to a worker) and the number of its first line. */
+export interface RawBatch {
+  bytes: Uint8Array;
+  firstLine: number;
+}
+
+/**
+ * Whole-line byte batches of a stream, without decoding: line numbers are found by counting newlines, so the
+ * reading thread does almost no work and the batches can be decoded and checked elsewhere.
+ */
+export async function* rawLineBatches(stream: Readable): AsyncGenerator<RawBatch> {
+  let carry: Buffer | undefined;
+  let line = 1;
+  let first = true;
+  for await (const chunk0 of stream as AsyncIterable<Buffer>) {
+    let chunk = carry ? Buffer.concat([carry, chunk0]) : chunk0;
+    carry = undefined;
+    if (first) {
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
+    const last = chunk.lastIndexOf(10);
+    if (last === -1) {
+      carry = chunk;
+      continue;
+    }
+    // An exclusive copy with its own ArrayBuffer (small Buffers share a pool, and could not be transferred).
+    const body = new Uint8Array(last + 1);
+    body.set(chunk.subarray(0, last + 1));
+    if (last + 1 < chunk.length) carry = chunk.subarray(last + 1);
+    const firstLine = line;
+    // Count before yielding: the consumer may transfer (detach) the buffer.
+    for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) line++;
+    yield { bytes: body, firstLine };
+  }
+  if (carry && carry.length) yield { bytes: new Uint8Array(carry), firstLine: line };
+}
+
+/** The lines of a raw batch. */
+export function splitLines(b: RawBatch): Line[] {
+  const buf = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+  const out: Line[] = [];
+  let n = b.firstLine;
+  let start = 0;
+  while (start < buf.length) {
+    let i = buf.indexOf(10, start);
+    if (i === -1) i = buf.length;
+    const end = i > start && buf[i - 1] === 13 ? i - 1 : i;
+    out.push({ n: n++, text: buf.toString("utf8", start, end), bytes: end - start });
+    start = i + 1;
+  }
+  return out;
+}

@@ -1,14 +1,15 @@
 import { stat } from "node:fs/promises";
-import { formatNames, getFormat } from "../formats/index.js";
+import { formatNames } from "../formats/index.js";
 import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
-import { finding, PrepError, type Finding, type Origin } from "../record.js";
-import { lineBatches } from "../sources/lines.js";
+import { availableParallelism } from "node:os";
+import { finding, PrepError, type Finding } from "../record.js";
+import { rawLineBatches, splitLines } from "../sources/lines.js";
 import { openBytes } from "../sources/open.js";
-import { RecordChecker, recordTexts, type CheckerOptions } from "./checker.js";
-import { detectFormat } from "./detect.js";
-import { jsonErrorOffset } from "./json-position.js";
-import { normalisedDigest, RecordHashes } from "./hashset.js";
+import { FIELDS, firstFormat, type BatchResult, type BatchSetup } from "./batch.js";
+import { RecordChecker, type CheckerOptions } from "./checker.js";
+import { RecordHashes } from "./hashset.js";
+import { inProcessRunner, workerRunner, type BatchRunner } from "./pool.js";
 import { TokenTally, type TokenStats } from "./stats.js";
 
 export interface ValidateOptions extends CheckerOptions {
@@ -23,6 +24,8 @@ export interface ValidateOptions extends CheckerOptions {
   /** Findings kept in the report (all are counted). */
   keepFindings?: number;
   onFinding?: (f: Finding) => void;
+  /** Worker threads checking lines (default 1 = this thread; 0 = one per core). */
+  jobs?: number;
 }
 
 export interface FileReport {
@@ -53,15 +56,7 @@ export interface ValidationReport {
   ok: boolean;
 }
 
-function jsonError(e: Error, text: string, origin: Origin): Finding {
-  if (text.trim() === "") return finding("json-syntax", "blank line (a JSONL file has one JSON object on every line)", origin);
-  const at = jsonErrorOffset(text);
-  const col = at >= 0 ? at + 1 : undefined;
-  const message = e.message.replace(/ in JSON at position \d+.*$/, "").replace(/, "[^]*" is not valid JSON$/, "");
-  return finding("json-syntax", col !== undefined ? `${message} at column ${col}` : message, col !== undefined ? { ...origin, column: col } : origin);
-}
-
-/** Stream one JSONL file through the checks. Memory: one chunk of lines plus 12 bytes a record for duplicates. */
+/** Stream one JSONL file through the checks, batches checked in parallel and merged in file order. */
 async function validateFile(
   path: string,
   role: "train" | "validation",
@@ -72,70 +67,78 @@ async function validateFile(
   const bytes = path === "-" ? 0 : (await stat(path).catch(() => undefined))?.size;
   if (bytes === undefined) throw new PrepError(`${path}: no such file`, 2);
   const file: FileReport = { path, role, bytes, lines: 0, records: 0, valid: 0, format: opts.format };
-  let formatChecker = checker;
-  let planned = false;
   let streamed = 0;
-  for await (const batch of lineBatches(await openBytes(path))) {
-    for (const line of batch) {
-      streamed += line.bytes + 1;
-      file.lines = line.n;
-      const origin: Origin = { source: path, line: line.n };
-      const found: Finding[] = [];
-      let value: unknown;
-      try {
-        value = JSON.parse(line.text);
-      } catch (e) {
-        found.push(jsonError(e as Error, line.text, origin));
-      }
-      if (found.length === 0) {
-        if (typeof value !== "object" || value === null || Array.isArray(value)) {
-          found.push(finding("schema", `expected a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`, origin));
-        } else {
-          const shape = detectFormat(value);
-          if (!file.format) {
-            if (!shape) found.push(finding("format", `cannot tell the record format from keys ${Object.keys(value).join(", ") || "(none)"}; expected one of ${formatNames.join(", ")} (or pass --format)`, origin));
-            else file.format = shape;
-          }
-          if (file.format && !planned) {
-            planned = true;
-            const plan = checker.plan(file.format);
-            if ("type" in plan) {
-              state.report({ ...plan, origin: { source: path } });
-              formatChecker = await RecordChecker.create({ tokenizer: checker.counter.name });
-            }
-          }
-          if (file.format && found.length === 0) {
-            if (shape && shape !== file.format) found.push(finding("format", `record looks like ${shape}, but the file is ${file.format}`, origin));
-            else found.push(...formatChecker.check(value, file.format, origin));
-          }
-        }
-      }
-      const isRecord = found.every((f) => f.reason !== "json-syntax" && f.reason !== "format") && file.format !== undefined && typeof value === "object" && value !== null;
-      if (isRecord) {
-        file.records++;
-        const d = normalisedDigest(line.text);
-        const first = state.hashes.add(d, line.n);
-        if (first !== undefined) found.push(finding("duplicate", `same record as line ${first} (after whitespace normalisation)`, origin, "warning"));
-        if (state.trainHashes) {
-          const t = state.trainHashes.get(d);
-          if (t !== undefined) found.push(finding("overlap", `also in the training file at line ${t}`, origin, "warning"));
-        }
-      }
-      const bad = found.some((f) => f.severity === "error");
-      if (isRecord && !bad) {
+  let runner: BatchRunner | undefined;
+  const inflight: Promise<BatchResult>[] = [];
+
+  const merge = async (r: BatchResult) => {
+    const extra = new Map<number, Finding[]>();
+    for (let o = 0; o < r.meta.length; o += FIELDS) {
+      const n = r.meta[o]!;
+      file.lines = Math.max(file.lines, n);
+      const flags = r.meta[o + 3]!;
+      if (!(flags & 1)) continue;
+      file.records++;
+      const d: [number, number] = [r.meta[o + 1]!, r.meta[o + 2]!];
+      const origin = { source: path, line: n };
+      const first = state.hashes.add(d, n);
+      const more: Finding[] = [];
+      if (first !== undefined) more.push(finding("duplicate", `same record as line ${first} (after whitespace normalisation)`, origin, "warning"));
+      const t = state.trainHashes?.get(d);
+      if (t !== undefined) more.push(finding("overlap", `also in the training file at line ${t}`, origin, "warning"));
+      if (more.length) extra.set(n, more);
+      if (!(flags & 2)) {
         file.valid++;
-        if (state.tally) {
-          const { input, output } = recordTexts(getFormat(file.format!), value);
-          state.tally.add(checker.counter.count(input) + (output ? checker.counter.count(output) : 0));
-        }
-      }
-      for (const f of found) state.report(f);
-      if (bad && state.rejects) {
-        await state.rejects.write({ line: line.n, reasons: found.filter((f) => f.severity === "error").map((f) => `${f.reason}: ${f.message}`), text: line.text });
+        state.tally?.add(r.meta[o + 4]!);
       }
     }
+    // Findings in line order: the batch's own, then duplicate/overlap warnings of the same line.
+    let k = 0;
+    for (let o = 0; o < r.meta.length; o += FIELDS) {
+      const n = r.meta[o]!;
+      while (k < r.findings.length && r.findings[k]!.origin.line === n) state.report(r.findings[k++]!);
+      for (const f of extra.get(n) ?? []) state.report(f);
+    }
+    while (k < r.findings.length) state.report(r.findings[k++]!);
+    if (state.rejects) {
+      const byLine = new Map<number, string[]>();
+      for (const f of r.findings) if (f.severity === "error") byLine.set(f.origin.line!, [...(byLine.get(f.origin.line!) ?? []), `${f.reason}: ${f.message}`]);
+      for (const [n, text] of r.rejects) await state.rejects.write({ line: n, reasons: byLine.get(n) ?? [], text });
+    }
+  };
+
+  try {
+    for await (const batch of rawLineBatches(await openBytes(path))) {
+      streamed += batch.bytes.byteLength;
+      if (!runner) {
+        // Tell the format from the first JSON object, once, before batches are handed out.
+        if (file.format === undefined) {
+          const f = firstFormat(splitLines(batch));
+          if (f === "") state.report(finding("format", `cannot tell the record format from the first record's keys; expected one of ${formatNames.join(", ")} (or pass --format)`, { source: path }));
+          file.format = f || undefined;
+        }
+        let formatOnly = false;
+        if (file.format) {
+          const plan = checker.plan(file.format);
+          if ("type" in plan) {
+            state.report({ ...plan, origin: { source: path } });
+            formatOnly = true;
+          }
+        }
+        const setup: BatchSetup = { source: path, format: file.format ?? "", model: checker.profile?.id, batchSize: checker.batchSize, tokenizer: checker.counter.name, formatOnly, stats: !!state.tally };
+        // One thread by default: memory stays under ~200 MB; --jobs trades memory (~120 MB a worker) for speed.
+        const jobs = opts.jobs === 0 ? availableParallelism() : (opts.jobs ?? 1);
+        runner = jobs > 1 ? await workerRunner(setup, jobs) : await inProcessRunner(setup);
+      }
+      inflight.push(runner.submit(batch, !!state.rejects));
+      while (inflight.length > runner.width) await merge(await inflight.shift()!);
+    }
+    while (inflight.length) await merge(await inflight.shift()!);
+  } finally {
+    await runner?.end();
   }
   if (path === "-") file.bytes = streamed;
+  if (file.lines === 0 && streamed > 0) file.lines = 1;
   return file;
 }
 
