@@ -199,3 +199,22 @@ describe("one rule set: prep commands with --model", () => {
     expect(few.stderr).toContain("record-count: 2 training records; the model needs at least 32");
   });
 });
+
+describe("validate in worker threads", () => {
+  it("--jobs 2 reports exactly what one thread reports, in line order", async () => {
+    const rows: string[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      if (i % 997 === 5) rows.push("{broken");
+      else if (i % 1499 === 7) rows.push(ok(3)); // duplicates of line 4
+      else rows.push(ok(i));
+    }
+    const file = jsonl("big.jsonl", rows);
+    const one = await validateFiles({ train: file }, { model: "titan-express", jobs: 1 });
+    const two = await validateFiles({ train: file }, { model: "titan-express", jobs: 2 });
+    expect(one.findings.length).toBeGreaterThan(40);
+    expect(two.findings).toEqual(one.findings);
+    expect(two.files).toEqual(one.files);
+    const lines = one.findings.map((f) => f.origin.line!);
+    expect([...lines].sort((a, b) => a - b)).toEqual(lines);
+  });
+});
