@@ -1,14 +1,12 @@
 import { Option, type Command } from "commander";
 import { chatConverter, chatShapes, type ConvertOptions } from "../convert/index.js";
-import { rejectedTotal } from "../pipeline.js";
 import { getProfile } from "../profiles/index.js";
-import { prepare, type Input } from "../prepare.js";
+import type { Input } from "../prepare.js";
 import { PrepError } from "../record.js";
 import { dataKind } from "../sources/open.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
-import { RecordChecker } from "../validate/checker.js";
 import { intArg, type OutputOpts } from "./options.js";
-import { Reporter } from "./report.js";
+import { runRows } from "./run.js";
 
 export interface ChatPolicyOpts {
   leadingAssistant: "drop" | "report";
@@ -53,29 +51,11 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes or closing summary");
   addChatPolicyOptions(c).action(async (inputs: string[], o: ConvertCli) => {
-    const rep = new Reporter(o.maxFindings, o.quiet);
     const hub = inputs.filter((i) => i.startsWith("hf:"));
     if (hub.length && inputs.length > 1) throw new PrepError("convert reads one hf: dataset, or local files, not both", 2);
     for (const f of inputs) if (!f.startsWith("hf:") && f !== "-" && !dataKind(f)) throw new PrepError(`${f}: expected .jsonl, .json or .parquet`, 2);
     const input: Input = hub.length ? { kind: "hub", dataset: hub[0]!, split: o.split, config: o.config } : { kind: "files", paths: inputs, table: inputs[0] === "-" ? { kind: "jsonl" } : {} };
-    const checker = o.model ? await RecordChecker.create({ model: o.model, batchSize: o.batchSize }) : undefined;
-    if (checker) {
-      const plan = checker.plan(o.to);
-      if ("type" in plan) throw new PrepError(plan.message, 2);
-    }
     const policy = await policyFrom(o);
-    const r = await prepare({
-      input,
-      format: o.to,
-      toDraft: chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system }),
-      output: o.output,
-      limit: o.limit,
-      check: checker ? (record, origin) => checker.check(record, o.to, origin) : undefined,
-      onFinding: rep.finding,
-      onProgress: rep.progress,
-      onNotice: rep.notice,
-    });
-    rep.summary(r);
-    setExit(rejectedTotal(r) > 0 ? 1 : 0);
+    setExit(await runRows(input, chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system }), { ...o, format: o.to, seed: 0 }));
   });
 }

@@ -1,72 +1,14 @@
 import { Command, CommanderError, Option } from "commander";
-import { rejectedTotal } from "../pipeline.js";
+import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
 import { presets } from "../presets/index.js";
-import { prepare, type Input, type PrepareResult } from "../prepare.js";
-import { PrepError, type Draft, type Finding, type Row } from "../record.js";
+import { PrepError } from "../record.js";
 import { dataKind } from "../sources/open.js";
 import type { TableOptions } from "../sources/table.js";
-import { draftFromTemplates } from "../transforms/draft.js";
-import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
-import { Reporter } from "./report.js";
-import { addValidateCommands } from "./validate.js";
+import { addChatPolicyOptions, addConvertCommand, policyFrom, type ChatPolicyOpts } from "./convert.js";
+import { addOutputOptions, addTemplateOptions, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { addPdfCommand } from "./pdf.js";
-import { addConvertCommand, addChatPolicyOptions, policyFrom, type ChatPolicyOpts } from "./convert.js";
-import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
-import { RecordChecker } from "../validate/checker.js";
-import { validateFiles } from "../validate/validate.js";
-
-function hubNote(r: PrepareResult): string | undefined {
-  if (!r.hub) return undefined;
-  const h = r.hub;
-  return `(${h.repo}@${h.revision} ${h.commit.slice(0, 10)}${h.from === "parquet" ? ", parquet branch" : ""}; ${h.files.length} file${h.files.length === 1 ? "" : "s"}, ${h.downloaded} downloaded${h.offline ? ", from cache" : ""})`;
-}
-
-/** Templated rows → records → JSONL, with findings and the closing summary on stderr. Returns the exit code. */
-export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts): Promise<number> {
-  const templates = templatesFor(o);
-  const rep = new Reporter(o.maxFindings, o.quiet);
-  const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
-  const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
-  const r = await prepare({
-    input,
-    format: o.format,
-    toDraft: draftFromTemplates(templates),
-    output: o.output,
-    limit: o.limit,
-    validationFraction: o.validationFraction,
-    validationOutput,
-    seed: o.seed,
-    check: checker ? (record, origin) => checker.check(record, o.format, origin) : undefined,
-    onFinding: rep.finding,
-    onProgress: rep.progress,
-    onNotice: rep.notice,
-  });
-  rep.summary(r, undefined, hubNote(r));
-  let code = rejectedTotal(r) > 0 ? 1 : 0;
-  if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
-  return code;
-}
-
-/** The model's record rules, or a usage error when the model does not take the format. */
-async function modelChecker(model: string, format: string, batchSize?: number): Promise<RecordChecker> {
-  const checker = await RecordChecker.create({ model, batchSize });
-  const plan = checker.plan(format);
-  if ("type" in plan) throw new PrepError(plan.message, 2);
-  return checker;
-}
-
-/** After writing: the file-level rules (record counts, file size) through the same code as `validate`. */
-async function fileChecks(outputs: (string | undefined)[], model: string, batchSize: number | undefined, rep: Reporter): Promise<number> {
-  const [train, validation] = outputs;
-  if (!train || train === "-") {
-    rep.notice("record-count and file-size rules need a file: run `prep-data validate` on the saved output");
-    return 0;
-  }
-  const r = await validateFiles({ train, validation }, { model, batchSize });
-  for (const f of r.findings) rep.finding(f);
-  if (!r.ok) rep.notice(`${r.errors} error(s) against ${model}'s dataset rules; the file would be rejected`);
-  return r.ok ? 0 : 1;
-}
+import { runRows, runTemplated } from "./run.js";
+import { addValidateCommands } from "./validate.js";
 
 type DialogsumOpts = OutputOpts & {
   format: string;
@@ -80,27 +22,6 @@ type DialogsumOpts = OutputOpts & {
   assistant: string;
   speakerPattern: string;
 };
-
-/** Rows → converted chat records (multi-turn), with the model's rules when given. */
-async function runConverted(input: Input, toDraft: (row: Row) => (Draft | Finding)[], o: OutputOpts & { format: string }): Promise<number> {
-  const rep = new Reporter(o.maxFindings, o.quiet);
-  const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
-  const r = await prepare({
-    input,
-    format: o.format,
-    toDraft,
-    output: o.output,
-    limit: o.limit,
-    check: checker ? (record, origin) => checker.check(record, o.format, origin) : undefined,
-    onFinding: rep.finding,
-    onProgress: rep.progress,
-    onNotice: rep.notice,
-  });
-  rep.summary(r, undefined, hubNote(r));
-  let code = rejectedTotal(r) > 0 ? 1 : 0;
-  if (o.model) code = Math.max(code, await fileChecks([o.output], o.model, o.batchSize, rep));
-  return code;
-}
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("prep-data")
@@ -130,8 +51,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (o.format === "instruction") throw new PrepError("--turns writes multi-turn records: use --format messages or conversation", 2);
       const dataset = `${preset.dataset}@${o.revision}`;
       const convert = dialogueConverter(preset.dialogueColumn!, { user: o.user, assistant: o.assistant, speakerPattern: o.speakerPattern }, { ...(await policyFrom(o)), system: o.system });
-      let code = await runConverted({ kind: "hub", dataset, split: o.split }, convert, { ...o, output });
-      if (o.validation) code = Math.max(code, await runConverted({ kind: "hub", dataset, split: "validation" }, convert, { ...o, output: o.validationOutput ?? validationPathFor(output), limit: undefined }));
+      let code = await runRows({ kind: "hub", dataset, split: o.split }, convert, { ...o, output });
+      if (o.validation) code = Math.max(code, await runRows({ kind: "hub", dataset, split: "validation" }, convert, { ...o, output: o.validationOutput ?? validationPathFor(output), limit: undefined }));
       setExit(code);
       return;
     }

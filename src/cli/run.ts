@@ -1,0 +1,66 @@
+import { rejectedTotal } from "../pipeline.js";
+import { prepare, type Input, type PrepareResult } from "../prepare.js";
+import { PrepError, type Draft, type Finding, type Row } from "../record.js";
+import { draftFromTemplates } from "../transforms/draft.js";
+import { RecordChecker } from "../validate/checker.js";
+import { validateFiles } from "../validate/validate.js";
+import { templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
+import { Reporter } from "./report.js";
+
+export function hubNote(r: PrepareResult): string | undefined {
+  if (!r.hub) return undefined;
+  const h = r.hub;
+  return `(${h.repo}@${h.revision} ${h.commit.slice(0, 10)}${h.from === "parquet" ? ", parquet branch" : ""}; ${h.files.length} file${h.files.length === 1 ? "" : "s"}, ${h.downloaded} downloaded${h.offline ? ", from cache" : ""})`;
+}
+
+/** Templated rows → records → JSONL, with findings and the closing summary on stderr. Returns the exit code. */
+export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts): Promise<number> {
+  return runRows(input, draftFromTemplates(templatesFor(o)), o);
+}
+
+/** Rows → drafts → records of `o.format`, with findings and the closing summary on stderr. Returns the exit code. */
+export async function runRows(input: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o: OutputOpts & { format: string }): Promise<number> {
+  const rep = new Reporter(o.maxFindings, o.quiet);
+  const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
+  const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+  const r = await prepare({
+    input,
+    format: o.format,
+    toDraft,
+    output: o.output,
+    limit: o.limit,
+    validationFraction: o.validationFraction,
+    validationOutput,
+    seed: o.seed,
+    check: checker ? (record, origin) => checker.check(record, o.format, origin) : undefined,
+    onFinding: rep.finding,
+    onProgress: rep.progress,
+    onNotice: rep.notice,
+  });
+  rep.summary(r, undefined, hubNote(r));
+  let code = rejectedTotal(r) > 0 ? 1 : 0;
+  if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
+  return code;
+}
+
+/** The model's record rules, or a usage error when the model does not take the format. */
+export async function modelChecker(model: string, format: string, batchSize?: number): Promise<RecordChecker> {
+  const checker = await RecordChecker.create({ model, batchSize });
+  const plan = checker.plan(format);
+  if ("type" in plan) throw new PrepError(plan.message, 2);
+  return checker;
+}
+
+/** After writing: the file-level rules (record counts, file size) through the same code as `validate`. */
+export async function fileChecks(outputs: (string | undefined)[], model: string, batchSize: number | undefined, rep: Reporter): Promise<number> {
+  const [train, validation] = outputs;
+  if (!train || train === "-") {
+    rep.notice("record-count and file-size rules need a file: run `prep-data validate` on the saved output");
+    return 0;
+  }
+  const r = await validateFiles({ train, validation }, { model, batchSize });
+  for (const f of r.findings) rep.finding(f);
+  if (!r.ok) rep.notice(`${r.errors} error(s) against ${model}'s dataset rules; the file would be rejected`);
+  return r.ok ? 0 : 1;
+}
+
