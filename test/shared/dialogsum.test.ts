@@ -116,3 +116,28 @@ describe.skipIf(!HAVE_SHARED)("validate on DialogSum output", () => {
     }
   });
 });
+
+describe.skipIf(!HAVE_SHARED)("dialogsum --turns on the real dataset", () => {
+  it("every record alternates user/assistant, ends with the assistant and passes the schema; every row is accounted for", async () => {
+    const server = await startHubServer({ root: join(SHARED, "datasets/hf") });
+    try {
+      const out = join(tmp(), "turns.jsonl");
+      const r = await run(["dialogsum", "--format", "conversation", "--turns", "-o", out], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: tmp() } });
+      const recs = parseLines(readFileSync(out, "utf8")) as { messages: { role: string }[] }[];
+      const validate = committedSchemaValidator("conversation");
+      expect(recs.every((x) => validate(x))).toBe(true);
+      for (const x of recs) {
+        expect(x.messages[0]!.role).toBe("user");
+        expect(x.messages.at(-1)!.role).toBe("assistant");
+        x.messages.forEach((m, i) => i && expect(m.role).not.toBe(x.messages[i - 1]!.role));
+      }
+      const m = /read (\d+), written (\d+), rejected (\d+)/.exec(r.stderr)!;
+      expect(Number(m[1])).toBe(12460);
+      expect(Number(m[2]) + Number(m[3])).toBe(12460);
+      expect(Number(m[2])).toBe(recs.length);
+      expect(r.stderr).toMatch(/unknown-speaker \d+/); // dialogues with a #Person3# are reported, not silently dropped
+    } finally {
+      await server.close();
+    }
+  });
+});

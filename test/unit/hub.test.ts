@@ -172,3 +172,20 @@ describe("Hub datasets through a local Hub server", () => {
     expect(lines(r.stdout)).toHaveLength(3);
   });
 });
+
+describe("convert from a Hub dataset", () => {
+  it("reads hf:owner/name chat records through the local Hub", async () => {
+    const root = tmp();
+    const repo = join(root, "datasets/acme/chats/main");
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, "train.jsonl"), JSON.stringify({ conversations: [{ from: "human", value: "Hi" }, { from: "gpt", value: "Hello!" }] }) + "\n");
+    const server = await startHubServer({ root });
+    try {
+      const r = await run(["convert", "hf:acme/chats", "--to", "messages"], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: tmp() } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(lines(r.stdout)).toEqual([{ messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello!" }] }]);
+    } finally {
+      await server.close();
+    }
+  });
+});
