@@ -128,6 +128,18 @@ describe("token counting", () => {
     for (const t of texts) expect(l3.count(t)).toBe(ref.encode(t, { add_special_tokens: false }).ids.length);
   });
 
+  it("cl100k and o200k counts equal gpt-tokenizer's own, and special-token strings count as text", async () => {
+    const { countTokens: cl } = await import("gpt-tokenizer/encoding/cl100k_base");
+    const { countTokens: o2 } = await import("gpt-tokenizer/encoding/o200k_base");
+    const asText = { disallowedSpecial: new Set<string>() };
+    const [c1, c2] = await Promise.all([loadTokenCounter("cl100k"), loadTokenCounter("o200k")]);
+    const texts = [readFileSync(join(ROOT, "README.md"), "utf8"), "  lead\n\n\n  trail   ", "中文，混合 English 1234567 it's OK'd", "<|endoftext|> and <|im_start|>", "x".repeat(3000), ""];
+    for (const t of [...texts, ...texts]) {
+      expect(c1.count(t)).toBe(cl(t, asText));
+      expect(c2.count(t)).toBe(o2(t, asText));
+    }
+  });
+
   it("the estimate is labelled and never below the exact counters on mixed scripts", async () => {
     const est = await loadTokenCounter("estimate");
     const exact = await Promise.all(["cl100k", "o200k", "llama3", "llama2"].map((n) => loadTokenCounter(n)));
