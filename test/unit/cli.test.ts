@@ -97,3 +97,13 @@ describe("prep-data CLI", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("pipes", () => {
+  it("stops quietly when the reader of stdout goes away (prep-data … | head)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const input = csvFile(`q,a\n${"hello,world\n".repeat(200_000)}`);
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" bin/prep-data.js csv "${input}" --prompt '{q}' --completion '{a}' | head -c 100 > /dev/null; echo "status=\${PIPESTATUS:-}"`], { encoding: "utf8" });
+    expect(r.stderr).not.toContain("EPIPE");
+    expect(r.stderr).not.toContain("internal error");
+  });
+});
