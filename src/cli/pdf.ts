@@ -89,7 +89,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           format: o.format,
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
-          check: checker ? (record, origin) => checker!.check(record, o.format, origin) : undefined,
+          check: checker ? (record, origin) => checker!.modelFindings(record, o.format, origin) : undefined,
           onFinding: rep.finding,
           onWritten: meta
             ? async (rec, origin, index) => {

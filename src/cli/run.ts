@@ -32,7 +32,7 @@ export async function runRows(input: Input, toDraft: (row: Row) => Draft | Findi
     validationFraction: o.validationFraction,
     validationOutput,
     seed: o.seed,
-    check: checker ? (record, origin) => checker.check(record, o.format, origin) : undefined,
+    check: checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined,
     onFinding: rep.finding,
     onProgress: rep.progress,
     onNotice: rep.notice,

@@ -145,6 +145,15 @@ export async function resolveSplit(spec: string | DatasetRef, opts: HubDatasetOp
   const hub = opts.hub ?? hubConfig();
   const split = opts.split ?? "train";
   const cache = new RepoCache(hub.cacheDir, ref.repo);
+  const fromCache = (c: { commit: string; files: string[]; from: "repo" | "parquet" }): ResolvedSplit => ({
+    ...ref,
+    split,
+    commit: c.commit,
+    from: c.from,
+    files: c.files.map((p) => ({ path: p, local: cache.snapshotPath(c.commit, p) })),
+    downloaded: 0,
+    offline: true,
+  });
 
   if (hub.offline) {
     const c = await resolveCached(ref, split, opts, cache);
@@ -153,7 +162,7 @@ export async function resolveSplit(spec: string | DatasetRef, opts: HubDatasetOp
         `HF_HUB_OFFLINE=1 and the ${split} split of dataset ${ref.repo}@${ref.revision} is not in the cache at ${hub.cacheDir}; run once online to fetch it`,
       );
     }
-    return { ...ref, split, commit: c.commit, from: c.from, files: c.files.map((p) => ({ path: p, local: cache.snapshotPath(c.commit, p) })), downloaded: 0, offline: true };
+    return fromCache(c);
   }
 
   let online;
@@ -164,7 +173,7 @@ export async function resolveSplit(spec: string | DatasetRef, opts: HubDatasetOp
       const c = await resolveCached(ref, split, opts, cache);
       if (c) {
         opts.onNotice?.(`cannot reach ${hub.endpoint} (${networkCause(e)}); using the cached copy of ${ref.repo}@${ref.revision} (${c.commit.slice(0, 10)})`);
-        return { ...ref, split, commit: c.commit, from: c.from, files: c.files.map((p) => ({ path: p, local: cache.snapshotPath(c.commit, p) })), downloaded: 0, offline: true };
+        return fromCache(c);
       }
     }
     throw hubError(e, ref, hub, "fetch dataset");

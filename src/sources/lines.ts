@@ -14,30 +14,7 @@ export interface Line {
  * and a leading byte-order mark. Only the current chunk and one partial line are held in memory.
  */
 export async function* lineBatches(bytes: Readable): AsyncGenerator<Line[]> {
-  let carry: Buffer | undefined;
-  let n = 0;
-  let first = true;
-  for await (const chunk0 of bytes as AsyncIterable<Buffer>) {
-    let chunk = carry ? Buffer.concat([carry, chunk0]) : chunk0;
-    carry = undefined;
-    if (first) {
-      first = false;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-    }
-    const out: Line[] = [];
-    let start = 0;
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
-      const end = i > start && chunk[i - 1] === 13 ? i - 1 : i;
-      out.push({ n: ++n, text: chunk.toString("utf8", start, end), bytes: end - start });
-      start = i + 1;
-    }
-    if (start < chunk.length) carry = chunk.subarray(start);
-    if (out.length) yield out;
-  }
-  if (carry && carry.length) {
-    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    yield [{ n: ++n, text: carry.toString("utf8", 0, end), bytes: end }];
-  }
+  for await (const batch of rawLineBatches(bytes)) yield splitLines(batch);
 }
 
 /** A run of whole lines as raw bytes (its own buffer, transferable to a worker) and the number of its first line. */

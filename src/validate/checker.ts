@@ -83,15 +83,20 @@ export class RecordChecker {
 
   /** Findings for one record (already parsed). Schema errors stop further checks on that record. */
   check(value: unknown, formatName: string, origin: Origin): Finding[] {
-    const format = getFormat(formatName);
-    const checked = checkRecord(format, value);
+    const checked = checkRecord(getFormat(formatName), value);
     if (!checked.ok) return checked.issues.map((i) => finding(i.category, i.message, origin));
+    return this.modelFindings(checked.record, formatName, origin);
+  }
+
+  /** The model's rules alone, for a record that already passed its format (as every prep command's records have). */
+  modelFindings(record: unknown, formatName: string, origin: Origin): Finding[] {
+    const format = getFormat(formatName);
     const out: Finding[] = [];
     const reserved = this.profile?.reserved;
-    if (reserved) out.push(...this.reservedFindings(format, checked.record, reserved, origin));
+    if (reserved) out.push(...this.reservedFindings(format, record, reserved, origin));
     const plan = this.plan(formatName);
     if ("type" in plan) return [...out, { ...plan, origin }];
-    if (plan.limits.length) out.push(...this.tokenFindings(format, checked.record, plan.limits, origin));
+    if (plan.limits.length) out.push(...this.tokenFindings(format, record, plan.limits, origin));
     return out;
   }
 
@@ -111,7 +116,6 @@ export class RecordChecker {
     const { input, output } = recordTexts(format, record);
     const out: Finding[] = [];
     const label = this.counter.exact ? this.counter.name : "estimated";
-    const counts: Partial<Record<Limit["what"], number>> = {};
     const count = (what: Limit["what"], limit: number): number => {
       if (what === "total") {
         const i = countUpTo(this.counter, input, limit);
@@ -123,7 +127,7 @@ export class RecordChecker {
       return countUpTo(this.counter, what === "input" ? input : output, limit).tokens;
     };
     for (const l of limits) {
-      const n = (counts[l.what] = count(l.what, l.tokens));
+      const n = count(l.what, l.tokens);
       if (n > l.tokens) {
         out.push(
           finding(
