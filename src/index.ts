@@ -31,7 +31,7 @@ export { openPdf, PdfOpenError } from "./pdf/document.js";
 export { expandPdfInputs } from "./pdf/inputs.js";
 export { chunkPages, type Chunk, type ChunkOptions } from "./chunk.js";
 export { jsonSchemas, schemaFiles } from "./schemas.js";
-export { loadTokenCounter, countUpTo, tokenizerNames, ESTIMATE_FORMULA, type TokenCounter } from "./tokens/index.js";
+export { loadTokenCounter, countUpTo, countSumUpTo, tokenizerNames, ESTIMATE_FORMULA, type TokenCounter } from "./tokens/index.js";
 export { getProfile, taskFor, totalLimitAt, profiles, SOURCES, type Profile, type Fact, type Task, type TaskRules, type TokenLimits } from "./profiles/index.js";
 export { RecordChecker, recordTexts, type CheckerOptions } from "./validate/checker.js";
 export { validateFiles, type ValidateOptions, type ValidationReport, type FileReport } from "./validate/validate.js";

@@ -6,6 +6,8 @@ export interface Line {
   text: string;
   /** Byte length of the line without its terminator. */
   bytes: number;
+  /** Byte offset of the line in its batch (see {@link splitLines}). */
+  at?: number;
 }
 
 /**
@@ -65,7 +67,7 @@ export function splitLines(b: RawBatch): Line[] {
     let i = buf.indexOf(10, start);
     if (i === -1) i = buf.length;
     const end = i > start && buf[i - 1] === 13 ? i - 1 : i;
-    out.push({ n: n++, text: buf.toString("utf8", start, end), bytes: end - start });
+    out.push({ n: n++, text: buf.toString("utf8", start, end), bytes: end - start, at: start });
     start = i + 1;
   }
   return out;

@@ -66,6 +66,8 @@ export interface TokenCounter {
   count(text: string): number;
   /** A number no count can exceed for a text of this many UTF-8 bytes: lets checks skip counting short texts. */
   upperBound(utf8Bytes: number): number;
+  /** A tighter bound from the text's character classes (still no tokenizing), where the counter has one. */
+  textBound?(text: string, utf8Bytes: number): number;
   description: string;
 }
 
@@ -80,6 +82,15 @@ function charClasses(text: string): { nonAscii: number; capsDigits: number } {
     } else if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) capsDigits++;
   }
   return { nonAscii, capsDigits };
+}
+
+function capsAndDigits(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 90 && (c >= 65 || (c >= 48 && c <= 57))) n++;
+  }
+  return n;
 }
 
 /** Byte-level BPEs (cl100k, o200k, Llama 3) never make more tokens than bytes. */
@@ -100,6 +111,7 @@ interface CounterSpec {
   exact: boolean;
   description: string;
   upperBound: (bytes: number) => number;
+  textBound?: (text: string, bytes: number) => number;
   make?: (base: Count) => Count;
 }
 
@@ -115,6 +127,9 @@ const specs: Record<string, CounterSpec> = {
     description: `estimated: ${ESTIMATE_FORMULA}`,
     // cl100k ≤ bytes, a non-ASCII character takes at least 2 bytes, a capital or digit 1.
     upperBound: (b) => Math.ceil(2.3 * b) + 8,
+    // The same terms with the text's own classes: a non-ASCII character takes one more UTF-8 byte than UTF-16
+    // units at least, so bytes − length bounds their number; capitals and digits are counted.
+    textBound: (t, b) => Math.ceil(1.3 * b + (b - t.length) + 0.5 * capsAndDigits(t)) + 8,
     make: (cl) => (t) => {
       const k = charClasses(t);
       return Math.ceil(1.3 * cl(t) + k.nonAscii + 0.5 * k.capsDigits) + 8;
@@ -129,12 +144,35 @@ export async function loadTokenCounter(name: string): Promise<TokenCounter> {
   const spec = specs[name];
   if (!spec) throw new PrepError(`unknown tokenizer "${name}"; expected one of: ${tokenizerNames.join(", ")}`, 2);
   const base = await load(spec.base);
-  return { name, exact: spec.exact, description: spec.description, upperBound: spec.upperBound, count: spec.make ? spec.make(base) : base };
+  return { name, exact: spec.exact, description: spec.description, upperBound: spec.upperBound, ...(spec.textBound ? { textBound: spec.textBound } : {}), count: spec.make ? spec.make(base) : base };
 }
 
 /** Count only when the count could matter: the exact count, or the bound when it is already within `limit`. */
 export function countUpTo(counter: TokenCounter, text: string, limit: number): { tokens: number; counted: boolean } {
-  const bound = counter.upperBound(Buffer.byteLength(text));
+  const bytes = Buffer.byteLength(text);
+  const bound = counter.upperBound(bytes);
   if (bound <= limit) return { tokens: bound, counted: false };
+  const tighter = counter.textBound?.(text, bytes);
+  if (tighter !== undefined && tighter <= limit) return { tokens: tighter, counted: false };
   return { tokens: counter.count(text), counted: true };
+}
+
+/**
+ * The summed count of several texts, as far as a limit on the sum needs it: byte bounds, then character-class
+ * bounds, then exact counts. Empty texts count 0.
+ */
+export function countSumUpTo(counter: TokenCounter, texts: string[], limit: number): { tokens: number; counted: boolean } {
+  const parts = texts.filter((t) => t !== "");
+  const bytes = parts.map((t) => Buffer.byteLength(t));
+  let sum = 0;
+  for (const b of bytes) sum += counter.upperBound(b);
+  if (sum <= limit) return { tokens: sum, counted: false };
+  if (counter.textBound) {
+    sum = 0;
+    for (let i = 0; i < parts.length; i++) sum += counter.textBound(parts[i]!, bytes[i]!);
+    if (sum <= limit) return { tokens: sum, counted: false };
+  }
+  sum = 0;
+  for (const t of parts) sum += counter.count(t);
+  return { tokens: sum, counted: true };
 }

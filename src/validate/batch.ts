@@ -1,9 +1,9 @@
 import { getFormat } from "../formats/index.js";
 import { finding, type Finding, type Origin } from "../record.js";
-import type { Line } from "../sources/lines.js";
+import { splitLines, type Line, type RawBatch } from "../sources/lines.js";
 import { RecordChecker, recordTexts } from "./checker.js";
 import { detectFormat } from "./detect.js";
-import { normalisedDigest } from "./hashset.js";
+import { LineDigester } from "./hashset.js";
 import { jsonErrorOffset } from "./json-position.js";
 
 /** What checking a batch of lines needs to know: the same in this thread and in a worker. */
@@ -49,10 +49,13 @@ export function firstFormat(lines: Line[]): string | undefined {
   return undefined;
 }
 
-export async function batchChecker(s: BatchSetup): Promise<(lines: Line[], wantRejects: boolean) => BatchResult> {
+export async function batchChecker(s: BatchSetup): Promise<(batch: RawBatch, wantRejects: boolean) => BatchResult> {
   const checker = await RecordChecker.create(s.formatOnly ? { tokenizer: s.tokenizer } : { model: s.model, batchSize: s.batchSize, tokenizer: s.tokenizer });
   const format = s.format ? getFormat(s.format) : undefined;
-  return (lines, wantRejects) => {
+  const digester = new LineDigester();
+  return (batch, wantRejects) => {
+    const lines = splitLines(batch);
+    digester.load(batch.bytes);
     const meta = new Uint32Array(lines.length * FIELDS);
     const findings: Finding[] = [];
     const rejects: [number, string][] = [];
@@ -84,7 +87,7 @@ export async function batchChecker(s: BatchSetup): Promise<(lines: Line[], wantR
       const o = i * FIELDS;
       meta[o] = line.n;
       if (record) {
-        const [hi, lo] = normalisedDigest(line.text);
+        const [hi, lo] = digester.digest(line.at!, line.at! + line.bytes);
         meta[o + 1] = hi;
         meta[o + 2] = lo;
       }

@@ -1,7 +1,7 @@
 import { checkRecord, getFormat, type Format } from "../formats/index.js";
 import { getProfile, taskFor, totalLimitAt, type Fact, type Profile, type Task } from "../profiles/index.js";
 import { finding, PrepError, type Finding, type Origin } from "../record.js";
-import { countUpTo, loadTokenCounter, type TokenCounter } from "../tokens/index.js";
+import { countSumUpTo, loadTokenCounter, type TokenCounter } from "../tokens/index.js";
 
 export interface CheckerOptions {
   /** Model ID or alias; without one, only format rules are checked. */
@@ -116,16 +116,8 @@ export class RecordChecker {
     const { input, output } = recordTexts(format, record);
     const out: Finding[] = [];
     const label = this.counter.exact ? this.counter.name : "estimated";
-    const count = (what: Limit["what"], limit: number): number => {
-      if (what === "total") {
-        const i = countUpTo(this.counter, input, limit);
-        const o = output ? countUpTo(this.counter, output, Math.max(0, limit - (i.counted ? i.tokens : 0))) : { tokens: 0, counted: true };
-        if (i.tokens + o.tokens <= limit) return i.tokens + o.tokens;
-        // A bound said "maybe": count both exactly.
-        return (i.counted ? i.tokens : this.counter.count(input)) + (o.counted ? o.tokens : this.counter.count(output));
-      }
-      return countUpTo(this.counter, what === "input" ? input : output, limit).tokens;
-    };
+    const count = (what: Limit["what"], limit: number): number =>
+      countSumUpTo(this.counter, what === "total" ? [input, output] : [what === "input" ? input : output], limit).tokens;
     for (const l of limits) {
       const n = count(l.what, l.tokens);
       if (n > l.tokens) {

@@ -1,3 +1,5 @@
+import { DIGEST_WASM } from "./digest-wasm.js";
+
 /**
  * Exact-duplicate detection in constant memory per record: a 64-bit digest of each record's normalised text in an
  * open-addressing table (12 bytes a slot), remembering the line that first had it.
@@ -51,60 +53,55 @@ export class RecordHashes {
   }
 }
 
+let wasmModule: WebAssembly.Module | undefined;
+
 /**
- * The 64-bit digest of a record line with whitespace normalised, for duplicate detection: a run of whitespace
- * (raw, or escaped as \n \r \t inside strings) counts as one space, and a space next to a quote is dropped
- * (so strings are trimmed and JSON spacing is ignored). Hashes as it scans: no normalised copy is built.
+ * Normalised 64-bit digests of JSONL lines, for duplicate detection, computed in WebAssembly (digest.wat) over the
+ * lines' UTF-8 bytes: JSON formatting is ignored, and inside strings a run of whitespace (raw, or escaped as
+ * \n \r \t) counts as one space and leading/trailing whitespace is dropped.
  */
-export function normalisedDigest(line: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  let pending = false;
-  let prevQuote = false;
-  const n = line.length;
-  for (let i = 0; i < n; i++) {
-    const c = line.charCodeAt(i);
-    // Fast path: most characters are neither whitespace, a quote nor a backslash.
-    if (c > 34 && c !== 92) {
-      if (pending) {
-        pending = false;
-        if (!prevQuote) {
-          a = Math.imul(a ^ 32, 0x01000193);
-          b = (b * 31 + 32) | 0;
-        }
-      }
-      a = Math.imul(a ^ c, 0x01000193);
-      b = (b * 31 + c) | 0;
-      prevQuote = false;
-      continue;
-    }
-    if (c === 32 || c === 9 || c === 10 || c === 13) {
-      pending = true;
-      continue;
-    }
-    if (c === 92) {
-      const e = line.charCodeAt(i + 1);
-      if (e === 110 || e === 114 || e === 116) {
-        pending = true;
-        i++;
-        continue;
-      }
-    }
-    if (pending) {
-      pending = false;
-      if (c !== 34 && !prevQuote) {
-        a = Math.imul(a ^ 32, 0x01000193);
-        b = (b * 31 + 32) | 0;
-      }
-    }
-    a = Math.imul(a ^ c, 0x01000193);
-    b = (b * 31 + c) | 0;
-    prevQuote = c === 34;
+export class LineDigester {
+  private readonly memory: WebAssembly.Memory;
+  private readonly fn: (start: number, end: number, out: number) => number;
+  private readonly hi: WebAssembly.Global;
+  private bytes: Uint8Array;
+  /** Where the normalised copy of a line goes: after the loaded bytes. */
+  private scratch = 0;
+
+  constructor() {
+    wasmModule ??= new WebAssembly.Module(Buffer.from(DIGEST_WASM, "base64"));
+    const { exports } = new WebAssembly.Instance(wasmModule);
+    this.memory = exports.memory as WebAssembly.Memory;
+    this.fn = exports.digest as (start: number, end: number, out: number) => number;
+    this.hi = exports.hi as WebAssembly.Global;
+    this.bytes = new Uint8Array(this.memory.buffer);
   }
-  a ^= a >>> 16;
-  a = Math.imul(a, 0x85ebca6b);
-  a ^= a >>> 13;
-  b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
-  b ^= b >>> 16;
-  return [a >>> 0, b >>> 0];
+
+  /** Make these bytes the ones {@link digest} reads (a batch of lines). */
+  load(bytes: Uint8Array): void {
+    // The bytes, then room for a normalised line (never longer than the batch) and 8 spare bytes.
+    this.scratch = (bytes.byteLength + 15) & ~7;
+    const need = this.scratch + bytes.byteLength + 16;
+    if (need > this.bytes.byteLength) {
+      this.memory.grow(Math.ceil((need - this.bytes.byteLength) / 65536));
+      this.bytes = new Uint8Array(this.memory.buffer);
+    }
+    this.bytes.set(bytes, 0);
+  }
+
+  /** The digest of bytes [start, end) of what was loaded, as [high, low] 32-bit halves. */
+  digest(start: number, end: number): [number, number] {
+    const lo = this.fn(start, end, this.scratch) >>> 0;
+    return [(this.hi.value as number) >>> 0, lo];
+  }
+}
+
+let shared: LineDigester | undefined;
+
+/** The normalised digest of one line of text (see {@link LineDigester}); for single lines, not bulk work. */
+export function normalisedDigest(line: string): [number, number] {
+  shared ??= new LineDigester();
+  const b = Buffer.from(line, "utf8");
+  shared.load(b);
+  return shared.digest(0, b.byteLength);
 }

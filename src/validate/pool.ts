@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { splitLines, type RawBatch } from "../sources/lines.js";
+import type { RawBatch } from "../sources/lines.js";
 import { batchChecker, type BatchResult, type BatchSetup } from "./batch.js";
 import type { ValidateReply, ValidateRequest } from "./worker.js";
 
@@ -14,7 +14,7 @@ export interface BatchRunner {
 
 export async function inProcessRunner(setup: BatchSetup): Promise<BatchRunner> {
   const check = await batchChecker(setup);
-  return { width: 1, submit: async (batch, rejects) => check(splitLines(batch), rejects), end: async () => undefined };
+  return { width: 1, submit: async (batch, rejects) => check(batch, rejects), end: async () => undefined };
 }
 
 function workerUrl(): URL {
@@ -57,7 +57,8 @@ export async function workerRunner(setup: BatchSetup, jobs: number): Promise<Bat
       const id = nextId++;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        slot.w.postMessage({ type: "batch", id, batch, rejects } satisfies ValidateRequest, [batch.bytes.buffer as ArrayBuffer]);
+        // The bytes are in a SharedArrayBuffer slot: posted by reference, not copied.
+        slot.w.postMessage({ type: "batch", id, batch: { bytes: batch.bytes, firstLine: batch.firstLine }, rejects } satisfies ValidateRequest);
       });
     },
     end: async () => void (await Promise.all(workers.map((s) => s.w.terminate()))),

@@ -4,8 +4,8 @@ import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
 import { availableParallelism } from "node:os";
 import { finding, PrepError, type Finding } from "../record.js";
-import { rawLineBatches, splitLines } from "../sources/lines.js";
-import { openBytes } from "../sources/open.js";
+import { splitLines } from "../sources/lines.js";
+import { SlotReader } from "../sources/slots.js";
 import { FIELDS, firstFormat, type BatchResult, type BatchSetup } from "./batch.js";
 import { RecordChecker, type CheckerOptions } from "./checker.js";
 import { RecordHashes } from "./hashset.js";
@@ -69,7 +69,11 @@ async function validateFile(
   const file: FileReport = { path, role, bytes, lines: 0, records: 0, valid: 0, format: opts.format };
   let streamed = 0;
   let runner: BatchRunner | undefined;
-  const inflight: Promise<BatchResult>[] = [];
+  const inflight: { slot: number; result: Promise<BatchResult> }[] = [];
+  // One thread by default: memory stays under ~200 MB; --jobs trades memory (~120 MB a worker) for speed.
+  const jobs = opts.jobs === 0 ? availableParallelism() : (opts.jobs ?? 1);
+  const width = jobs > 1 ? jobs * 2 : 1;
+  const reader = new SlotReader(width + 2, jobs > 1);
 
   const merge = async (r: BatchResult) => {
     const extra = new Map<number, Finding[]>();
@@ -107,8 +111,14 @@ async function validateFile(
     }
   };
 
+  const settle = async (b: { slot: number; result: Promise<BatchResult> }) => {
+    const r = await b.result;
+    reader.release(b.slot);
+    await merge(r);
+  };
+
   try {
-    for await (const batch of rawLineBatches(await openBytes(path))) {
+    for await (const batch of reader.batches(path)) {
       streamed += batch.bytes.byteLength;
       if (!runner) {
         // Tell the format from the first JSON object, once, before batches are handed out.
@@ -126,14 +136,12 @@ async function validateFile(
           }
         }
         const setup: BatchSetup = { source: path, format: file.format ?? "", model: checker.profile?.id, batchSize: checker.batchSize, tokenizer: checker.counter.name, formatOnly, stats: !!state.tally };
-        // One thread by default: memory stays under ~200 MB; --jobs trades memory (~120 MB a worker) for speed.
-        const jobs = opts.jobs === 0 ? availableParallelism() : (opts.jobs ?? 1);
         runner = jobs > 1 ? await workerRunner(setup, jobs) : await inProcessRunner(setup);
       }
-      inflight.push(runner.submit(batch, !!state.rejects));
-      while (inflight.length > runner.width) await merge(await inflight.shift()!);
+      inflight.push({ slot: batch.slot, result: runner.submit(batch, !!state.rejects) });
+      while (inflight.length > width) await settle(inflight.shift()!);
     }
-    while (inflight.length) await merge(await inflight.shift()!);
+    while (inflight.length) await settle(inflight.shift()!);
   } finally {
     await runner?.end();
   }

@@ -1,13 +1,12 @@
 // A worker thread checking batches of JSONL lines for `validate`.
 import { parentPort } from "node:worker_threads";
-import { splitLines, type RawBatch } from "../sources/lines.js";
-import type { Line } from "../sources/lines.js";
+import type { RawBatch } from "../sources/lines.js";
 import { batchChecker, type BatchResult, type BatchSetup } from "./batch.js";
 
 export type ValidateRequest = { type: "setup"; setup: BatchSetup } | { type: "batch"; id: number; batch: RawBatch; rejects: boolean };
 export type ValidateReply = { type: "ready" } | { type: "setup-error"; message: string } | { type: "batch"; id: number; result: BatchResult } | { type: "batch-error"; id: number; message: string };
 
-let check: ((lines: Line[], rejects: boolean) => BatchResult) | undefined;
+let check: ((batch: RawBatch, rejects: boolean) => BatchResult) | undefined;
 
 parentPort!.on("message", async (m: ValidateRequest) => {
   if (m.type === "setup") {
@@ -20,7 +19,7 @@ parentPort!.on("message", async (m: ValidateRequest) => {
     return;
   }
   try {
-    const result = check!(splitLines(m.batch), m.rejects);
+    const result = check!(m.batch, m.rejects);
     parentPort!.postMessage({ type: "batch", id: m.id, result } satisfies ValidateReply, [result.meta.buffer as ArrayBuffer]);
   } catch (e) {
     parentPort!.postMessage({ type: "batch-error", id: m.id, message: (e as Error).message } satisfies ValidateReply);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
-import { getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
+import { countUpTo, getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
 import { lines, ROOT, run, tmp } from "../helpers/run.js";
 
 const ok = (i: number) => JSON.stringify({ prompt: `Question ${i}: what is ${i} + ${i}?`, completion: `${2 * i}` });
@@ -149,6 +149,21 @@ describe("token counting", () => {
       for (const c of exact) expect(e, `${c.name}: ${t.slice(0, 20)}`).toBeGreaterThanOrEqual(c.count(t));
       expect(est.upperBound(Buffer.byteLength(t))).toBeGreaterThanOrEqual(e);
     }
+  });
+
+  it("the estimate's cheap bounds are never below its count, and spare counting only when they prove the limit", async () => {
+    const est = await loadTokenCounter("estimate");
+    const texts = ["한국어 설치 안내서입니다.", "ALL CAPS 0123456789 TABLE", "emoji 😀😀 and a lone \ud800 surrogate", "x".repeat(3000), "The quick brown fox. ".repeat(100), ""];
+    for (const t of texts) {
+      const b = Buffer.byteLength(t);
+      expect(est.textBound!(t, b), t.slice(0, 20)).toBeGreaterThanOrEqual(est.count(t));
+      expect(est.upperBound(b)).toBeGreaterThanOrEqual(est.textBound!(t, b));
+    }
+    // 2,100 bytes of English: over the byte-only bound of 4,096 but within the character-class bound.
+    const prose = "The quick brown fox. ".repeat(100);
+    expect(est.upperBound(Buffer.byteLength(prose))).toBeGreaterThan(4096);
+    expect(countUpTo(est, prose, 4096)).toEqual({ tokens: est.textBound!(prose, Buffer.byteLength(prose)), counted: false });
+    expect(countUpTo(est, prose, 600)).toEqual({ tokens: est.count(prose), counted: true });
   });
 });
 

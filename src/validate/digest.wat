@@ -1,0 +1,146 @@
+;; The normalised digest of JSONL lines for duplicate detection (compiled by scripts/build-wasm.js into
+;; digest-wasm.ts; a test fails when the two drift).
+;;
+;; digest(start, end, out): normalise bytes [start, end) of a line into memory at `out`, then hash that copy.
+;; Normalising:
+;; - outside strings, whitespace is dropped (JSON formatting does not matter);
+;; - inside a string, a run of whitespace (raw, or the escapes \n \r \t) becomes one space, and whitespace at the
+;;   start or end of the string is dropped;
+;; - every other byte is kept (an escape pair such as \" or \\ as its two bytes).
+;; Inside strings, up to eight bytes at a time: the bytes before the first one needing a change (a control byte,
+;; quote, backslash, double space; found with SWAR bit tricks) are copied as they are; that byte goes byte by byte.
+;; Hashing: xxHash64-style rounds over 8-byte words, length folded in, MurmurHash3's fmix64 to finish. Returns the
+;; low 32 bits; the high 32 bits are left in the global `hi`. The caller leaves 8 spare bytes after the copy.
+(module
+  (memory (export "memory") 1)
+  (global $hi (export "hi") (mut i32) (i32.const 0))
+  (func (export "digest") (param $i i32) (param $end i32) (param $out i32) (result i32)
+    (local $o i32) (local $c i32) (local $e i32) (local $inStr i32) (local $pending i32) (local $started i32)
+    (local $w i64) (local $y i64) (local $z i64) (local $m i64) (local $k i32) (local $h i64) (local $p i32) (local $rem i32)
+    (local.set $o (local.get $out))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        ;; Fast path: inside a string, after content, with no whitespace pending, and 8 bytes left.
+        (if (i32.and (i32.and (local.get $inStr) (local.get $started))
+                     (i32.and (i32.eqz (local.get $pending)) (i32.le_u (i32.add (local.get $i) (i32.const 8)) (local.get $end))))
+          (then
+            (local.set $w (i64.load (local.get $i)))
+            ;; z: 0x80 in each byte that is a space, exactly.
+            (local.set $y (i64.xor (local.get $w) (i64.const 0x2020202020202020)))
+            (local.set $z (i64.xor
+              (i64.or (i64.or (i64.add (i64.and (local.get $y) (i64.const 0x7f7f7f7f7f7f7f7f)) (i64.const 0x7f7f7f7f7f7f7f7f))
+                              (local.get $y))
+                      (i64.const 0x7f7f7f7f7f7f7f7f))
+              (i64.const -1)))
+            ;; m: 0x80 at the first byte that needs the slow path (and maybe above it): a byte below 0x20 (control,
+            ;; raw tab or newline), a quote, a backslash, or the first of two spaces.
+            (local.set $m (i64.or
+              (i64.or
+                (i64.and (i64.and (i64.sub (local.get $w) (i64.const 0x2020202020202020)) (i64.xor (local.get $w) (i64.const -1)))
+                         (i64.const 0x8080808080808080))
+                (i64.and (i64.and (i64.sub (local.tee $y (i64.xor (local.get $w) (i64.const 0x2222222222222222))) (i64.const 0x0101010101010101))
+                                  (i64.xor (local.get $y) (i64.const -1)))
+                         (i64.const 0x8080808080808080)))
+              (i64.or
+                (i64.and (i64.and (i64.sub (local.tee $y (i64.xor (local.get $w) (i64.const 0x5c5c5c5c5c5c5c5c))) (i64.const 0x0101010101010101))
+                                  (i64.xor (local.get $y) (i64.const -1)))
+                         (i64.const 0x8080808080808080))
+                (i64.and (local.get $z) (i64.shr_u (local.get $z) (i64.const 8))))))
+            ;; k clean bytes, not ending with a space (a space before a quote is trailing whitespace).
+            (local.set $k (if (result i32) (i64.eqz (local.get $m)) (then (i32.const 8))
+                                             (else (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $m)) (i64.const 3))))))
+            (if (local.get $k)
+              (then
+                (if (i32.wrap_i64 (i64.and (i64.shr_u (local.get $z) (i64.extend_i32_u (i32.sub (i32.shl (local.get $k) (i32.const 3)) (i32.const 1))))
+                                           (i64.const 1)))
+                  (then (local.set $k (i32.sub (local.get $k) (i32.const 1)))))))
+            (i64.store (local.get $o) (local.get $w))
+            (local.set $o (i32.add (local.get $o) (local.get $k)))
+            (local.set $i (i32.add (local.get $i) (local.get $k)))
+            (br_if $next (i32.eq (local.get $k) (i32.const 8)))))
+        ;; Slow path: one byte.
+        (local.set $c (i32.load8_u (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (if (i32.eqz (local.get $inStr))
+          (then
+            (br_if $next (i32.or (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 9)))
+                                 (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13)))))
+            (i32.store8 (local.get $o) (local.get $c))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (if (i32.eq (local.get $c) (i32.const 34))
+              (then
+                (local.set $inStr (i32.const 1))
+                (local.set $pending (i32.const 0))
+                (local.set $started (i32.const 0))))
+            (br $next)))
+        ;; Inside a string: a quote closes it (dropping trailing whitespace).
+        (if (i32.eq (local.get $c) (i32.const 34))
+          (then
+            (i32.store8 (local.get $o) (i32.const 34))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (local.set $inStr (i32.const 0))
+            (local.set $pending (i32.const 0))
+            (br $next)))
+        (if (i32.or (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 9)))
+                    (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13))))
+          (then
+            (local.set $pending (i32.or (local.get $pending) (local.get $started)))
+            (br $next)))
+        (if (i32.eq (local.get $c) (i32.const 92))
+          (then
+            (local.set $e (if (result i32) (i32.lt_u (local.get $i) (local.get $end)) (then (i32.load8_u (local.get $i))) (else (i32.const 0))))
+            (if (i32.or (i32.eq (local.get $e) (i32.const 110)) (i32.or (i32.eq (local.get $e) (i32.const 114)) (i32.eq (local.get $e) (i32.const 116))))
+              (then
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (local.set $pending (i32.or (local.get $pending) (local.get $started)))
+                (br $next)))
+            (if (local.get $pending)
+              (then
+                (i32.store8 (local.get $o) (i32.const 32))
+                (local.set $o (i32.add (local.get $o) (i32.const 1)))
+                (local.set $pending (i32.const 0))))
+            (i32.store8 (local.get $o) (i32.const 92))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (if (i32.lt_u (local.get $i) (local.get $end))
+              (then
+                (i32.store8 (local.get $o) (local.get $e))
+                (local.set $o (i32.add (local.get $o) (i32.const 1)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+            (local.set $started (i32.const 1))
+            (br $next)))
+        (if (local.get $pending)
+          (then
+            (i32.store8 (local.get $o) (i32.const 32))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (local.set $pending (i32.const 0))))
+        (i32.store8 (local.get $o) (local.get $c))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (local.set $started (i32.const 1))
+        (br $next)))
+    ;; Hash the normalised copy [out, o).
+    (local.set $h (i64.const 0x27d4eb2f165667c5))
+    (local.set $p (local.get $out))
+    (block $hashed
+      (loop $word
+        (br_if $hashed (i32.gt_u (i32.add (local.get $p) (i32.const 8)) (local.get $o)))
+        (local.set $h (i64.mul (i64.rotl (i64.add (local.get $h) (i64.mul (i64.load (local.get $p)) (i64.const 0xc2b2ae3d27d4eb4f))) (i64.const 31))
+                               (i64.const 0x9e3779b185ebca87)))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $word)))
+    (local.set $rem (i32.sub (local.get $o) (local.get $p)))
+    (if (local.get $rem)
+      (then
+        (local.set $w (i64.and (i64.load (local.get $p))
+                               (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $rem) (i32.const 3)))) (i64.const 1))))
+        (local.set $h (i64.mul (i64.rotl (i64.add (local.get $h) (i64.mul (local.get $w) (i64.const 0xc2b2ae3d27d4eb4f))) (i64.const 31))
+                               (i64.const 0x9e3779b185ebca87)))))
+    (local.set $h (i64.xor (local.get $h) (i64.extend_i32_u (i32.sub (local.get $o) (local.get $out)))))
+    ;; fmix64
+    (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
+    (local.set $h (i64.mul (local.get $h) (i64.const 0xff51afd7ed558ccd)))
+    (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
+    (local.set $h (i64.mul (local.get $h) (i64.const 0xc4ceb9fe1a85ec53)))
+    (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
+    (global.set $hi (i32.wrap_i64 (i64.shr_u (local.get $h) (i64.const 32))))
+    (i32.wrap_i64 (local.get $h))))
