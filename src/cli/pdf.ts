@@ -1,11 +1,8 @@
 import { Option, type Command } from "commander";
-import { chunkPages } from "../chunk.js";
 import { openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
 import { getProfile, totalLimitAt, taskFor } from "../profiles/index.js";
-import { prepare } from "../prepare.js";
-import { expandPdfInputs } from "../pdf/inputs.js";
-import { readPdfPages, type PdfOutcome } from "../pdf/pages.js";
+import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
@@ -54,6 +51,8 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no per-file lines or summary")
     .action(async (inputs: string[], o: PdfCliOpts) => {
+      // Loaded here, not at start-up: pdf.js and the text splitter cost ~0.4 s that other commands need not pay.
+      const [{ chunkPages }, { prepare }, { expandPdfInputs }, { readPdfPages }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../pdf/inputs.js"), import("../pdf/pages.js")]);
       const rep = new Reporter(o.maxFindings, o.quiet);
       const { paths, unmatched } = await expandPdfInputs(inputs);
       if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);

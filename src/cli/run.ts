@@ -1,9 +1,8 @@
 import { rejectedTotal } from "../pipeline.js";
-import { prepare, type Input, type PrepareResult } from "../prepare.js";
+import type { Input, PrepareResult } from "../prepare.js";
 import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
-import { validateFiles } from "../validate/validate.js";
 import { templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Reporter } from "./report.js";
 
@@ -23,6 +22,7 @@ export async function runRows(input: Input, toDraft: (row: Row) => Draft | Findi
   const rep = new Reporter(o.maxFindings, o.quiet);
   const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
   const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+  const { prepare } = await import("../prepare.js");
   const r = await prepare({
     input,
     format: o.format,
@@ -58,6 +58,7 @@ export async function fileChecks(outputs: (string | undefined)[], model: string,
     rep.notice("record-count and file-size rules need a file: run `prep-data validate` on the saved output");
     return 0;
   }
+  const { validateFiles } = await import("../validate/validate.js");
   const r = await validateFiles({ train, validation }, { model, batchSize });
   for (const f of r.findings) rep.finding(f);
   if (!r.ok) rep.notice(`${r.errors} error(s) against ${model}'s dataset rules; the file would be rejected`);

@@ -4,7 +4,7 @@ import { getProfile, profiles, SOURCES, type Fact, type Profile } from "../profi
 import { describeOrigin } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
 import { renderHistogram, type TokenStats } from "../validate/stats.js";
-import { validateFiles, type ValidationReport } from "../validate/validate.js";
+import type { ValidationReport } from "../validate/validate.js";
 import { intArg } from "./options.js";
 
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -82,6 +82,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--max-findings <n>", "findings to print (all are counted)", intArg("--max-findings"), 20)
     .option("-j, --jobs <n>", "worker threads checking lines (default 1; 0 = one per core; each costs ~120 MB)", intArg("--jobs"))
     .action(async (file: string, o: { model?: string; validation?: string; format?: string; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number }) => {
+      const { validateFiles } = await import("../validate/validate.js");
       const r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json ? undefined : o.maxFindings });
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
       else printReport(r, o.maxFindings, process.stdout);
@@ -98,6 +99,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--json", "print as JSON")
     .action(async (file: string, o: { model?: string; tokenizer?: string; format?: string; epochs?: number; json?: boolean }) => {
       // Only statistics: no model rules, so a file for any model can be measured.
+      const { validateFiles } = await import("../validate/validate.js");
       const r = await validateFiles({ train: file }, { tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined), format: o.format, stats: true, epochs: o.epochs, keepFindings: 0 });
       const s = r.files[0]!.stats;
       if (o.json) {

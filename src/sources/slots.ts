@@ -42,7 +42,7 @@ async function openFill(path: string): Promise<{ fill: Fill; close: () => Promis
  * allocated per batch. A slot grows when one line is longer than it. Splits on `\n`; strips a leading BOM.
  */
 export class SlotReader {
-  private readonly bufs: Uint8Array[] = [];
+  private readonly bufs: Buffer[] = [];
   private readonly free: number[] = [];
   private waiter?: () => void;
 
@@ -57,8 +57,9 @@ export class SlotReader {
     }
   }
 
-  private alloc(n: number): Uint8Array {
-    return new Uint8Array(this.shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+  // Buffers, not bare Uint8Arrays: Buffer#indexOf is memchr, TypedArray#indexOf a generic loop (~10× slower).
+  private alloc(n: number): Buffer {
+    return Buffer.from(this.shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
   }
 
   release(slot: number): void {
@@ -77,7 +78,7 @@ export class SlotReader {
 
   async *batches(path: string): AsyncGenerator<SlotBatch> {
     const { fill, close } = await openFill(path);
-    let carry: Uint8Array = new Uint8Array(0);
+    let carry: Buffer = Buffer.alloc(0);
     let line = 1;
     let first = true;
     let eof = false;
@@ -104,11 +105,11 @@ export class SlotReader {
         const end = eof ? filled : buf.subarray(start, filled).lastIndexOf(10) + start + 1;
         if (end === start && !eof) {
           // One line fills the slot: carry it into a bigger one.
-          carry = buf.slice(start, filled);
+          carry = Buffer.from(buf.subarray(start, filled));
           this.release(slot);
           continue;
         }
-        carry = buf.slice(end, filled);
+        carry = Buffer.from(buf.subarray(end, filled));
         if (end === start) {
           this.release(slot);
           break;

@@ -1,6 +1,9 @@
 import { PrepError } from "../record.js";
 
-type Count = (text: string) => number;
+type Count = ((text: string) => number) & {
+  /** Count piece by piece until `stop(tokens so far, index where the rest starts)` says enough. */
+  prefix?: (text: string, stop: (tokens: number, at: number) => boolean) => { tokens: number; stopped: boolean; at: number };
+};
 
 // Vocabularies are loaded on first use only: Llama 3's alone costs ~190 MB and 0.3 s, wasted on a file no rule
 // needs to count.
@@ -35,20 +38,32 @@ const CACHE_LIMIT = 200_000;
 function pieceCached(countTokens: (t: string, o: typeof AS_TEXT) => number, split: RegExp): Count {
   const re = new RegExp(split.source, split.flags.includes("g") ? split.flags : split.flags + "g");
   const cache = new Map<string, number>();
-  return (text) => {
-    let n = 0;
-    for (const m of text.matchAll(re)) {
-      const piece = m[0];
-      let c = cache.get(piece);
-      if (c === undefined) {
-        c = countTokens(piece, AS_TEXT);
-        if (cache.size >= CACHE_LIMIT) cache.clear();
-        cache.set(piece, c);
-      }
-      n += c;
+  const piece = (p: string): number => {
+    let c = cache.get(p);
+    if (c === undefined) {
+      c = countTokens(p, AS_TEXT);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(p, c);
     }
+    return c;
+  };
+  const count: Count = (text) => {
+    let n = 0;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) n += piece(m[0]);
     return n;
   };
+  // The pieces cover the text end to end, so the rest of a text starts where the last piece ended.
+  count.prefix = (text, stop) => {
+    let n = 0;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      n += piece(m[0]);
+      if (stop(n, re.lastIndex)) return { tokens: n, stopped: true, at: re.lastIndex };
+    }
+    return { tokens: n, stopped: false, at: text.length };
+  };
+  return count;
 }
 async function load(name: string): Promise<Count> {
   let c = loaded.get(name);
@@ -57,6 +72,15 @@ async function load(name: string): Promise<Count> {
     loaded.set(name, c);
   }
   return c;
+}
+
+/** Figures of a JSONL line's raw UTF-8 bytes (the duplicate digest counts them in the same pass). */
+export interface LineFigures {
+  bytes: number;
+  /** Bytes ≥ 0xC0: one per non-ASCII character written raw. */
+  nonAscii: number;
+  /** ASCII capitals and digits. */
+  capsDigits: number;
 }
 
 /** Counts tokens of a text. `exact` counters are the model's own public tokenizer; others are labelled estimates. */
@@ -68,6 +92,17 @@ export interface TokenCounter {
   upperBound(utf8Bytes: number): number;
   /** A tighter bound from the text's character classes (still no tokenizing), where the counter has one. */
   textBound?(text: string, utf8Bytes: number): number;
+  /**
+   * The count, or a bound within `allowance` found by counting only a prefix exactly (the rest bounded by its
+   * bytes), where the counter can count piece by piece.
+   */
+  countWithin?(text: string, utf8Bytes: number, allowance: number): { tokens: number; exact: boolean };
+  /**
+   * A bound on the tokens of all texts drawn from one JSONL line's string values together (a record's input and
+   * output, system prompt and turns joined), from figures of the line's raw bytes: lets `validate` skip every token
+   * step for records that cannot reach a limit.
+   */
+  lineBound(line: LineFigures): number;
   description: string;
 }
 
@@ -93,6 +128,19 @@ function capsAndDigits(text: string): number {
   return n;
 }
 
+/**
+ * Count a prefix exactly until the count so far plus the rest's bytes (a byte-level BPE never makes more tokens
+ * than bytes; the rest's bytes are at most its UTF-16 length plus the whole text's extra UTF-8 bytes) is within the
+ * allowance.
+ */
+function byteLevelWithin(base: Count): NonNullable<TokenCounter["countWithin"]> {
+  return (t, bytes, allowance) => {
+    const extra = bytes - t.length;
+    const r = base.prefix!(t, (n, at) => n + (t.length - at) + extra <= allowance);
+    return r.stopped ? { tokens: r.tokens + (t.length - r.at) + extra, exact: false } : { tokens: r.tokens, exact: true };
+  };
+}
+
 /** Byte-level BPEs (cl100k, o200k, Llama 3) never make more tokens than bytes. */
 const byteLevel = (bytes: number) => bytes;
 
@@ -112,15 +160,17 @@ interface CounterSpec {
   description: string;
   upperBound: (bytes: number) => number;
   textBound?: (text: string, bytes: number) => number;
+  lineBound: (line: LineFigures) => number;
   make?: (base: Count) => Count;
+  within?: (base: Count) => NonNullable<TokenCounter["countWithin"]>;
 }
 
 const specs: Record<string, CounterSpec> = {
-  llama3: { base: "llama3", exact: true, description: "Llama 3 tokenizer (llama3-tokenizer-js; same ids as Meta's tokenizer.json)", upperBound: byteLevel },
+  llama3: { base: "llama3", exact: true, description: "Llama 3 tokenizer (llama3-tokenizer-js; same ids as Meta's tokenizer.json)", upperBound: byteLevel, lineBound: (l) => l.bytes },
   // SentencePiece with byte fallback: at most one token per byte, plus the leading-space piece.
-  llama2: { base: "llama2", exact: true, description: "Llama 2 SentencePiece tokenizer (llama-tokenizer-js)", upperBound: (b) => b + 1 },
-  cl100k: { base: "cl100k", exact: true, description: "OpenAI cl100k_base (gpt-tokenizer)", upperBound: byteLevel },
-  o200k: { base: "o200k", exact: true, description: "OpenAI o200k_base (gpt-tokenizer)", upperBound: byteLevel },
+  llama2: { base: "llama2", exact: true, description: "Llama 2 SentencePiece tokenizer (llama-tokenizer-js)", upperBound: (b) => b + 1, lineBound: (l) => l.bytes + 4 },
+  cl100k: { base: "cl100k", exact: true, description: "OpenAI cl100k_base (gpt-tokenizer)", upperBound: byteLevel, lineBound: (l) => l.bytes, within: byteLevelWithin },
+  o200k: { base: "o200k", exact: true, description: "OpenAI o200k_base (gpt-tokenizer)", upperBound: byteLevel, lineBound: (l) => l.bytes, within: byteLevelWithin },
   estimate: {
     base: "cl100k",
     exact: false,
@@ -130,21 +180,39 @@ const specs: Record<string, CounterSpec> = {
     // The same terms with the text's own classes: a non-ASCII character takes one more UTF-8 byte than UTF-16
     // units at least, so bytes − length bounds their number; capitals and digits are counted.
     textBound: (t, b) => Math.ceil(1.3 * b + (b - t.length) + 0.5 * capsAndDigits(t)) + 8,
+    // A text's bytes, capitals and digits all come from the line (an escape such as \u00e9 takes more line bytes
+    // than the character's own terms); + 8 for each of at most two parts, with room for rounding.
+    lineBound: (l) => Math.ceil(1.3 * l.bytes + l.nonAscii + 0.5 * l.capsDigits) + 20,
     make: (cl) => (t) => {
       const k = charClasses(t);
       return Math.ceil(1.3 * cl(t) + k.nonAscii + 0.5 * k.capsDigits) + 8;
+    },
+    within: (cl) => (t, bytes, allowance) => {
+      const k = charClasses(t);
+      const est = (tokens: number) => Math.ceil(1.3 * tokens + k.nonAscii + 0.5 * k.capsDigits) + 8;
+      const extra = bytes - t.length;
+      const r = cl.prefix!(t, (n, at) => est(n + (t.length - at) + extra) <= allowance);
+      return r.stopped ? { tokens: est(r.tokens + (t.length - r.at) + extra), exact: false } : { tokens: est(r.tokens), exact: true };
     },
   },
 };
 
 export const tokenizerNames = Object.keys(specs);
 
-/** A token counter, with its vocabulary loaded (once per process; later calls reuse it). */
-export async function loadTokenCounter(name: string): Promise<TokenCounter> {
+/**
+ * A token counter, with its vocabulary loaded (once per process; later calls reuse it). With `vocabulary: false`
+ * nothing is loaded: names, descriptions and bounds work, counting throws.
+ */
+export async function loadTokenCounter(name: string, opts: { vocabulary?: boolean } = {}): Promise<TokenCounter> {
   const spec = specs[name];
   if (!spec) throw new PrepError(`unknown tokenizer "${name}"; expected one of: ${tokenizerNames.join(", ")}`, 2);
-  const base = await load(spec.base);
-  return { name, exact: spec.exact, description: spec.description, upperBound: spec.upperBound, ...(spec.textBound ? { textBound: spec.textBound } : {}), count: spec.make ? spec.make(base) : base };
+  const base: Count =
+    opts.vocabulary === false
+      ? () => {
+          throw new Error(`the ${name} vocabulary was not loaded`);
+        }
+      : await load(spec.base);
+  return { name, exact: spec.exact, description: spec.description, upperBound: spec.upperBound, lineBound: spec.lineBound, ...(spec.textBound ? { textBound: spec.textBound } : {}), ...(spec.within && base.prefix ? { countWithin: spec.within(base) } : {}), count: spec.make ? spec.make(base) : base };
 }
 
 /** Count only when the count could matter: the exact count, or the bound when it is already within `limit`. */
@@ -164,15 +232,22 @@ export function countUpTo(counter: TokenCounter, text: string, limit: number): {
 export function countSumUpTo(counter: TokenCounter, texts: string[], limit: number): { tokens: number; counted: boolean } {
   const parts = texts.filter((t) => t !== "");
   const bytes = parts.map((t) => Buffer.byteLength(t));
-  let sum = 0;
-  for (const b of bytes) sum += counter.upperBound(b);
-  if (sum <= limit) return { tokens: sum, counted: false };
+  const bounds = bytes.map((b) => counter.upperBound(b));
+  const sum = () => bounds.reduce((a, b) => a + b, 0);
+  if (sum() <= limit) return { tokens: sum(), counted: false };
   if (counter.textBound) {
-    sum = 0;
-    for (let i = 0; i < parts.length; i++) sum += counter.textBound(parts[i]!, bytes[i]!);
-    if (sum <= limit) return { tokens: sum, counted: false };
+    for (let i = 0; i < parts.length; i++) bounds[i] = counter.textBound(parts[i]!, bytes[i]!);
+    if (sum() <= limit) return { tokens: sum(), counted: false };
   }
-  sum = 0;
-  for (const t of parts) sum += counter.count(t);
-  return { tokens: sum, counted: true };
+  // Count each part, exactly or until its bound fits what the other parts' bounds leave. A part stops early only
+  // when the sum is then within the limit, so a sum over the limit is always an exact count.
+  let exact = true;
+  for (let i = 0; i < parts.length; i++) {
+    if (counter.countWithin) {
+      const r = counter.countWithin(parts[i]!, bytes[i]!, limit - (sum() - bounds[i]!));
+      bounds[i] = r.tokens;
+      exact &&= r.exact;
+    } else bounds[i] = counter.count(parts[i]!);
+  }
+  return { tokens: sum(), counted: exact };
 }

@@ -1,6 +1,6 @@
 import { getFormat } from "../formats/index.js";
 import { finding, type Finding, type Origin } from "../record.js";
-import { splitLines, type Line, type RawBatch } from "../sources/lines.js";
+import type { Line, RawBatch } from "../sources/lines.js";
 import { RecordChecker, recordTexts } from "./checker.js";
 import { detectFormat } from "./detect.js";
 import { LineDigester } from "./hashset.js";
@@ -49,25 +49,59 @@ export function firstFormat(lines: Line[]): string | undefined {
   return undefined;
 }
 
-export async function batchChecker(s: BatchSetup): Promise<(batch: RawBatch, wantRejects: boolean) => BatchResult> {
+/**
+ * Per line of a batch, found by the reading thread in one pass: [start, end (before any \r), digest hi, digest
+ * lo, ASCII capitals and digits, non-ASCII characters]. The digest and figures come from WebAssembly, so a worker
+ * checking the batch gets them for free.
+ */
+export const LINE_FIELDS = 6;
+
+export function scanBatch(digester: LineDigester, batch: RawBatch): Uint32Array {
+  const b = batch.bytes;
+  const bytes = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  digester.load(bytes);
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) n++;
+  const info = new Uint32Array(n * LINE_FIELDS);
+  let start = 0;
+  for (let o = 0; o < info.length; o += LINE_FIELDS) {
+    let i = bytes.indexOf(10, start);
+    if (i === -1) i = bytes.length;
+    const end = i > start && bytes[i - 1] === 13 ? i - 1 : i;
+    info[o] = start;
+    info[o + 1] = end;
+    digester.digestInto(start, end, info, o + 2);
+    start = i + 1;
+  }
+  return info;
+}
+
+export type BatchCheck = (batch: RawBatch, info: Uint32Array, wantRejects: boolean) => BatchResult;
+
+export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
   const checker = await RecordChecker.create(s.formatOnly ? { tokenizer: s.tokenizer } : { model: s.model, batchSize: s.batchSize, tokenizer: s.tokenizer });
   const format = s.format ? getFormat(s.format) : undefined;
-  const digester = new LineDigester();
-  return (batch, wantRejects) => {
-    const lines = splitLines(batch);
-    digester.load(batch.bytes);
-    const meta = new Uint32Array(lines.length * FIELDS);
+  return (batch, info, wantRejects) => {
+    const buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+    const count = info.length / LINE_FIELDS;
+    const meta = new Uint32Array(count * FIELDS);
     const findings: Finding[] = [];
     const rejects: [number, string][] = [];
-    lines.forEach((line, i) => {
-      const origin: Origin = { source: s.source, line: line.n };
+    for (let i = 0; i < count; i++) {
+      const li = i * LINE_FIELDS;
+      const start = info[li]!;
+      const end = info[li + 1]!;
+      const text = buf.toString("utf8", start, end);
+      const n = batch.firstLine + i;
+      const origin: Origin = { source: s.source, line: n };
       const found: Finding[] = [];
       let value: unknown;
       let record = false;
       try {
-        value = JSON.parse(line.text);
+        value = JSON.parse(text);
       } catch (e) {
-        found.push(jsonError(e as Error, line.text, origin));
+        found.push(jsonError(e as Error, text, origin));
       }
       if (found.length === 0) {
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -78,27 +112,24 @@ export async function batchChecker(s: BatchSetup): Promise<(batch: RawBatch, wan
             // The file's format could not be told (reported once for the file): JSON syntax only.
           } else if (shape && shape !== s.format) found.push(finding("format", `record looks like ${shape}, but the file is ${s.format}`, origin));
           else {
-            found.push(...checker.check(value, s.format, origin));
+            meta[i * FIELDS + 1] = info[li + 2]!;
+            meta[i * FIELDS + 2] = info[li + 3]!;
+            found.push(...checker.check(value, s.format, origin, { bytes: end - start, capsDigits: info[li + 4]!, nonAscii: info[li + 5]! }));
             record = true;
           }
         }
       }
       const bad = found.some((f) => f.severity === "error");
       const o = i * FIELDS;
-      meta[o] = line.n;
-      if (record) {
-        const [hi, lo] = digester.digest(line.at!, line.at! + line.bytes);
-        meta[o + 1] = hi;
-        meta[o + 2] = lo;
-      }
+      meta[o] = n;
       meta[o + 3] = (record ? 1 : 0) | (bad ? 2 : 0);
       if (record && !bad && s.stats) {
         const { input, output } = recordTexts(format!, value);
         meta[o + 4] = checker.counter.count(input) + (output ? checker.counter.count(output) : 0);
       }
       for (const f of found) findings.push(f);
-      if (bad && wantRejects) rejects.push([line.n, line.text]);
-    });
+      if (bad && wantRejects) rejects.push([n, text]);
+    }
     return { meta, findings, rejects };
   };
 }

@@ -1,7 +1,7 @@
 import { checkRecord, getFormat, type Format } from "../formats/index.js";
 import { getProfile, taskFor, totalLimitAt, type Fact, type Profile, type Task } from "../profiles/index.js";
 import { finding, PrepError, type Finding, type Origin } from "../record.js";
-import { countSumUpTo, loadTokenCounter, type TokenCounter } from "../tokens/index.js";
+import { countSumUpTo, loadTokenCounter, type LineFigures, type TokenCounter } from "../tokens/index.js";
 
 export interface CheckerOptions {
   /** Model ID or alias; without one, only format rules are checked. */
@@ -10,6 +10,8 @@ export interface CheckerOptions {
   batchSize?: number;
   /** Token counter override (default: the profile's). */
   tokenizer?: string;
+  /** Load the tokenizer's vocabulary (default true); without it only plans, bounds and descriptions work. */
+  vocabulary?: boolean;
 }
 
 interface Limit {
@@ -44,7 +46,7 @@ export class RecordChecker {
   /** A checker with its token counter loaded. */
   static async create(opts: CheckerOptions = {}): Promise<RecordChecker> {
     const profile = typeof opts.model === "string" ? getProfile(opts.model) : opts.model;
-    const counter = await loadTokenCounter(opts.tokenizer ?? profile?.tokenizer ?? "cl100k");
+    const counter = await loadTokenCounter(opts.tokenizer ?? profile?.tokenizer ?? "cl100k", { vocabulary: opts.vocabulary ?? true });
     return new RecordChecker({ ...opts, model: profile }, counter);
   }
 
@@ -82,21 +84,26 @@ export class RecordChecker {
   }
 
   /** Findings for one record (already parsed). Schema errors stop further checks on that record. */
-  check(value: unknown, formatName: string, origin: Origin): Finding[] {
+  check(value: unknown, formatName: string, origin: Origin, line?: LineFigures): Finding[] {
     const checked = checkRecord(getFormat(formatName), value);
     if (!checked.ok) return checked.issues.map((i) => finding(i.category, i.message, origin));
-    return this.modelFindings(checked.record, formatName, origin);
+    return this.modelFindings(checked.record, formatName, origin, line);
   }
 
-  /** The model's rules alone, for a record that already passed its format (as every prep command's records have). */
-  modelFindings(record: unknown, formatName: string, origin: Origin): Finding[] {
+  /**
+   * The model's rules alone, for a record that already passed its format (as every prep command's records have).
+   * With the figures of the JSONL line it was read from, token limits the line cannot reach are not counted.
+   */
+  modelFindings(record: unknown, formatName: string, origin: Origin, line?: LineFigures): Finding[] {
     const format = getFormat(formatName);
     const out: Finding[] = [];
     const reserved = this.profile?.reserved;
     if (reserved) out.push(...this.reservedFindings(format, record, reserved, origin));
     const plan = this.plan(formatName);
     if ("type" in plan) return [...out, { ...plan, origin }];
-    if (plan.limits.length) out.push(...this.tokenFindings(format, record, plan.limits, origin));
+    if (plan.limits.length && !(line && plan.limits.every((l) => this.counter.lineBound(line) <= l.tokens))) {
+      out.push(...this.tokenFindings(format, record, plan.limits, origin));
+    }
     return out;
   }
 

@@ -10,13 +10,17 @@
 ;; Inside strings, up to eight bytes at a time: the bytes before the first one needing a change (a control byte,
 ;; quote, backslash, double space; found with SWAR bit tricks) are copied as they are; that byte goes byte by byte.
 ;; Hashing: xxHash64-style rounds over 8-byte words, length folded in, MurmurHash3's fmix64 to finish. Returns the
-;; low 32 bits; the high 32 bits are left in the global `hi`. The caller leaves 8 spare bytes after the copy.
+;; low 32 bits; the high 32 bits are left in the global `hi`, the line's figures in `capsDigits` and `nonAscii`. The caller leaves 8 spare bytes after the copy.
 (module
   (memory (export "memory") 1)
   (global $hi (export "hi") (mut i32) (i32.const 0))
+  ;; Figures of the line's bytes for token bounds: ASCII capitals and digits, and UTF-8 lead bytes (one per
+  ;; non-ASCII character written raw).
+  (global $capsDigits (export "capsDigits") (mut i32) (i32.const 0))
+  (global $nonAscii (export "nonAscii") (mut i32) (i32.const 0))
   (func (export "digest") (param $i i32) (param $end i32) (param $out i32) (result i32)
     (local $o i32) (local $c i32) (local $e i32) (local $inStr i32) (local $pending i32) (local $started i32)
-    (local $w i64) (local $y i64) (local $z i64) (local $m i64) (local $k i32) (local $h i64) (local $p i32) (local $rem i32)
+    (local $w i64) (local $y i64) (local $z i64) (local $m i64) (local $k i32) (local $mk i64) (local $x7 i64) (local $caps i32) (local $lead i32) (local $h i64) (local $p i32) (local $rem i32)
     (local.set $o (local.get $out))
     (block $done
       (loop $next
@@ -55,6 +59,18 @@
                 (if (i32.wrap_i64 (i64.and (i64.shr_u (local.get $z) (i64.extend_i32_u (i32.sub (i32.shl (local.get $k) (i32.const 3)) (i32.const 1))))
                                            (i64.const 1)))
                   (then (local.set $k (i32.sub (local.get $k) (i32.const 1)))))))
+            ;; Count capitals, digits and lead bytes among the k bytes (bytes with the high bit set are not ASCII).
+            (local.set $mk (if (result i64) (i32.eq (local.get $k) (i32.const 8)) (then (i64.const -1))
+                                            (else (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $k) (i32.const 3)))) (i64.const 1)))))
+            (local.set $x7 (i64.and (local.get $w) (i64.const 0x7f7f7f7f7f7f7f7f)))
+            (local.set $caps (i32.add (local.get $caps) (i32.wrap_i64 (i64.popcnt (i64.and (i64.and
+              (i64.or
+                (i64.and (i64.add (local.get $x7) (i64.const 0x3f3f3f3f3f3f3f3f)) (i64.xor (i64.add (local.get $x7) (i64.const 0x2525252525252525)) (i64.const -1)))
+                (i64.and (i64.add (local.get $x7) (i64.const 0x5050505050505050)) (i64.xor (i64.add (local.get $x7) (i64.const 0x4646464646464646)) (i64.const -1))))
+              (i64.xor (local.get $w) (i64.const -1)))
+              (i64.and (local.get $mk) (i64.const 0x8080808080808080)))))))
+            (local.set $lead (i32.add (local.get $lead) (i32.wrap_i64 (i64.popcnt (i64.and (i64.and (local.get $w) (i64.shl (local.get $w) (i64.const 1)))
+                                                                                        (i64.and (local.get $mk) (i64.const 0x8080808080808080)))))))
             (i64.store (local.get $o) (local.get $w))
             (local.set $o (i32.add (local.get $o) (local.get $k)))
             (local.set $i (i32.add (local.get $i) (local.get $k)))
@@ -62,6 +78,10 @@
         ;; Slow path: one byte.
         (local.set $c (i32.load8_u (local.get $i)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (if (i32.or (i32.lt_u (i32.sub (local.get $c) (i32.const 65)) (i32.const 26)) (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+          (then (local.set $caps (i32.add (local.get $caps) (i32.const 1)))))
+        (if (i32.ge_u (local.get $c) (i32.const 0xc0))
+          (then (local.set $lead (i32.add (local.get $lead) (i32.const 1)))))
         (if (i32.eqz (local.get $inStr))
           (then
             (br_if $next (i32.or (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 9)))
@@ -143,4 +163,6 @@
     (local.set $h (i64.mul (local.get $h) (i64.const 0xc4ceb9fe1a85ec53)))
     (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
     (global.set $hi (i32.wrap_i64 (i64.shr_u (local.get $h) (i64.const 32))))
+    (global.set $capsDigits (local.get $caps))
+    (global.set $nonAscii (local.get $lead))
     (i32.wrap_i64 (local.get $h))))

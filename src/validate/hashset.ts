@@ -64,6 +64,8 @@ export class LineDigester {
   private readonly memory: WebAssembly.Memory;
   private readonly fn: (start: number, end: number, out: number) => number;
   private readonly hi: WebAssembly.Global;
+  private readonly caps: WebAssembly.Global;
+  private readonly lead: WebAssembly.Global;
   private bytes: Uint8Array;
   /** Where the normalised copy of a line goes: after the loaded bytes. */
   private scratch = 0;
@@ -74,6 +76,8 @@ export class LineDigester {
     this.memory = exports.memory as WebAssembly.Memory;
     this.fn = exports.digest as (start: number, end: number, out: number) => number;
     this.hi = exports.hi as WebAssembly.Global;
+    this.caps = exports.capsDigits as WebAssembly.Global;
+    this.lead = exports.nonAscii as WebAssembly.Global;
     this.bytes = new Uint8Array(this.memory.buffer);
   }
 
@@ -93,6 +97,19 @@ export class LineDigester {
   digest(start: number, end: number): [number, number] {
     const lo = this.fn(start, end, this.scratch) >>> 0;
     return [(this.hi.value as number) >>> 0, lo];
+  }
+
+  /** Digest bytes [start, end) into out[at], out[at + 1] (high, low), with the figures in out[at + 2], out[at + 3]. */
+  digestInto(start: number, end: number, out: Uint32Array, at: number): void {
+    out[at + 1] = this.fn(start, end, this.scratch);
+    out[at] = this.hi.value as number;
+    out[at + 2] = this.caps.value as number;
+    out[at + 3] = this.lead.value as number;
+  }
+
+  /** Figures of the line last digested, for token bounds: its ASCII capitals and digits, its non-ASCII characters. */
+  figures(): { capsDigits: number; nonAscii: number } {
+    return { capsDigits: this.caps.value as number, nonAscii: this.lead.value as number };
   }
 }
 

@@ -24,7 +24,10 @@ export interface ValidateOptions extends CheckerOptions {
   /** Findings kept in the report (all are counted). */
   keepFindings?: number;
   onFinding?: (f: Finding) => void;
-  /** Worker threads checking lines (default 1 = this thread; 0 = one per core). */
+  /**
+   * Worker threads parsing and checking records while this thread reads and computes duplicate digests (default
+   * 1; 0 = one per core). Without an explicit value, files under 4 MB are checked in this thread alone.
+   */
   jobs?: number;
 }
 
@@ -56,6 +59,8 @@ export interface ValidationReport {
   ok: boolean;
 }
 
+const SMALL_FILE = 4 * 1024 * 1024;
+
 /** Stream one JSONL file through the checks, batches checked in parallel and merged in file order. */
 async function validateFile(
   path: string,
@@ -70,10 +75,11 @@ async function validateFile(
   let streamed = 0;
   let runner: BatchRunner | undefined;
   const inflight: { slot: number; result: Promise<BatchResult> }[] = [];
-  // One thread by default: memory stays under ~200 MB; --jobs trades memory (~120 MB a worker) for speed.
-  const jobs = opts.jobs === 0 ? availableParallelism() : (opts.jobs ?? 1);
-  const width = jobs > 1 ? jobs * 2 : 1;
-  const reader = new SlotReader(width + 2, jobs > 1);
+  // One worker by default (this thread reads and digests, it parses and checks: ~2× one thread, under 200 MB);
+  // more workers add ~60 MB each and little speed on two cores. Small files are not worth a worker's start-up.
+  const jobs = opts.jobs === 0 ? availableParallelism() : opts.jobs === undefined && path !== "-" && bytes < SMALL_FILE ? 0 : (opts.jobs ?? 1);
+  const width = jobs > 0 ? jobs * 2 : 1;
+  const reader = new SlotReader(width + 2, jobs > 0);
 
   const merge = async (r: BatchResult) => {
     const extra = new Map<number, Finding[]>();
@@ -136,7 +142,7 @@ async function validateFile(
           }
         }
         const setup: BatchSetup = { source: path, format: file.format ?? "", model: checker.profile?.id, batchSize: checker.batchSize, tokenizer: checker.counter.name, formatOnly, stats: !!state.tally };
-        runner = jobs > 1 ? await workerRunner(setup, jobs) : await inProcessRunner(setup);
+        runner = jobs > 0 ? await workerRunner(setup, jobs) : await inProcessRunner(setup);
       }
       inflight.push({ slot: batch.slot, result: runner.submit(batch, !!state.rejects) });
       while (inflight.length > width) await settle(inflight.shift()!);
@@ -165,7 +171,8 @@ function bound(
 
 /** Validate a training file (and optionally a validation file) for a model: every finding, with counts and stats. */
 export async function validateFiles(files: { train: string; validation?: string }, opts: ValidateOptions = {}): Promise<ValidationReport> {
-  const checker = await RecordChecker.create(opts);
+  // Rules and report only: records are checked by batch checkers with their own tokenizer.
+  const checker = await RecordChecker.create({ ...opts, vocabulary: false });
   const profile: Profile | undefined = checker.profile;
   const keep = opts.keepFindings ?? 100_000;
   const report: ValidationReport = {

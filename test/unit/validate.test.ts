@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
-import { countUpTo, getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
+import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
 import { lines, ROOT, run, tmp } from "../helpers/run.js";
 
 const ok = (i: number) => JSON.stringify({ prompt: `Question ${i}: what is ${i} + ${i}?`, completion: `${2 * i}` });
@@ -164,6 +164,20 @@ describe("token counting", () => {
     expect(est.upperBound(Buffer.byteLength(prose))).toBeGreaterThan(4096);
     expect(countUpTo(est, prose, 4096)).toEqual({ tokens: est.textBound!(prose, Buffer.byteLength(prose)), counted: false });
     expect(countUpTo(est, prose, 600)).toEqual({ tokens: est.count(prose), counted: true });
+  });
+
+  it("a limit on input + output counts only as much as it must, and exactly whenever the limit is exceeded", async () => {
+    const est = await loadTokenCounter("estimate");
+    const input = "The quick brown fox jumps over the lazy dog. ".repeat(80); // 3,600 bytes: over every cheap bound of 4,096
+    const output = "A short summary.";
+    const exact = est.count(input) + est.count(output);
+    const fits = countSumUpTo(est, [input, output], 4096);
+    expect(fits.counted).toBe(false); // proved by counting a prefix only
+    expect(fits.tokens).toBeLessThanOrEqual(4096);
+    expect(fits.tokens).toBeGreaterThanOrEqual(exact);
+    expect(countSumUpTo(est, [input, output], exact - 1)).toEqual({ tokens: exact, counted: true });
+    const cl = await loadTokenCounter("cl100k");
+    expect(countSumUpTo(cl, [input, output], cl.count(input) + cl.count(output) - 1).tokens).toBe(cl.count(input) + cl.count(output));
   });
 });
 

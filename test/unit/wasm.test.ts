@@ -29,7 +29,7 @@ describe("duplicate digest (WebAssembly)", () => {
     // quotes and backslashes (escaped), a backslash before "n" as text, multi-byte characters.
     let seed = 42;
     const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
-    const pieces = ["a", "bc", "defghij", "klmnopqrstu", " ", "  ", "\n", "\t", "\r\n", "\"", "\\", "\\n", "é", "中文", "😀", ",", ":"];
+    const pieces = ["a", "bc", "defghij", "klmnopqrstu", "ABCZ", "09", "Q7@[`{/:", " ", "  ", "\n", "\t", "\r\n", "\"", "\\", "\\n", "é", "中文", "😀", ",", ":"];
     const text = () => Array.from({ length: rand(40) }, () => pieces[rand(pieces.length)]!).join("");
     const norm = (t: string) => t.replace(/[ \t\n\r]+/g, " ").trim();
     for (let k = 0; k < 3000; k++) {
@@ -39,6 +39,17 @@ describe("duplicate digest (WebAssembly)", () => {
       expect(normalisedDigest(line), line).toEqual(normalisedDigest(canonical));
       const spaced = JSON.stringify(rec, null, rand(2) ? 1 : "\t");
       expect(normalisedDigest(spaced), spaced).toEqual(normalisedDigest(canonical));
+      const bytes = Buffer.from(spaced);
+      const d = new LineDigester();
+      d.load(bytes);
+      d.digest(0, bytes.length);
+      let capsDigits = 0;
+      let nonAscii = 0;
+      for (const c of bytes) {
+        if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) capsDigits++;
+        if (c >= 0xc0) nonAscii++;
+      }
+      expect(d.figures()).toEqual({ capsDigits, nonAscii });
       const other = JSON.stringify({ prompt: norm(rec.prompt) + "x", completion: norm(rec.completion) });
       expect(normalisedDigest(other), other).not.toEqual(normalisedDigest(canonical));
     }
