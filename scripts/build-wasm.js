@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 export async function compileDigestWat() {
   const wabt = await initWabt();
-  const mod = wabt.parseWat("digest.wat", readFileSync(join(root, "src/validate/digest.wat"), "utf8"));
+  const mod = wabt.parseWat("digest.wat", readFileSync(join(root, "src/validate/digest.wat"), "utf8"), { simd: true });
   mod.validate();
   const { buffer } = mod.toBinary({});
   mod.destroy();

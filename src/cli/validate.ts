@@ -80,7 +80,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--json", "print the full report as JSON on stdout")
     .option("--rejects <file>", "write every failing line with its reasons to this JSONL file")
     .option("--max-findings <n>", "findings to print (all are counted)", intArg("--max-findings"), 20)
-    .option("-j, --jobs <n>", "worker threads checking lines (default 1; 0 = one per core; each costs ~120 MB)", intArg("--jobs"))
+    .option("-j, --jobs <n>", "worker threads parsing and checking records (default 1, none for files under 4 MB; 0 = one per core; ~60 MB each)", intArg("--jobs"))
     .action(async (file: string, o: { model?: string; validation?: string; format?: string; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number }) => {
       const { validateFiles } = await import("../validate/validate.js");
       const r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json ? undefined : o.maxFindings });

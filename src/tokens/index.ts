@@ -77,8 +77,8 @@ async function load(name: string): Promise<Count> {
 /** Figures of a JSONL line's raw UTF-8 bytes (the duplicate digest counts them in the same pass). */
 export interface LineFigures {
   bytes: number;
-  /** Bytes ≥ 0xC0: one per non-ASCII character written raw. */
-  nonAscii: number;
+  /** Bytes ≥ 0x80: at least one per non-ASCII character written raw. */
+  highBytes: number;
   /** ASCII capitals and digits. */
   capsDigits: number;
 }
@@ -182,7 +182,7 @@ const specs: Record<string, CounterSpec> = {
     textBound: (t, b) => Math.ceil(1.3 * b + (b - t.length) + 0.5 * capsAndDigits(t)) + 8,
     // A text's bytes, capitals and digits all come from the line (an escape such as \u00e9 takes more line bytes
     // than the character's own terms); + 8 for each of at most two parts, with room for rounding.
-    lineBound: (l) => Math.ceil(1.3 * l.bytes + l.nonAscii + 0.5 * l.capsDigits) + 20,
+    lineBound: (l) => Math.ceil(1.3 * l.bytes + l.highBytes + 0.5 * l.capsDigits) + 20,
     make: (cl) => (t) => {
       const k = charClasses(t);
       return Math.ceil(1.3 * cl(t) + k.nonAscii + 0.5 * k.capsDigits) + 8;

@@ -51,7 +51,7 @@ export function firstFormat(lines: Line[]): string | undefined {
 
 /**
  * Per line of a batch, found by the reading thread in one pass: [start, end (before any \r), digest hi, digest
- * lo, ASCII capitals and digits, non-ASCII characters]. The digest and figures come from WebAssembly, so a worker
+ * lo, ASCII capitals and digits, bytes ≥ 0x80]. The digest and figures come from WebAssembly, so a worker
  * checking the batch gets them for free.
  */
 export const LINE_FIELDS = 6;
@@ -92,7 +92,8 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
       const li = i * LINE_FIELDS;
       const start = info[li]!;
       const end = info[li + 1]!;
-      const text = buf.toString("utf8", start, end);
+      // An all-ASCII line (no byte ≥ 0x80) decodes the same as latin1, which skips UTF-8 validation.
+      const text = buf.toString(info[li + 5] === 0 ? "latin1" : "utf8", start, end);
       const n = batch.firstLine + i;
       const origin: Origin = { source: s.source, line: n };
       const found: Finding[] = [];
@@ -114,7 +115,7 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
           else {
             meta[i * FIELDS + 1] = info[li + 2]!;
             meta[i * FIELDS + 2] = info[li + 3]!;
-            found.push(...checker.check(value, s.format, origin, { bytes: end - start, capsDigits: info[li + 4]!, nonAscii: info[li + 5]! }));
+            found.push(...checker.check(value, s.format, origin, { bytes: end - start, capsDigits: info[li + 4]!, highBytes: info[li + 5]! }));
             record = true;
           }
         }

@@ -7,81 +7,70 @@
 ;; - inside a string, a run of whitespace (raw, or the escapes \n \r \t) becomes one space, and whitespace at the
 ;;   start or end of the string is dropped;
 ;; - every other byte is kept (an escape pair such as \" or \\ as its two bytes).
-;; Inside strings, up to eight bytes at a time: the bytes before the first one needing a change (a control byte,
-;; quote, backslash, double space; found with SWAR bit tricks) are copied as they are; that byte goes byte by byte.
+;; Inside strings, up to 16 bytes at a time (SIMD): the bytes before the first one needing a change (a control
+;; byte, quote, backslash, double space) are copied as they are; that byte goes byte by byte.
 ;; Hashing: xxHash64-style rounds over 8-byte words, length folded in, MurmurHash3's fmix64 to finish. Returns the
-;; low 32 bits; the high 32 bits are left in the global `hi`, the line's figures in `capsDigits` and `nonAscii`. The caller leaves 8 spare bytes after the copy.
+;; low 32 bits; the high 32 bits are left in the global `hi`, the line's figures in `capsDigits` and `highBytes`.
+;; The caller leaves 16 spare bytes after the copy.
 (module
   (memory (export "memory") 1)
   (global $hi (export "hi") (mut i32) (i32.const 0))
-  ;; Figures of the line's bytes for token bounds: ASCII capitals and digits, and UTF-8 lead bytes (one per
-  ;; non-ASCII character written raw).
+  ;; Figures of the line's bytes for token bounds: ASCII capitals and digits, and bytes ≥ 0x80 (at least one per
+  ;; non-ASCII character written raw; none at all means the line is ASCII).
   (global $capsDigits (export "capsDigits") (mut i32) (i32.const 0))
-  (global $nonAscii (export "nonAscii") (mut i32) (i32.const 0))
+  (global $highBytes (export "highBytes") (mut i32) (i32.const 0))
   (func (export "digest") (param $i i32) (param $end i32) (param $out i32) (result i32)
     (local $o i32) (local $c i32) (local $e i32) (local $inStr i32) (local $pending i32) (local $started i32)
-    (local $w i64) (local $y i64) (local $z i64) (local $m i64) (local $k i32) (local $mk i64) (local $x7 i64) (local $caps i32) (local $lead i32) (local $h i64) (local $p i32) (local $rem i32)
+    (local $w i64) (local $k i32) (local $mk i32) (local $caps i32) (local $high i32) (local $sp i32)
+    (local $v v128) (local $spaces v128) (local $quotes v128) (local $backslashes v128) (local $capA v128) (local $n26 v128)
+    (local $digit0 v128) (local $n10 v128) (local $h i64) (local $p i32) (local $rem i32)
     (local.set $o (local.get $out))
+    (local.set $spaces (i8x16.splat (i32.const 32)))
+    (local.set $quotes (i8x16.splat (i32.const 34)))
+    (local.set $backslashes (i8x16.splat (i32.const 92)))
+    (local.set $capA (i8x16.splat (i32.const 65)))
+    (local.set $n26 (i8x16.splat (i32.const 26)))
+    (local.set $digit0 (i8x16.splat (i32.const 48)))
+    (local.set $n10 (i8x16.splat (i32.const 10)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ;; Fast path: inside a string, after content, with no whitespace pending, and 8 bytes left.
+        ;; Fast path: inside a string, after content, with no whitespace pending, and 16 bytes left.
         (if (i32.and (i32.and (local.get $inStr) (local.get $started))
-                     (i32.and (i32.eqz (local.get $pending)) (i32.le_u (i32.add (local.get $i) (i32.const 8)) (local.get $end))))
+                     (i32.and (i32.eqz (local.get $pending)) (i32.le_u (i32.add (local.get $i) (i32.const 16)) (local.get $end))))
           (then
-            (local.set $w (i64.load (local.get $i)))
-            ;; z: 0x80 in each byte that is a space, exactly.
-            (local.set $y (i64.xor (local.get $w) (i64.const 0x2020202020202020)))
-            (local.set $z (i64.xor
-              (i64.or (i64.or (i64.add (i64.and (local.get $y) (i64.const 0x7f7f7f7f7f7f7f7f)) (i64.const 0x7f7f7f7f7f7f7f7f))
-                              (local.get $y))
-                      (i64.const 0x7f7f7f7f7f7f7f7f))
-              (i64.const -1)))
-            ;; m: 0x80 at the first byte that needs the slow path (and maybe above it): a byte below 0x20 (control,
-            ;; raw tab or newline), a quote, a backslash, or the first of two spaces.
-            (local.set $m (i64.or
-              (i64.or
-                (i64.and (i64.and (i64.sub (local.get $w) (i64.const 0x2020202020202020)) (i64.xor (local.get $w) (i64.const -1)))
-                         (i64.const 0x8080808080808080))
-                (i64.and (i64.and (i64.sub (local.tee $y (i64.xor (local.get $w) (i64.const 0x2222222222222222))) (i64.const 0x0101010101010101))
-                                  (i64.xor (local.get $y) (i64.const -1)))
-                         (i64.const 0x8080808080808080)))
-              (i64.or
-                (i64.and (i64.and (i64.sub (local.tee $y (i64.xor (local.get $w) (i64.const 0x5c5c5c5c5c5c5c5c))) (i64.const 0x0101010101010101))
-                                  (i64.xor (local.get $y) (i64.const -1)))
-                         (i64.const 0x8080808080808080))
-                (i64.and (local.get $z) (i64.shr_u (local.get $z) (i64.const 8))))))
+            (local.set $v (v128.load (local.get $i)))
+            (local.set $sp (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $spaces))))
+            ;; The first byte needing the slow path: a control byte (raw tab or newline), a quote, a backslash, or
+            ;; the first of two spaces.
+            (local.set $k (i32.ctz (i32.or
+              (i32.or
+                (i32.or (i8x16.bitmask (i8x16.lt_u (local.get $v) (local.get $spaces)))
+                        (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $quotes))))
+                (i32.or (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $backslashes)))
+                        (i32.and (local.get $sp) (i32.shr_u (local.get $sp) (i32.const 1)))))
+              (i32.const 0x10000))))
             ;; k clean bytes, not ending with a space (a space before a quote is trailing whitespace).
-            (local.set $k (if (result i32) (i64.eqz (local.get $m)) (then (i32.const 8))
-                                             (else (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $m)) (i64.const 3))))))
             (if (local.get $k)
               (then
-                (if (i32.wrap_i64 (i64.and (i64.shr_u (local.get $z) (i64.extend_i32_u (i32.sub (i32.shl (local.get $k) (i32.const 3)) (i32.const 1))))
-                                           (i64.const 1)))
+                (if (i32.and (i32.shr_u (local.get $sp) (i32.sub (local.get $k) (i32.const 1))) (i32.const 1))
                   (then (local.set $k (i32.sub (local.get $k) (i32.const 1)))))))
-            ;; Count capitals, digits and lead bytes among the k bytes (bytes with the high bit set are not ASCII).
-            (local.set $mk (if (result i64) (i32.eq (local.get $k) (i32.const 8)) (then (i64.const -1))
-                                            (else (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $k) (i32.const 3)))) (i64.const 1)))))
-            (local.set $x7 (i64.and (local.get $w) (i64.const 0x7f7f7f7f7f7f7f7f)))
-            (local.set $caps (i32.add (local.get $caps) (i32.wrap_i64 (i64.popcnt (i64.and (i64.and
-              (i64.or
-                (i64.and (i64.add (local.get $x7) (i64.const 0x3f3f3f3f3f3f3f3f)) (i64.xor (i64.add (local.get $x7) (i64.const 0x2525252525252525)) (i64.const -1)))
-                (i64.and (i64.add (local.get $x7) (i64.const 0x5050505050505050)) (i64.xor (i64.add (local.get $x7) (i64.const 0x4646464646464646)) (i64.const -1))))
-              (i64.xor (local.get $w) (i64.const -1)))
-              (i64.and (local.get $mk) (i64.const 0x8080808080808080)))))))
-            (local.set $lead (i32.add (local.get $lead) (i32.wrap_i64 (i64.popcnt (i64.and (i64.and (local.get $w) (i64.shl (local.get $w) (i64.const 1)))
-                                                                                        (i64.and (local.get $mk) (i64.const 0x8080808080808080)))))))
-            (i64.store (local.get $o) (local.get $w))
+            (local.set $mk (i32.sub (i32.shl (i32.const 1) (local.get $k)) (i32.const 1)))
+            (local.set $caps (i32.add (local.get $caps) (i32.popcnt (i32.and (local.get $mk) (i8x16.bitmask (v128.or
+              (i8x16.lt_u (i8x16.sub (local.get $v) (local.get $capA)) (local.get $n26))
+              (i8x16.lt_u (i8x16.sub (local.get $v) (local.get $digit0)) (local.get $n10))))))))
+            (local.set $high (i32.add (local.get $high) (i32.popcnt (i32.and (local.get $mk) (i8x16.bitmask (local.get $v))))))
+            (v128.store (local.get $o) (local.get $v))
             (local.set $o (i32.add (local.get $o) (local.get $k)))
             (local.set $i (i32.add (local.get $i) (local.get $k)))
-            (br_if $next (i32.eq (local.get $k) (i32.const 8)))))
+            (br_if $next (i32.eq (local.get $k) (i32.const 16)))))
         ;; Slow path: one byte.
         (local.set $c (i32.load8_u (local.get $i)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (if (i32.or (i32.lt_u (i32.sub (local.get $c) (i32.const 65)) (i32.const 26)) (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
           (then (local.set $caps (i32.add (local.get $caps) (i32.const 1)))))
-        (if (i32.ge_u (local.get $c) (i32.const 0xc0))
-          (then (local.set $lead (i32.add (local.get $lead) (i32.const 1)))))
+        (if (i32.ge_u (local.get $c) (i32.const 0x80))
+          (then (local.set $high (i32.add (local.get $high) (i32.const 1)))))
         (if (i32.eqz (local.get $inStr))
           (then
             (br_if $next (i32.or (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 9)))
@@ -164,5 +153,5 @@
     (local.set $h (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))))
     (global.set $hi (i32.wrap_i64 (i64.shr_u (local.get $h) (i64.const 32))))
     (global.set $capsDigits (local.get $caps))
-    (global.set $nonAscii (local.get $lead))
+    (global.set $highBytes (local.get $high))
     (i32.wrap_i64 (local.get $h))))

@@ -77,15 +77,15 @@ export class LineDigester {
     this.fn = exports.digest as (start: number, end: number, out: number) => number;
     this.hi = exports.hi as WebAssembly.Global;
     this.caps = exports.capsDigits as WebAssembly.Global;
-    this.lead = exports.nonAscii as WebAssembly.Global;
+    this.lead = exports.highBytes as WebAssembly.Global;
     this.bytes = new Uint8Array(this.memory.buffer);
   }
 
   /** Make these bytes the ones {@link digest} reads (a batch of lines). */
   load(bytes: Uint8Array): void {
-    // The bytes, then room for a normalised line (never longer than the batch) and 8 spare bytes.
+    // The bytes, then room for a normalised line (never longer than the batch) and spare bytes for wide stores.
     this.scratch = (bytes.byteLength + 15) & ~7;
-    const need = this.scratch + bytes.byteLength + 16;
+    const need = this.scratch + bytes.byteLength + 32;
     if (need > this.bytes.byteLength) {
       this.memory.grow(Math.ceil((need - this.bytes.byteLength) / 65536));
       this.bytes = new Uint8Array(this.memory.buffer);
@@ -107,9 +107,9 @@ export class LineDigester {
     out[at + 3] = this.lead.value as number;
   }
 
-  /** Figures of the line last digested, for token bounds: its ASCII capitals and digits, its non-ASCII characters. */
-  figures(): { capsDigits: number; nonAscii: number } {
-    return { capsDigits: this.caps.value as number, nonAscii: this.lead.value as number };
+  /** Figures of the line last digested, for token bounds: its ASCII capitals and digits, its bytes ≥ 0x80. */
+  figures(): { capsDigits: number; highBytes: number } {
+    return { capsDigits: this.caps.value as number, highBytes: this.lead.value as number };
   }
 }
 

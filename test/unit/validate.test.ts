@@ -242,17 +242,20 @@ describe("one rule set: prep commands with --model", () => {
 });
 
 describe("validate in worker threads", () => {
-  it("--jobs 2 reports exactly what one thread reports, in line order", async () => {
+  it("worker threads report exactly what this thread alone reports, in line order", async () => {
     const rows: string[] = [];
     for (let i = 0; i < 30_000; i++) {
       if (i % 997 === 5) rows.push("{broken");
       else if (i % 1499 === 7) rows.push(ok(3)); // duplicates of line 4
+      else if (i % 4999 === 11) rows.push(JSON.stringify({ prompt: `Lange Eingabe ${i}: ${"Größe über dem Limit. ".repeat(900)}`, completion: "x" }));
+      else if (i % 7 === 1) rows.push(JSON.stringify({ prompt: `中文 ünïcödé ${i}`, completion: "ok" }));
       else rows.push(ok(i));
     }
     const file = jsonl("big.jsonl", rows);
-    const one = await validateFiles({ train: file }, { model: "titan-express", jobs: 1 });
+    const one = await validateFiles({ train: file }, { model: "titan-express" }); // under 4 MB: this thread
     const two = await validateFiles({ train: file }, { model: "titan-express", jobs: 2 });
     expect(one.findings.length).toBeGreaterThan(40);
+    expect(one.counts["token-limit"]?.errors).toBe(6);
     expect(two.findings).toEqual(one.findings);
     expect(two.files).toEqual(one.files);
     const lines = one.findings.map((f) => f.origin.line!);
