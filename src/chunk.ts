@@ -42,7 +42,15 @@ const PUNCT = new Set([".", "!", "?", ";", ",", "。", "！", "？", "；", "，
  * worth of text is held at a time.
  */
 export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: ChunkOptions): AsyncGenerator<Chunk | Finding> {
-  const length = o.unit === "tokens" ? (t: string) => o.counter.count(t) : (t: string) => t.length;
+  // The splitter measures the same pieces again and again (each level of its recursion, each merge): remember
+  // counts for the text being split (cleared after each split, so memory stays bounded).
+  const memo = new Map<string, number>();
+  const count = (t: string) => {
+    let n = memo.get(t);
+    if (n === undefined) memo.set(t, (n = o.counter.count(t)));
+    return n;
+  };
+  const length = o.unit === "tokens" ? count : (t: string) => t.length;
   const main = splitter(Math.max(1, o.size - o.overlap), 0, length);
   // How much text to gather before splitting: several chunks, so each split has room to choose good boundaries.
   const gather = (o.unit === "tokens" ? o.size * 4 : o.size) * 4;
@@ -60,11 +68,13 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     return p;
   };
 
+  // Characters per token of the last chunk emitted (counted anyway), to size the next overlap in characters.
+  let charsPerToken = 4;
+
   /** Where the overlap taken from `core` starts: about `overlap` units before its end, at a word boundary. */
   const tailStart = (core: { at: number; end: number }): number => {
     if (o.overlap <= 0) return core.end;
-    const text = buf.slice(core.at, core.end);
-    const chars = o.unit === "chars" ? o.overlap : Math.ceil((o.overlap * text.length) / Math.max(1, o.counter.count(text)));
+    const chars = o.unit === "chars" ? o.overlap : Math.ceil(o.overlap * charsPerToken);
     let at = Math.max(core.at, core.end - chars);
     while (at > core.at && !/\s/.test(buf[at - 1]!)) at--;
     return at;
@@ -73,6 +83,7 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
   async function* flush(final: boolean): AsyncGenerator<Chunk | Finding> {
     if (!buf.slice(from).trim()) return;
     const parts = await main.splitText(buf.slice(from));
+    memo.clear();
     let search = from;
     const cores = parts.map((text) => {
       let at = buf.indexOf(text, search);
@@ -109,6 +120,7 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
 
   async function* bounded(text: string, at: number): AsyncGenerator<Chunk | Finding> {
     const tokens = o.counter.count(text);
+    if (tokens > 0) charsPerToken = text.length / tokens;
     if (tokens <= o.maxTokens) {
       yield { type: "chunk", text, source: source!, pages: [pageAt(at), pageAt(at + text.length - 1)], tokens };
       return;

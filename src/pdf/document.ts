@@ -8,7 +8,28 @@ type PdfJs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
 type PDFDocumentProxy = Awaited<ReturnType<PdfJs["getDocument"]>["promise"]>;
 
 let pdfjs: Promise<PdfJs> | undefined;
-const load = () => (pdfjs ??= import("pdfjs-dist/legacy/build/pdf.mjs"));
+
+/**
+ * The legacy build (the one for Node) installs core-js polyfills that on Node 20 replace native Array#push,
+ * JSON.parse and JSON.stringify with JavaScript versions (for proposals pdf.js does not use): every push in
+ * pdf.js's text extraction, and every JSON line this process reads or writes, ran through them. Put the natives
+ * back once both halves are loaded.
+ */
+async function importPdfJs(): Promise<PdfJs> {
+  const natives = [
+    [Array.prototype, "push"],
+    [JSON, "parse"],
+    [JSON, "stringify"],
+  ] as const;
+  const saved = natives.map(([o, k]) => Object.getOwnPropertyDescriptor(o, k)!);
+  const m = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  // The worker half too (pdf.js runs it in this thread when it finds it here), before restoring: it carries its
+  // own copy of the polyfills.
+  (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= await import("pdfjs-dist/legacy/build/pdf.worker.mjs");
+  natives.forEach(([o, k], i) => Object.defineProperty(o, k, saved[i]!));
+  return m;
+}
+const load = () => (pdfjs ??= importPdfJs());
 
 // The installed pdfjs-dist's CMaps and standard fonts: without them CJK text is silently lost.
 const root = dirname(createRequire(import.meta.url).resolve("pdfjs-dist/package.json"));

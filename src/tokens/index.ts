@@ -10,7 +10,7 @@ type Count = ((text: string) => number) & {
 const loaders: Record<string, () => Promise<Count>> = {
   cl100k: async () => {
     const [{ countTokens }, { CL100K_TOKEN_SPLIT_REGEX }] = await Promise.all([import("gpt-tokenizer/encoding/cl100k_base"), import("gpt-tokenizer/encodingParams/constants")]);
-    return pieceCached(countTokens, CL100K_TOKEN_SPLIT_REGEX);
+    return lineCached(pieceCached(countTokens, CL100K_TOKEN_SPLIT_REGEX));
   },
   o200k: async () => {
     const [{ countTokens }, { O200K_TOKEN_SPLIT_REGEX }] = await Promise.all([import("gpt-tokenizer/encoding/o200k_base"), import("gpt-tokenizer/encodingParams/constants")]);
@@ -65,6 +65,44 @@ function pieceCached(countTokens: (t: string, o: typeof AS_TEXT) => number, spli
   };
   return count;
 }
+/**
+ * cl100k's pre-tokenizer never lets a piece run from a line break into a following non-space character (pieces
+ * holding \r or \n end with them), and has no look-behind: so a text's count is the sum of its line segments'
+ * counts, each segment ending after a run of line breaks followed by non-space. Chunking PDFs measures the same
+ * lines again and again (paragraph, then line, then the chunk around them): a segment cache makes that ~one pass.
+ * (o200k's `[\r\n/]*` can carry a piece over a break into a "/", so this is for cl100k only.)
+ */
+function lineCached(pieces: Count): Count {
+  const cache = new Map<string, number>();
+  const segment = (t: string): number => {
+    let c = cache.get(t);
+    if (c === undefined) {
+      c = pieces(t);
+      if (cache.size >= SEGMENT_CACHE_LIMIT) cache.clear();
+      cache.set(t, c);
+    }
+    return c;
+  };
+  const count: Count = (text) => {
+    let n = 0;
+    let start = 0;
+    for (let i = text.indexOf("\n"); i !== -1; ) {
+      let j = i + 1;
+      while (j < text.length && (text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13)) j++;
+      if (j < text.length && !WS.test(text[j]!)) {
+        n += segment(text.slice(start, j));
+        start = j;
+      }
+      i = text.indexOf("\n", j);
+    }
+    return n + (start === 0 ? pieces(text) : segment(text.slice(start)));
+  };
+  count.prefix = pieces.prefix;
+  return count;
+}
+const WS = /\s/;
+const SEGMENT_CACHE_LIMIT = 50_000;
+
 async function load(name: string): Promise<Count> {
   let c = loaded.get(name);
   if (!c) {

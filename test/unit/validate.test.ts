@@ -133,10 +133,19 @@ describe("token counting", () => {
     const { countTokens: o2 } = await import("gpt-tokenizer/encoding/o200k_base");
     const asText = { disallowedSpecial: new Set<string>() };
     const [c1, c2] = await Promise.all([loadTokenCounter("cl100k"), loadTokenCounter("o200k")]);
-    const texts = [readFileSync(join(ROOT, "README.md"), "utf8"), "  lead\n\n\n  trail   ", "中文，混合 English 1234567 it's OK'd", "<|endoftext|> and <|im_start|>", "x".repeat(3000), ""];
+    const texts = [readFileSync(join(ROOT, "README.md"), "utf8"), "  lead\n\n\n  trail   ", "中文，混合 English 1234567 it's OK'd", "<|endoftext|> and <|im_start|>", "x".repeat(3000), "", "a.\n\nb  \n  c\r\n\r\nZ end\n", "\n\n\nstart\n \nx", "foo\n/bar\n's\n123\n中文\n。\t\n"];
     for (const t of [...texts, ...texts]) {
       expect(c1.count(t)).toBe(cl(t, asText));
       expect(c2.count(t)).toBe(o2(t, asText));
+    }
+    // Random texts around line breaks (cl100k sums line segments): seeded, so a failure reproduces.
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const bits = ["\n", "\n\n", "\r\n", " ", "  ", "\t", "a", "Word", "'s", "12345", ".", "/", "-", "中文", "。", "é", "\u00a0"];
+    for (let k = 0; k < 500; k++) {
+      const t = Array.from({ length: rand(30) }, () => bits[rand(bits.length)]).join("");
+      expect(c1.count(t), JSON.stringify(t)).toBe(cl(t, asText));
+      expect(c2.count(t), JSON.stringify(t)).toBe(o2(t, asText));
     }
   });
 
