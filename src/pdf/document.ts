@@ -57,11 +57,14 @@ export interface OpenedPdf {
  * password), then with each password given.
  */
 export async function openPdf(src: { path?: string; data?: Uint8Array }, passwords: string[] = []): Promise<OpenedPdf> {
+  // Bytes we read ourselves can be handed over on the last try; the caller's are always copied.
+  const own = !src.data;
   const bytes = src.data ? src.data : await readBytes(src.path!);
   let last: PdfOpenError | undefined;
-  for (const pw of [undefined, ...passwords]) {
+  const tries = [undefined, ...passwords];
+  for (const [i, pw] of tries.entries()) {
     try {
-      return await openOnce(bytes, pw);
+      return await openOnce(own && i === tries.length - 1 ? bytes : new Uint8Array(bytes), pw);
     } catch (e) {
       if (!(e instanceof PdfOpenError) || (e.kind !== "password" && e.kind !== "wrong-password")) throw e;
       last = e;
@@ -80,8 +83,8 @@ async function readBytes(path: string): Promise<Uint8Array> {
 
 async function openOnce(bytes: Uint8Array, password: string | undefined): Promise<OpenedPdf> {
   const { getDocument } = await load();
-  // pdf.js may take ownership of the buffer it is given: hand it a copy.
-  const task = getDocument({ data: bytes.slice(), password, cMapUrl: CMAPS, cMapPacked: true, standardFontDataUrl: FONTS, verbosity: 0, isEvalSupported: false, stopAtErrors: false });
+  // pdf.js takes ownership of the buffer it is given (it may detach it).
+  const task = getDocument({ data: bytes, password, cMapUrl: CMAPS, cMapPacked: true, standardFontDataUrl: FONTS, verbosity: 0, isEvalSupported: false, stopAtErrors: false });
   try {
     const doc = await task.promise;
     return { doc, numPages: doc.numPages, close: () => task.destroy() };

@@ -4,7 +4,7 @@ import { BoilerplateFilter, type PageLines } from "./boilerplate.js";
 import { collectCompounds, joinHyphenated } from "./clean.js";
 import { PdfOpenError } from "./document.js";
 import type { PageLine } from "./lines.js";
-import { InProcessExtractor, WorkerExtractor, type Extractor } from "./pool.js";
+import { InProcessExtractor, MixedExtractor, type Extractor } from "./pool.js";
 
 /** The text of one page, after layout, cleaning and boilerplate removal. */
 export interface PdfPage {
@@ -63,13 +63,13 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /**
- * Pages of PDF files, in file and page order, extracted `jobs` pages at a time in worker threads. Yields page text
+ * Pages of PDF files, in file and page order, extracted by `jobs` threads (this one and jobs − 1 workers). Yields page text
  * and findings (a file that cannot be opened, a page that fails, a page without a text layer); never throws for
  * one bad file.
  */
 export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): AsyncGenerator<PdfPage | Finding> {
   const jobs = opts.jobs ?? availableParallelism();
-  const ex: Extractor = jobs > 1 ? new WorkerExtractor(jobs) : new InProcessExtractor();
+  const ex: Extractor = jobs > 1 ? new MixedExtractor(jobs) : new InProcessExtractor();
   const maxFail = opts.maxConsecutiveFailures ?? 25;
   let docId = 0;
   try {
