@@ -84,8 +84,8 @@ if (!only || only === "pdf") {
   const poppler = await hasPdftotext();
   for (const [file, pages] of [["long-books/freeculture.pdf", 352], ["long-books/R-fullrefman.pdf", 2415]]) {
     const path = join(shared, "corpus/pdf", file);
-    const r = JSON.parse((await run(process.execPath, [join(root, "bench/pdf-child.js"), path, "-o", join(work, "pdf.jsonl")], { maxBuffer: 1 << 24 })).stderr.trim().split("\n").pop());
-    console.log(`\npdf ${file} (${pages} pages) → cpt JSONL, default jobs`);
+    const r = JSON.parse((await run(process.execPath, [join(root, "bench/cli-child.js"), "pdf", path, "-o", join(work, "pdf.jsonl"), "-q"], { maxBuffer: 1 << 24 })).stderr.trim().split("\n").pop());
+    console.log(`\nprep-data pdf ${file} (${pages} pages) → cpt JSONL, default jobs (whole process, start-up included)`);
     console.log(`  time:      ${r.seconds.toFixed(2)} s = ${(pages / r.seconds).toFixed(1)} pages/s`);
     console.log(`  peak RSS:  ${(r.maxRssKb / 1024).toFixed(0)} MB`);
     if (poppler) {

@@ -61,6 +61,7 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
   let prev: { at: number; end: number } | undefined; // the last core chunk emitted (for the next overlap)
   let starts: { at: number; page: number }[] = [];
   const compounds = new Set<string>();
+  let lastText = ""; // the last page's text: where `buf` ends
 
   const pageAt = (offset: number) => {
     let p = starts[0]?.page ?? 1;
@@ -148,8 +149,10 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
       from = 0;
       prev = undefined;
       starts = [];
+      lastText = "";
     }
-    const joined = buf ? joinHyphenated(buf, item.text, compounds) : undefined;
+    const joined = buf && lastText.endsWith("-") ? joinHyphenated(buf, item.text, compounds) : undefined;
+    lastText = item.text;
     if (joined !== undefined) {
       starts.push({ at: buf.length - 1, page: item.page });
       buf = joined;

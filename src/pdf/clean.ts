@@ -36,6 +36,6 @@ const COMPOUND = /\p{L}+-\p{L}+/gu;
 
 /** Remember hyphenated words a text writes mid-line, so line-end hyphens of the same words are kept. */
 export function collectCompounds(text: string, into: Set<string>, cap = 50_000): void {
-  if (into.size >= cap) return;
+  if (into.size >= cap || !text.includes("-")) return;
   for (const m of text.matchAll(COMPOUND)) into.add(m[0].toLowerCase());
 }

@@ -47,7 +47,8 @@ export function assemblePage(lines: PageLine[], compounds: Set<string>): string 
     if (!prev) out = l.text;
     else if (l.paragraph) out += "\n\n" + l.text;
     else {
-      const joined = joinHyphenated(out, l.text, compounds);
+      // Only a line ending in a hyphen can join (checked on the line: `out` is a long concatenation).
+      const joined = prev.text.endsWith("-") ? joinHyphenated(out, l.text, compounds) : undefined;
       if (joined !== undefined) out = joined;
       else out += prev.text.length >= width * 0.6 ? " " + l.text : "\n" + l.text;
     }
