@@ -25,7 +25,7 @@ const loaders: Record<string, () => Promise<Count>> = {
     return (t) => (t === "" ? 0 : l2.encode(t, false, true).length);
   },
 };
-const loaded = new Map<string, Count>();
+const loaded = new Map<string, Promise<Count>>();
 
 // Special-token strings in data ("<|endoftext|>") are text to count, not an error.
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
@@ -103,11 +103,13 @@ function lineCached(pieces: Count): Count {
 const WS = /\s/;
 const SEGMENT_CACHE_LIMIT = 50_000;
 
-async function load(name: string): Promise<Count> {
+// The loading promise is shared, so calls made while a vocabulary loads wait for the same load.
+function load(name: string): Promise<Count> {
   let c = loaded.get(name);
   if (!c) {
-    c = await loaders[name]!();
+    c = loaders[name]!();
     loaded.set(name, c);
+    c.catch(() => loaded.delete(name));
   }
   return c;
 }
