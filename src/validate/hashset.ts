@@ -17,7 +17,7 @@ export class RecordHashes {
   }
 
   /** The line that first had this digest, or undefined. */
-  get([h, l]: [number, number]): number | undefined {
+  get(h: number, l: number): number | undefined {
     const mask = this.line.length - 1;
     for (let i = l & mask; ; i = (i + 1) & mask) {
       if (this.line[i] === 0) return undefined;
@@ -26,11 +26,11 @@ export class RecordHashes {
   }
 
   /** Add a digest; returns the earlier line if it was already there. */
-  add(d: [number, number], line: number): number | undefined {
-    const seen = this.get(d);
+  add(h: number, l: number, line: number): number | undefined {
+    const seen = this.get(h, l);
     if (seen !== undefined) return seen;
     if ((this.size + 1) * 2 > this.line.length) this.grow();
-    this.put(d[0], d[1], line);
+    this.put(h, l, line);
     this.size++;
     return undefined;
   }

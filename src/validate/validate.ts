@@ -78,36 +78,39 @@ async function validateFile(
   // One worker by default (this thread reads and digests, it parses and checks: ~2× one thread, under 200 MB);
   // more workers add ~60 MB each and little speed on two cores. Small files are not worth a worker's start-up.
   const jobs = opts.jobs === 0 ? availableParallelism() : opts.jobs === undefined && path !== "-" && bytes < SMALL_FILE ? 0 : (opts.jobs ?? 1);
-  const width = jobs > 0 ? jobs * 2 : 1;
+  const width = jobs > 0 ? jobs * 4 : 1;
   const reader = new SlotReader(width + 2, jobs > 0);
 
   const merge = async (r: BatchResult) => {
-    const extra = new Map<number, Finding[]>();
+    let extra: Map<number, Finding[]> | undefined;
+    const note = (n: number, f: Finding) => {
+      extra ??= new Map();
+      extra.set(n, [...(extra.get(n) ?? []), f]);
+    };
     for (let o = 0; o < r.meta.length; o += FIELDS) {
       const n = r.meta[o]!;
-      file.lines = Math.max(file.lines, n);
       const flags = r.meta[o + 3]!;
       if (!(flags & 1)) continue;
       file.records++;
-      const d: [number, number] = [r.meta[o + 1]!, r.meta[o + 2]!];
-      const origin = { source: path, line: n };
-      const first = state.hashes.add(d, n);
-      const more: Finding[] = [];
-      if (first !== undefined) more.push(finding("duplicate", `same record as line ${first} (after whitespace normalisation)`, origin, "warning"));
-      const t = state.trainHashes?.get(d);
-      if (t !== undefined) more.push(finding("overlap", `also in the training file at line ${t}`, origin, "warning"));
-      if (more.length) extra.set(n, more);
+      const hi = r.meta[o + 1]!;
+      const lo = r.meta[o + 2]!;
+      const first = state.hashes.add(hi, lo, n);
+      if (first !== undefined) note(n, finding("duplicate", `same record as line ${first} (after whitespace normalisation)`, { source: path, line: n }, "warning"));
+      const t = state.trainHashes?.get(hi, lo);
+      if (t !== undefined) note(n, finding("overlap", `also in the training file at line ${t}`, { source: path, line: n }, "warning"));
       if (!(flags & 2)) {
         file.valid++;
         state.tally?.add(r.meta[o + 4]!);
       }
     }
+    if (r.meta.length) file.lines = Math.max(file.lines, r.meta[r.meta.length - FIELDS]!);
+    if (!r.findings.length && !extra) return;
     // Findings in line order: the batch's own, then duplicate/overlap warnings of the same line.
     let k = 0;
     for (let o = 0; o < r.meta.length; o += FIELDS) {
       const n = r.meta[o]!;
       while (k < r.findings.length && r.findings[k]!.origin.line === n) state.report(r.findings[k++]!);
-      for (const f of extra.get(n) ?? []) state.report(f);
+      for (const f of extra?.get(n) ?? []) state.report(f);
     }
     while (k < r.findings.length) state.report(r.findings[k++]!);
     if (state.rejects) {
