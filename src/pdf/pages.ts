@@ -28,8 +28,13 @@ export interface PdfOutcome {
 export interface PdfOptions {
   /** Passwords to try on encrypted files (after none). */
   passwords?: string[];
-  /** Worker threads extracting pages (default: one per core; 0 or 1 = this thread). Output is identical for any value. */
+  /**
+   * Threads extracting pages (default: one per core): this thread plus jobs − 1 workers, or this thread alone for 0
+   * or 1. Output is identical for any value.
+   */
   jobs?: number;
+  /** With workers, documents of up to this many pages are extracted by this thread too; longer ones by the workers alone (default 800). */
+  sharedPages?: number;
   /** Stop a file after this many pages in a row fail (a damaged file claiming millions of pages). */
   maxConsecutiveFailures?: number;
   onOutcome?: (o: PdfOutcome) => void;
@@ -64,13 +69,13 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 /**
- * Pages of PDF files, in file and page order, extracted by `jobs` threads (this one and jobs − 1 workers). Yields page text
+ * Pages of PDF files, in file and page order, extracted by `jobs` threads (see {@link PdfOptions}). Yields page text
  * and findings (a file that cannot be opened, a page that fails, a page without a text layer); never throws for
  * one bad file.
  */
 export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): AsyncGenerator<PdfPage | Finding> {
   const jobs = opts.jobs ?? availableParallelism();
-  const ex: Extractor = jobs > 1 ? new MixedExtractor(jobs) : new InProcessExtractor();
+  const ex: Extractor = jobs > 1 ? new MixedExtractor(jobs, opts.sharedPages) : new InProcessExtractor();
   const maxFail = opts.maxConsecutiveFailures ?? 25;
   let docId = 0;
   try {

@@ -110,30 +110,42 @@ export class WorkerExtractor implements Extractor {
   }
 }
 
+const SHARED_PAGES = 800;
+
 /**
- * This thread and `jobs - 1` worker threads. Each thread extracting holds its own pdf.js and its own parse of the
- * document (~150 MB on a 2,400-page manual), and this thread is idle half the time anyway: using it as one of the
- * extractors saves a whole isolate for the same speed.
+ * `jobs - 1` worker threads, and this thread too for documents of up to `sharedPages` pages. Every thread holding a
+ * document keeps its own pdf.js and its own parse of it, which grows by ~30 KB per page served (pdf.js caches every
+ * object it reads for the document's life): a 2,415-page manual costs ~150 MB in each. Short documents are
+ * extracted by both (this thread is otherwise idle half the time); long ones by the workers alone, while this
+ * thread chunks.
  */
 export class MixedExtractor implements Extractor {
   private local = new InProcessExtractor();
   private workers: WorkerExtractor;
   private localInflight = 0;
+  private shared = new Set<number>();
   readonly width: number;
 
-  constructor(jobs: number) {
+  private readonly sharedPages: number;
+
+  constructor(jobs: number, sharedPages?: number) {
+    this.sharedPages = sharedPages ?? SHARED_PAGES;
     this.workers = new WorkerExtractor(jobs - 1);
     this.width = jobs * 3;
   }
 
   async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number> {
-    const [n] = await Promise.all([this.local.open(doc, src, passwords), this.workers.open(doc, src, passwords)]);
+    const n = await this.workers.open(doc, src, passwords);
+    if (n <= this.sharedPages) {
+      await this.local.open(doc, src, passwords);
+      this.shared.add(doc);
+    }
     return n;
   }
 
   async page(doc: number, page: number): Promise<PageLine[]> {
     // This thread also assembles and chunks the pages: give it a page only when it has fewer in flight.
-    if (this.localInflight < this.workers.load) {
+    if (this.shared.has(doc) && this.localInflight < this.workers.load) {
       this.localInflight++;
       try {
         return await this.local.page(doc, page);
@@ -145,7 +157,8 @@ export class MixedExtractor implements Extractor {
   }
 
   async close(doc: number): Promise<void> {
-    await Promise.all([this.local.close(doc), this.workers.close(doc)]);
+    if (this.shared.delete(doc)) await this.local.close(doc);
+    await this.workers.close(doc);
   }
 
   async end(): Promise<void> {

@@ -5,9 +5,9 @@ import { cleanText, loadTokenCounter, readPdfPages, type PdfPage } from "../../s
 import { prose, wordRuns, writePdf } from "../helpers/pdf.js";
 import { lines, run, tmp } from "../helpers/run.js";
 
-async function pagesOf(path: string, jobs = 1): Promise<PdfPage[]> {
+async function pagesOf(path: string, jobs = 1, sharedPages?: number): Promise<PdfPage[]> {
   const out: PdfPage[] = [];
-  for await (const p of readPdfPages([path], { jobs })) if (p.type === "page") out.push(p);
+  for await (const p of readPdfPages([path], { jobs, sharedPages })) if (p.type === "page") out.push(p);
   return out;
 }
 
@@ -155,5 +155,13 @@ describe("prep-data pdf", () => {
     const a = await run(["pdf", pdf, "--jobs", "1", "--chunk-size", "120"]);
     expect(a.stdout.length).toBeGreaterThan(1000);
     for (const jobs of ["2", "3"]) expect((await run(["pdf", pdf, "--jobs", jobs, "--chunk-size", "120"])).stdout).toBe(a.stdout);
+  });
+
+  it("a long document is extracted by the workers alone, with the same pages", async () => {
+    const pdf = await book(8);
+    const one = await pagesOf(pdf, 1);
+    expect(one.length).toBe(8);
+    expect(await pagesOf(pdf, 2, 4)).toEqual(one); // 8 pages > 4: workers only
+    expect(await pagesOf(pdf, 3, 4)).toEqual(one);
   });
 });
