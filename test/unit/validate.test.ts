@@ -261,8 +261,13 @@ describe("validate in worker threads", () => {
       else rows.push(ok(i));
     }
     const file = jsonl("big.jsonl", rows);
-    const one = await validateFiles({ train: file }, { model: "titan-express" }); // under 4 MB: this thread
-    const two = await validateFiles({ train: file }, { model: "titan-express", jobs: 2 });
+    const dir = tmp();
+    const one = await validateFiles({ train: file }, { model: "titan-express", stats: true, rejects: join(dir, "r1.jsonl") }); // under 4 MB: this thread
+    const two = await validateFiles({ train: file }, { model: "titan-express", stats: true, rejects: join(dir, "r2.jsonl"), jobs: 2 });
+    const rejected = readFileSync(join(dir, "r1.jsonl"), "utf8");
+    expect(rejected.split("\n").length).toBeGreaterThan(30);
+    expect(readFileSync(join(dir, "r2.jsonl"), "utf8")).toBe(rejected);
+    expect(two.files[0]!.stats!.total).toBeGreaterThan(100_000);
     expect(one.findings.length).toBeGreaterThan(40);
     expect(one.counts["token-limit"]?.errors).toBe(6);
     expect(two.findings).toEqual(one.findings);
