@@ -23,6 +23,18 @@ interface PdfCliOpts extends OutputOpts {
 
 export const DEFAULT_CHUNK_TOKENS = 700;
 
+/** The generator, already running up to its first item. */
+function started<T>(it: AsyncGenerator<T>): AsyncGenerator<T> {
+  const first = it.next();
+  first.catch(() => undefined); // surfaced when the first item is read
+  return (async function* () {
+    const f = await first;
+    if (f.done) return;
+    yield f.value;
+    yield* it;
+  })();
+}
+
 function outcomeLine(o: PdfOutcome): string {
   if (o.error && o.textPages === 0) return `${o.source}: FAILED: ${o.error}`;
   const parts = [`${o.pages} page${o.pages === 1 ? "" : "s"}`, `${o.textPages} with text`];
@@ -57,38 +69,41 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const { paths, unmatched } = await expandPdfInputs(inputs);
       if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       const profile = o.model ? getProfile(o.model) : undefined;
-      let checker: RecordChecker | undefined;
       let maxTokens = o.maxTokens ?? 4096;
+      const checkerOpts = { model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer };
       if (profile) {
-        checker = await RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer });
-        const plan = checker.plan(o.format);
+        // Limits and usage errors first (no vocabulary needed), so a bad command line starts nothing.
+        const rules = await RecordChecker.create({ ...checkerOpts, vocabulary: false });
+        const plan = rules.plan(o.format);
         if ("type" in plan) throw new PrepError(plan.message, 2);
-        const limit = totalLimitAt(profile, taskFor(profile, o.format)!, checker.batchSize)?.tokens;
+        const limit = totalLimitAt(profile, taskFor(profile, o.format)!, rules.batchSize)?.tokens;
         if (limit && o.maxTokens === undefined) maxTokens = limit;
       }
-      const counter = await loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k");
       const size = o.chunkSize ?? (o.chunkUnit === "tokens" ? Math.min(DEFAULT_CHUNK_TOKENS, maxTokens) : 3000);
       const overlap = o.chunkOverlap ?? Math.floor(size / 10);
       if (overlap >= size) throw new PrepError("--chunk-overlap must be smaller than --chunk-size", 2);
       if (o.chunkUnit === "tokens" && size > maxTokens) throw new PrepError(`--chunk-size ${size} is over the hard maximum of ${maxTokens} tokens`, 2);
 
       const outcomes: PdfOutcome[] = [];
-      const pages = readPdfPages(paths, { passwords: o.password, jobs: o.jobs, onOutcome: (x) => (outcomes.push(x), o.quiet || process.stderr.write(outcomeLine(x) + "\n")) });
-      async function* rows(): AsyncGenerator<SourceItem> {
-        for (const u of unmatched) yield finding("file", "no such file, folder or matching PDF", { source: u });
-        for await (const c of chunkPages(pages, { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
-          if (c.type === "finding") yield c;
-          else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages } };
-        }
-      }
       let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths }) : undefined;
+      // Extraction starts now (workers load pdf.js and open the first file) while this thread loads the vocabulary.
+      const extracting = readPdfPages(paths, { passwords: o.password, jobs: o.jobs, onOutcome: (x) => (outcomes.push(x), o.quiet || process.stderr.write(outcomeLine(x) + "\n")) });
+      const pages = started(extracting);
       try {
+        const [counter, checker] = await Promise.all([loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k"), profile ? RecordChecker.create(checkerOpts) : undefined]);
+        async function* rows(): AsyncGenerator<SourceItem> {
+          for (const u of unmatched) yield finding("file", "no such file, folder or matching PDF", { source: u });
+          for await (const c of chunkPages(pages, { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
+            if (c.type === "finding") yield c;
+            else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages } };
+          }
+        }
         const r = await prepare({
           input: { kind: "rows", rows: rows(), paths },
           format: o.format,
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
-          check: checker ? (record, origin) => checker!.modelFindings(record, o.format, origin) : undefined,
+          check: checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined,
           onFinding: rep.finding,
           onWritten: meta
             ? async (rec, origin, index) => {
@@ -104,6 +119,8 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         rep.summary(r, undefined, `(${files}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
         setExit(rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {
+        // Stops the workers if the run ended before reading every page (an error), a no-op otherwise.
+        await extracting.return(undefined);
         await meta?.abort();
       }
     });

@@ -157,6 +157,13 @@ describe("prep-data pdf", () => {
     for (const jobs of ["2", "3"]) expect((await run(["pdf", pdf, "--jobs", jobs, "--chunk-size", "120"])).stdout).toBe(a.stdout);
   });
 
+  it("an output that would overwrite the input stops the run at once, workers included (exit 2, no hang)", async () => {
+    const pdf = await book(8);
+    const r = await run(["pdf", pdf, "-o", pdf, "--jobs", "2"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("refusing to write");
+  });
+
   it("a long document is extracted by the workers alone, with the same pages", async () => {
     const pdf = await book(8);
     const one = await pagesOf(pdf, 1);
