@@ -6,8 +6,6 @@ export interface Line {
   text: string;
   /** Byte length of the line without its terminator. */
   bytes: number;
-  /** Byte offset of the line in its batch (see {@link splitLines}). */
-  at?: number;
 }
 
 /**
@@ -19,10 +17,12 @@ export async function* lineBatches(bytes: Readable): AsyncGenerator<Line[]> {
   for await (const batch of rawLineBatches(bytes)) yield splitLines(batch);
 }
 
-/** A run of whole lines as raw bytes (its own buffer, transferable to a worker) and the number of its first line. */
+/** A run of whole lines as raw bytes (its own buffer, or a view of a reusable slot) and the number of its first line. */
 export interface RawBatch {
   bytes: Uint8Array;
   firstLine: number;
+  /** How many lines it holds, when the reader has counted them already. */
+  lines?: number;
 }
 
 /**
@@ -67,7 +67,7 @@ export function splitLines(b: RawBatch): Line[] {
     let i = buf.indexOf(10, start);
     if (i === -1) i = buf.length;
     const end = i > start && buf[i - 1] === 13 ? i - 1 : i;
-    out.push({ n: n++, text: buf.toString("utf8", start, end), bytes: end - start, at: start });
+    out.push({ n: n++, text: buf.toString("utf8", start, end), bytes: end - start });
     start = i + 1;
   }
   return out;

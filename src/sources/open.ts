@@ -7,6 +7,13 @@ import { PrepError } from "../record.js";
 /** A byte stream for a path, `-` (stdin), or a `.gz` file (decompressed on the fly). */
 export async function openBytes(path: string): Promise<Readable> {
   if (path === "-") return process.stdin;
+  await assertReadableFile(path);
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  return path.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+}
+
+/** Throw the error every reader gives for a path that is missing or a directory. */
+export async function assertReadableFile(path: string): Promise<void> {
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw new PrepError(`${path}: is a directory, expected a file`);
@@ -14,8 +21,6 @@ export async function openBytes(path: string): Promise<Readable> {
     if (e instanceof PrepError) throw e;
     throw new PrepError(`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  return path.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
 }
 
 /** The file's data kind by extension, ignoring a trailing `.gz`. */

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { RawBatch } from "./lines.js";
-import { openBytes } from "./open.js";
+import { assertReadableFile, openBytes } from "./open.js";
 
 /** A batch read into a reusable slot; hand the slot back with {@link SlotReader.release} when done with it. */
 export interface SlotBatch extends RawBatch {
@@ -13,7 +13,7 @@ type Fill = (into: Uint8Array, at: number, max: number) => Promise<number>;
 /** Reads a file straight into the caller's buffer; anything else (stdin, .gz) through its stream. */
 async function openFill(path: string): Promise<{ fill: Fill; close: () => Promise<void> }> {
   if (path !== "-" && !path.endsWith(".gz")) {
-    await openBytes(path).then((s) => s.destroy()); // the same errors as every other reader (missing, directory)
+    await assertReadableFile(path); // the same errors as every other reader (missing, directory)
     const fh = await open(path, "r");
     return { fill: async (into, at, max) => (await fh.read(into, at, max, null)).bytesRead, close: () => fh.close() };
   }
@@ -117,7 +117,8 @@ export class SlotReader {
         const bytes = buf.subarray(start, end);
         const firstLine = line;
         for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) line++;
-        yield { bytes, firstLine, slot };
+        // Lines: one per newline, and a last one without its newline at the end of the input.
+        yield { bytes, firstLine, slot, lines: line - firstLine + (bytes[bytes.length - 1] === 10 ? 0 : 1) };
       }
     } finally {
       await close();

@@ -159,15 +159,6 @@ function charClasses(text: string): { nonAscii: number; capsDigits: number } {
   return { nonAscii, capsDigits };
 }
 
-function capsAndDigits(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c <= 90 && (c >= 65 || (c >= 48 && c <= 57))) n++;
-  }
-  return n;
-}
-
 /**
  * Count a prefix exactly until the count so far plus the rest's bytes (a byte-level BPE never makes more tokens
  * than bytes; the rest's bytes are at most its UTF-16 length plus the whole text's extra UTF-8 bytes) is within the
@@ -219,7 +210,7 @@ const specs: Record<string, CounterSpec> = {
     upperBound: (b) => Math.ceil(2.3 * b) + 8,
     // The same terms with the text's own classes: a non-ASCII character takes one more UTF-8 byte than UTF-16
     // units at least, so bytes − length bounds their number; capitals and digits are counted.
-    textBound: (t, b) => Math.ceil(1.3 * b + (b - t.length) + 0.5 * capsAndDigits(t)) + 8,
+    textBound: (t, b) => Math.ceil(1.3 * b + (b - t.length) + 0.5 * charClasses(t).capsDigits) + 8,
     // A text's bytes, capitals and digits all come from the line (an escape such as \u00e9 takes more line bytes
     // than the character's own terms); + 8 for each of at most two parts, with room for rounding.
     lineBound: (l) => Math.ceil(1.3 * l.bytes + l.highBytes + 0.5 * l.capsDigits) + 20,

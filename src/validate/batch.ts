@@ -60,9 +60,11 @@ export function scanBatch(digester: LineDigester, batch: RawBatch): Uint32Array 
   const b = batch.bytes;
   const bytes = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   digester.load(bytes);
-  let n = 0;
-  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
-  if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) n++;
+  let n = batch.lines ?? 0;
+  if (batch.lines === undefined) {
+    for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) n++;
+  }
   const info = new Uint32Array(n * LINE_FIELDS);
   let start = 0;
   for (let o = 0; o < info.length; o += LINE_FIELDS) {
