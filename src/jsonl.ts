@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream, realpathSync, statSync, type WriteStream } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
+import { accessSync, constants, readdirSync, realpathSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PrepError } from "./record.js";
 
@@ -20,36 +20,59 @@ export interface Sink {
   write(record: unknown): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
+  /** Bytes written so far. */
+  readonly bytes?: number;
 }
 
 const live = new Set<Sink>();
 let handlersInstalled = false;
+let signalled: Promise<never> | undefined;
 
-/** Ctrl-C or SIGTERM: remove every temp file still open, then exit like the signal would. */
-function installSignalHandlers(): void {
+/** When a signal is being handled: a promise that never settles (the handler exits the process). */
+export function whenSignalled(): Promise<never> | undefined {
+  return signalled;
+}
+
+const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/** Ctrl-C, SIGTERM or SIGHUP: remove every temp file still open, then exit like the signal would. */
+export function installSignalHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  for (const sig of Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]) {
     process.once(sig, () => {
-      void Promise.allSettled([...live].map((s) => s.abort())).finally(() => {
-        process.exit(sig === "SIGINT" ? 130 : sig === "SIGTERM" ? 143 : 129);
-      });
+      signalled = new Promise<never>(() => undefined);
+      const files = [...live].filter((s) => s instanceof AtomicFileSink).length;
+      process.stderr.write(`prep-data: interrupted by ${sig}${files ? `; ${files === 1 ? "the partial output was" : "partial outputs were"} removed` : ""}\n`);
+      void Promise.allSettled([...live].map((s) => s.abort())).finally(() => process.exit(SIGNAL_CODES[sig]));
     });
   }
 }
 
 const BATCH_BYTES = 1 << 16;
 
-class StreamSink implements Sink {
+/** `ENOSPC: no space left on device, write` → `no space left on device (ENOSPC)`. */
+export function osReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === "string" && typeof err.message === "string") {
+    const m = err.message.match(/^[A-Z0-9_]+: ([^,]+)/);
+    return `${m ? m[1] : err.message} (${err.code})`;
+  }
+  return String((e as Error)?.message ?? e);
+}
+
+function writeError(path: string, e: unknown): PrepError {
+  if (e instanceof PrepError) return e;
+  return new PrepError(`cannot write ${path === "-" ? "stdout" : path}: ${osReason(e)}`, 3);
+}
+
+/** Batches lines and hands them to `put`; any error of `put` fails the run with the output's name. */
+abstract class BatchingSink implements Sink {
   private buf: string[] = [];
   private bufLen = 0;
-  private failed: Error | undefined;
-  constructor(
-    readonly path: string,
-    protected readonly out: NodeJS.WritableStream,
-  ) {
-    out.on("error", (e: Error) => (this.failed = e));
-  }
+  bytes = 0;
+  constructor(readonly path: string) {}
+  protected abstract put(chunk: string): Promise<void>;
   async write(record: unknown): Promise<void> {
     const line = jsonLine(record);
     this.buf.push(line);
@@ -57,19 +80,16 @@ class StreamSink implements Sink {
     if (this.bufLen >= BATCH_BYTES) await this.flush();
   }
   protected async flush(): Promise<void> {
-    if (this.failed) throw this.failed;
     if (this.buf.length === 0) return;
     const chunk = this.buf.join("");
     this.buf = [];
     this.bufLen = 0;
-    if (!this.out.write(chunk)) {
-      await new Promise<void>((res, rej) => {
-        const onDrain = () => (this.out.off("error", onErr), res());
-        const onErr = (e: Error) => (this.out.off("drain", onDrain), rej(e));
-        this.out.once("drain", onDrain);
-        this.out.once("error", onErr);
-      });
+    try {
+      await this.put(chunk);
+    } catch (e) {
+      throw writeError(this.path, e);
     }
+    this.bytes += Buffer.byteLength(chunk);
   }
   async close(): Promise<void> {
     await this.flush();
@@ -79,38 +99,135 @@ class StreamSink implements Sink {
   }
 }
 
-/** Writes `target` through a temp file beside it, renamed into place only when the run completes. */
-class AtomicFileSink extends StreamSink {
-  private done = false;
-  constructor(
-    readonly target: string,
-    private readonly tmp: string,
-    stream: WriteStream,
-  ) {
-    super(target, stream);
+/** Standard output: a write error (EPIPE aside, which the CLI treats as the reader going away) fails the run. */
+class StdoutSink extends BatchingSink {
+  private failed: Error | undefined;
+  private readonly out: NodeJS.WritableStream;
+  constructor(out: NodeJS.WritableStream = process.stdout) {
+    super("-");
+    this.out = out;
+    out.on("error", (e: Error) => (this.failed = e));
+  }
+  protected async put(chunk: string): Promise<void> {
+    if (this.failed) throw this.failed;
+    await new Promise<void>((res, rej) => {
+      this.out.write(chunk, (e) => (e ? rej(e) : res()));
+    });
+  }
+}
+
+/** A file descriptor written in place: character devices, FIFOs, sockets, /dev/stdout, /dev/fd/N. */
+class DirectSink extends BatchingSink {
+  private fh: Promise<FileHandle>;
+  constructor(path: string, target: string) {
+    super(path);
+    this.fh = open(target, "w");
+    this.fh.catch(() => undefined);
+  }
+  protected async put(chunk: string): Promise<void> {
+    const fh = await this.fh;
+    await fh.write(chunk);
   }
   override async close(): Promise<void> {
     await this.flush();
-    const ws = this.out as WriteStream;
-    await new Promise<void>((res, rej) => {
-      ws.once("error", rej);
-      ws.end(() => res());
-    });
-    await rename(this.tmp, this.target);
+    try {
+      await (await this.fh).close();
+    } catch (e) {
+      throw writeError(this.path, e);
+    }
+    live.delete(this);
+  }
+  override async abort(): Promise<void> {
+    await super.abort();
+    live.delete(this);
+    await (await this.fh.catch(() => undefined))?.close().catch(() => undefined);
+  }
+}
+
+const TEMP_TAG = "prep-data-tmp";
+
+/** The temp name for `target`: hidden, beside it, tagged with this process's id (so a later run can tell it is stale). */
+function tempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${TEMP_TAG}-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Temp files of `target` left by a run that was killed (SIGKILL, power loss): removed. Returns how many. */
+export function removeStaleTemps(target: string): number {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.${TEMP_TAG}-`;
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = name.slice(prefix.length).match(/^(\d+)-[0-9a-f]{8}$/);
+    if (!m || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
+    if (Number(m[1]) === process.pid && [...live].some((s) => s instanceof AtomicFileSink && s.tmp === join(dir, name))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed++;
+    } catch {
+      // another run removed it first
+    }
+  }
+  return removed;
+}
+
+/** Writes `target` through a temp file beside it: flushed, fsynced and renamed into place only when the run completes. */
+class AtomicFileSink extends BatchingSink {
+  private done = false;
+  private readonly fh: Promise<FileHandle>;
+  constructor(
+    path: string,
+    readonly target: string,
+    readonly tmp: string,
+  ) {
+    super(path);
+    this.fh = open(tmp, "wx", 0o644);
+    this.fh.catch(() => undefined);
+  }
+  protected async put(chunk: string): Promise<void> {
+    await (await this.fh).write(chunk);
+  }
+  override async close(): Promise<void> {
+    try {
+      await this.flush();
+      const fh = await this.fh;
+      try {
+        await fh.sync();
+      } catch (e) {
+        // Some file systems (and /proc-like mounts) cannot fsync; only a real I/O or space error fails the run.
+        if (!["EINVAL", "ENOTSUP", "EOPNOTSUPP"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+      }
+      await fh.close();
+      await rename(this.tmp, this.target);
+    } catch (e) {
+      await this.abort();
+      throw writeError(this.path, e);
+    }
     this.done = true;
     live.delete(this);
   }
   override async abort(): Promise<void> {
+    await super.abort();
     live.delete(this);
     if (this.done) return;
     this.done = true;
-    const ws = this.out as WriteStream;
-    if (!ws.closed) {
-      await new Promise<void>((res) => {
-        ws.once("close", () => res());
-        ws.destroy();
-      });
-    }
+    const fh = await this.fh.catch(() => undefined);
+    await fh?.close().catch(() => undefined);
     await unlink(this.tmp).catch(() => undefined);
   }
 }
@@ -126,28 +243,81 @@ function realOrResolved(p: string): string {
 export interface OpenSinkOptions {
   /** Files the run reads: the output may not be one of them. */
   inputs?: string[];
+  /** The option that named this output, for messages (default `-o`). */
+  option?: string;
 }
 
-/** Open `-` (stdout) or a file path for JSONL output. */
-export function openSink(path: string, opts: OpenSinkOptions = {}): Sink {
-  if (path === "-") return new StreamSink("-", process.stdout);
+/** What an output path is: stdout, a special file written in place, or a regular (or new) file written atomically. */
+export type OutputTarget = { kind: "stdout" } | { kind: "direct"; path: string } | { kind: "file"; path: string };
+
+function fdTarget(path: string): boolean {
+  return /^\/dev\/(stdout|stderr|fd\/\d+)$/.test(path) || /^\/proc\/self\/fd\/\d+$/.test(path);
+}
+
+/**
+ * Check an output path before any work: its folder exists and is writable, it is not a folder, not one of the
+ * run's inputs. Usage errors (exit 2) name the option and the path.
+ */
+export function checkOutputTarget(path: string, opts: OpenSinkOptions = {}): OutputTarget {
+  if (path === "-") return { kind: "stdout" };
+  const opt = opts.option ?? "-o";
+  if (path === "") throw new PrepError(`${opt}: empty path`, 2);
+  let st: Stats | undefined;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) throw new PrepError(`${opt} ${path}: is a directory; give a file name`, 2);
+  if (fdTarget(path) || (st && !st.isFile())) return { kind: "direct", path };
   const target = realOrResolved(path);
   for (const input of opts.inputs ?? []) {
     if (input !== "-" && realOrResolved(input) === target) {
       throw new PrepError(`refusing to write ${path}: it is one of this run's inputs`, 2);
     }
   }
+  const dir = dirname(target);
   let dirOk = false;
   try {
-    dirOk = statSync(dirname(target)).isDirectory();
+    dirOk = statSync(dir).isDirectory();
   } catch {
     dirOk = false;
   }
-  if (!dirOk) throw new PrepError(`cannot write ${path}: folder ${dirname(target)} does not exist`, 2);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const ws = createWriteStream(tmp, { flags: "wx" });
-  const sink = new AtomicFileSink(target, tmp, ws);
+  if (!dirOk) throw new PrepError(`cannot write ${path}: folder ${dir} does not exist`, 2);
+  try {
+    accessSync(dir, constants.W_OK);
+    if (st) accessSync(target, constants.W_OK);
+  } catch (e) {
+    throw new PrepError(`cannot write ${path}: ${osReason(e)}`, 2);
+  }
+  return { kind: "file", path: target };
+}
+
+/** Usage error when two outputs of one run are the same file (`-o` and `--validation-output`, `--metadata`, …). */
+export function checkDistinctOutputs(outputs: { option: string; path: string | undefined }[]): void {
+  const seen = new Map<string, string>();
+  for (const { option, path } of outputs) {
+    if (path === undefined) continue;
+    const key = path === "-" ? "-" : fdTarget(path) || path === "/dev/null" ? `special:${path}` : realOrResolved(path);
+    if (key === "special:/dev/null") continue; // discarding twice is fine
+    const other = seen.get(key);
+    if (other) throw new PrepError(`${other} and ${option} name the same ${path === "-" ? "stream (stdout)" : `file (${path})`}: give each its own`, 2);
+    seen.set(key, option);
+  }
+}
+
+/** Open `-` (stdout), a special file (written in place) or a file path (temp + rename) for JSONL output. */
+export function openSink(path: string, opts: OpenSinkOptions = {}): Sink {
+  const t = checkOutputTarget(path, opts);
   installSignalHandlers();
+  if (t.kind === "stdout") return new StdoutSink();
+  if (t.kind === "direct") {
+    const sink = new DirectSink(path, t.path);
+    live.add(sink);
+    return sink;
+  }
+  removeStaleTemps(t.path);
+  const sink = new AtomicFileSink(path, t.path, tempName(t.path));
   live.add(sink);
   return sink;
 }

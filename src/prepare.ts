@@ -1,7 +1,7 @@
 import { getFormat } from "./formats/index.js";
 import { hubConfig, type HubConfig } from "./hub/config.js";
 import { readHubDataset, resolveSplit, type ResolvedSplit } from "./hub/dataset.js";
-import { openSink, type Sink } from "./jsonl.js";
+import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "./jsonl.js";
 import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
 import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
 import { readFiles, type TableOptions } from "./sources/table.js";
@@ -32,6 +32,8 @@ export interface PrepareOptions {
   onWritten?: PipelineOptions["onWritten"];
   onProgress?: (s: Summary) => void;
   onNotice?: (message: string) => void;
+  /** Other files the caller writes in the same run (`--metadata`, `--rejects`): must differ from the outputs. */
+  otherOutputs?: { option: string; path: string | undefined }[];
 }
 
 export interface PrepareResult extends Summary {
@@ -53,11 +55,16 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const format = getFormat(o.format);
   const toDraft = o.toDraft ?? (o.templates ? draftFromTemplates(o.templates) : undefined);
   if (!toDraft) throw new PrepError("prepare: give templates or toDraft", 2);
+  // Output paths are checked before any input is opened (a Hub download, a PDF extraction): usage errors first.
+  const localInputs = o.input.kind === "hub" ? [] : (o.input.paths ?? []);
+  checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--validation-output", path: o.validationOutput }, ...(o.otherOutputs ?? [])]);
+  checkOutputTarget(o.output, { inputs: localInputs });
+  if (o.validationOutput) checkOutputTarget(o.validationOutput, { inputs: localInputs, option: "--validation-output" });
   const { rows, resolved, paths } = await openInput(o.input, o.onNotice);
   const sink: Sink = openSink(o.output, { inputs: paths });
   let vsink: Sink | undefined;
   try {
-    vsink = o.validationOutput ? openSink(o.validationOutput, { inputs: paths }) : undefined;
+    vsink = o.validationOutput ? openSink(o.validationOutput, { inputs: paths, option: "--validation-output" }) : undefined;
   } catch (e) {
     await sink.abort();
     throw e;

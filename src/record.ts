@@ -69,11 +69,15 @@ export function describeOrigin(o: Origin): string {
   return s;
 }
 
-/** An error the user can act on; the CLI prints its message on one line and exits 2 (usage) or 1. */
+/**
+ * An error the user can act on; the CLI prints its message on one line and exits with `exitCode`:
+ * 2 usage, 3 the run failed and wrote nothing usable. (1, "some input rejected", is for findings, not errors;
+ * a PrepError with code 1 that ends a run exits 3.)
+ */
 export class PrepError extends Error {
   constructor(
     message: string,
-    readonly exitCode: 1 | 2 = 1,
+    readonly exitCode: 1 | 2 | 3 = 1,
   ) {
     super(message);
     this.name = "PrepError";

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
 import { presets } from "../presets/index.js";
+import { whenSignalled } from "../jsonl.js";
 import { PrepError } from "../record.js";
 import { dataKind } from "../sources/open.js";
 import type { TableOptions } from "../sources/table.js";
@@ -128,7 +129,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-/** Run the CLI; returns the exit code (0 ok, 1 some records or files failed, 2 usage error). */
+/**
+ * Run the CLI; returns the exit code: 0 ok, 1 some records or files were rejected (the rest written), 2 usage error,
+ * 3 the run failed and wrote nothing usable (input unreachable, write error, every row rejected).
+ */
 export async function main(argv: string[] = process.argv): Promise<number> {
   let code = 0;
   const program = buildProgram((c) => (code = c));
@@ -144,11 +148,14 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (e instanceof CommanderError) {
       return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code) ? 0 : 2;
     }
+    // Interrupted: the signal handler removes the temp files and exits; errors caused by that are not news.
+    const sig = whenSignalled();
+    if (sig) await sig;
     if (e instanceof PrepError) {
       process.stderr.write(`prep-data: ${e.message}\n`);
-      return e.exitCode;
+      return e.exitCode === 1 ? 3 : e.exitCode;
     }
     process.stderr.write(`prep-data: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    return 3;
   }
 }

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { openSink, type Sink } from "../jsonl.js";
+import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
 import { getProfile, totalLimitAt, taskFor } from "../profiles/index.js";
 import type { PdfOutcome } from "../pdf/pages.js";
@@ -68,6 +68,10 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const rep = new Reporter(o.maxFindings, o.quiet);
       const { paths, unmatched } = await expandPdfInputs(inputs);
       if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
+      // Every output is checked before a page is extracted.
+      checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--metadata", path: o.metadata }]);
+      checkOutputTarget(o.output, { inputs: paths });
+      if (o.metadata) checkOutputTarget(o.metadata, { inputs: paths, option: "--metadata" });
       const profile = o.model ? getProfile(o.model) : undefined;
       let maxTokens = o.maxTokens ?? 4096;
       const checkerOpts = { model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer };
@@ -85,7 +89,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       if (o.chunkUnit === "tokens" && size > maxTokens) throw new PrepError(`--chunk-size ${size} is over the hard maximum of ${maxTokens} tokens`, 2);
 
       const outcomes: PdfOutcome[] = [];
-      let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths }) : undefined;
+      let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths, option: "--metadata" }) : undefined;
       // Extraction starts now (workers load pdf.js and open the first file) while this thread loads the vocabulary.
       const extracting = readPdfPages(paths, { passwords: o.password, jobs: o.jobs, onOutcome: (x) => (outcomes.push(x), o.quiet || process.stderr.write(outcomeLine(x) + "\n")) });
       const pages = started(extracting);
@@ -117,7 +121,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         meta = undefined;
         const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed`;
         rep.summary(r, undefined, `(${files}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
-        setExit(rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
+        setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {
         // Stops the workers if the run ended before reading every page (an error), a no-op otherwise.
         await extracting.return(undefined);

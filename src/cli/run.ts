@@ -1,4 +1,4 @@
-import { rejectedTotal } from "../pipeline.js";
+import { rejectedTotal, type Summary } from "../pipeline.js";
 import type { Input, PrepareResult } from "../prepare.js";
 import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
@@ -38,9 +38,16 @@ export async function runRows(input: Input, toDraft: (row: Row) => Draft | Findi
     onNotice: rep.notice,
   });
   rep.summary(r, undefined, hubNote(r));
-  let code = rejectedTotal(r) > 0 ? 1 : 0;
+  let code = exitCodeOf(r);
   if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
   return code;
+}
+
+/** 0 all written, 1 some rejected (the rest written), 3 input was read but nothing could be written. */
+export function exitCodeOf(r: Summary): number {
+  const rejected = rejectedTotal(r);
+  if (rejected === 0) return 0;
+  return r.written === 0 ? 3 : 1;
 }
 
 /** The model's record rules, or a usage error when the model does not take the format. */

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import { formatNames } from "../formats/index.js";
 import { getProfile, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
-import { describeOrigin } from "../record.js";
+import { describeOrigin, PrepError } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
 import { renderHistogram, type TokenStats } from "../validate/stats.js";
 import type { ValidationReport } from "../validate/validate.js";
@@ -83,7 +83,16 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("-j, --jobs <n>", "worker threads parsing and checking records (default 1, none for files under 4 MB; 0 = one per core; ~60 MB each)", intArg("--jobs"))
     .action(async (file: string, o: { model?: string; validation?: string; format?: string; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number }) => {
       const { validateFiles } = await import("../validate/validate.js");
-      const r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json ? undefined : o.maxFindings });
+      let r: ValidationReport;
+      try {
+        r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json ? undefined : o.maxFindings });
+      } catch (e) {
+        // --json promises JSON on stdout: a run that could not validate says so as an object too.
+        if (o.json && e instanceof PrepError) {
+          process.stdout.write(JSON.stringify({ ok: false, error: e.message, exitCode: e.exitCode === 1 ? 3 : e.exitCode }, null, 2) + "\n");
+        }
+        throw e;
+      }
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
       else printReport(r, o.maxFindings, process.stdout);
       setExit(r.ok ? 0 : 1);

@@ -203,7 +203,7 @@ export async function validateFiles(files: { train: string; validation?: string 
     else report.findingsDropped++;
     opts.onFinding?.(f);
   };
-  const rejects = opts.rejects ? openSink(opts.rejects, { inputs: [files.train, ...(files.validation ? [files.validation] : [])] }) : undefined;
+  const rejects = opts.rejects ? openSink(opts.rejects, { inputs: [files.train, ...(files.validation ? [files.validation] : [])], option: "--rejects" }) : undefined;
   const tally = opts.stats ? new TokenTally() : undefined;
   try {
     const trainHashes = new RecordHashes();

@@ -54,7 +54,7 @@ describe("prep-data convert", () => {
 
   it("--trailing-user report and --consecutive report reject instead of repairing", async () => {
     const r = await run(["convert", jsonl(openai.slice(1, 3)), "--to", "messages", "--trailing-user", "report", "--consecutive", "report"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(lines(r.stdout)).toEqual([]);
     expect(r.stderr).toMatch(/rejected 2 \(role-order 2\)/);
   });

@@ -137,7 +137,7 @@ describe("Hub datasets through a local Hub server", () => {
       const ok = await run(["dialogsum", "--limit", "1", "-o", "-"], { env: { HF_ENDPOINT: secret.url, HF_HUB_CACHE: tmp(), HF_TOKEN: "hf_sekrit123" } });
       expect(ok.code, ok.stderr).toBe(0);
       const denied = await run(["dialogsum", "-o", "-"], { env: { HF_ENDPOINT: secret.url, HF_HUB_CACHE: tmp(), HF_TOKEN: "hf_wrongtoken" } });
-      expect(denied.code).toBe(1);
+      expect(denied.code).toBe(3);
       expect(denied.stderr).toContain("refused access to dataset knkarthick/dialogsum (401)");
       expect(denied.stderr + denied.stdout + ok.stderr).not.toContain("hf_wrongtoken");
       expect(ok.stderr).not.toContain("hf_sekrit123");
@@ -148,21 +148,21 @@ describe("Hub datasets through a local Hub server", () => {
 
   it("offline with nothing cached, or the Hub unreachable with nothing cached: one line naming the repo", async () => {
     const off = await run(["dialogsum"], { env: { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: tmp() } });
-    expect(off.code).toBe(1);
+    expect(off.code).toBe(3);
     expect(off.stderr.trim().split("\n")).toHaveLength(1);
     expect(off.stderr).toContain("HF_HUB_OFFLINE=1 and the train split of dataset knkarthick/dialogsum@main is not in the cache");
     const down = await startHubServer({ root });
     const url = down.url;
     await down.close();
     const r = await run(["dialogsum", "-o", join(tmp(), "x.jsonl")], { env: { HF_ENDPOINT: url, HF_HUB_CACHE: tmp() } });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/^prep-data: cannot reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:\d+ to fetch dataset knkarthick\/dialogsum@main \(ECONNREFUSED\)/);
   });
 
   it("unknown datasets and revisions are reported as such", async () => {
     const r = await run(["hf", "acme/nope", "--prompt", "{a}", "--completion", "{b}"], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: tmp() } });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toContain("dataset acme/nope@main was not found");
   });
 

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { jsonLine, openSink } from "../../src/index.js";
@@ -47,12 +47,48 @@ describe("JSONL writer", () => {
     child.stdin.write("q,a\n" + "hello,world\n".repeat(200_000));
     // Input is still open, so the run is mid-way: records are buffered in the temp file.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(readdirSync(dir).some((f) => f.endsWith(".tmp"))).toBe(true);
+    expect(readdirSync(dir).some((f) => f.includes(".prep-data-tmp-"))).toBe(true);
     const code = await new Promise<number | null>((resolve) => {
       child.on("close", (c, sig) => resolve(c ?? (sig ? 130 : null)));
       child.kill("SIGINT");
     });
     expect(code, stderr).toBe(130);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("output targets", () => {
+  it("-o naming a folder, or two outputs naming one file, is a usage error before any work", async () => {
+    const dir = tmp();
+    const input = join(dir, "data.csv");
+    writeFileSync(input, "q,a\n1,2\n");
+    const d = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", dir]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain("is a directory");
+    expect(d.stderr).not.toContain("    at ");
+    const same = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", join(dir, "o.jsonl"), "--validation-fraction", "0.5", "--validation-output", join(dir, "o.jsonl")]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain("name the same file");
+    expect(readdirSync(dir)).toEqual(["data.csv"]);
+  });
+
+  it("writes a special file such as /dev/null in place (never replaced by a regular file)", async () => {
+    const dir = tmp();
+    const input = join(dir, "data.csv");
+    writeFileSync(input, "q,a\n1,2\n");
+    const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", "/dev/null"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync("/dev/null").isCharacterDevice()).toBe(true);
+  });
+
+  it("removes temp files a killed run left for the same output", async () => {
+    const dir = tmp();
+    const input = join(dir, "data.csv");
+    writeFileSync(input, "q,a\n1,2\n");
+    // pid 2^22+1 is above Linux's pid_max default: no such process.
+    writeFileSync(join(dir, ".out.jsonl.prep-data-tmp-4194305-deadbeef"), "half");
+    const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", join(dir, "out.jsonl")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["data.csv", "out.jsonl"]);
   });
 });
