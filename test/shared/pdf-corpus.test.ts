@@ -38,7 +38,7 @@ describe.skipIf(!HAVE_SHARED)("../shared/corpus/pdf", () => {
 
   it("an encrypted file without its password says it needs one", async () => {
     const r = await run(["pdf", join(PDF, "encrypted/pdftools-password-test.pdf")]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toContain("pdftools-password-test.pdf: FAILED: needs a password (--password)");
     const ok = await run(["pdf", join(PDF, "encrypted/pdftools-password-test.pdf"), "--password", "test"]);
     expect(ok.code).toBe(0);
