@@ -54,7 +54,7 @@ export function addOutputOptions(cmd: Command, defaultOutput = "-"): Command {
 export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"): Command {
   return cmd
     .addOption(new Option("-f, --format <name>", "record format").choices(formatNames).default(defaultFormat))
-    .option("--prompt <template>", "prompt template, with {column} placeholders ({{ and }} for literal braces)")
+    .option("--prompt <template>", "prompt template, with {column} placeholders ({{ and }} for literal braces; \\n newline, \\t tab, \\\\ backslash)")
     .option("--completion <template>", "completion template")
     .option("--user <template>", "user turn template (same as --prompt)")
     .option("--assistant <template>", "assistant turn template (same as --completion)")
@@ -63,7 +63,13 @@ export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"):
 }
 
 /** Check that the templates given fit the format, then hand them over as draft templates. */
-export function templatesFor(o0: TemplateOpts): DraftTemplates {
+/** Command-line escapes in templates: `\n` newline, `\t` tab, `\\` a backslash; any other backslash is kept. */
+export function unescapeOption(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : v.replace(/\\([nt\\])/g, (_m, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : "\\"));
+}
+
+export function templatesFor(raw: TemplateOpts): DraftTemplates {
+  const o0: TemplateOpts = { ...raw, prompt: unescapeOption(raw.prompt), completion: unescapeOption(raw.completion), user: unescapeOption(raw.user), assistant: unescapeOption(raw.assistant), system: unescapeOption(raw.system), text: unescapeOption(raw.text) };
   if (o0.prompt !== undefined && o0.user !== undefined) throw new PrepError("give --prompt or --user, not both", 2);
   if (o0.completion !== undefined && o0.assistant !== undefined) throw new PrepError("give --completion or --assistant, not both", 2);
   const o = { ...o0, prompt: o0.prompt ?? o0.user, completion: o0.completion ?? o0.assistant };

@@ -107,3 +107,11 @@ describe("pipes", () => {
     expect(r.stderr).not.toContain("internal error");
   });
 });
+
+describe("template escapes", () => {
+  it("\\n, \\t and \\\\ in template options become newline, tab and one backslash", async () => {
+    const r = await run(["csv", "-", "--prompt", "{q}\\n\\n{a}\\tx\\\\y", "--completion", "{a}"], { input: "q,a\none,two\n" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ prompt: "one\n\ntwo\tx\\y", completion: "two" });
+  });
+});
