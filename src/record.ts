@@ -6,6 +6,8 @@ export interface Origin {
   line?: number;
   /** 1-based column, for JSON syntax errors. */
   column?: number;
+  /** 0-based byte offset in the file, for encoding errors. */
+  byte?: number;
   /** 0-based data row index within the source (header excluded). */
   row?: number;
   /** 1-based page range for document sources. */
@@ -78,6 +80,8 @@ export class PrepError extends Error {
   constructor(
     message: string,
     readonly exitCode: 1 | 2 | 3 = 1,
+    /** The finding reason when this error ends one input of several (default `file`). */
+    readonly reason = "file",
   ) {
     super(message);
     this.name = "PrepError";

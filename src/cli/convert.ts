@@ -33,7 +33,7 @@ export async function policyFrom(o: ChatPolicyOpts & { model?: string }): Promis
   return { leadingAssistant: o.leadingAssistant, trailingUser: o.trailingUser, consecutive: o.consecutive, maxTokens: o.maxTokens, tooLong: o.tooLong, counter };
 }
 
-type ConvertCli = OutputOpts & ChatPolicyOpts & { to: string; from?: string; system?: string; split: string; config?: string };
+type ConvertCli = OutputOpts & ChatPolicyOpts & { to: string; from?: string; system?: string; split: string; config?: string; encoding?: string };
 
 export function addConvertCommand(program: Command, setExit: (code: number) => void): void {
   const c = program
@@ -44,6 +44,7 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
     .option("--system <text>", "system prompt for every record (replaces the record's own)")
     .option("--split <name>", "for hf: inputs, the split to read", "train")
     .option("--config <name>", "for hf: inputs, the parquet-branch config")
+    .option("--encoding <name>", "input encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8")
     .option("-o, --output <file>", "output JSONL file, or - for stdout", "-")
     .option("-n, --limit <n>", "read only the first N records", intArg("--limit", 1))
     .option("-m, --model <id>", "check every record against this model's rules")
@@ -54,7 +55,7 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
     const hub = inputs.filter((i) => i.startsWith("hf:"));
     if (hub.length && inputs.length > 1) throw new PrepError("convert reads one hf: dataset, or local files, not both", 2);
     for (const f of inputs) if (!f.startsWith("hf:") && f !== "-" && !dataKind(f)) throw new PrepError(`${f}: expected .jsonl, .json or .parquet`, 2);
-    const input: Input = hub.length ? { kind: "hub", dataset: hub[0]!, split: o.split, config: o.config } : { kind: "files", paths: inputs, table: inputs[0] === "-" ? { kind: "jsonl" } : {} };
+    const input: Input = hub.length ? { kind: "hub", dataset: hub[0]!, split: o.split, config: o.config } : { kind: "files", paths: inputs, table: { ...(inputs[0] === "-" ? { kind: "jsonl" as const } : {}), encoding: o.encoding } };
     const policy = await policyFrom(o);
     setExit(await runRows(input, chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system }), { ...o, format: o.to, seed: 0 }));
   });

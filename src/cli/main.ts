@@ -107,8 +107,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
   tableCommand(
     "json",
     'JSON Lines or JSON files (an array of objects, or {"data": [...]}) → records via {column} templates',
-    (c) => c.option("--field <key>", "for a JSON object file: the key holding the rows", "data"),
-    (o) => ({ field: o.field }),
+    (c) =>
+      c
+        .option("--field <key>", "for a JSON object file: the key holding the rows", "data")
+        .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8"),
+    (o) => ({ field: o.field, encoding: o.encoding }),
   );
   tableCommand("parquet", "Parquet files → records via {column} templates (read one row group at a time)", (c) => c, () => ({ kind: "parquet" }));
 

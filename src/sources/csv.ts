@@ -1,7 +1,8 @@
 import { parse, type CsvError } from "csv-parse";
-import type { Readable } from "node:stream";
 import { finding, type Origin, type SourceItem } from "../record.js";
-import { openBytes } from "./open.js";
+import { Utf8Tracker } from "./encoding.js";
+import { invalidUtf8Finding } from "./json.js";
+import { openUtf8 } from "./open.js";
 
 export interface CsvOptions {
   /** Field delimiter; default `,` (`\t` for .tsv). */
@@ -20,31 +21,6 @@ export interface CsvOptions {
 
 const NEWLINES = /\r\n|\r|\n/g;
 
-/** Turn bytes into text, honouring a UTF-16 byte-order mark or the given encoding. */
-async function* decode(bytes: Readable, encoding: string | undefined): AsyncGenerator<string | Buffer> {
-  let decoder: TextDecoder | undefined;
-  let first = true;
-  for await (const chunk of bytes as AsyncIterable<Buffer>) {
-    if (first) {
-      first = false;
-      if (chunk[0] === 0xff && chunk[1] === 0xfe) decoder = new TextDecoder("utf-16le");
-      else if (chunk[0] === 0xfe && chunk[1] === 0xff) decoder = new TextDecoder("utf-16be");
-      else if (encoding && !/^utf-?8$/i.test(encoding)) decoder = new TextDecoder(normaliseEncoding(encoding));
-    }
-    if (decoder) yield decoder.decode(chunk, { stream: true });
-    else yield chunk;
-  }
-  if (decoder) yield decoder.decode();
-}
-
-function normaliseEncoding(e: string): string {
-  const k = e.toLowerCase().replace(/[^a-z0-9]/g, "");
-  if (k === "utf16le" || k === "utf16") return "utf-16le";
-  if (k === "utf16be") return "utf-16be";
-  if (k === "latin1" || k === "iso88591") return "latin1";
-  return e;
-}
-
 /**
  * Rows of a CSV file (RFC 4180: quoted fields, embedded newlines, `""` escapes; BOM; LF, CRLF or CR).
  * A ragged row or a malformed quote is a finding with its line; parsing goes on with the next row.
@@ -60,7 +36,8 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   let overCount = 0;
   let sawFinding = false;
 
-  const onRecord = (record: string[], lines: number): void => {
+  const tracker = new Utf8Tracker();
+  const onRecord = (record: string[], lines: number, bytes: number): void => {
     let crlf = 0;
     let breaks = 0;
     for (const f of record) {
@@ -70,12 +47,23 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     }
     overCount += crlf;
     const line = lines - overCount - breaks;
+    // Invalid UTF-8 in this record's bytes (csv-parse has replaced it with U+FFFD): the row is not written.
+    const bad = tracker.pending.length ? tracker.claim(bytes) : [];
     if (header === undefined) {
       header = dedupeHeader(record);
+      if (bad.length) {
+        sawFinding = true;
+        queue.push(invalidUtf8Finding({ source: name, line }, { byte: bad[0] }));
+      }
       return;
     }
     const origin: Origin = { source: name, line, row };
     row++;
+    if (bad.length) {
+      sawFinding = true;
+      queue.push(invalidUtf8Finding(origin, { byte: bad[0] }));
+      return;
+    }
     if (opts.header === false) {
       for (let i = header.length; i < record.length; i++) header.push(`col${i + 1}`);
     } else if (record.length !== header.length) {
@@ -95,12 +83,14 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     escape: opts.escape ?? '"',
     comment: opts.comment,
     relax_column_count: true,
+    // Outside quotes each of CRLF, LF and CR ends a record, whatever the first line used.
+    record_delimiter: ["\r\n", "\n", "\r"],
     // A quote inside an unquoted field (37°36'37.8"N) is kept as a character, as spreadsheets do.
     relax_quotes: true,
     skip_records_with_error: true,
     skip_empty_lines: true,
-    on_record: (record: string[], context: { lines: number }) => {
-      onRecord(record, context.lines);
+    on_record: (record: string[], context: { lines: number; bytes: number }) => {
+      onRecord(record, context.lines, context.bytes);
       return null; // rows go through `queue`, in order with the findings below
     },
     on_skip: (err: CsvError | undefined) => {
@@ -114,13 +104,15 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   const feed = (piece: string | Buffer | undefined) =>
     new Promise<void>((res) => (piece === undefined ? parser.end(() => res()) : parser.write(piece, () => res())));
 
-  const bytes = await openBytes(path);
+  const bytes = await openUtf8(path, opts.encoding);
   try {
-    for await (const piece of decode(bytes, opts.encoding)) {
+    for await (const piece of bytes as AsyncIterable<Buffer>) {
+      tracker.push(piece);
       await feed(piece);
       if (failure) break;
       while (queue.length) yield queue.shift()!;
     }
+    tracker.end();
     if (!failure) await feed(undefined);
     while (queue.length) yield queue.shift()!;
     if (failure) yield finding("csv-syntax", failure.message, { source: name, line: (failure as CsvError & { lines?: number }).lines });
@@ -130,7 +122,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     }
   } finally {
     // Stopped early (--limit) or failed: release the file.
-    if (bytes !== process.stdin) bytes.destroy();
+    bytes.destroy();
     parser.destroy();
   }
 }

@@ -1,4 +1,6 @@
+import { isUtf8 } from "node:buffer";
 import type { Readable } from "node:stream";
+import { firstInvalidUtf8 } from "./encoding.js";
 
 export interface Line {
   /** 1-based line number. */
@@ -6,6 +8,8 @@ export interface Line {
   text: string;
   /** Byte length of the line without its terminator. */
   bytes: number;
+  /** Where the line's first invalid UTF-8 sequence is: its offset in the line and in the file (when known). */
+  invalid?: { at: number; byte?: number };
 }
 
 /**
@@ -23,6 +27,8 @@ export interface RawBatch {
   firstLine: number;
   /** How many lines it holds, when the reader has counted them already. */
   lines?: number;
+  /** Byte offset of the batch in the file, when the reader tracks it. */
+  offset?: number;
 }
 
 /**
@@ -33,12 +39,20 @@ export async function* rawLineBatches(stream: Readable): AsyncGenerator<RawBatch
   let carry: Buffer | undefined;
   let line = 1;
   let first = true;
+  let offset = 0;
   for await (const chunk0 of stream as AsyncIterable<Buffer>) {
     let chunk = carry ? Buffer.concat([carry, chunk0]) : chunk0;
     carry = undefined;
     if (first) {
+      if (chunk.length < 3 && chunk[0] === 0xef) {
+        carry = chunk; // too short to tell a byte-order mark yet
+        continue;
+      }
       first = false;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        chunk = chunk.subarray(3);
+        offset = 3;
+      }
     }
     const last = chunk.lastIndexOf(10);
     if (last === -1) {
@@ -52,9 +66,11 @@ export async function* rawLineBatches(stream: Readable): AsyncGenerator<RawBatch
     const firstLine = line;
     // Count before yielding: the consumer may transfer (detach) the buffer.
     for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) line++;
-    yield { bytes: body, firstLine };
+    const at = offset;
+    offset += body.length;
+    yield { bytes: body, firstLine, offset: at };
   }
-  if (carry && carry.length) yield { bytes: new Uint8Array(carry), firstLine: line };
+  if (carry && carry.length) yield { bytes: new Uint8Array(carry), firstLine: line, offset };
 }
 
 /** The lines of a raw batch. */
@@ -63,11 +79,18 @@ export function splitLines(b: RawBatch): Line[] {
   const out: Line[] = [];
   let n = b.firstLine;
   let start = 0;
+  // One check of the whole batch; lines are looked at one by one only when it holds invalid UTF-8.
+  const clean = isUtf8(buf);
   while (start < buf.length) {
     let i = buf.indexOf(10, start);
     if (i === -1) i = buf.length;
     const end = i > start && buf[i - 1] === 13 ? i - 1 : i;
-    out.push({ n: n++, text: buf.toString("utf8", start, end), bytes: end - start });
+    const line: Line = { n: n++, text: buf.toString("utf8", start, end), bytes: end - start };
+    if (!clean) {
+      const at = firstInvalidUtf8(buf, start, end);
+      if (at >= 0) line.invalid = { at: at - start, ...(b.offset !== undefined ? { byte: b.offset + at } : {}) };
+    }
+    out.push(line);
     start = i + 1;
   }
   return out;

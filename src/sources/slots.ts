@@ -45,6 +45,10 @@ export class SlotReader {
   private readonly bufs: Buffer[] = [];
   private readonly free: number[] = [];
   private waiter?: () => void;
+  /** The input started with a UTF-8 byte-order mark (stripped from the batches). */
+  bom = false;
+  /** The first bytes of the input (after any BOM), for sniffing its encoding. */
+  head?: Uint8Array;
 
   constructor(
     slots: number,
@@ -101,6 +105,8 @@ export class SlotReader {
         if (first) {
           first = false;
           if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf && filled >= 3) start = 3;
+          this.bom = start === 3;
+          this.head = buf.slice(start, Math.min(filled, start + 512));
         }
         const end = eof ? filled : buf.subarray(start, filled).lastIndexOf(10) + start + 1;
         if (end === start && !eof) {

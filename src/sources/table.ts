@@ -40,7 +40,7 @@ export async function* readFiles(paths: string[], opts: TableOptions = {}): Asyn
       yield* readTable(p, opts);
     } catch (e) {
       if (!(e instanceof PrepError) || e.exitCode === 2) throw e;
-      yield finding("file", e.message.startsWith(`${p}: `) ? e.message.slice(p.length + 2) : e.message, { source: p });
+      yield finding(e.reason, e.message.startsWith(`${p}: `) ? e.message.slice(p.length + 2) : e.message, { source: p });
     }
   }
 }

@@ -1,10 +1,14 @@
 import { getFormat } from "../formats/index.js";
 import { finding, type Finding, type Origin } from "../record.js";
 import type { Line, RawBatch } from "../sources/lines.js";
+import { firstInvalidUtf8, loneSurrogate } from "../sources/encoding.js";
+import { invalidUtf8Finding, surrogateFinding } from "../sources/json.js";
 import { RecordChecker, recordTexts } from "./checker.js";
 import { detectFormat } from "./detect.js";
 import { LineDigester } from "./hashset.js";
 import { jsonErrorOffset } from "./json-position.js";
+
+const VALIDATE_HINT = "Bedrock takes UTF-8 only (a file in another encoding: prep-data convert FILE --encoding latin1 -o FIXED.jsonl, or iconv)";
 
 /** What checking a batch of lines needs to know: the same in this thread and in a worker. */
 export interface BatchSetup {
@@ -101,10 +105,16 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
       const found: Finding[] = [];
       let value: unknown;
       let record = false;
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        found.push(jsonError(e as Error, text, origin));
+      const invalid = info[li + 5] === 0 ? -1 : firstInvalidUtf8(buf, start, end);
+      if (invalid >= 0) found.push(invalidUtf8Finding(origin, { line: invalid - start }, VALIDATE_HINT));
+      else {
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          found.push(jsonError(e as Error, text, origin));
+        }
+        const lone = found.length === 0 ? loneSurrogate(text, value) : undefined;
+        if (lone) found.push(surrogateFinding(origin, lone));
       }
       if (found.length === 0) {
         if (typeof value !== "object" || value === null || Array.isArray(value)) {

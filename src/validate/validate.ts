@@ -4,6 +4,7 @@ import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
 import { availableParallelism } from "node:os";
 import { finding, PrepError, type Finding } from "../record.js";
+import { utf16WithoutBom } from "../sources/encoding.js";
 import { splitLines } from "../sources/lines.js";
 import { SlotReader } from "../sources/slots.js";
 import { FIELDS, firstFormat, type BatchResult, type BatchSetup } from "./batch.js";
@@ -130,6 +131,15 @@ async function validateFile(
     for await (const batch of reader.batches(path)) {
       streamed += batch.bytes.byteLength;
       if (!runner) {
+        if (reader.bom) state.report(finding("encoding", "the file starts with a UTF-8 byte-order mark, which Bedrock's validators refuse; strip it (e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)", { source: path, line: 1 }));
+        const u16 = reader.head && utf16WithoutBom(reader.head);
+        if (u16 || (reader.head?.[0] === 0xff && reader.head[1] === 0xfe) || (reader.head?.[0] === 0xfe && reader.head[1] === 0xff)) {
+          // Every line would be a syntax error: one finding for the file instead.
+          const name = u16 === "utf16be" ? "UTF-16BE" : u16 ? "UTF-16LE" : "UTF-16";
+          state.report(finding("encoding", `the file is ${name}${u16 ? " without a byte-order mark (NUL bytes between the characters)" : ""}; Bedrock takes UTF-8 only: convert it (iconv -f ${name} -t UTF-8)`, { source: path }));
+          reader.release(batch.slot);
+          break;
+        }
         // Tell the format from the first JSON object, once, before batches are handed out.
         if (file.format === undefined) {
           const f = firstFormat(splitLines(batch));

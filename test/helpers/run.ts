@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "prep-data.js");
@@ -33,8 +34,17 @@ export function run(args: string[], opts: { env?: Record<string, string | undefi
   });
 }
 
+const made: string[] = [];
+// Each test file loads this module afresh: its folders go when the file's tests are done.
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A new empty folder in the temp dir, removed after the test file. */
 export function tmp(prefix = "prep-data-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export function lines(text: string): unknown[] {
