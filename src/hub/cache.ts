@@ -1,12 +1,12 @@
-import { createWriteStream } from "node:fs";
-import { lstat, mkdir, readdir, readFile, rename, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { COMMIT_SHA } from "./fetch.js";
 
 /**
  * The cache layout shared with Python's huggingface_hub:
  * `datasets--owner--name/{refs/<revision>, snapshots/<commit>/<path> → ../../blobs/<etag>, blobs/<etag>}`.
+ * Downloads go through @huggingface/hub's `downloadFileToCacheDir`; this reads refs and snapshots (also offline,
+ * where the library's `scanCacheDir` does not see nested refs such as `refs/convert/parquet`).
  */
 export class RepoCache {
   readonly dir: string;
@@ -19,9 +19,11 @@ export class RepoCache {
 
   /** The commit a revision (branch, tag, `refs/convert/parquet`) last resolved to, if cached. */
   async readRef(revision: string): Promise<string | undefined> {
-    if (/^[0-9a-f]{40}$/.test(revision)) return revision;
+    if (COMMIT_SHA.test(revision)) return revision;
     try {
-      return (await readFile(join(this.dir, "refs", revision), "utf8")).trim() || undefined;
+      const commit = (await readFile(join(this.dir, "refs", revision), "utf8")).trim();
+      // Anything but a commit sha is not a ref this cache wrote (and must not become a path).
+      return COMMIT_SHA.test(commit) ? commit : undefined;
     } catch {
       return undefined;
     }
@@ -29,6 +31,7 @@ export class RepoCache {
 
   async writeRef(revision: string, commit: string): Promise<void> {
     if (revision === commit) return;
+    if (!COMMIT_SHA.test(commit)) throw new Error(`not a commit sha: ${commit}`);
     const p = join(this.dir, "refs", revision);
     await mkdir(dirname(p), { recursive: true });
     const tmp = `${p}.${process.pid}.tmp`;
@@ -67,45 +70,5 @@ export class RepoCache {
     };
     await walk(root);
     return out.sort();
-  }
-
-  blobPath(etag: string): string {
-    return join(this.dir, "blobs", etag);
-  }
-
-  async hasBlob(etag: string): Promise<boolean> {
-    try {
-      return (await stat(this.blobPath(etag))).isFile();
-    } catch {
-      return false;
-    }
-  }
-
-  /** Stream bytes into `blobs/<etag>` via `<etag>.incomplete`, so an interrupted download never looks complete. */
-  async writeBlob(etag: string, body: ReadableStream<Uint8Array>): Promise<void> {
-    const p = this.blobPath(etag);
-    await mkdir(dirname(p), { recursive: true });
-    const tmp = `${p}.incomplete`;
-    try {
-      await pipeline(Readable.fromWeb(body as import("node:stream/web").ReadableStream), createWriteStream(tmp));
-      await rename(tmp, p);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-  }
-
-  /** `snapshots/<commit>/<path>` → relative symlink to the blob, as huggingface_hub makes it. */
-  async linkSnapshot(commit: string, path: string, etag: string): Promise<string> {
-    const link = this.snapshotPath(commit, path);
-    await mkdir(dirname(link), { recursive: true });
-    try {
-      await lstat(link);
-      await unlink(link);
-    } catch {
-      // not there yet
-    }
-    await symlink(relative(dirname(link), this.blobPath(etag)), link);
-    return link;
   }
 }

@@ -1,8 +1,9 @@
-import { datasetInfo, downloadFile, fileDownloadInfo, listFiles } from "@huggingface/hub";
+import { datasetInfo, downloadFileToCacheDir, listFiles } from "@huggingface/hub";
 import { PrepError, finding, type SourceItem } from "../record.js";
 import { readTable } from "../sources/table.js";
 import { RepoCache } from "./cache.js";
 import { hubConfig, type HubConfig } from "./config.js";
+import { COMMIT_SHA, hubFetch, isNetworkError, retryPolicy, withRetries } from "./fetch.js";
 import { availableSplits, selectParquetFiles, selectSplitFiles } from "./splits.js";
 
 export const PARQUET_REVISION = "refs/convert/parquet";
@@ -47,11 +48,6 @@ export interface HubDatasetOptions {
   onNotice?: (message: string) => void;
 }
 
-function isNetworkError(e: unknown): boolean {
-  const err = e as { cause?: { code?: string }; message?: string };
-  return e instanceof TypeError && (err.message === "fetch failed" || !!err.cause?.code);
-}
-
 function networkCause(e: unknown): string {
   const c = (e as { cause?: { code?: string; message?: string } }).cause;
   return c?.code ?? c?.message ?? (e as Error).message;
@@ -83,7 +79,11 @@ async function commitOf(ref: DatasetRef, hub: HubConfig): Promise<string> {
     hubUrl: hub.endpoint,
     accessToken: hub.token,
     additionalFields: ["sha"],
+    fetch: hubFetch(hub.endpoint),
   });
+  if (typeof info.sha !== "string" || !COMMIT_SHA.test(info.sha)) {
+    throw new PrepError(`the Hub endpoint ${hub.endpoint} returned no valid commit for ${ref.repo}@${ref.revision}`);
+  }
   return info.sha;
 }
 
@@ -95,6 +95,7 @@ async function listAt(ref: DatasetRef, commit: string, hub: HubConfig): Promise<
     recursive: true,
     hubUrl: hub.endpoint,
     accessToken: hub.token,
+    fetch: hubFetch(hub.endpoint),
   })) {
     if (e.type === "file") out.push(e.path);
   }
@@ -187,25 +188,42 @@ export async function resolveSplit(spec: string | DatasetRef, opts: HubDatasetOp
   return { ...ref, split, commit: online.commit, from: online.from, files: online.files.map((p) => ({ path: p })), downloaded: 0, offline: false };
 }
 
-/** Make sure one file of a resolved split is in the cache; returns its local path. */
+/**
+ * Make sure one file of a resolved split is in the cache; returns its local path. @huggingface/hub's
+ * `downloadFileToCacheDir` does the work (the layout Python's huggingface_hub shares: `blobs/<etag>`,
+ * `snapshots/<commit>/<path>` → blob), through a fetch that retries and refuses ids that are not hex digests; a
+ * download cut off mid-file is retried as a whole (the library writes `<blob>.incomplete` and renames it).
+ */
 export async function fetchFile(r: ResolvedSplit, path: string, hub: HubConfig = hubConfig()): Promise<string> {
   const cache = new RepoCache(hub.cacheDir, r.repo);
   if (await cache.hasSnapshotFile(r.commit, path)) return cache.snapshotPath(r.commit, path);
   const ref = { repo: r.repo, revision: r.commit };
+  const policy = retryPolicy();
+  const fetch = hubFetch(hub.endpoint, policy);
   try {
-    const repo = { type: "dataset" as const, name: r.repo };
-    const info = await fileDownloadInfo({ repo, path, revision: r.commit, hubUrl: hub.endpoint, accessToken: hub.token });
-    if (!info) throw new PrepError(`${r.repo}@${r.revision}: file ${path} is listed but cannot be downloaded (not found)`);
-    const etag = info.etag.replace(/^W\//, "").replace(/"/g, "");
-    if (!(await cache.hasBlob(etag))) {
-      const blob = await downloadFile({ repo, path, revision: r.commit, hubUrl: hub.endpoint, accessToken: hub.token, downloadInfo: info });
-      if (!blob) throw new PrepError(`${r.repo}@${r.revision}: file ${path} not found`);
-      await cache.writeBlob(etag, blob.stream());
-      r.downloaded++;
-    }
-    return await cache.linkSnapshot(r.commit, path, etag);
+    const local = await withRetries(policy, () =>
+      quietly(() =>
+        downloadFileToCacheDir({ repo: { type: "dataset", name: r.repo }, path, revision: r.commit, hubUrl: hub.endpoint, accessToken: hub.token, cacheDir: hub.cacheDir, fetch }),
+      ),
+    );
+    r.downloaded++;
+    return local;
   } catch (e) {
+    if (e instanceof Error && /^cannot get path info/.test(e.message)) {
+      throw new PrepError(`${r.repo}@${r.revision}: file ${path} is listed but cannot be downloaded (not found)`);
+    }
     throw hubError(e, ref, hub, `download ${path} of`);
+  }
+}
+
+/** Run `f` with console.debug silenced: the library announces each download there, which is stdout in Node. */
+async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const debug = console.debug;
+  console.debug = () => undefined;
+  try {
+    return await f();
+  } finally {
+    console.debug = debug;
   }
 }
 

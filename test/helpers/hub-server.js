@@ -19,11 +19,15 @@ function walk(dir) {
 }
 
 /**
- * @param {{ root: string, token?: string, pageSize?: number, lfsMinBytes?: number }} opts
+ * Faults, to test a misbehaving endpoint: `unavailable` answers the first N requests with 503, `drop` cuts the first
+ * N connections before any answer, `oid` replaces every blob id and ETag, `sha` every commit sha.
+ * @typedef {{ unavailable?: number, drop?: number, oid?: string, sha?: string }} Faults
+ * @param {{ root: string, token?: string, pageSize?: number, lfsMinBytes?: number, faults?: Faults }} opts
  * @returns {Promise<{ url: string, requests: {method: string, path: string}[], downloads: () => string[], close: () => Promise<void> }>}
  */
 export async function startHubServer(opts) {
   const { root, token, pageSize = 1000, lfsMinBytes = 0 } = opts;
+  const faults = { unavailable: 0, drop: 0, ...opts.faults };
   /** @type {{method: string, path: string, range?: string}[]} */
   const requests = [];
   const hashCache = new Map();
@@ -53,6 +57,7 @@ export async function startHubServer(opts) {
   }
 
   function commitOf(repo, r) {
+    if (faults.sha) return faults.sha;
     const d = join(root, "datasets", repo, r);
     const h = createHash("sha1").update(repo + "@" + r);
     for (const f of walk(d)) h.update(f + ":" + statSync(join(d, f)).size + "\n");
@@ -63,10 +68,10 @@ export async function startHubServer(opts) {
     const info = fileInfo(join(repoDir, path));
     return {
       type: "file",
-      oid: info.git,
+      oid: faults.oid ?? info.git,
       size: info.size,
       path,
-      ...(info.lfs ? { lfs: { oid: info.sha256, size: info.size, pointerSize: 134 } } : {}),
+      ...(info.lfs ? { lfs: { oid: faults.oid ?? info.sha256, size: info.size, pointerSize: 134 } } : {}),
     };
   }
 
@@ -93,6 +98,14 @@ export async function startHubServer(opts) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     requests.push({ method: req.method ?? "GET", path: url.pathname, range: req.headers.range });
+    if (faults.drop > 0) {
+      faults.drop--;
+      return req.socket.destroy();
+    }
+    if (faults.unavailable > 0) {
+      faults.unavailable--;
+      return json(res, 503, { error: "Service Unavailable" });
+    }
     if (token && req.headers.authorization !== `Bearer ${token}`) {
       return json(res, 401, { error: "Invalid credentials in Authorization header" });
     }
@@ -179,7 +192,7 @@ export async function startHubServer(opts) {
       const abs = join(r.dir, path);
       if (!path || !existsSync(abs) || statSync(abs).isDirectory()) return notFound(res, "EntryNotFound", `${path} does not exist`);
       const info = fileInfo(abs);
-      const etag = `"${info.lfs ? info.sha256 : info.git}"`;
+      const etag = `"${faults.oid ?? (info.lfs ? info.sha256 : info.git)}"`;
       const headers = {
         "Content-Type": "application/octet-stream",
         "Accept-Ranges": "bytes",

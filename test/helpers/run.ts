@@ -16,7 +16,7 @@ export interface RunResult {
 /** Run the real CLI (built in dist/) as a user would. */
 export function run(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string | Buffer } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HF_HUB_OFFLINE: undefined, HF_TOKEN: undefined, HF_ENDPOINT: "http://127.0.0.1:9" };
+    const env: NodeJS.ProcessEnv = { ...process.env, HF_HUB_OFFLINE: undefined, HF_TOKEN: undefined, HF_ENDPOINT: "http://127.0.0.1:9", PREP_DATA_HUB_BACKOFF_MS: "20" };
     for (const [k, v] of Object.entries(opts.env ?? {})) {
       if (v === undefined) delete env[k];
       else env[k] = v;

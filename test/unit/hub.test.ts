@@ -189,3 +189,78 @@ describe("convert from a Hub dataset", () => {
     }
   });
 });
+
+describe("a misbehaving Hub endpoint", () => {
+  let root: string;
+  beforeAll(() => {
+    root = tmp();
+    cpSync(join(ROOT, "fixtures/hub"), root, { recursive: true });
+  });
+
+  it("an ETag or blob id that is not a hex digest is refused; nothing is written outside the cache", async () => {
+    const evil = await startHubServer({ root, faults: { oid: "../../../../x/pwned_blob" } });
+    const base = tmp();
+    const cache = join(base, "cache", "hub");
+    try {
+      const r = await run(["dialogsum", "--limit", "2", "-o", join(base, "out.jsonl")], { env: { HF_ENDPOINT: evil.url, HF_HUB_CACHE: cache } });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/returned the (LFS )?blob id "\.\.\/\.\.\/\.\.\/\.\.\/x\/pwned_blob", which is not the hex digest the Hub uses/);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(existsSync(join(base, "x"))).toBe(false);
+      expect(existsSync(join(base, "cache", "x"))).toBe(false);
+      expect(existsSync(join(base, "out.jsonl"))).toBe(false);
+    } finally {
+      await evil.close();
+    }
+    const badSha = await startHubServer({ root, faults: { sha: "../../refs/main" } });
+    try {
+      const r = await run(["dialogsum", "--limit", "2", "-o", "-"], { env: { HF_ENDPOINT: badSha.url, HF_HUB_CACHE: join(base, "c2") } });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/returned the commit "\.\.\/\.\.\/refs\/main", which is not the hex digest/);
+    } finally {
+      await badSha.close();
+    }
+  });
+
+  it("503 answers and dropped connections are retried with backoff, and the run completes", async () => {
+    const flaky = await startHubServer({ root, faults: { unavailable: 2, drop: 2 } });
+    try {
+      const r = await run(["dialogsum", "--limit", "3", "-o", "-"], { env: { HF_ENDPOINT: flaky.url, HF_HUB_CACHE: tmp() } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(lines(r.stdout)).toHaveLength(3);
+      expect(flaky.requests.length).toBeGreaterThan(4);
+    } finally {
+      await flaky.close();
+    }
+    const down = await startHubServer({ root, faults: { unavailable: 1000 } });
+    try {
+      const r = await run(["dialogsum", "-o", "-"], { env: { HF_ENDPOINT: down.url, HF_HUB_CACHE: tmp(), PREP_DATA_HUB_RETRIES: "2" } });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/Service Unavailable|503/);
+      expect(down.requests).toHaveLength(3); // one try and two retries
+    } finally {
+      await down.close();
+    }
+  });
+
+  it("a token file with a trailing newline works; one with two lines is refused without showing it", async () => {
+    const secret = await startHubServer({ root, token: "hf_sekrit123" });
+    try {
+      const home = tmp();
+      writeFileSync(join(home, "token"), "hf_sekrit123\n");
+      const ok = await run(["dialogsum", "--limit", "1", "-o", "-"], { env: { HF_ENDPOINT: secret.url, HF_HOME: home, HF_HUB_CACHE: tmp() } });
+      expect(ok.code, ok.stderr).toBe(0);
+      writeFileSync(join(home, "token"), "hf_sekrit123\nhf_other456\n");
+      const bad = await run(["dialogsum", "--limit", "1", "-o", "-"], { env: { HF_ENDPOINT: secret.url, HF_HOME: home, HF_HUB_CACHE: tmp() } });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/token in .*token holds control characters/);
+      expect(bad.stderr + bad.stdout).not.toMatch(/sekrit|other456/);
+      const env = await run(["dialogsum", "--limit", "1", "-o", "-"], { env: { HF_ENDPOINT: secret.url, HF_TOKEN: "hf_sekrit123\r\nX-Evil: 1", HF_HUB_CACHE: tmp() } });
+      expect(env.code).toBe(2);
+      expect(env.stderr).toMatch(/token in HF_TOKEN holds control characters/);
+      expect(env.stderr).not.toMatch(/sekrit|Evil/);
+    } finally {
+      await secret.close();
+    }
+  });
+});
