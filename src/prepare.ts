@@ -1,4 +1,4 @@
-import { getFormat } from "./formats/index.js";
+import { getFormat, type FormatName } from "./formats/index.js";
 import { hubConfig, type HubConfig } from "./hub/config.js";
 import { readHubDataset, resolveSplit, type ResolvedSplit } from "./hub/dataset.js";
 import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "./jsonl.js";
@@ -15,8 +15,8 @@ export type Input =
 
 export interface PrepareOptions {
   input: Input;
-  /** Record format name: instruction, messages, conversation, cpt, text. */
-  format: string;
+  /** Record format: instruction, messages, conversation, cpt, text. */
+  format: FormatName;
   /** Templates for rows → drafts (ignored when `toDraft` is given). */
   templates?: DraftTemplates;
   toDraft?: (row: Row) => Draft | Finding | Iterable<Draft | Finding>;

@@ -1,3 +1,4 @@
+import { asFormatName } from "../formats/index.js";
 import { rejectedTotal, type Summary } from "../pipeline.js";
 import type { Input, PrepareResult } from "../prepare.js";
 import { PrepError, type Draft, type Finding, type Row } from "../record.js";
@@ -25,7 +26,7 @@ export async function runRows(input: Input, toDraft: (row: Row) => Draft | Findi
   const { prepare } = await import("../prepare.js");
   const r = await prepare({
     input,
-    format: o.format,
+    format: asFormatName(o.format),
     toDraft,
     output: o.output,
     limit: o.limit,

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { formatNames } from "../formats/index.js";
+import { formatNames, type FormatName } from "../formats/index.js";
 import { getProfile, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
 import { describeOrigin, PrepError } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
@@ -81,7 +81,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--rejects <file>", "write every failing line with its reasons to this JSONL file")
     .option("--max-findings <n>", "findings to print (all are counted)", intArg("--max-findings"), 20)
     .option("-j, --jobs <n>", "worker threads parsing and checking records (default 1, none for files under 4 MB; 0 = one per core; ~60 MB each)", intArg("--jobs"))
-    .action(async (file: string, o: { model?: string; validation?: string; format?: string; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number }) => {
+    .action(async (file: string, o: { model?: string; validation?: string; format?: FormatName; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number }) => {
       const { validateFiles } = await import("../validate/validate.js");
       let r: ValidationReport;
       try {
@@ -106,7 +106,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .addOption(new Option("-f, --format <name>", "record format (default: detected)").choices(formatNames))
     .option("--epochs <n>", "epochs for the training-token estimate", intArg("--epochs", 1))
     .option("--json", "print as JSON")
-    .action(async (file: string, o: { model?: string; tokenizer?: string; format?: string; epochs?: number; json?: boolean }) => {
+    .action(async (file: string, o: { model?: string; tokenizer?: string; format?: FormatName; epochs?: number; json?: boolean }) => {
       // Only statistics: no model rules, so a file for any model can be measured.
       const { validateFiles } = await import("../validate/validate.js");
       const r = await validateFiles({ train: file }, { tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined), format: o.format, stats: true, epochs: o.epochs, keepFindings: 0 });

@@ -10,7 +10,7 @@ const s3Location = z
   })
   .strict();
 
-const textBlock = z.object({ text: z.string() }).strict();
+const textBlock = z.object({ text: z.string().min(1, "text is empty") }).strict();
 const imageBlock = z
   .object({
     image: z
@@ -42,7 +42,9 @@ const turn = z
 /** Bedrock Converse-style record (Llama 3.2+/3.3, Nova): content is a list of blocks. */
 export const conversationSchema = z
   .object({
-    schemaVersion: z.literal(CONVERSATION_SCHEMA_VERSION),
+    // Any string: Nova's docs say it "can be any string value"; Llama 3.2/3.3 take only bedrock-conversation-2024,
+    // and a missing key is judged per model family (see the profiles' conversation rules).
+    schemaVersion: z.string().optional(),
     system: z.array(z.object({ text: z.string().min(1, "system text is empty") }).strict()).optional(),
     messages: z.array(turn).min(2, "at least two messages (user, assistant) are needed"),
   })
@@ -50,7 +52,7 @@ export const conversationSchema = z
   .meta({
     title: "prep-data conversation record (bedrock-conversation-2024)",
     description:
-      'Record {"schemaVersion": "bedrock-conversation-2024", "system"?: [{"text"}], "messages": [{"role", "content": [{"text"}]}]}.',
+      'Record {"schemaVersion": "bedrock-conversation-2024", "system"?: [{"text"}], "messages": [{"role", "content": [{"text"}]}]}. prep-data always writes schemaVersion bedrock-conversation-2024.',
   });
 
 export type ConversationRecord = z.infer<typeof conversationSchema>;

@@ -38,6 +38,18 @@ export interface Range {
   default?: number;
 }
 
+/** Rules for bedrock-conversation-2024 records beyond the format's own schema. */
+export interface ConversationRules {
+  /** `exact`: schemaVersion, when present, must be bedrock-conversation-2024; `any`: any string. */
+  schemaVersion: Fact<"exact" | "any">;
+  /** A record without schemaVersion: fine, or a warning (the docs' format shows it, the validator does not need it). */
+  missingSchemaVersion: Fact<"ok" | "warn">;
+  /** At most this many `system` blocks. */
+  maxSystemBlocks?: Fact<number>;
+  /** Image and video blocks are taken (false: text only). */
+  media?: Fact<boolean>;
+}
+
 export interface Profile {
   id: string;
   aliases: string[];
@@ -48,6 +60,9 @@ export interface Profile {
   /** Strings a record may not contain (system and user/assistant text). */
   reserved?: Fact<string[]>;
   hyperparameters: Fact<Record<string, Range>>;
+  conversation?: ConversationRules;
+  /** Training and validation files must be named `*.jsonl`. */
+  jsonlName?: Fact<boolean>;
 }
 
 const GB = 1024 ** 3;
@@ -114,10 +129,12 @@ function llamaConverse(id: string, aliases: string[], name: string, total: numbe
       },
     },
     hyperparameters: llamaHp(hp),
+    // The AWS Llama validator: schemaVersion optional, but bedrock-conversation-2024 when present; one system block.
+    conversation: { schemaVersion: C("exact", "R2"), missingSchemaVersion: C("warn", "D1"), maxSystemBlocks: C(1, "R2") },
   };
 }
 
-function nova(id: string, aliases: string[], name: string): Profile {
+function nova(id: string, aliases: string[], name: string, media = true): Profile {
   return {
     id,
     aliases,
@@ -134,11 +151,13 @@ function nova(id: string, aliases: string[], name: string): Profile {
     },
     reserved: C(["User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]"], "D5"),
     hyperparameters: novaHp,
+    // Nova's docs: schemaVersion "can be any string value"; its validator does not need it. Micro is text only.
+    conversation: { schemaVersion: C("any", "D5"), missingSchemaVersion: C("ok", "R3b"), media: C(media, "D5") },
   };
 }
 
 /** Every Bedrock customizable text model prep-data knows, with the source of each number. */
-export const profiles: Profile[] = [
+export const profiles: Profile[] = ([
   titan("amazon.titan-text-express-v1", ["titan-express", "titan-text-express"], "Amazon Titan Text G1 - Express", [
     { batch: [1, 1], tokens: 4096 },
     { batch: [2, 4], tokens: 2048 },
@@ -233,10 +252,11 @@ export const profiles: Profile[] = [
         validationFileBytes: C(1 * GB, "D1"),
       },
     },
-    reserved: U(["\nHuman:", "\nAssistant:"], "R1"),
+    // Stated by the AWS sample validator only, and no doc contradicts it: enforced (errors), as the sample does.
+    reserved: C(["\nHuman:", "\nAssistant:"], "R1"),
     hyperparameters: C({ epochCount: { min: 1, max: 10, default: 2 }, batchSize: { min: 4, max: 256, default: 32 }, learningRateMultiplier: { min: 0.1, max: 2, default: 1 }, earlyStoppingThreshold: { min: 0, max: 0.1, default: 0.001 }, earlyStoppingPatience: { min: 1, max: 10, default: 2 } }, "H2"),
   },
-  nova("amazon.nova-micro-v1:0", ["nova-micro"], "Amazon Nova Micro"),
+  nova("amazon.nova-micro-v1:0", ["nova-micro"], "Amazon Nova Micro", false),
   nova("amazon.nova-lite-v1:0", ["nova-lite"], "Amazon Nova Lite"),
   nova("amazon.nova-pro-v1:0", ["nova-pro"], "Amazon Nova Pro"),
-];
+] as Profile[]).map((p) => ({ ...p, jsonlName: p.jsonlName ?? C(true, "D1") })); // every model: "a JSONL file"

@@ -1,4 +1,4 @@
-import { getFormat } from "../formats/index.js";
+import { getFormat, type FormatName } from "../formats/index.js";
 import { finding, type Finding, type Origin } from "../record.js";
 import type { Line, RawBatch } from "../sources/lines.js";
 import { firstInvalidUtf8, loneSurrogate } from "../sources/encoding.js";
@@ -41,7 +41,7 @@ export function jsonError(e: Error, text: string, origin: Origin): Finding {
 }
 
 /** The format the first JSON object among these lines has (for detection before batches are handed out). */
-export function firstFormat(lines: Line[]): string | undefined {
+export function firstFormat(lines: Line[]): FormatName | "" | undefined {
   for (const l of lines) {
     try {
       const v = JSON.parse(l.text);
@@ -123,11 +123,14 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
           const shape = detectFormat(value);
           if (s.format === "") {
             // The file's format could not be told (reported once for the file): JSON syntax only.
-          } else if (shape && shape !== s.format) found.push(finding("format", `record looks like ${shape}, but the file is ${s.format}`, origin));
-          else {
+          } else {
             meta[i * FIELDS + 1] = info[li + 2]!;
             meta[i * FIELDS + 2] = info[li + 3]!;
-            found.push(...checker.check(value, s.format, origin, { bytes: end - start, capsDigits: info[li + 4]!, highBytes: info[li + 5]! }));
+            const own = checker.check(value, s.format, origin, { bytes: end - start, capsDigits: info[li + 4]!, highBytes: info[li + 5]! });
+            // Say what the record resembles, after the field-level reason (the reason comes first).
+            const k = shape && shape !== s.format ? own.findIndex((f) => f.severity === "error") : -1;
+            if (k !== -1) own[k] = { ...own[k]!, message: `${own[k]!.message} — the record looks like the ${shape} format, and the file is ${s.format}` };
+            found.push(...own);
             record = true;
           }
         }

@@ -1,3 +1,4 @@
+import { CONVERSATION_SCHEMA_VERSION, type ConversationRecord } from "../formats/conversation.js";
 import { checkRecord, getFormat, type Format } from "../formats/index.js";
 import { getProfile, taskFor, totalLimitAt, type Fact, type Profile, type Task } from "../profiles/index.js";
 import { finding, PrepError, type Finding, type Origin } from "../record.js";
@@ -99,10 +100,36 @@ export class RecordChecker {
     const out: Finding[] = [];
     const reserved = this.profile?.reserved;
     if (reserved) out.push(...this.reservedFindings(format, record, reserved, origin));
+    if (formatName === "conversation") out.push(...this.conversationFindings(record as ConversationRecord, origin));
     const plan = this.plan(formatName);
     if ("type" in plan) return [...out, { ...plan, origin }];
     if (plan.limits.length && !(line && plan.limits.every((l) => this.counter.lineBound(line) <= l.tokens))) {
       out.push(...this.tokenFindings(format, record, plan.limits, origin));
+    }
+    return out;
+  }
+
+  /** schemaVersion, system blocks and media by model family (without a model: warnings about what some refuse). */
+  private conversationFindings(r: ConversationRecord, origin: Origin): Finding[] {
+    const out: Finding[] = [];
+    const rules = this.profile?.conversation;
+    const id = this.profile?.id;
+    if (r.schemaVersion === undefined) {
+      if (!rules) out.push(finding("schema-version", `missing key schemaVersion (Llama 3.2/3.3 records carry "${CONVERSATION_SCHEMA_VERSION}"; Nova accepts records without it)`, origin, "warning"));
+      else if (rules.missingSchemaVersion.value === "warn") out.push(finding("schema-version", `missing key schemaVersion: the docs' format for ${id} has "${CONVERSATION_SCHEMA_VERSION}" (the AWS validator accepts records without it)`, origin, "warning"));
+    } else if (r.schemaVersion !== CONVERSATION_SCHEMA_VERSION) {
+      if (!rules) out.push(finding("schema-version", `schemaVersion is ${JSON.stringify(r.schemaVersion)}: Llama 3.2/3.3 take only "${CONVERSATION_SCHEMA_VERSION}" (Nova takes any string)`, origin, "warning"));
+      else if (rules.schemaVersion.value === "exact") out.push(finding("schema-version", `schemaVersion must be "${CONVERSATION_SCHEMA_VERSION}" for ${id}, found ${JSON.stringify(r.schemaVersion)}`, origin, severity(rules.schemaVersion)));
+    }
+    const maxSystem = rules?.maxSystemBlocks;
+    if (maxSystem && (r.system?.length ?? 0) > maxSystem.value) {
+      out.push(finding("system", `system has ${r.system!.length} blocks; ${id} takes at most ${maxSystem.value}`, origin, severity(maxSystem)));
+    }
+    if (rules?.media && !rules.media.value) {
+      r.messages.forEach((m, i) => {
+        const j = m.content.findIndex((b) => !("text" in b));
+        if (j !== -1) out.push(finding("content", `messages[${i}].content[${j}] is ${"image" in m.content[j]! ? "an image" : "a video"}; ${id} is text only (no image or video blocks)`, origin, severity(rules.media!)));
+      });
     }
     return out;
   }

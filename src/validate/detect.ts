@@ -1,5 +1,7 @@
+import type { FormatName } from "../formats/index.js";
+
 /** Which record format a parsed JSONL object looks like, from its keys. */
-export function detectFormat(value: unknown): string | undefined {
+export function detectFormat(value: unknown): FormatName | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
   if ("prompt" in v || "completion" in v) return "instruction";

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { formatNames } from "../formats/index.js";
+import { formatNames, type FormatName } from "../formats/index.js";
 import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
 import { availableParallelism } from "node:os";
@@ -15,7 +15,7 @@ import { TokenTally, type TokenStats } from "./stats.js";
 
 export interface ValidateOptions extends CheckerOptions {
   /** Record format; detected from the first record when absent. */
-  format?: string;
+  format?: FormatName;
   /** Count tokens of every record for statistics (slower: exact counting of every record). */
   stats?: boolean;
   /** Epochs for the training-token estimate (default: the model's default epochCount, else 1). */
@@ -41,7 +41,7 @@ export interface FileReport {
   records: number;
   /** Records with no error finding. */
   valid: number;
-  format?: string;
+  format?: FormatName;
   stats?: TokenStats;
 }
 
@@ -169,17 +169,17 @@ async function validateFile(
   return file;
 }
 
-function bound(
-  rules: TaskRules | undefined,
-  key: "train" | "validation",
-  n: number,
-  path: string,
-  report: (f: Finding) => void,
-): void {
+function bound(rules: TaskRules | undefined, key: "train" | "validation", file: FileReport, report: (f: Finding) => void): void {
   const b = rules?.[key];
   const label = key === "train" ? "training" : "validation";
-  if (b?.min && n < b.min.value) report(finding("record-count", `${n} ${label} records; the model needs at least ${b.min.value}${b.min.confirmed ? "" : " (unconfirmed)"}`, { source: path }, b.min.confirmed ? "error" : "warning"));
-  if (b?.max && n > b.max.value) report(finding("record-count", `${n} ${label} records; the model takes at most ${b.max.value.toLocaleString("en-US")}${b.max.confirmed ? "" : " (unconfirmed)"}`, { source: path }, b.max.confirmed ? "error" : "warning"));
+  const origin = { source: file.path };
+  // The minimum counts records that pass every check; say so when lines with errors are why it is missed.
+  if (b?.min && file.valid < b.min.value) {
+    const others = file.lines - file.valid;
+    const why = others > 0 && file.lines >= b.min.value ? ` (counting valid records only: ${others} line${others === 1 ? " has" : "s have"} errors reported above)` : "";
+    report(finding("record-count", `${file.valid} valid ${label} record${file.valid === 1 ? "" : "s"}${why}; the model needs at least ${b.min.value}${b.min.confirmed ? "" : " (unconfirmed)"}`, origin, b.min.confirmed ? "error" : "warning"));
+  }
+  if (b?.max && file.records > b.max.value) report(finding("record-count", `${file.records.toLocaleString("en-US")} ${label} records; the model takes at most ${b.max.value.toLocaleString("en-US")}${b.max.confirmed ? "" : " (unconfirmed)"}`, origin, b.max.confirmed ? "error" : "warning"));
 }
 
 /** Validate a training file (and optionally a validation file) for a model: every finding, with counts and stats. */
@@ -232,18 +232,29 @@ export async function validateFiles(files: { train: string; validation?: string 
     throw e;
   }
 
-  // File-level rules: record counts and sizes for the task the format implies.
+  // File-level rules: names, record counts and sizes for the task the format implies.
   const [train, val] = report.files;
+  for (const f of report.files) {
+    if (f.path === "-" || /\.jsonl$/i.test(f.path)) continue;
+    const rule = profile?.jsonlName;
+    if (profile && !rule?.value) continue;
+    add(finding("file-name", `${f.path}: Bedrock takes ${f.role} data as a .jsonl file${f.path.endsWith(".gz") ? " (uncompressed)" : ""}; rename it to end in .jsonl`, { source: f.path }, profile && rule?.confirmed ? "error" : "warning"));
+  }
   const plan = profile && train!.format ? checker.plan(train!.format) : undefined;
   const task = plan && !("type" in plan) ? plan.task : undefined;
   if (profile && task) {
     report.model!.task = task;
     const rules = profile.tasks[task];
-    bound(rules, "train", train!.records, train!.path, add);
-    if (val) bound(rules, "validation", val.records, val.path, add);
+    bound(rules, "train", train!, add);
+    if (val) bound(rules, "validation", val, add);
     const combined = train!.records + (val?.records ?? 0);
     if (rules?.combinedMax && combined > rules.combinedMax.value) add(finding("record-count", `${combined.toLocaleString("en-US")} training + validation records; the model takes at most ${rules.combinedMax.value.toLocaleString("en-US")} together`, { source: train!.path }, rules.combinedMax.confirmed ? "error" : "warning"));
-    if (rules?.combinedMin && combined < rules.combinedMin.value) add(finding("record-count", `${combined} training + validation records; the model needs at least ${rules.combinedMin.value}`, { source: train!.path }, rules.combinedMin.confirmed ? "error" : "warning"));
+    const validCombined = train!.valid + (val?.valid ?? 0);
+    if (rules?.combinedMin && validCombined < rules.combinedMin.value) {
+      const lines = train!.lines + (val?.lines ?? 0);
+      const why = lines >= rules.combinedMin.value ? ` (counting valid records only: ${lines - validCombined} line${lines - validCombined === 1 ? " has" : "s have"} errors reported above)` : "";
+      add(finding("record-count", `${validCombined} valid training + validation records${why}; the model needs at least ${rules.combinedMin.value}`, { source: train!.path }, rules.combinedMin.confirmed ? "error" : "warning"));
+    }
     for (const [f, limit] of [[train, rules?.trainFileBytes], [val, rules?.validationFileBytes]] as const) {
       if (f && limit && f.bytes > limit.value) add(finding("file-size", `${f.path} is ${(f.bytes / 1024 ** 2).toFixed(1)} MiB; the limit is ${(limit.value / 1024 ** 2).toFixed(0)} MiB`, { source: f.path }, limit.confirmed ? "error" : "warning"));
     }

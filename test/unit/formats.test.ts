@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkRecord, conversation, getFormat, instruction, messages, RecordIssue, schemaFiles } from "../../src/index.js";
@@ -12,6 +13,19 @@ describe("schemas/ is generated from the zod schemas", () => {
     const files = schemaFiles();
     expect(readdirSync(join(ROOT, "schemas")).sort()).toEqual(files.map((f) => f.file).sort());
     for (const f of files) expect(readFileSync(join(ROOT, "schemas", f.file), "utf8"), f.file).toBe(f.text);
+  });
+
+  it("each schema has its own $id and is exported as prep-data/schemas/NAME.schema.json", () => {
+    const require = createRequire(join(ROOT, "package.json"));
+    const ids = new Set<string>();
+    for (const f of schemaFiles()) {
+      const resolved = require.resolve(`prep-data/schemas/${f.file}`);
+      expect(resolved).toBe(join(ROOT, "schemas", f.file));
+      const schema = JSON.parse(readFileSync(resolved, "utf8"));
+      expect(schema.$id).toBe(`urn:prep-data:schema:${f.file.replace(".schema.json", "")}`);
+      ids.add(schema.$id);
+    }
+    expect(ids.size).toBe(schemaFiles().length);
   });
 });
 
@@ -59,8 +73,10 @@ describe("record formats", () => {
     });
     expect(committedSchemaValidator("conversation")(rec)).toBe(true);
     expect(conversation.toDraft(rec as never)).toEqual({ kind: "chat", system: draft.system, turns: draft.turns });
-    const badVersion = checkRecord(conversation, { ...(rec as object), schemaVersion: "v1" });
-    expect(badVersion.ok).toBe(false);
+    // The format takes any schemaVersion string (Nova does); which models refuse one is the profiles' business.
+    expect(checkRecord(conversation, { ...(rec as object), schemaVersion: "v1" }).ok).toBe(true);
+    expect(checkRecord(conversation, { ...(rec as object), schemaVersion: 2 }).ok).toBe(false);
+    expect(committedSchemaValidator("conversation")({ ...(rec as object), messages: [{ role: "user", content: [{ text: "" }] }, { role: "assistant", content: [{ text: "b" }] }] })).toBe(false);
     const image = checkRecord(conversation, {
       schemaVersion: "bedrock-conversation-2024",
       messages: [

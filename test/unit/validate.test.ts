@@ -44,7 +44,17 @@ describe("validate: every defect class at the right line", () => {
     expect((await findingsOf(withDefect('{"prompt": 5, "completion": "x"}', 3))).at).toEqual([["schema", 3, "error"]]);
     expect((await findingsOf(withDefect('{"prompt": "a", "completion": "b", "id": 7}', 6))).at).toEqual([["unexpected-key", 6, "error"]]);
     expect((await findingsOf(withDefect('{"prompt": "a", "completion": ""}', 2))).at).toEqual([["empty", 2, "error"]]);
-    expect((await findingsOf(withDefect('{"messages": []}', 7))).at).toEqual([["format", 7, "error"]]);
+    const other = await findingsOf(withDefect('{"messages": []}', 7));
+    expect(other.at).toEqual([
+      ["schema", 7, "error"],
+      ["schema", 7, "error"],
+      ["unexpected-key", 7, "error"],
+    ]);
+    expect(other.r.findings.map((f) => f.message)).toEqual([
+      "missing key prompt — the record looks like the messages format, and the file is instruction",
+      "missing key completion",
+      'the record has unexpected key "messages"',
+    ]);
   });
 
   it("role order", async () => {
@@ -79,7 +89,7 @@ describe("validate: every defect class at the right line", () => {
     const few = jsonl("t.jsonl", Array.from({ length: 5 }, (_, i) => chat(i)));
     const { at, r } = await findingsOf(few, "haiku");
     expect(at).toEqual([["record-count", null, "error"]]);
-    expect(r.findings[0]!.message).toBe("5 training records; the model needs at least 32");
+    expect(r.findings[0]!.message).toBe("5 valid training records; the model needs at least 32");
     const tiny: Profile = { ...getProfile("titan-express"), tasks: { "fine-tuning": { ...getProfile("titan-express").tasks["fine-tuning"]!, trainFileBytes: { value: 100, source: "D2", confirmed: true } } } };
     const big = await validateFiles({ train: jsonl("t.jsonl", Array.from({ length: 10 }, (_, i) => ok(i))) }, { model: tiny });
     expect(big.findings.map((f) => f.reason)).toEqual(["file-size"]);
@@ -246,7 +256,74 @@ describe("one rule set: prep commands with --model", () => {
     expect(haiku.stderr).toContain("does not take instruction records");
     const few = await run(["csv", input, "-f", "messages", "--user", "{q}", "--assistant", "{a}", "-m", "haiku", "-o", join(tmp(), "h.jsonl")]);
     expect(few.code).toBe(1);
-    expect(few.stderr).toContain("record-count: 2 training records; the model needs at least 32");
+    expect(few.stderr).toContain("record-count: 2 valid training records; the model needs at least 32");
+  });
+});
+
+describe("validate: rules checked side by side with AWS's validators", () => {
+  const conv = (i: number, extra: Record<string, unknown> = {}, user: unknown[] = [{ text: `Hi ${i}` }]) =>
+    JSON.stringify({ schemaVersion: "bedrock-conversation-2024", ...extra, messages: [{ role: "user", content: user }, { role: "assistant", content: [{ text: "ok" }] }] });
+  const without = (i: number) => JSON.stringify({ messages: [{ role: "user", content: [{ text: `Hi ${i}` }] }, { role: "assistant", content: [{ text: "ok" }] }] });
+  const image = [{ text: "What is this?" }, { image: { format: "png", source: { s3Location: { uri: "s3://b/cat.png" } } } }];
+
+  it("schemaVersion: Nova takes any string or none; Llama 3.2/3.3 only bedrock-conversation-2024 (none: a warning)", async () => {
+    const v1 = withDefect(conv(0, { schemaVersion: "v1" }), 3, 120, (i) => conv(i));
+    expect((await findingsOf(v1, "nova-lite")).at).toEqual([]);
+    const llama = await findingsOf(v1, "llama3.2-1b");
+    expect(llama.at).toEqual([["schema-version", 3, "error"]]);
+    expect(llama.r.findings[0]!.message).toBe('schemaVersion must be "bedrock-conversation-2024" for meta.llama3-2-1b-instruct-v1:0, found "v1"');
+    const none = withDefect(without(0), 4, 120, (i) => conv(i));
+    expect((await findingsOf(none, "nova-pro")).at).toEqual([]);
+    expect((await findingsOf(none, "llama3.3-70b")).at).toEqual([["schema-version", 4, "warning"]]);
+    expect((await findingsOf(none)).r.findings[0]!.message).toMatch(/^missing key schemaVersion/);
+  });
+
+  it("Nova Micro is text only; Llama 3.2/3.3 take one system block", async () => {
+    const pic = withDefect(conv(0, {}, image), 2, 20, (i) => conv(i));
+    const micro = await findingsOf(pic, "nova-micro");
+    expect(micro.at).toEqual([["content", 2, "error"]]);
+    expect(micro.r.findings[0]!.message).toBe("messages[0].content[1] is an image; amazon.nova-micro-v1:0 is text only (no image or video blocks)");
+    expect((await findingsOf(pic, "nova-lite")).at).toEqual([]);
+    const two = withDefect(conv(0, { system: [{ text: "a" }, { text: "b" }] }), 5, 120, (i) => conv(i));
+    const llama = await findingsOf(two, "llama3.2-3b");
+    expect(llama.at).toEqual([["system", 5, "error"]]);
+    expect(llama.r.findings[0]!.message).toBe("system has 2 blocks; meta.llama3-2-3b-instruct-v1:0 takes at most 1");
+  });
+
+  it('Claude 3 Haiku: "\\nHuman:" and "\\nAssistant:" in system or content are errors', async () => {
+    const bad = chat(0, { system: "Be brief.\nHuman: ignore that" });
+    const { at, r } = await findingsOf(withDefect(bad, 6, 40, chat), "haiku");
+    expect(at).toEqual([["reserved-string", 6, "error"]]);
+    expect(r.findings[0]!.message).toBe('system contains the reserved string "\\nHuman:"');
+    expect(r.ok).toBe(false);
+  });
+
+  it("messages name the field and what it must be", async () => {
+    const blocks = JSON.stringify({ messages: [{ role: "user", content: [{ text: "a" }] }, { role: "assistant", content: "b" }] });
+    const m = await findingsOf(withDefect(blocks, 2, 40, chat), "haiku");
+    expect(m.r.findings[0]!.message).toMatch(/^messages\[0\]\.content must be a string, found a list \(a list of blocks is the conversation format\)/);
+    const plain = JSON.stringify({ schemaVersion: "bedrock-conversation-2024", messages: [{ role: "user", content: "a" }, { role: "assistant", content: [{ text: "b" }] }] });
+    const c = await findingsOf(withDefect(plain, 2, 20, (i) => conv(i)), "nova-lite");
+    expect(c.r.findings[0]!.message).toMatch(/^messages\[0\]\.content must be a list, found a string \(plain-string content is the messages format/);
+    const role = JSON.stringify({ messages: [{ role: "system", content: "a" }, { role: "assistant", content: "b" }] });
+    const rr = await findingsOf(withDefect(role, 3, 40, chat), "haiku");
+    expect(rr.r.findings[0]!.message).toBe('messages[0].role must be "user" or "assistant", found "system"');
+  });
+
+  it("a file at the record-count minimum with one bad line says the minimum counts valid records only", async () => {
+    const f = withDefect("{not json", 7, 32, chat);
+    const { r } = await findingsOf(f, "haiku");
+    expect(r.findings.map((x) => x.reason)).toEqual(["json-syntax", "record-count"]);
+    expect(r.findings[1]!.message).toBe("31 valid training records (counting valid records only: 1 line has errors reported above); the model needs at least 32");
+  });
+
+  it("a training file not named .jsonl is an error for a model, a warning without one", async () => {
+    const p = join(tmp(), "train.json");
+    writeFileSync(p, Array.from({ length: 10 }, (_, i) => ok(i)).join("\n") + "\n");
+    const { at, r } = await findingsOf(p, "titan-express");
+    expect(at).toEqual([["file-name", null, "error"]]);
+    expect(r.findings[0]!.message).toMatch(/train\.json: Bedrock takes train data as a \.jsonl file; rename it/);
+    expect((await findingsOf(p)).at).toEqual([["file-name", null, "warning"]]);
   });
 });
 
