@@ -1,4 +1,5 @@
 import { PrepError } from "../record.js";
+import { bpeCount, LONG_PIECE, ranksFromByteVocab, ranksFromTable, type Ranks } from "./bpe.js";
 
 type Count = ((text: string) => number) & {
   /** Count piece by piece until `stop(tokens so far, index where the rest starts)` says enough. */
@@ -9,16 +10,57 @@ type Count = ((text: string) => number) & {
 // needs to count.
 const loaders: Record<string, () => Promise<Count>> = {
   cl100k: async () => {
-    const [{ countTokens }, { CL100K_TOKEN_SPLIT_REGEX }] = await Promise.all([import("gpt-tokenizer/encoding/cl100k_base"), import("gpt-tokenizer/encodingParams/constants")]);
-    return lineCached(pieceCached(countTokens, CL100K_TOKEN_SPLIT_REGEX));
+    // The rank table is the module the encoding itself loads (no second copy); its Map is built on first need.
+    const [{ countTokens }, { CL100K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encoding/cl100k_base"), import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/cl100k_base")]);
+    return lineCached(pieceCached(countTokens, CL100K_TOKEN_SPLIT_REGEX, () => ranksFromTable(table.default)));
   },
   o200k: async () => {
-    const [{ countTokens }, { O200K_TOKEN_SPLIT_REGEX }] = await Promise.all([import("gpt-tokenizer/encoding/o200k_base"), import("gpt-tokenizer/encodingParams/constants")]);
-    return pieceCached(countTokens, O200K_TOKEN_SPLIT_REGEX);
+    const [{ countTokens }, { O200K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encoding/o200k_base"), import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/o200k_base")]);
+    return pieceCached(countTokens, O200K_TOKEN_SPLIT_REGEX, () => ranksFromTable(table.default));
   },
   llama3: async () => {
     const l3 = (await import("llama3-tokenizer-js")).default;
-    return (t) => l3.encode(t, { bos: false, eos: false }).length;
+    const encode = (t: string) => l3.encode(t, { bos: false, eos: false }).length;
+    // Ids below 128,000 are the byte-level BPE vocabulary (tiktoken-derived: id = rank); the rest are special.
+    let ranks: Ranks | undefined;
+    const pieces = new Map<string, number>();
+    return (t) => {
+      if (t.length < LONG_PIECE) return encode(t);
+      // The library's encoder is quadratic in a long piece (and overflows the stack past ~120k tokens): count
+      // such pieces here; the rest, and special tokens, with the library as before.
+      let long = false;
+      LLAMA3_SPLIT.lastIndex = 0;
+      for (let m = LLAMA3_SPLIT.exec(t); m !== null; m = LLAMA3_SPLIT.exec(t)) {
+        if (m[0].length >= LONG_PIECE) {
+          long = true;
+          break;
+        }
+      }
+      if (!long) return encode(t);
+      let n = 0;
+      for (const part of t.split(LLAMA3_SPECIAL)) {
+        if (part === "") continue;
+        if (LLAMA3_SPECIAL_WHOLE.test(part)) {
+          n += encode(part);
+          continue;
+        }
+        LLAMA3_SPLIT.lastIndex = 0;
+        for (let m = LLAMA3_SPLIT.exec(part); m !== null; m = LLAMA3_SPLIT.exec(part)) {
+          const p = m[0];
+          if (p.length >= LONG_PIECE) n += bpeCount((ranks ??= ranksFromByteVocab(l3.vocabById as string[], 128_000)), p);
+          else {
+            let c = pieces.get(p);
+            if (c === undefined) {
+              c = encode(p);
+              if (pieces.size >= CACHE_LIMIT) pieces.clear();
+              pieces.set(p, c);
+            }
+            n += c;
+          }
+        }
+      }
+      return n;
+    };
   },
   llama2: async () => {
     const l2 = (await import("llama-tokenizer-js")).default;
@@ -26,6 +68,13 @@ const loaders: Record<string, () => Promise<Count>> = {
   },
 };
 const loaded = new Map<string, Promise<Count>>();
+
+// Llama 3's pre-tokenizer (tokenizer.json's Split pattern, with (?i:…) spelled out for JavaScript) and special tokens.
+const LLAMA3_SPLIT = /(?:'([sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD]))|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+const LLAMA3_SPECIAL_SOURCE = "<\\|(?:begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|python_tag|finetune_right_pad_id|reserved_special_token_(?:[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-3][0-9]|24[0-7]))\\|>";
+const LLAMA3_SPECIAL = new RegExp(`(${LLAMA3_SPECIAL_SOURCE})`);
+const LLAMA3_SPECIAL_WHOLE = new RegExp(`^${LLAMA3_SPECIAL_SOURCE}$`);
+
 
 // Special-token strings in data ("<|endoftext|>") are text to count, not an error.
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
@@ -35,13 +84,15 @@ const CACHE_LIMIT = 200_000;
  * tiktoken-style BPE encodes each pre-tokenizer piece on its own, so a count is the sum of its pieces' counts;
  * caching counts per piece makes repeated words nearly free (7× faster on DialogSum text, identical results).
  */
-function pieceCached(countTokens: (t: string, o: typeof AS_TEXT) => number, split: RegExp): Count {
+function pieceCached(countTokens: (t: string, o: typeof AS_TEXT) => number, split: RegExp, makeRanks: () => Ranks): Count {
   const re = new RegExp(split.source, split.flags.includes("g") ? split.flags : split.flags + "g");
   const cache = new Map<string, number>();
+  let ranks: Ranks | undefined;
   const piece = (p: string): number => {
     let c = cache.get(p);
     if (c === undefined) {
-      c = countTokens(p, AS_TEXT);
+      // A long piece (text without spaces: CJK, base64, minified code) by the O(n log n) merge, not the library's O(n²).
+      c = p.length >= LONG_PIECE ? bpeCount((ranks ??= makeRanks()), p) : countTokens(p, AS_TEXT);
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(p, c);
     }

