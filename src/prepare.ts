@@ -36,7 +36,16 @@ export interface PrepareOptions {
   otherOutputs?: { option: string; path: string | undefined }[];
 }
 
+/** One file a run wrote, for reports. */
+export interface OutputFile {
+  role: "train" | "validation" | "metadata" | "rejects";
+  path: string;
+  bytes: number;
+  records?: number;
+}
+
 export interface PrepareResult extends Summary {
+  outputs: OutputFile[];
   /** For Hub inputs: the commit read, where it came from, and how many files were downloaded. */
   hub?: Pick<ResolvedSplit, "repo" | "revision" | "commit" | "from" | "downloaded" | "offline"> & { files: string[] };
 }
@@ -60,6 +69,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--validation-output", path: o.validationOutput }, ...(o.otherOutputs ?? [])]);
   checkOutputTarget(o.output, { inputs: localInputs });
   if (o.validationOutput) checkOutputTarget(o.validationOutput, { inputs: localInputs, option: "--validation-output" });
+  for (const x of o.otherOutputs ?? []) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
   const { rows, resolved, paths } = await openInput(o.input, o.onNotice);
   const sink: Sink = openSink(o.output, { inputs: paths });
   let vsink: Sink | undefined;
@@ -85,8 +95,11 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     onProgress: o.onProgress,
   };
   const summary = await runPipeline(opts);
+  const outputs: OutputFile[] = [{ role: "train", path: o.output, bytes: sink.bytes ?? 0, records: summary.written - (summary.validation ?? 0) }];
+  if (vsink) outputs.push({ role: "validation", path: vsink.path, bytes: vsink.bytes ?? 0, records: summary.validation ?? 0 });
   return {
     ...summary,
+    outputs,
     ...(resolved
       ? {
           hub: {

@@ -5,7 +5,7 @@ import type { Input } from "../prepare.js";
 import { PrepError } from "../record.js";
 import { dataKind } from "../sources/open.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
-import { intArg, type OutputOpts } from "./options.js";
+import { addWriteOptions, intArg, type OutputOpts } from "./options.js";
 import { runRows } from "./run.js";
 
 export interface ChatPolicyOpts {
@@ -44,9 +44,8 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
     .option("--system <text>", "system prompt for every record (replaces the record's own)")
     .option("--split <name>", "for hf: inputs, the split to read", "train")
     .option("--config <name>", "for hf: inputs, the parquet-branch config")
-    .option("--encoding <name>", "input encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8")
-    .option("-o, --output <file>", "output JSONL file, or - for stdout", "-")
-    .option("-n, --limit <n>", "read only the first N records", intArg("--limit", 1))
+    .option("--encoding <name>", "input encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8");
+  addWriteOptions(c, "-", "records")
     .option("-m, --model <id>", "check every record against this model's rules")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
@@ -57,6 +56,6 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
     for (const f of inputs) if (!f.startsWith("hf:") && f !== "-" && !dataKind(f)) throw new PrepError(`${f}: expected .jsonl, .json or .parquet`, 2);
     const input: Input = hub.length ? { kind: "hub", dataset: hub[0]!, split: o.split, config: o.config } : { kind: "files", paths: inputs, table: { ...(inputs[0] === "-" ? { kind: "jsonl" as const } : {}), encoding: o.encoding } };
     const policy = await policyFrom(o);
-    setExit(await runRows(input, chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system }), { ...o, format: o.to, seed: 0 }));
+    setExit(await runRows(input, chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system }), { ...o, format: o.to }));
   });
 }

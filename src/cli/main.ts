@@ -8,6 +8,7 @@ import type { TableOptions } from "../sources/table.js";
 import { addChatPolicyOptions, addConvertCommand, policyFrom, type ChatPolicyOpts } from "./convert.js";
 import { addOutputOptions, addTemplateOptions, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { addPdfCommand } from "./pdf.js";
+import { report } from "./report.js";
 import { runRows, runTemplated } from "./run.js";
 import { addValidateCommands } from "./validate.js";
 
@@ -144,9 +145,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     c.commands.forEach(override);
   };
   override(program);
+  let failure: { code: number; message: string } | undefined;
   try {
     await program.parseAsync(argv);
-    return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code) ? 0 : 2;
@@ -156,9 +157,18 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (sig) await sig;
     if (e instanceof PrepError) {
       process.stderr.write(`prep-data: ${e.message}\n`);
-      return e.exitCode === 1 ? 3 : e.exitCode;
+      failure = { code: e.exitCode === 1 ? 3 : e.exitCode, message: e.message };
+    } else {
+      process.stderr.write(`prep-data: internal error: ${(e as Error).stack ?? String(e)}\n`);
+      failure = { code: 3, message: `internal error: ${(e as Error).message}` };
     }
-    process.stderr.write(`prep-data: internal error: ${(e as Error).stack ?? String(e)}\n`);
+  }
+  // --report: the closing summary as JSON, also for a run that failed (with its error); a usage error writes nothing.
+  try {
+    if (failure?.code !== 2) await report.write(failure?.code ?? code, failure?.message);
+  } catch (e) {
+    process.stderr.write(`prep-data: ${(e as Error).message}\n`);
     return 3;
   }
+  return failure?.code ?? code;
 }

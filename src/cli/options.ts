@@ -26,6 +26,7 @@ export interface OutputOpts {
   validationFraction?: number;
   validationOutput?: string;
   seed: number;
+  report?: string;
 }
 
 export interface TemplateOpts {
@@ -38,13 +39,21 @@ export interface TemplateOpts {
   text?: string;
 }
 
-export function addOutputOptions(cmd: Command, defaultOutput = "-"): Command {
+export const REPORT_HELP = "write the closing summary as one JSON object to FILE (- = stdout, when records are not on stdout)";
+
+/** -o, -n, the validation split and --report: every command that writes records has these. */
+export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"): Command {
   return cmd
     .option("-o, --output <file>", "output JSONL file, or - for stdout (written to a temp file and renamed on success)", defaultOutput)
-    .option("-n, --limit <n>", "read only the first N rows, in order", intArg("--limit", 1))
-    .option("--validation-fraction <f>", "send this fraction of records to --validation-output (stable by row index and --seed)", fractionArg)
-    .option("--validation-output <file>", "file for the validation records")
+    .option("-n, --limit <n>", `read only the first N ${what}, in order`, intArg("--limit", 1))
+    .option("--validation-fraction <f>", "send this fraction of records to --validation-output (stable by record index and --seed)", fractionArg)
+    .option("--validation-output <file>", "file for the validation records (default: the output's name with train → validation)")
     .option("--seed <n>", "seed for --validation-fraction", intArg("--seed"), 0)
+    .option("--report <file>", REPORT_HELP);
+}
+
+export function addOutputOptions(cmd: Command, defaultOutput = "-"): Command {
+  return addWriteOptions(cmd, defaultOutput)
     .option("-m, --model <id>", "check every record against this model's rules (as `validate` does) and reject those that break them")
     .option("--batch-size <n>", "with --model: the job's batch size (token limits depend on it)", intArg("--batch-size", 1))
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)

@@ -6,8 +6,8 @@ import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { intArg, type OutputOpts } from "./options.js";
-import { Reporter } from "./report.js";
+import { addWriteOptions, intArg, validationPathFor, type OutputOpts } from "./options.js";
+import { report, Reporter } from "./report.js";
 
 interface PdfCliOpts extends OutputOpts {
   format: "cpt" | "text";
@@ -45,11 +45,11 @@ function outcomeLine(o: PdfOutcome): string {
 }
 
 export function addPdfCommand(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command("pdf <inputs...>")
     .description("PDF files, folders, globs or - (stdin) → continued pre-training records: text a reader accepts, chunked to about a page with overlap")
-    .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"))
-    .option("-o, --output <file>", "output JSONL file, or - for stdout", "-")
+    .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
+  addWriteOptions(cmd, "-", "chunks")
     .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("-j, --jobs <n>", "threads extracting pages: n-1 workers, plus this one for documents up to 800 pages (default: one per core); output is the same for any value", intArg("--jobs", 1))
     .option("--chunk-size <n>", `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`, intArg("--chunk-size", 1))
@@ -69,9 +69,16 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const { paths, unmatched } = await expandPdfInputs(inputs);
       if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       // Every output is checked before a page is extracted.
-      checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--metadata", path: o.metadata }]);
+      const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+      const others = [
+        { option: "--validation-output", path: validationOutput },
+        { option: "--metadata", path: o.metadata },
+        { option: "--report", path: o.report },
+      ];
+      checkDistinctOutputs([{ option: "-o", path: o.output }, ...others]);
       checkOutputTarget(o.output, { inputs: paths });
-      if (o.metadata) checkOutputTarget(o.metadata, { inputs: paths, option: "--metadata" });
+      for (const x of others) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: paths, option: x.option });
+      report.target = o.report;
       const profile = o.model ? getProfile(o.model) : undefined;
       let maxTokens = o.maxTokens ?? 4096;
       const checkerOpts = { model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer };
@@ -107,6 +114,10 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           format: o.format,
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
+          limit: o.limit,
+          validationFraction: o.validationFraction,
+          validationOutput,
+          seed: o.seed,
           check: checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined,
           onFinding: rep.finding,
           onWritten: meta
@@ -118,7 +129,11 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           onProgress: rep.progress,
         });
         await meta?.close();
+        const metaBytes = meta?.bytes ?? 0;
         meta = undefined;
+        report.add(r, [...r.outputs, ...(o.metadata ? [{ role: "metadata", path: o.metadata, bytes: metaBytes, records: r.written }] : [])], {
+          files: outcomes.map((x) => ({ source: x.source, pages: x.pages, textPages: x.textPages, emptyPages: x.emptyPages, failedPages: x.failedPages, boilerplateLines: x.boilerplateLines, ...(x.error ? { error: x.error } : {}) })),
+        });
         const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed`;
         rep.summary(r, undefined, `(${files}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
         setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);

@@ -66,3 +66,76 @@ export class Reporter {
     );
   }
 }
+
+/** A file a run wrote. */
+export interface ReportOutput {
+  role: string;
+  path: string;
+  bytes: number;
+  records?: number;
+}
+
+/** What `--report FILE` writes: the closing summary of the whole command as one JSON object. */
+export interface RunReport {
+  ok: boolean;
+  exitCode: number;
+  /** Set when the run failed before it could finish (the message printed on stderr). */
+  error?: string;
+  read: number;
+  written: number;
+  validation?: number;
+  rejected: Record<string, number>;
+  warnings: Record<string, number>;
+  outputs: ReportOutput[];
+  elapsedMs: number;
+  /** Command-specific parts: Hub commit, PDF files, the model's file-level rules, a validation report. */
+  [key: string]: unknown;
+}
+
+/**
+ * Collects the summaries of a command's runs (dialogsum --validation makes two) and writes them as one report at
+ * the end, also when the command fails. Totals add up; outputs are listed in the order written.
+ */
+export class ReportCollector {
+  target?: string;
+  private report: RunReport = { ok: true, exitCode: 0, read: 0, written: 0, rejected: {}, warnings: {}, outputs: [], elapsedMs: 0 };
+  private started = Date.now();
+
+  add(s: Summary, outputs: ReportOutput[] = [], extra: Record<string, unknown> = {}): void {
+    const r = this.report;
+    r.read += s.read;
+    r.written += s.written;
+    if (s.validation !== undefined) r.validation = (r.validation ?? 0) + s.validation;
+    for (const [k, v] of Object.entries(s.rejected)) r.rejected[k] = (r.rejected[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(s.warnings)) r.warnings[k] = (r.warnings[k] ?? 0) + v;
+    r.outputs.push(...outputs);
+    for (const [k, v] of Object.entries(extra)) {
+      if (v !== undefined) r[k] = r[k] === undefined ? v : ([] as unknown[]).concat(r[k], v);
+    }
+  }
+
+  /** Parts of the report that are not a pipeline summary (a validation report). */
+  set(extra: Record<string, unknown>): void {
+    Object.assign(this.report, extra);
+  }
+
+  /** Write the report to its target (if --report was given): stdout for `-`, else atomically to the file. */
+  async write(exitCode: number, error?: string): Promise<void> {
+    const target = this.target;
+    if (!target) return;
+    this.target = undefined;
+    const report: RunReport = { ...this.report, ok: exitCode === 0, exitCode, ...(error ? { error } : {}), elapsedMs: Date.now() - this.started };
+    const { openSink } = await import("../jsonl.js");
+    const sink = openSink(target, { option: "--report" });
+    try {
+      await sink.write(report);
+      await sink.close();
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+  }
+}
+
+/** The one collector of this process's command. */
+export const report = new ReportCollector();

@@ -5,7 +5,7 @@ import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
 import { templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
-import { Reporter } from "./report.js";
+import { report, Reporter } from "./report.js";
 
 export function hubNote(r: PrepareResult): string | undefined {
   if (!r.hub) return undefined;
@@ -24,9 +24,11 @@ export async function runRows(input: Input, toDraft: (row: Row) => Draft | Findi
   const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
   const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
   const { prepare } = await import("../prepare.js");
+  report.target = o.report;
   const r = await prepare({
     input,
     format: asFormatName(o.format),
+    otherOutputs: [{ option: "--report", path: o.report }],
     toDraft,
     output: o.output,
     limit: o.limit,
@@ -39,6 +41,7 @@ export async function runRows(input: Input, toDraft: (row: Row) => Draft | Findi
     onNotice: rep.notice,
   });
   rep.summary(r, undefined, hubNote(r));
+  report.add(r, r.outputs, { hub: r.hub });
   let code = exitCodeOf(r);
   if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
   return code;
@@ -69,6 +72,7 @@ export async function fileChecks(outputs: (string | undefined)[], model: string,
   const { validateFiles } = await import("../validate/validate.js");
   const r = await validateFiles({ train, validation }, { model, batchSize });
   for (const f of r.findings) rep.finding(f);
+  report.add({ read: 0, written: 0, rejected: {}, warnings: {}, output: train, elapsedMs: 0 }, [], { fileRules: { model: r.model?.id, ok: r.ok, errors: r.errors, warnings: r.warnings, counts: r.counts } });
   if (!r.ok) rep.notice(`${r.errors} error(s) against ${model}'s dataset rules; the file would be rejected`);
   return r.ok ? 0 : 1;
 }

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { formatNames, type FormatName } from "../formats/index.js";
 import { getProfile, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
@@ -5,7 +6,29 @@ import { describeOrigin, PrepError } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
 import { renderHistogram, type TokenStats } from "../validate/stats.js";
 import type { ValidationReport } from "../validate/validate.js";
-import { intArg } from "./options.js";
+import { checkDistinctOutputs, checkOutputTarget } from "../jsonl.js";
+import type { Summary } from "../pipeline.js";
+import { intArg, REPORT_HELP } from "./options.js";
+import { report } from "./report.js";
+
+/** --report's target: not stdout when stdout has JSON already, not another output of the run, a writable place. */
+function checkReportTarget(target: string | undefined, stdoutTaken: string | undefined, others: { option: string; path: string | undefined }[]): void {
+  if (target === undefined) return;
+  if (target === "-" && stdoutTaken) throw new PrepError(`--report - and ${stdoutTaken} both write to stdout; give --report a file`, 2);
+  checkDistinctOutputs([{ option: "--report", path: target }, ...others]);
+  checkOutputTarget(target, { option: "--report" });
+}
+
+/** A validation as the counts of a run: lines read, errors and warnings by reason. */
+function validationSummary(r: ValidationReport): Summary {
+  const rejected: Record<string, number> = {};
+  const warnings: Record<string, number> = {};
+  for (const [k, c] of Object.entries(r.counts)) {
+    if (c.errors) rejected[k] = c.errors;
+    if (c.warnings) warnings[k] = c.warnings;
+  }
+  return { read: r.files.reduce((a, f) => a + f.lines, 0), written: 0, rejected, warnings, output: "", elapsedMs: 0 };
+}
 
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
 
@@ -81,11 +104,16 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--rejects <file>", "write every failing line with its reasons to this JSONL file")
     .option("--max-findings <n>", "findings to print (all are counted)", intArg("--max-findings"), 20)
     .option("-j, --jobs <n>", "worker threads parsing and checking records (default 1, none for files under 4 MB; 0 = one per core; ~60 MB each)", intArg("--jobs"))
-    .action(async (file: string, o: { model?: string; validation?: string; format?: FormatName; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number }) => {
+    .option("-n, --limit <n>", "check only the first N lines of each file (record-count and file-size rules are then skipped)", intArg("--limit", 1))
+    .option("--report <file>", `${REPORT_HELP}; holds the full validation report`)
+    .option("-q, --quiet", "print nothing: the exit code says whether the file would be accepted")
+    .action(async (file: string, o: { model?: string; validation?: string; format?: FormatName; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number; limit?: number; report?: string; quiet?: boolean }) => {
       const { validateFiles } = await import("../validate/validate.js");
+      checkReportTarget(o.report, o.json ? "--json" : undefined, [{ option: "--rejects", path: o.rejects }]);
+      report.target = o.report;
       let r: ValidationReport;
       try {
-        r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json ? undefined : o.maxFindings });
+        r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json || o.report ? undefined : o.maxFindings });
       } catch (e) {
         // --json promises JSON on stdout: a run that could not validate says so as an object too.
         if (o.json && e instanceof PrepError) {
@@ -94,7 +122,11 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
         throw e;
       }
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
-      else printReport(r, o.maxFindings, process.stdout);
+      else if (!o.quiet) {
+        printReport(r, o.maxFindings, process.stdout);
+        if (o.limit !== undefined) process.stdout.write(`(first ${n(o.limit)} lines only: record-count and file-size rules skipped)\n`);
+      }
+      report.add(validationSummary(r), o.rejects ? [{ role: "rejects", path: o.rejects, bytes: o.rejects === "-" ? 0 : (statSync(o.rejects, { throwIfNoEntry: false })?.size ?? 0) }] : [], { validate: r });
       setExit(r.ok ? 0 : 1);
     });
 
@@ -106,14 +138,20 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .addOption(new Option("-f, --format <name>", "record format (default: detected)").choices(formatNames))
     .option("--epochs <n>", "epochs for the training-token estimate", intArg("--epochs", 1))
     .option("--json", "print as JSON")
-    .action(async (file: string, o: { model?: string; tokenizer?: string; format?: FormatName; epochs?: number; json?: boolean }) => {
+    .option("-n, --limit <n>", "measure only the first N lines", intArg("--limit", 1))
+    .option("--report <file>", REPORT_HELP)
+    .option("-q, --quiet", "print nothing (with --report: the figures are in the report)")
+    .action(async (file: string, o: { model?: string; tokenizer?: string; format?: FormatName; epochs?: number; json?: boolean; limit?: number; report?: string; quiet?: boolean }) => {
       // Only statistics: no model rules, so a file for any model can be measured.
       const { validateFiles } = await import("../validate/validate.js");
-      const r = await validateFiles({ train: file }, { tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined), format: o.format, stats: true, epochs: o.epochs, keepFindings: 0 });
+      checkReportTarget(o.report, o.json ? "--json" : undefined, []);
+      report.target = o.report;
+      const r = await validateFiles({ train: file }, { tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined), format: o.format, stats: true, epochs: o.epochs, keepFindings: 0, limit: o.limit });
       const s = r.files[0]!.stats;
+      report.add(validationSummary(r), [], { stats: s, trainingTokens: r.trainingTokens, tokenizer: r.tokenizer });
       if (o.json) {
         process.stdout.write(JSON.stringify({ file, tokenizer: r.tokenizer, stats: s, trainingTokens: r.trainingTokens, skipped: r.errors }, null, 2) + "\n");
-      } else {
+      } else if (!o.quiet) {
         printStats(file, s, r.tokenizer.exact, process.stdout);
         if (r.trainingTokens) process.stdout.write(`training tokens: ${n(r.trainingTokens.perEpoch)} per epoch × ${r.trainingTokens.epochs} epochs = ${n(r.trainingTokens.total)}${r.tokenizer.exact ? "" : " (estimated)"}\n`);
         if (r.errors) process.stdout.write(`${n(r.errors)} invalid line(s) not counted; run \`prep-data validate\` to see them\n`);

@@ -24,6 +24,11 @@ export interface ValidateOptions extends CheckerOptions {
   rejects?: string;
   /** Findings kept in the report (all are counted). */
   keepFindings?: number;
+  /**
+   * Check only the first N lines of each file (a quick look at a big file). The file-level rules (record counts,
+   * file size) need the whole file and are skipped.
+   */
+  limit?: number;
   onFinding?: (f: Finding) => void;
   /**
    * Worker threads parsing and checking records while this thread reads and computes duplicate digests (default
@@ -128,7 +133,16 @@ async function validateFile(
   };
 
   try {
-    for await (const batch of reader.batches(path)) {
+    for await (const batch0 of reader.batches(path)) {
+      let batch = batch0;
+      const limited = opts.limit !== undefined && batch.firstLine + (batch.lines ?? 0) - 1 >= opts.limit;
+      if (limited) {
+        // Keep the first lines up to the limit; the rest of the file is not read.
+        const keep = opts.limit! - batch.firstLine + 1;
+        let end = -1;
+        for (let k = 0; k < keep; k++) end = batch.bytes.indexOf(10, end + 1);
+        if (end !== -1) batch = { ...batch, bytes: batch.bytes.subarray(0, end + 1), lines: keep };
+      }
       streamed += batch.bytes.byteLength;
       if (!runner) {
         if (reader.bom) state.report(finding("encoding", "the file starts with a UTF-8 byte-order mark, which Bedrock's validators refuse; strip it (e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)", { source: path, line: 1 }));
@@ -159,6 +173,7 @@ async function validateFile(
       }
       inflight.push({ slot: batch.slot, result: runner.submit(batch, !!state.rejects) });
       while (inflight.length > width) await settle(inflight.shift()!);
+      if (limited) break;
     }
     while (inflight.length) await settle(inflight.shift()!);
   } finally {
@@ -242,8 +257,8 @@ export async function validateFiles(files: { train: string; validation?: string 
   }
   const plan = profile && train!.format ? checker.plan(train!.format) : undefined;
   const task = plan && !("type" in plan) ? plan.task : undefined;
-  if (profile && task) {
-    report.model!.task = task;
+  if (profile && task) report.model!.task = task;
+  if (profile && task && opts.limit === undefined) {
     const rules = profile.tasks[task];
     bound(rules, "train", train!, add);
     if (val) bound(rules, "validation", val, add);
