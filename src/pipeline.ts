@@ -39,8 +39,8 @@ export interface PipelineOptions {
   onProgress?: (s: Summary) => void;
 }
 
-function bump(m: Record<string, number>, k: string): void {
-  m[k] = (m[k] ?? 0) + 1;
+function bump(m: Record<string, number>, k: string, n = 1): void {
+  m[k] = (m[k] ?? 0) + n;
 }
 
 /** 32-bit FNV-1a over the row index and seed: a cheap, stable coin for the validation split. */
@@ -98,8 +98,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     for await (const item of o.source) {
       if (item.type === "finding") {
         // A finding from the source stands for input that could not become a row: it counts as read and rejected.
-        if (item.severity === "error") s.read++;
-        report(item);
+        const n = item.rows ?? 1;
+        if (item.severity === "error") {
+          s.read += n;
+          bump(s.rejected, item.reason, n);
+        } else bump(s.warnings, item.reason, n);
+        o.onFinding?.(item);
         continue;
       }
       if (o.limit !== undefined && s.read >= o.limit) break;

@@ -29,6 +29,8 @@ export interface Finding {
   message: string;
   origin: Origin;
   severity: "error" | "warning";
+  /** How many source rows this finding stands for (a corrupt Parquet row group: its rows); default 1. */
+  rows?: number;
 }
 
 export type SourceItem = Row | Finding;

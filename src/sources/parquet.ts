@@ -1,11 +1,29 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { finding, PrepError, type SourceItem } from "../record.js";
+import { isUtf8 } from "node:buffer";
+import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
 
 export interface ParquetOptions {
   name?: string;
   /** Only these columns are decoded (all by default). */
   columns?: string[];
+  /** Told the compressed bytes of each row group once it is read (for progress). */
+  onBytes?: (n: number) => void;
+}
+
+/**
+ * Parquet values as template text wants them: binary (BYTE_ARRAY without a UTF8 annotation) decoded as UTF-8,
+ * timestamps as ISO-8601 strings. Binary that is not UTF-8 cannot be text: the row is a finding.
+ */
+function normalise(row: Record<string, unknown>): { values: Record<string, unknown> } | { bad: string } {
+  for (const [k, v] of Object.entries(row)) {
+    if (v instanceof Date) row[k] = Number.isNaN(v.getTime()) ? null : v.toISOString();
+    else if (v instanceof Uint8Array) {
+      if (!isUtf8(v)) return { bad: k };
+      row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8");
+    }
+  }
+  return { values: row };
 }
 
 /** Rows of a Parquet file, one row group at a time (hyparquet), so memory follows the row group, not the file. */
@@ -26,14 +44,20 @@ export async function* readParquet(path: string, opts: ParquetOptions = {}): Asy
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: Record<string, unknown>[];
     try {
-      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: opts.columns, compressors });
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: opts.columns, compressors, utf8: false }); // binary as bytes: checked below, never replaced silently
     } catch (e) {
-      yield finding("parquet", `rows ${rowStart}-${rowEnd - 1}: ${(e as Error).message}`, { source: name, row: rowStart });
+      // The whole row group is lost: it counts as its rows, not as one.
+      const f: Finding = { ...finding("parquet", `row group of rows ${rowStart}-${rowEnd - 1} (${rowEnd - rowStart} rows) cannot be read: ${(e as Error).message}`, { source: name, row: rowStart }), rows: rowEnd - rowStart };
+      yield f;
       rowStart = rowEnd;
       continue;
     }
+    opts.onBytes?.(group.columns.reduce((a, c) => a + Number(c.meta_data?.total_compressed_size ?? 0), 0));
     for (let i = 0; i < rows.length; i++) {
-      yield { type: "row", values: rows[i]!, origin: { source: name, row: rowStart + i } };
+      const origin = { source: name, row: rowStart + i };
+      const n = normalise(rows[i]!);
+      if ("bad" in n) yield finding("encoding", `column ${n.bad} holds binary data that is not UTF-8 text`, origin);
+      else yield { type: "row", values: n.values, origin };
     }
     rowStart = rowEnd;
   }

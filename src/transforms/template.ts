@@ -21,7 +21,7 @@ export class Template {
       }
       const v = values[p.column];
       if (v === undefined || v === null) return { missing: p.column };
-      out += typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v, bigintSafe) : String(v);
+      out += typeof v === "string" ? v : v instanceof Date ? v.toISOString() : typeof v === "object" ? JSON.stringify(v, bigintSafe) : String(v);
     }
     return { text: out };
   }

@@ -148,3 +148,39 @@ describe("JSON documents and JSON Lines are told apart by content", () => {
     expect(rows(await collect(readJson(doc)))).toEqual([{ t: "x" }, { t: "y" }]);
   });
 });
+
+describe("Parquet values and damage", () => {
+  it("binary columns decode as UTF-8 (else a finding), timestamps become ISO-8601 text, a corrupt row group counts its rows", async () => {
+    const { parquetWriteFile } = await import("hyparquet-writer");
+    const { parquetMetadata } = await import("hyparquet");
+    const { readFileSync } = await import("node:fs");
+    const d = tmp();
+    const p = join(d, "t.parquet");
+    const n = 30;
+    parquetWriteFile({
+      filename: p,
+      rowGroupSize: 10,
+      columnData: [
+        { name: "bin", data: Array.from({ length: n }, (_, i) => (i === 3 ? new Uint8Array([0xff, 0xfe]) : new TextEncoder().encode(`text ${i} é`))), type: "BYTE_ARRAY" },
+        { name: "at", data: Array.from({ length: n }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i))), type: "TIMESTAMP" },
+      ],
+    });
+    const ok = await run(["parquet", p, "--format", "cpt", "--text", "{bin} at {at}", "-o", "-"]);
+    const recs = lines(ok.stdout) as { input: string }[];
+    expect(recs[0]).toEqual({ input: "text 0 é at 2024-01-01T00:00:00.000Z" });
+    expect(recs).toHaveLength(n - 1);
+    expect(ok.stderr).toMatch(/t\.parquet.*encoding: column bin holds binary data that is not UTF-8 text/);
+    // Break the second row group's data: 10 rows lost, counted as 10.
+    const bytes = Buffer.from(readFileSync(p));
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const col = meta.row_groups[1]!.columns[0]!.meta_data!;
+    const at = Number(col.dictionary_page_offset ?? col.data_page_offset);
+    bytes.fill(0xee, at, at + Number(col.total_compressed_size));
+    const broken = join(d, "broken.parquet");
+    writeFileSync(broken, bytes);
+    const r = await run(["parquet", broken, "--format", "cpt", "--text", "{bin}", "-o", join(d, "o.jsonl")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/row group of rows 10-19 \(10 rows\) cannot be read/);
+    expect(r.stderr).toMatch(/read 30, written 19, rejected 11 \(parquet 10, encoding 1\)/);
+  });
+});
