@@ -1,6 +1,6 @@
 import { getFormat, type FormatName } from "./formats/index.js";
 import { hubConfig, type HubConfig } from "./hub/config.js";
-import { readHubDataset, resolveSplit, type ResolvedSplit } from "./hub/dataset.js";
+import { readHubDataset, resolveSplit, type DownloadProgress, type ResolvedSplit } from "./hub/dataset.js";
 import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "./jsonl.js";
 import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
 import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
@@ -9,9 +9,16 @@ import { draftFromTemplates, type DraftTemplates } from "./transforms/draft.js";
 
 export type Input =
   | { kind: "files"; paths: string[]; table?: TableOptions }
-  | { kind: "hub"; dataset: string; split?: string; config?: string; hub?: HubConfig }
+  | { kind: "hub"; dataset: string; split?: string; config?: string; hub?: HubConfig; progress?: InputProgress }
   /** Any source of rows (PDF chunks, converted chats, …). */
   | { kind: "rows"; rows: AsyncIterable<SourceItem>; paths?: string[] };
+
+/** What a Hub input tells about its progress: the split's files (with sizes when listed), bytes read, downloads. */
+export interface InputProgress {
+  onFiles?: (files: { path: string; size?: number }[]) => void;
+  onBytes?: (n: number) => void;
+  onDownload?: DownloadProgress;
+}
 
 export interface PrepareOptions {
   input: Input;
@@ -56,7 +63,8 @@ export async function openInput(input: Input, onNotice?: (m: string) => void): P
   if (input.kind === "rows") return { rows: input.rows, paths: input.paths ?? [] };
   const hub = input.hub ?? hubConfig();
   const resolved = await resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
-  return { rows: readHubDataset(resolved, hub), resolved, paths: [] };
+  input.progress?.onFiles?.(resolved.files);
+  return { rows: readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), resolved, paths: [] };
 }
 
 /** Read an input, turn each row into a record of `format`, check it, and write JSONL atomically. */

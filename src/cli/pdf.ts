@@ -7,6 +7,8 @@ import { finding, PrepError, type SourceItem } from "../record.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
 import { addWriteOptions, intArg, validationPathFor, type OutputOpts } from "./options.js";
+import { basename } from "node:path";
+import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
 interface PdfCliOpts extends OutputOpts {
@@ -65,7 +67,8 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .action(async (inputs: string[], o: PdfCliOpts) => {
       // Loaded here, not at start-up: pdf.js and the text splitter cost ~0.4 s that other commands need not pay.
       const [{ chunkPages }, { prepare }, { expandPdfInputs }, { readPdfPages }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../pdf/inputs.js"), import("../pdf/pages.js")]);
-      const rep = new Reporter(o.maxFindings, o.quiet);
+      const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
+      const rep = new Reporter(o.maxFindings, o.quiet, progress);
       const { paths, unmatched } = await expandPdfInputs(inputs);
       if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       // Every output is checked before a page is extracted.
@@ -98,7 +101,18 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const outcomes: PdfOutcome[] = [];
       let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths, option: "--metadata" }) : undefined;
       // Extraction starts now (workers load pdf.js and open the first file) while this thread loads the vocabulary.
-      const extracting = readPdfPages(paths, { passwords: o.password, jobs: o.jobs, onOutcome: (x) => (outcomes.push(x), o.quiet || process.stderr.write(outcomeLine(x) + "\n")) });
+      progress.start(paths.length === 1 ? `extracting ${basename(paths[0]!)}` : "extracting", paths.length, "files");
+      let pagesDone = 0;
+      const extracting = readPdfPages(paths, {
+        passwords: o.password,
+        jobs: o.jobs,
+        onOutcome: (x) => {
+          outcomes.push(x);
+          pagesDone += x.pages;
+          if (!o.quiet) rep.line(outcomeLine(x));
+          progress.update(outcomes.length, `${pagesDone.toLocaleString("en-US")} pages  ${rep.counts}`);
+        },
+      });
       const pages = started(extracting);
       try {
         const [counter, checker] = await Promise.all([loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k"), profile ? RecordChecker.create(checkerOpts) : undefined]);

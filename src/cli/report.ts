@@ -1,17 +1,25 @@
 import { rejectedTotal, type Summary } from "../pipeline.js";
 import { describeOrigin, type Finding } from "../record.js";
+import { Progress } from "./progress.js";
 
-/** Prints findings to stderr (the first `max`, then a count), a progress line on a TTY, and the closing summary. */
+/**
+ * Prints findings to stderr (the first `max`, then a count), the live progress line on a terminal (cli-progress,
+ * through {@link Progress}: every other line is printed above it), and the closing summary.
+ */
 export class Reporter {
   private shown = 0;
   private hidden = 0;
-  private lastProgress = 0;
-  private progressShown = false;
+  readonly progressLine: Progress;
   constructor(
     private readonly max = 20,
     private readonly quiet = false,
-    private readonly err: NodeJS.WriteStream = process.stderr,
-  ) {}
+    progress?: Progress,
+  ) {
+    this.progressLine = progress ?? new Progress({ quiet });
+  }
+
+  /** One line on stderr, above the progress line. */
+  line = (text: string): void => this.progressLine.line(text);
 
   finding = (f: Finding): void => {
     if (this.shown >= this.max) {
@@ -19,36 +27,28 @@ export class Reporter {
       return;
     }
     this.shown++;
-    this.clearProgress();
-    this.err.write(`${f.severity}: ${describeOrigin(f.origin)}: ${f.reason}: ${f.message}\n`);
+    this.line(`${f.severity}: ${describeOrigin(f.origin)}: ${f.reason}: ${f.message}`);
   };
 
   notice = (message: string): void => {
     if (this.quiet) return;
-    this.clearProgress();
-    this.err.write(`note: ${message}\n`);
+    this.line(`note: ${message}`);
   };
 
+  /** The pipeline's counts, shown beside the progress figures. */
   progress = (s: Summary): void => {
-    if (!this.err.isTTY || this.quiet) return;
-    const now = Date.now();
-    if (now - this.lastProgress < 200) return;
-    this.lastProgress = now;
-    this.progressShown = true;
-    this.err.write(`\r\x1b[2Kread ${s.read.toLocaleString("en-US")}  written ${s.written.toLocaleString("en-US")}  rejected ${rejectedTotal(s).toLocaleString("en-US")}`);
+    this.counts = `read ${s.read.toLocaleString("en-US")}  written ${s.written.toLocaleString("en-US")}  rejected ${rejectedTotal(s).toLocaleString("en-US")}`;
+    this.meter?.();
   };
 
-  private clearProgress(): void {
-    if (this.progressShown) {
-      this.err.write("\r\x1b[2K");
-      this.progressShown = false;
-    }
-  }
+  /** Counts text for the progress line, and the hook that redraws it with the current figures. */
+  counts = "";
+  meter?: () => void;
 
   summary(s: Summary, label?: string, extra?: string): void {
-    this.clearProgress();
+    this.progressLine.stop();
     if (this.hidden) {
-      this.err.write(`… ${this.hidden} more finding${this.hidden === 1 ? "" : "s"} not shown (--max-findings)\n`);
+      this.line(`… ${this.hidden} more finding${this.hidden === 1 ? "" : "s"} not shown (--max-findings)`);
       this.hidden = 0;
     }
     if (this.quiet) return;
@@ -61,8 +61,8 @@ export class Reporter {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
     const out = s.output === "-" ? "stdout" : s.output;
-    this.err.write(
-      `${label ? label + ": " : ""}read ${s.read}, written ${s.written}${s.validation !== undefined ? ` (${s.validation} to validation)` : ""}, rejected ${rej}${rej ? ` (${reasons})` : ""}${warn ? `, warnings: ${warn}` : ""} → ${out} in ${(s.elapsedMs / 1000).toFixed(2)} s${extra ? ` ${extra}` : ""}\n`,
+    this.line(
+      `${label ? label + ": " : ""}read ${s.read}, written ${s.written}${s.validation !== undefined ? ` (${s.validation} to validation)` : ""}, rejected ${rej}${rej ? ` (${reasons})` : ""}${warn ? `, warnings: ${warn}` : ""} → ${out} in ${(s.elapsedMs / 1000).toFixed(2)} s${extra ? ` ${extra}` : ""}`,
     );
   }
 }

@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { basename } from "node:path";
 import { asFormatName } from "../formats/index.js";
 import { rejectedTotal, type Summary } from "../pipeline.js";
 import type { Input, PrepareResult } from "../prepare.js";
@@ -5,6 +7,7 @@ import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
 import { templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
+import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
 export function hubNote(r: PrepareResult): string | undefined {
@@ -19,8 +22,9 @@ export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts): 
 }
 
 /** Rows → drafts → records of `o.format`, with findings and the closing summary on stderr. Returns the exit code. */
-export async function runRows(input: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o: OutputOpts & { format: string }): Promise<number> {
-  const rep = new Reporter(o.maxFindings, o.quiet);
+export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o: OutputOpts & { format: string }): Promise<number> {
+  const rep = new Reporter(o.maxFindings, o.quiet, new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" }));
+  const input = withProgress(input0, rep);
   const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
   const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
   const { prepare } = await import("../prepare.js");
@@ -45,6 +49,59 @@ export async function runRows(input: Input, toDraft: (row: Row) => Draft | Findi
   let code = exitCodeOf(r);
   if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
   return code;
+}
+
+/**
+ * The input with hooks that drive the progress line: bytes of the input files against their total size (unknown
+ * for stdin), and for a Hub dataset its download, then its files.
+ */
+function withProgress(input: Input, rep: Reporter): Input {
+  const p = rep.progressLine;
+  if (!p.enabled) return input;
+  let done = 0;
+  let total: number | undefined;
+  let label = "reading";
+  let reading = false;
+  let downloadingPath: string | undefined;
+  rep.meter = () => reading && p.update(done, rep.counts);
+  const onBytes = (n: number) => {
+    done += n;
+    if (!reading) {
+      reading = true;
+      p.start(label, total, "bytes");
+    }
+    p.update(done, rep.counts);
+  };
+  const sizeOf = (f: string) => (f === "-" ? undefined : statSync(f, { throwIfNoEntry: false })?.size);
+  if (input.kind === "files") {
+    const sizes = input.paths.map(sizeOf);
+    total = sizes.some((x) => x === undefined) ? undefined : sizes.reduce((a, b) => a! + b!, 0);
+    label = input.paths.length === 1 ? `reading ${basename(input.paths[0]!)}` : `reading ${input.paths.length} files`;
+    return { ...input, table: { ...input.table, onBytes } };
+  }
+  if (input.kind === "hub") {
+    return {
+      ...input,
+      progress: {
+        onFiles: (files) => {
+          const sizes = files.map((f) => f.size ?? ("local" in f && typeof f.local === "string" ? sizeOf(f.local) : undefined));
+          total = sizes.some((x) => x === undefined) ? undefined : sizes.reduce((a, b) => a! + b!, 0);
+          label = `reading ${input.dataset}`;
+        },
+        onBytes,
+        onDownload: (path, d, t) => {
+          // A file is downloaded before it is read: the line shows the download, then the reading again.
+          if (path !== downloadingPath) {
+            downloadingPath = path;
+            reading = false;
+            p.start(`downloading ${path}`, t, "bytes");
+          }
+          p.update(d);
+        },
+      },
+    };
+  }
+  return input;
 }
 
 /** 0 all written, 1 some rejected (the rest written), 3 input was read but nothing could be written. */

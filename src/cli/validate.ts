@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { basename } from "node:path";
 import { Option, type Command } from "commander";
 import { formatNames, type FormatName } from "../formats/index.js";
 import { getProfile, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
@@ -9,6 +10,7 @@ import type { ValidationReport } from "../validate/validate.js";
 import { checkDistinctOutputs, checkOutputTarget } from "../jsonl.js";
 import type { Summary } from "../pipeline.js";
 import { intArg, REPORT_HELP } from "./options.js";
+import { Progress } from "./progress.js";
 import { report } from "./report.js";
 
 /** --report's target: not stdout when stdout has JSON already, not another output of the run, a writable place. */
@@ -112,9 +114,26 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
       checkReportTarget(o.report, o.json ? "--json" : undefined, [{ option: "--rejects", path: o.rejects }]);
       report.target = o.report;
       let r: ValidationReport;
+      const progress = new Progress({ quiet: o.quiet });
       try {
-        r = await validateFiles({ train: file, validation: o.validation }, { ...o, keepFindings: o.json || o.report ? undefined : o.maxFindings });
+        let current = "";
+        r = await validateFiles(
+          { train: file, validation: o.validation },
+          {
+            ...o,
+            keepFindings: o.json || o.report ? undefined : o.maxFindings,
+            onProgress: ({ path, done, total }) => {
+              if (path !== current) {
+                current = path;
+                progress.start(`validating ${basename(path)}`, total || undefined, "bytes");
+              }
+              progress.update(done);
+            },
+          },
+        );
+        progress.stop();
       } catch (e) {
+        progress.stop();
         // --json promises JSON on stdout: a run that could not validate says so as an object too.
         if (o.json && e instanceof PrepError) {
           process.stdout.write(JSON.stringify({ ok: false, error: e.message, exitCode: e.exitCode === 1 ? 3 : e.exitCode }, null, 2) + "\n");
@@ -146,7 +165,24 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
       const { validateFiles } = await import("../validate/validate.js");
       checkReportTarget(o.report, o.json ? "--json" : undefined, []);
       report.target = o.report;
-      const r = await validateFiles({ train: file }, { tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined), format: o.format, stats: true, epochs: o.epochs, keepFindings: 0, limit: o.limit });
+      const progress = new Progress({ quiet: o.quiet });
+      let started = false;
+      const r = await validateFiles(
+        { train: file },
+        {
+          tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined),
+          format: o.format,
+          stats: true,
+          epochs: o.epochs,
+          keepFindings: 0,
+          limit: o.limit,
+          onProgress: ({ done, total }) => {
+            if (!started) progress.start(`measuring ${basename(file)}`, total || undefined, "bytes");
+            started = true;
+            progress.update(done);
+          },
+        },
+      ).finally(() => progress.stop());
       const s = r.files[0]!.stats;
       report.add(validationSummary(r), [], { stats: s, trainingTokens: r.trainingTokens, tokenizer: r.tokenizer });
       if (o.json) {

@@ -33,7 +33,7 @@ export interface ResolvedSplit {
   split: string;
   /** `main` files, or the `refs/convert/parquet` branch when the main branch has no data files for the split. */
   from: "repo" | "parquet";
-  files: { path: string; local?: string }[];
+  files: { path: string; local?: string; size?: number }[];
   /** Files that had to be downloaded (the rest were cache hits). */
   downloaded: number;
   offline: boolean;
@@ -87,7 +87,7 @@ async function commitOf(ref: DatasetRef, hub: HubConfig): Promise<string> {
   return info.sha;
 }
 
-async function listAt(ref: DatasetRef, commit: string, hub: HubConfig): Promise<string[]> {
+async function listAt(ref: DatasetRef, commit: string, hub: HubConfig, sizes?: Map<string, number>): Promise<string[]> {
   const out: string[] = [];
   for await (const e of listFiles({
     repo: { type: "dataset", name: ref.repo },
@@ -97,16 +97,19 @@ async function listAt(ref: DatasetRef, commit: string, hub: HubConfig): Promise<
     accessToken: hub.token,
     fetch: hubFetch(hub.endpoint),
   })) {
-    if (e.type === "file") out.push(e.path);
+    if (e.type === "file") {
+      out.push(e.path);
+      sizes?.set(e.path, e.lfs?.size ?? e.size);
+    }
   }
   return out.sort();
 }
 
 /** Online: list the revision's files on the Hub and pick the split (parquet branch as fallback). */
-async function resolveOnline(ref: DatasetRef, split: string, opts: HubDatasetOptions, hub: HubConfig, cache: RepoCache) {
+async function resolveOnline(ref: DatasetRef, split: string, opts: HubDatasetOptions, hub: HubConfig, cache: RepoCache, sizes: Map<string, number>) {
   const commit = await commitOf(ref, hub);
   await cache.writeRef(ref.revision, commit);
-  const paths = await listAt(ref, commit, hub);
+  const paths = await listAt(ref, commit, hub, sizes);
   const files = selectSplitFiles(paths, split);
   if (files.length) return { commit, files, from: "repo" as const, available: availableSplits(paths) };
   const pref = { repo: ref.repo, revision: PARQUET_REVISION };
@@ -118,7 +121,7 @@ async function resolveOnline(ref: DatasetRef, split: string, opts: HubDatasetOpt
     throw e;
   }
   await cache.writeRef(PARQUET_REVISION, pcommit);
-  const ppaths = await listAt(pref, pcommit, hub);
+  const ppaths = await listAt(pref, pcommit, hub, sizes);
   const sel = selectParquetFiles(ppaths, split, opts.config);
   opts.onNotice?.(`${ref.repo}: no ${split} data files on ${ref.revision}; reading the ${PARQUET_REVISION} branch${sel ? ` (config ${sel.config})` : ""}`);
   return { commit: pcommit, files: sel?.files ?? [], from: "parquet" as const, available: availableSplits(ppaths.map((p) => p.split("/").slice(1).join("/"))) };
@@ -167,8 +170,9 @@ export async function resolveSplit(spec: string | DatasetRef, opts: HubDatasetOp
   }
 
   let online;
+  const sizes = new Map<string, number>();
   try {
-    online = await resolveOnline(ref, split, opts, hub, cache);
+    online = await resolveOnline(ref, split, opts, hub, cache, sizes);
   } catch (e) {
     if (isNetworkError(e)) {
       const c = await resolveCached(ref, split, opts, cache);
@@ -185,7 +189,7 @@ export async function resolveSplit(spec: string | DatasetRef, opts: HubDatasetOp
       2,
     );
   }
-  return { ...ref, split, commit: online.commit, from: online.from, files: online.files.map((p) => ({ path: p })), downloaded: 0, offline: false };
+  return { ...ref, split, commit: online.commit, from: online.from, files: online.files.map((p) => ({ path: p, size: sizes.get(p) })), downloaded: 0, offline: false };
 }
 
 /**
@@ -194,12 +198,12 @@ export async function resolveSplit(spec: string | DatasetRef, opts: HubDatasetOp
  * `snapshots/<commit>/<path>` → blob), through a fetch that retries and refuses ids that are not hex digests; a
  * download cut off mid-file is retried as a whole (the library writes `<blob>.incomplete` and renames it).
  */
-export async function fetchFile(r: ResolvedSplit, path: string, hub: HubConfig = hubConfig()): Promise<string> {
+export async function fetchFile(r: ResolvedSplit, path: string, hub: HubConfig = hubConfig(), onDownload?: DownloadProgress): Promise<string> {
   const cache = new RepoCache(hub.cacheDir, r.repo);
   if (await cache.hasSnapshotFile(r.commit, path)) return cache.snapshotPath(r.commit, path);
   const ref = { repo: r.repo, revision: r.commit };
   const policy = retryPolicy();
-  const fetch = hubFetch(hub.endpoint, policy);
+  const fetch = hubFetch(hub.endpoint, policy, onDownload && ((done, total) => onDownload(path, done, total)));
   try {
     const local = await withRetries(policy, () =>
       quietly(() =>
@@ -227,13 +231,22 @@ async function quietly<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Told the bytes of a file's download as they arrive (total from Content-Length, when sent). */
+export type DownloadProgress = (path: string, done: number, total: number | undefined) => void;
+
+export interface ReadHubOptions {
+  /** Told the bytes of each local file as they are read. */
+  onBytes?: (n: number) => void;
+  onDownload?: DownloadProgress;
+}
+
 /** Rows of one split of a Hub dataset, file after file, each downloaded (or found in the cache) when reached. */
-export async function* readHubDataset(resolved: ResolvedSplit, hub: HubConfig = hubConfig()): AsyncGenerator<SourceItem> {
+export async function* readHubDataset(resolved: ResolvedSplit, hub: HubConfig = hubConfig(), opts: ReadHubOptions = {}): AsyncGenerator<SourceItem> {
   for (const f of resolved.files) {
-    const local = f.local ?? (await fetchFile(resolved, f.path, hub));
+    const local = f.local ?? (await fetchFile(resolved, f.path, hub, opts.onDownload));
     const name = `hf:${resolved.repo}@${resolved.from === "parquet" ? PARQUET_REVISION : resolved.revision}/${f.path}`;
     try {
-      yield* readTable(local, { name });
+      yield* readTable(local, { name, onBytes: opts.onBytes });
     } catch (e) {
       if (!(e instanceof PrepError)) throw e;
       yield finding("file", e.message, { source: name });

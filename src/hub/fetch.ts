@@ -76,7 +76,7 @@ function checkIds(endpoint: string, url: string, body: unknown): void {
  * exponential backoff, and refuses responses whose commit shas, blob ids or ETags are not hex digests — those
  * values become cache path segments, and `"../../x"` from a misbehaving endpoint must not.
  */
-export function hubFetch(endpoint: string, policy: RetryPolicy = retryPolicy()): typeof fetch {
+export function hubFetch(endpoint: string, policy: RetryPolicy = retryPolicy(), onBody?: (done: number, total: number | undefined) => void): typeof fetch {
   const f = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     for (let attempt = 0; ; attempt++) {
@@ -116,6 +116,22 @@ export function hubFetch(endpoint: string, policy: RetryPolicy = retryPolicy()):
           }
           checkIds(endpoint, url, body);
           return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+        }
+        // A file download (not the one-byte probe): count its bytes as they arrive.
+        if (onBody && res.body && /\/(resolve|raw)\//.test(url) && res.status === 200 && init?.method !== "HEAD") {
+          const length = Number(res.headers.get("content-length"));
+          const total = Number.isFinite(length) && length > 0 ? length : undefined;
+          let done = 0;
+          const counted = res.body.pipeThrough(
+            new TransformStream<Uint8Array, Uint8Array>({
+              transform(chunk, ctl) {
+                done += chunk.byteLength;
+                onBody(done, total);
+                ctl.enqueue(chunk);
+              },
+            }),
+          );
+          return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
         }
       }
       return res;

@@ -17,6 +17,8 @@ export interface CsvOptions {
   comment?: string;
   /** Name used in findings (defaults to the path). */
   name?: string;
+  /** Told the bytes of the file as they are read (for progress). */
+  onBytes?: (n: number) => void;
 }
 
 const NEWLINES = /\r\n|\r|\n/g;
@@ -104,7 +106,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   const feed = (piece: string | Buffer | undefined) =>
     new Promise<void>((res) => (piece === undefined ? parser.end(() => res()) : parser.write(piece, () => res())));
 
-  const bytes = await openUtf8(path, opts.encoding);
+  const bytes = await openUtf8(path, opts.encoding, opts.onBytes);
   try {
     for await (const piece of bytes as AsyncIterable<Buffer>) {
       tracker.push(piece);

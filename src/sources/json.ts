@@ -14,6 +14,8 @@ export interface JsonOptions {
   field?: string;
   /** Text encoding when the file has no byte-order mark: utf8 (default), utf16le, utf16be, latin1. */
   encoding?: string;
+  /** Told the bytes of the file as they are read (for progress). */
+  onBytes?: (n: number) => void;
 }
 
 function rowOf(value: unknown): Record<string, unknown> | undefined {
@@ -53,7 +55,7 @@ function lineItem(line: Line, name: string, row: number): SourceItem {
 export async function* readJsonl(path: string, opts: JsonOptions = {}): AsyncGenerator<SourceItem> {
   const name = opts.name ?? path;
   let row = 0;
-  const bytes = await openUtf8(path, opts.encoding);
+  const bytes = await openUtf8(path, opts.encoding, opts.onBytes);
   try {
     for await (const batch of lineBatches(bytes)) {
       for (const line of batch) {
@@ -113,7 +115,7 @@ export async function* readJson(path: string, opts: JsonOptions = {}): AsyncGene
     yield* readJsonl(path, opts);
     return;
   }
-  const bytes = await openUtf8(path, opts.encoding);
+  const bytes = await openUtf8(path, opts.encoding, opts.onBytes);
   // stream-json decodes bytes itself (bad bytes become U+FFFD): note where they were, to reject the rows holding them.
   const tracker = new Utf8Tracker();
   const tap = new Transform({

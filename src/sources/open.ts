@@ -10,10 +10,15 @@ import { utf16Message, utf16WithoutBom } from "./encoding.js";
  * truncated, empty or not gzip at all fails the stream with a PrepError naming the file, which readers of several
  * files turn into a finding for that file alone.
  */
-export async function openBytes(path: string): Promise<Readable> {
-  if (path === "-") return process.stdin;
+export async function openBytes(path: string, onBytes?: (n: number) => void): Promise<Readable> {
+  if (path === "-") {
+    if (onBytes) process.stdin.on("data", (c: Buffer) => onBytes(c.length));
+    return process.stdin;
+  }
   await assertReadableFile(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  // Bytes of the file itself (compressed, for .gz): what progress measures against the file's size.
+  if (onBytes) raw.on("data", (c: Buffer) => onBytes(c.length));
   if (!path.endsWith(".gz")) return raw;
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const gunzip = createGunzip();
@@ -74,9 +79,9 @@ export function encodingLabel(e: string | undefined): string | undefined {
  * fly; UTF-8 passes through untouched (a UTF-8 BOM is left for the reader). UTF-16 without a BOM is refused with
  * a PrepError (reason `encoding`) that names the `--encoding` to pass.
  */
-export async function openUtf8(path: string, encoding?: string): Promise<Readable> {
+export async function openUtf8(path: string, encoding?: string, onBytes?: (n: number) => void): Promise<Readable> {
   const label = encodingLabel(encoding);
-  const bytes = await openBytes(path);
+  const bytes = await openBytes(path, onBytes);
   let decoder: TextDecoder | undefined;
   let first = true;
   const name = path === "-" ? "stdin" : path;

@@ -30,6 +30,8 @@ export interface ValidateOptions extends CheckerOptions {
    */
   limit?: number;
   onFinding?: (f: Finding) => void;
+  /** Told after each batch: bytes of the file read so far, and its size (0 for stdin). */
+  onProgress?: (p: { path: string; done: number; total: number }) => void;
   /**
    * Worker threads parsing and checking records while this thread reads and computes duplicate digests (default
    * 1; 0 = one per core). Without an explicit value, files under 4 MB are checked in this thread alone.
@@ -173,6 +175,7 @@ async function validateFile(
       }
       inflight.push({ slot: batch.slot, result: runner.submit(batch, !!state.rejects) });
       while (inflight.length > width) await settle(inflight.shift()!);
+      opts.onProgress?.({ path, done: streamed, total: bytes });
       if (limited) break;
     }
     while (inflight.length) await settle(inflight.shift()!);

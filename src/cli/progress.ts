@@ -1,0 +1,104 @@
+import cliProgress from "cli-progress";
+
+export type ProgressUnit = "bytes" | "rows" | "pages" | "files";
+
+const MB = 1e6;
+
+function amount(n: number, unit: ProgressUnit): string {
+  if (unit === "bytes") return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / MB).toFixed(1)} MB`;
+  return `${Math.round(n).toLocaleString("en-US")} ${unit}`;
+}
+
+function rateText(perSecond: number, unit: ProgressUnit): string {
+  if (unit === "bytes") return `${(perSecond / MB).toFixed(1)} MB/s`;
+  return `${perSecond >= 100 ? Math.round(perSecond).toLocaleString("en-US") : perSecond.toFixed(1)} ${unit}/s`;
+}
+
+function etaText(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "–";
+  if (seconds < 60) return `${Math.ceil(seconds)}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.round((seconds % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+interface Payload {
+  label: string;
+  unit: ProgressUnit;
+  /** Extra counts shown after the figures (rows read, written, rejected). */
+  note: string;
+  known: boolean;
+}
+
+/**
+ * One live progress line on stderr, drawn by cli-progress: done / total with percent, rate and ETA (just done and
+ * rate when the total is unknown, as for stdin). Off unless stderr is a terminal, with `quiet`, and when records
+ * go to a terminal on stdout (the line would be mixed into them). Any other line printed while it is shown goes
+ * through {@link Progress.line}, which clears it first and draws it again below.
+ */
+export class Progress {
+  readonly enabled: boolean;
+  private multi?: cliProgress.MultiBar;
+  private bar?: cliProgress.SingleBar;
+  private started = 0;
+  private readonly err: NodeJS.WriteStream;
+
+  constructor(opts: { quiet?: boolean; recordsOnStdout?: boolean; err?: NodeJS.WriteStream } = {}) {
+    this.err = opts.err ?? process.stderr;
+    this.enabled = !!this.err.isTTY && !opts.quiet && !(opts.recordsOnStdout && process.stdout.isTTY) && process.env.TERM !== "dumb";
+  }
+
+  /** Show (or re-label) the line: `total` undefined when it cannot be known. */
+  start(label: string, total: number | undefined, unit: ProgressUnit): void {
+    if (!this.enabled) return;
+    const payload: Payload = { label, unit, note: "", known: total !== undefined && total > 0 };
+    if (this.bar) {
+      this.bar.setTotal(total ?? 0);
+      this.bar.update(0, payload);
+      this.started = Date.now();
+      return;
+    }
+    this.multi = new cliProgress.MultiBar({
+      stream: this.err,
+      clearOnComplete: true,
+      hideCursor: false,
+      gracefulExit: true,
+      fps: 5,
+      barsize: 20,
+      format: (options, params, p: Payload) => {
+        const elapsed = (Date.now() - this.started) / 1000;
+        const rate = elapsed > 0 ? params.value / elapsed : 0;
+        const figures = p.known
+          ? `${cliProgress.Format.BarFormat(params.progress, options)} ${Math.floor(params.progress * 100)}% ${amount(params.value, p.unit)} / ${amount(params.total, p.unit)}  ${rateText(rate, p.unit)}  ETA ${etaText(rate > 0 ? (params.total - params.value) / rate : NaN)}`
+          : `${amount(params.value, p.unit)}  ${rateText(rate, p.unit)}`;
+        return `${p.label} ${figures}${p.note ? `  ${p.note}` : ""}`;
+      },
+    });
+    this.started = Date.now();
+    this.bar = this.multi.create(total ?? 0, 0, payload);
+  }
+
+  /** Set how much is done (and the counts shown beside it). */
+  update(done: number, note?: string): void {
+    if (!this.bar) return;
+    this.bar.update(done, note === undefined ? {} : { note });
+  }
+
+  /** Print one line on stderr above the progress line (or plainly, when there is none). */
+  line(text: string): void {
+    if (!this.multi) {
+      this.err.write(text.endsWith("\n") ? text : `${text}\n`);
+      return;
+    }
+    this.multi.log(text.endsWith("\n") ? text : `${text}\n`);
+    this.multi.update(); // clears the line, writes the text, draws the line again: now, not at the next tick
+  }
+
+  /** Remove the line (the run is over). */
+  stop(): void {
+    if (!this.multi) return;
+    this.multi.update();
+    this.multi.stop();
+    this.multi = undefined;
+    this.bar = undefined;
+  }
+}
