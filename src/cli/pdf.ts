@@ -21,6 +21,10 @@ interface PdfCliOpts extends OutputOpts {
   maxTokens?: number;
   tokenizer?: string;
   metadata?: string;
+  maxPages?: number;
+  maxStreamMb?: number;
+  maxPageChars?: number;
+  pageTimeout?: number;
 }
 
 export const DEFAULT_CHUNK_TOKENS = 700;
@@ -59,6 +63,10 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .addOption(new Option("--chunk-unit <unit>", "unit of --chunk-size and --chunk-overlap").choices(["tokens", "chars"]).default("tokens"))
     .option("--max-tokens <n>", "hard maximum per record; longer chunks are split again, never truncated (default: the model's limit with --model, else 4096)", intArg("--max-tokens", 16))
     .addOption(new Option("--tokenizer <name>", "token counter for sizes (default: the model's, else cl100k)").choices(tokenizerNames))
+    .option("--max-pages <n>", "refuse a document that claims more pages (default 100000)", intArg("--max-pages", 1))
+    .option("--max-stream-mb <n>", "refuse a document with a content stream that inflates to more MiB than this (default 256)", intArg("--max-stream-mb", 1))
+    .option("--max-page-chars <n>", "refuse a document with a page of more text characters than this (default 2000000)", intArg("--max-page-chars", 1))
+    .option("--page-timeout <seconds>", "refuse a document with a page that takes longer (default 20; bounds a decompression bomb's time and memory)", intArg("--page-timeout", 1))
     .option("--metadata <file>", "write each record's provenance (file, pages, tokens) as JSONL beside the records")
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
@@ -106,6 +114,9 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const extracting = readPdfPages(paths, {
         passwords: o.password,
         jobs: o.jobs,
+        maxPages: o.maxPages,
+        maxStreamBytes: o.maxStreamMb ? o.maxStreamMb * 1024 * 1024 : undefined,
+        limits: { ...(o.maxPageChars ? { maxPageChars: o.maxPageChars } : {}), ...(o.pageTimeout ? { pageTimeoutSeconds: o.pageTimeout } : {}) },
         onOutcome: (x) => {
           outcomes.push(x);
           pagesDone += x.pages;
@@ -150,7 +161,12 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         });
         const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed`;
         rep.summary(r, undefined, `(${files}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
-        setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
+        const textPages = outcomes.reduce((a, x) => a + x.textPages, 0);
+        if (r.written === 0 && textPages > 0) {
+          // Never a quiet empty result: say where the text went.
+          rep.line(`error: ${textPages} page${textPages === 1 ? "" : "s"} had text, but no record was written${rejectedTotal(r) ? " (every chunk was rejected: see the findings above)" : ""}`);
+        }
+        setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length || textPages > 0) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {
         // Stops the workers if the run ended before reading every page (an error), a no-op otherwise.
         await extracting.return(undefined);

@@ -66,7 +66,7 @@ export class BoilerplateFilter {
     const pages = to - from;
     const need = Math.max(3, Math.ceil(pages * 0.4));
     const n = target.lines.length;
-    const lines = target.lines.filter((l, i) => {
+    let lines = target.lines.filter((l, i) => {
       if (i >= EDGE && i < n - EDGE) return true;
       if (PAGE_NUMBER.test(l.text.trim())) return false;
       const sig = lineSignature(l.text);
@@ -74,6 +74,9 @@ export class BoilerplateFilter {
       for (let k = from; k < to; k++) if (this.sigs[k]!.has(sig)) count++;
       return count < need;
     });
+    // A page is never emptied of its text: when every line looks like a running head (short pages of a form whose
+    // pages differ only in numbers), the lines are body text after all; only bare page numbers go.
+    if (lines.length === 0) lines = target.lines.filter((l) => !PAGE_NUMBER.test(l.text.trim()));
     this.removed += n - lines.length;
     return { page: target.page, lines };
   }

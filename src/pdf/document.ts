@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { layoutLines, type PageLine, type TextItemLike } from "./lines.js";
 import { cleanText } from "./clean.js";
+import saslprep from "@mongodb-js/saslprep";
 
 type PdfJs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
 type PDFDocumentProxy = Awaited<ReturnType<PdfJs["getDocument"]>["promise"]>;
@@ -85,15 +86,37 @@ export interface OpenedPdf {
 }
 
 /**
+ * The forms of one password worth trying. pdf.js takes the password as a string of byte values for every revision,
+ * so a non-ASCII password must also be tried as its UTF-8 bytes (AES-256 revision 5 and 6 passwords are UTF-8,
+ * revision 6 after SASLprep); typed on another system it may be decomposed (NFD), so NFC and SASLprep forms too;
+ * and as given, which pdf.js maps to Latin-1 bytes — the legacy PDFDocEncoding of revisions 2–4.
+ */
+export function passwordForms(pw: string): string[] {
+  const forms = [pw, pw.normalize("NFC")];
+  try {
+    forms.push(saslprep(pw));
+  } catch {
+    // prohibited characters: SASLprep does not apply
+  }
+  const utf8 = (s: string) => Buffer.from(s, "utf8").toString("latin1");
+  const out = new Set<string>();
+  for (const f of forms) {
+    out.add(f);
+    if (/[^\x00-\x7f]/.test(f)) out.add(utf8(f));
+  }
+  return [...out];
+}
+
+/**
  * Open a PDF from a path or bytes. Encrypted files are tried with no password first (many have an empty user
- * password), then with each password given.
+ * password), then with each password given, in each of its {@link passwordForms}.
  */
 export async function openPdf(src: { path?: string; data?: Uint8Array }, passwords: string[] = []): Promise<OpenedPdf> {
   // Bytes we read ourselves can be handed over on the last try; the caller's are always copied.
   const own = !src.data;
   const bytes = src.data ? src.data : await readBytes(src.path!);
   let last: PdfOpenError | undefined;
-  const tries = [undefined, ...passwords];
+  const tries = [undefined, ...passwords.flatMap(passwordForms)];
   for (const [i, pw] of tries.entries()) {
     try {
       return await openOnce(own && i === tries.length - 1 ? bytes : new Uint8Array(bytes), pw);
@@ -133,14 +156,55 @@ async function openOnce(bytes: Uint8Array, password: string | undefined): Promis
   }
 }
 
-/** The text lines of one page (1-based), cleaned. */
-export async function pageLines(pdf: OpenedPdf, pageNo: number): Promise<PageLine[]> {
+/** Bounds on the work one page may cost: a small file can inflate to gigabytes of text operators. */
+export interface PageLimits {
+  /** Characters of text on one page (default 2,000,000; a dense real page has ~10,000). */
+  maxPageChars: number;
+  /** Seconds one page may take (default 20; pdf.js reads a dense real page in well under one). */
+  pageTimeoutSeconds: number;
+}
+
+export const DEFAULT_PAGE_LIMITS: PageLimits = { maxPageChars: 2_000_000, pageTimeoutSeconds: 20 };
+
+/** A page over a limit: the document is refused, with the limit named. */
+export class PageLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PageLimitError";
+  }
+}
+
+/** The text lines of one page (1-based), cleaned, and the page object's reference (to spot a page listed twice). */
+export async function pageLines(pdf: OpenedPdf, pageNo: number, limits: PageLimits = DEFAULT_PAGE_LIMITS): Promise<{ lines: PageLine[]; ref?: string }> {
   const page = await pdf.doc.getPage(pageNo);
+  const reader = page.streamTextContent({}).getReader() as ReadableStreamDefaultReader<{ items: unknown[] }>;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const content = await page.getTextContent();
-    const lines = layoutLines(content.items.filter((i): i is TextItemLike & (typeof content.items)[number] => "str" in i));
-    return lines.map((l) => ({ ...l, text: cleanText(l.text).trim() })).filter((l) => l.text !== "");
+    // Read the text in the chunks pdf.js streams it in, counting as it comes: a page over the limit is given up
+    // before its text is all in memory.
+    const items: TextItemLike[] = [];
+    let chars = 0;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PageLimitError(`page ${pageNo} took longer than ${limits.pageTimeoutSeconds} s (--page-timeout)`)), limits.pageTimeoutSeconds * 1000);
+    });
+    for (;;) {
+      const r = await Promise.race([reader.read(), timeout]);
+      if (r.done) break;
+      for (const it of r.value.items as TextItemLike[]) {
+        if (typeof it.str !== "string") continue;
+        chars += it.str.length;
+        items.push(it);
+      }
+      if (chars > limits.maxPageChars) {
+        throw new PageLimitError(`page ${pageNo} has more than ${limits.maxPageChars.toLocaleString("en-US")} characters of text (--max-page-chars)`);
+      }
+    }
+    const lines = layoutLines(items);
+    const ref = (page as { ref?: { num: number; gen: number } | null }).ref;
+    return { lines: lines.map((l) => ({ ...l, text: cleanText(l.text).trim() })).filter((l) => l.text !== ""), ref: ref ? `${ref.num} ${ref.gen} R` : undefined };
   } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => undefined);
     page.cleanup();
   }
 }

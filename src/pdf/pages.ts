@@ -1,10 +1,14 @@
+import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { DEFAULT_MAX_STREAM_BYTES, oversizedStream } from "./bounds.js";
 import { finding, type Finding } from "../record.js";
 import { BoilerplateFilter, type PageLines } from "./boilerplate.js";
 import { collectCompounds, joinHyphenated } from "./clean.js";
-import { PdfOpenError } from "./document.js";
+import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
-import { InProcessExtractor, MixedExtractor, type Extractor } from "./pool.js";
+import { InProcessExtractor, MixedExtractor, type ExtractedPage, type Extractor } from "./pool.js";
+
+export const DEFAULT_MAX_PAGES = 100_000;
 
 /** The text of one page, after layout, cleaning and boilerplate removal. */
 export interface PdfPage {
@@ -37,6 +41,12 @@ export interface PdfOptions {
   sharedPages?: number;
   /** Stop a file after this many pages in a row fail (a damaged file claiming millions of pages). */
   maxConsecutiveFailures?: number;
+  /** Refuse a document claiming more pages than this (default 100,000). */
+  maxPages?: number;
+  /** Refuse a document with a content stream that inflates to more bytes than this (default 256 MiB). */
+  maxStreamBytes?: number;
+  /** Characters of text and seconds per page (see {@link PageLimits}); over either, the document is refused. */
+  limits?: Partial<PageLimits>;
   onOutcome?: (o: PdfOutcome) => void;
   /** Read `-` (stdin) from these bytes. */
   stdin?: () => Promise<Uint8Array>;
@@ -75,8 +85,10 @@ async function readStdin(): Promise<Uint8Array> {
  */
 export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): AsyncGenerator<PdfPage | Finding> {
   const jobs = opts.jobs ?? availableParallelism();
-  const ex: Extractor = jobs > 1 ? new MixedExtractor(jobs, opts.sharedPages) : new InProcessExtractor();
+  const limits: PageLimits = { ...DEFAULT_PAGE_LIMITS, ...opts.limits };
+  const ex: Extractor = jobs > 1 ? new MixedExtractor(jobs, opts.sharedPages, limits) : new InProcessExtractor(limits);
   const maxFail = opts.maxConsecutiveFailures ?? 25;
+  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
   let docId = 0;
   try {
     for (const source of inputs) {
@@ -85,6 +97,15 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       let numPages: number;
       try {
         const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : { path: source };
+        // Bombs first: a stream that would inflate to gigabytes is refused before pdf.js starts on it.
+        const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
+        const bomb = oversizedStream(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);
+        if (bomb) {
+          outcome.error = `a content stream${bomb.object ? ` (object ${bomb.object})` : ""} inflates to more than ${(limit / 1024 ** 2).toLocaleString("en-US")} MiB (--max-stream-mb)`;
+          opts.onOutcome?.(outcome);
+          yield finding("pdf-limit", outcome.error, { source });
+          continue;
+        }
         numPages = await ex.open(doc, src, opts.passwords);
       } catch (e) {
         outcome.error = e instanceof PdfOpenError ? e.message : (e as Error).message;
@@ -92,10 +113,19 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         yield finding(e instanceof PdfOpenError && e.kind.includes("password") ? "pdf-password" : "pdf", outcome.error, { source });
         continue;
       }
+      if (numPages > maxPages) {
+        outcome.error = `claims ${numPages.toLocaleString("en-US")} pages, over the limit of ${maxPages.toLocaleString("en-US")} (--max-pages)`;
+        await ex.close(doc);
+        opts.onOutcome?.(outcome);
+        yield finding("pdf-limit", outcome.error, { source });
+        continue;
+      }
       outcome.pages = numPages;
       const filter = new BoilerplateFilter();
+      const refs = new Map<string, number>();
+      let refused = false;
       const compounds = new Set<string>();
-      const inflight = new Map<number, Promise<PageLine[] | Error>>();
+      const inflight = new Map<number, Promise<ExtractedPage | Error>>();
       let next = 1;
       let failures = 0;
       const settle = (pages: PageLines[]) =>
@@ -105,8 +135,20 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
           const n = next++;
           inflight.set(n, ex.page(doc, n).catch((e: Error) => e));
         }
-        const got = await inflight.get(page)!;
+        const extracted = await inflight.get(page)!;
         inflight.delete(page);
+        if (extracted instanceof PageLimitError) {
+          // Over a bound: the document is refused whole (its other pages would cost as much).
+          outcome.error = extracted.message;
+          outcome.failedPages++;
+          yield finding("pdf-limit", `${extracted.message}; the rest of the document is skipped`, { source, pages: [page, page] });
+          refused = true;
+          break;
+        }
+        // A page tree that lists one page object many times: each repeat is a failed page.
+        const seen = !(extracted instanceof Error) && extracted.ref !== undefined ? refs.get(extracted.ref) : undefined;
+        const got = extracted instanceof Error ? extracted : seen !== undefined ? new Error(`the same page object as page ${seen} (a malformed page tree)`) : extracted.lines;
+        if (!(extracted instanceof Error) && extracted.ref !== undefined && seen === undefined) refs.set(extracted.ref, page);
         if (got instanceof Error) {
           outcome.failedPages++;
           yield finding("pdf-page", `page ${page}: ${got.message}`, { source, pages: [page, page] });
@@ -124,7 +166,8 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         } else outcome.textPages++;
         yield* settle(filter.push({ page, lines: got }));
       }
-      await Promise.allSettled(inflight.values());
+      // Pages still in flight of a refused document are not waited for (each could cost as much): it is closed.
+      if (!refused) await Promise.allSettled(inflight.values());
       yield* settle(filter.flush());
       outcome.boilerplateLines = filter.removed;
       await ex.close(doc);

@@ -1,14 +1,20 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { openPdf, pageLines, PdfOpenError, type OpenedPdf } from "./document.js";
+import { DEFAULT_PAGE_LIMITS, openPdf, pageLines, PageLimitError, PdfOpenError, type OpenedPdf, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
+
+/** A page's lines and its page object's reference. */
+export interface ExtractedPage {
+  lines: PageLine[];
+  ref?: string;
+}
 import type { WorkerReply, WorkerRequest } from "./worker.js";
 
 /** Where page text is extracted: in this thread, or in a pool of worker threads. */
 export interface Extractor {
   open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number>;
-  page(doc: number, page: number): Promise<PageLine[]>;
+  page(doc: number, page: number): Promise<ExtractedPage>;
   close(doc: number): Promise<void>;
   /** How many pages to keep in flight. */
   readonly width: number;
@@ -18,13 +24,14 @@ export interface Extractor {
 export class InProcessExtractor implements Extractor {
   readonly width = 2;
   private docs = new Map<number, OpenedPdf>();
+  constructor(private readonly limits: PageLimits = DEFAULT_PAGE_LIMITS) {}
   async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number> {
     const d = await openPdf(src, passwords);
     this.docs.set(doc, d);
     return d.numPages;
   }
-  page(doc: number, page: number): Promise<PageLine[]> {
-    return pageLines(this.docs.get(doc)!, page);
+  page(doc: number, page: number): Promise<ExtractedPage> {
+    return pageLines(this.docs.get(doc)!, page, this.limits);
   }
   async close(doc: number): Promise<void> {
     await this.docs.get(doc)?.close();
@@ -51,7 +58,10 @@ interface Slot {
 export class WorkerExtractor implements Extractor {
   private slots: Slot[];
   readonly width: number;
-  constructor(jobs: number) {
+  constructor(
+    jobs: number,
+    private readonly limits: PageLimits = DEFAULT_PAGE_LIMITS,
+  ) {
     this.width = jobs * 3;
     this.slots = Array.from({ length: jobs }, () => {
       const worker = new Worker(workerUrl());
@@ -84,12 +94,13 @@ export class WorkerExtractor implements Extractor {
     return (replies[0] as { numPages: number }).numPages;
   }
 
-  async page(doc: number, page: number): Promise<PageLine[]> {
+  async page(doc: number, page: number): Promise<ExtractedPage> {
     const slot = this.slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
     slot.inflight++;
     try {
-      const r = await this.ask(slot, `p${doc}:${page}`, { type: "page", doc, page });
-      if (r.type === "page") return r.lines;
+      const r = await this.ask(slot, `p${doc}:${page}`, { type: "page", doc, page, limits: this.limits });
+      if (r.type === "page") return { lines: r.lines, ref: r.ref };
+      if (r.type === "page-error" && r.limit) throw new PageLimitError(r.message);
       throw new Error(r.type === "page-error" ? r.message : "unexpected reply");
     } finally {
       slot.inflight--;
@@ -120,7 +131,7 @@ const SHARED_PAGES = 800;
  * thread chunks.
  */
 export class MixedExtractor implements Extractor {
-  private local = new InProcessExtractor();
+  private local: InProcessExtractor;
   private workers: WorkerExtractor;
   private localInflight = 0;
   private shared = new Set<number>();
@@ -128,9 +139,10 @@ export class MixedExtractor implements Extractor {
 
   private readonly sharedPages: number;
 
-  constructor(jobs: number, sharedPages?: number) {
+  constructor(jobs: number, sharedPages?: number, limits: PageLimits = DEFAULT_PAGE_LIMITS) {
     this.sharedPages = sharedPages ?? SHARED_PAGES;
-    this.workers = new WorkerExtractor(jobs - 1);
+    this.local = new InProcessExtractor(limits);
+    this.workers = new WorkerExtractor(jobs - 1, limits);
     this.width = jobs * 3;
   }
 
@@ -143,7 +155,7 @@ export class MixedExtractor implements Extractor {
     return n;
   }
 
-  async page(doc: number, page: number): Promise<PageLine[]> {
+  async page(doc: number, page: number): Promise<ExtractedPage> {
     // This thread also assembles and chunks the pages: give it a page only when it has fewer in flight.
     if (this.shared.has(doc) && this.localInflight < this.workers.load) {
       this.localInflight++;

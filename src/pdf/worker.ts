@@ -1,17 +1,17 @@
 // A worker thread that extracts page lines for the main thread: one open document per file at a time.
 import { parentPort } from "node:worker_threads";
-import { openPdf, pageLines, PdfOpenError, type OpenedPdf } from "./document.js";
+import { openPdf, pageLines, PageLimitError, PdfOpenError, type OpenedPdf, type PageLimits } from "./document.js";
 
 export type WorkerRequest =
   | { type: "open"; doc: number; path?: string; data?: Uint8Array; passwords?: string[] }
-  | { type: "page"; doc: number; page: number }
+  | { type: "page"; doc: number; page: number; limits: PageLimits }
   | { type: "close"; doc: number };
 
 export type WorkerReply =
   | { type: "opened"; doc: number; numPages: number }
   | { type: "open-error"; doc: number; message: string; kind: string }
-  | { type: "page"; doc: number; page: number; lines: import("./lines.js").PageLine[] }
-  | { type: "page-error"; doc: number; page: number; message: string };
+  | { type: "page"; doc: number; page: number; lines: import("./lines.js").PageLine[]; ref?: string }
+  | { type: "page-error"; doc: number; page: number; message: string; limit?: boolean };
 
 const docs = new Map<number, Promise<OpenedPdf>>();
 
@@ -30,9 +30,10 @@ parentPort!.on("message", async (m: WorkerRequest) => {
   } else if (m.type === "page") {
     try {
       const d = await docs.get(m.doc)!;
-      parentPort!.postMessage({ type: "page", doc: m.doc, page: m.page, lines: await pageLines(d, m.page) } satisfies WorkerReply);
+      const p = await pageLines(d, m.page, m.limits);
+      parentPort!.postMessage({ type: "page", doc: m.doc, page: m.page, lines: p.lines, ref: p.ref } satisfies WorkerReply);
     } catch (e) {
-      parentPort!.postMessage({ type: "page-error", doc: m.doc, page: m.page, message: (e as Error).message ?? String(e) } satisfies WorkerReply);
+      parentPort!.postMessage({ type: "page-error", doc: m.doc, page: m.page, message: (e as Error).message ?? String(e), limit: e instanceof PageLimitError } satisfies WorkerReply);
     }
   } else if (m.type === "close") {
     const d = docs.get(m.doc);

@@ -45,6 +45,27 @@ describe.skipIf(!HAVE_SHARED)("../shared/corpus/pdf", () => {
     expect(lines(ok.stdout).length).toBeGreaterThan(0);
   });
 
+  it("pdf.js's AES-256 file with the non-ASCII password æøå opens with it typed decomposed (NFD), as macOS may send it", async () => {
+    const r = await run(["pdf", join(PDF, "encrypted/issue6010_2-pw-aeoeaa.pdf"), "--password", "æøå".normalize("NFD"), "-o", "-"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(r.stdout).length).toBe(1);
+  });
+
+  it("no content stream of the corpus is taken for a decompression bomb", async () => {
+    const { oversizedStream } = await import("../../src/pdf/bounds.js");
+    const { readdirSync, readFileSync, statSync } = await import("node:fs");
+    const flagged: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.endsWith(".pdf") && oversizedStream(readFileSync(p))) flagged.push(p);
+      }
+    };
+    walk(PDF);
+    expect(flagged).toEqual([]);
+  });
+
   it("Chinese, Japanese, Korean, Russian and Arabic books yield text in their scripts", async () => {
     const scripts: [string, RegExp, number][] = [
       ["non-latin/pdftools-chinese.pdf", /\p{Script=Han}/gu, 1000],

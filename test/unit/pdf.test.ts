@@ -172,3 +172,84 @@ describe("prep-data pdf", () => {
     expect(await pagesOf(pdf, 3, 4)).toEqual(one);
   });
 });
+
+describe("PDF bounds: no document costs unbounded time or memory", () => {
+  it("a content stream that inflates past --max-stream-mb is refused at once; the other files are written", async () => {
+    const d = tmp();
+    const { writeTextBomb } = await import("../helpers/pdf-bombs.js");
+    const bomb = join(d, "bomb.pdf");
+    writeTextBomb(bomb, 40); // 40 MB of text operators in a file of ~0.1 MB
+    const good = join(d, "good.pdf");
+    await writePdf(good, [prose(bodyOf(1))]);
+    const out = join(d, "o.jsonl");
+    const t0 = Date.now();
+    const r = await run(["pdf", bomb, good, "--max-stream-mb", "16", "-o", out]);
+    expect(Date.now() - t0).toBeLessThan(15_000); // pdf.js alone takes minutes on such a stream
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bomb\.pdf: pdf-limit: a content stream \(object 4 0 R\) inflates to more than 16 MiB \(--max-stream-mb\)/);
+    expect(lines(readFileSync(out, "utf8"))).toHaveLength(1);
+  });
+
+  it("a page tree claiming a million pages is refused by --max-pages; one page listed many times stops after 25 repeats", async () => {
+    const d = tmp();
+    const { writePageTreeBomb } = await import("../helpers/pdf-bombs.js");
+    const huge = join(d, "huge.pdf");
+    writePageTreeBomb(huge, 1_000_000);
+    const r = await run(["pdf", huge, "-o", join(d, "h.jsonl")]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/huge\.pdf: pdf-limit: claims 1,000,000 pages, over the limit of 100,000 \(--max-pages\)/);
+    const many = join(d, "many.pdf");
+    writePageTreeBomb(many, 5000);
+    const m = await run(["pdf", many, "-o", join(d, "m.jsonl"), "--max-findings", "3"]);
+    expect(m.code).toBe(1);
+    expect(m.stderr).toMatch(/page 2: the same page object as page 1 \(a malformed page tree\)/);
+    expect(m.stderr).toMatch(/stopped after 25 unreadable pages in a row \(the file claims 5,000 pages\)/);
+    expect((lines(readFileSync(join(d, "m.jsonl"), "utf8")) as { input: string }[])[0]!.input).toBe("The only real page.");
+  });
+
+  it("SIGTERM during a long extraction ends the run within 2 s, with no output left behind", async () => {
+    const d = tmp();
+    const pdf = join(d, "long.pdf");
+    await writePdf(pdf, Array.from({ length: 600 }, (_, i) => prose(bodyOf(i))));
+    const out = join(d, "o.jsonl");
+    const { spawn } = await import("node:child_process");
+    const { BIN } = await import("../helpers/run.js");
+    const child = spawn(process.execPath, [BIN, "pdf", pdf, "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (c) => (err += c));
+    await new Promise((r) => setTimeout(r, 1200));
+    const sent = Date.now();
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(Date.now() - sent).toBeLessThan(2000);
+    expect(code).toBe(143);
+    expect(err).toMatch(/interrupted by SIGTERM/);
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(d).sort()).toEqual(["long.pdf"]);
+  });
+});
+
+describe("PDF text kept and passwords", () => {
+  it("header/footer removal never empties a page: a short form whose pages differ only in numbers keeps its text", async () => {
+    const d = tmp();
+    const pdf = join(d, "form.pdf");
+    await writePdf(pdf, [1, 2, 3].map((k) => prose([`Invoice 100${k}`, `Amount due ${k}50 EUR`, `Due 2024-01-0${k}`])));
+    const r = await run(["pdf", pdf, "-o", "-"]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = (lines(r.stdout) as { input: string }[]).map((x) => x.input).join("\n");
+    for (const k of [1, 2, 3]) expect(text).toContain(`Invoice 100${k}`);
+  });
+
+  it("AES-256 (revisions 5 and 6) and AES-128 files open with their non-ASCII password as typed, decomposed or not", async () => {
+    const pw = "mañana-ñú";
+    for (const f of ["aes256-r5.pdf", "aes256-r6.pdf", "aes128-utf8-bytes.pdf"]) {
+      for (const given of [pw, pw.normalize("NFD")]) {
+        const r = await run(["pdf", join(import.meta.dirname, "../../fixtures/pdf", f), "--password", given, "-o", "-"]);
+        expect(r.code, `${f} ${given === pw ? "NFC" : "NFD"}: ${r.stderr}`).toBe(0);
+        expect((lines(r.stdout) as { input: string }[])[0]!.input).toBe("This page is encrypted; the password has accents.");
+      }
+    }
+    const wrong = await run(["pdf", join(import.meta.dirname, "../../fixtures/pdf/aes256-r5.pdf"), "--password", "manana"]);
+    expect(wrong.stderr).toMatch(/wrong password \(tried 1\)/);
+  });
+});
