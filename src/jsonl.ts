@@ -22,6 +22,11 @@ export interface Sink {
   abort(): Promise<void>;
   /** Bytes written so far. */
   readonly bytes?: number;
+  /**
+   * Everything written and synced, but not yet in place: a run with several outputs finishes them all before
+   * committing any, so a failure in one leaves none. `close()` after it only renames.
+   */
+  finish?(): Promise<void>;
 }
 
 const live = new Set<Sink>();
@@ -174,10 +179,13 @@ export function removeStaleTemps(target: string): number {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = name.slice(prefix.length).match(/^(\d+)-[0-9a-f]{8}$/);
-    if (!m || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
-    if (Number(m[1]) === process.pid && [...live].some((s) => s instanceof AtomicFileSink && s.tmp === join(dir, name))) continue;
+    if (!m) continue;
+    // Another live run's temp stays; so does this run's own (an open sink). Any other is stale (PIDs are reused).
+    const pid = Number(m[1]);
+    const path = join(dir, name);
+    if (pid === process.pid ? [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path) : alive(pid)) continue;
     try {
-      unlinkSync(join(dir, name));
+      unlinkSync(path);
       removed++;
     } catch {
       // another run removed it first
@@ -202,7 +210,9 @@ class AtomicFileSink extends BatchingSink {
   protected async put(chunk: string): Promise<void> {
     await (await this.fh).write(chunk);
   }
-  override async close(): Promise<void> {
+  private finished = false;
+  async finish(): Promise<void> {
+    if (this.finished) return;
     try {
       await this.flush();
       const fh = await this.fh;
@@ -213,6 +223,15 @@ class AtomicFileSink extends BatchingSink {
         if (!["EINVAL", "ENOTSUP", "EOPNOTSUPP"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
       }
       await fh.close();
+    } catch (e) {
+      await this.abort();
+      throw writeError(this.path, e);
+    }
+    this.finished = true;
+  }
+  override async close(): Promise<void> {
+    await this.finish();
+    try {
       await rename(this.tmp, this.target);
     } catch (e) {
       await this.abort();
@@ -226,8 +245,10 @@ class AtomicFileSink extends BatchingSink {
     live.delete(this);
     if (this.done) return;
     this.done = true;
-    const fh = await this.fh.catch(() => undefined);
-    await fh?.close().catch(() => undefined);
+    if (!this.finished) {
+      const fh = await this.fh.catch(() => undefined);
+      await fh?.close().catch(() => undefined);
+    }
     await unlink(this.tmp).catch(() => undefined);
   }
 }

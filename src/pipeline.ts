@@ -120,6 +120,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       }
       if (o.onProgress && s.read % 1000 === 0) o.onProgress(s);
     }
+    // Both outputs written and synced before either is put in place: a failure in one leaves neither.
+    await o.sink.finish?.();
+    await o.validationSink?.finish?.();
     await o.sink.close();
     await o.validationSink?.close();
   } catch (e) {

@@ -1,9 +1,17 @@
-import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { jsonLine, openSink } from "../../src/index.js";
 import { BIN, ROOT, run, tmp } from "../helpers/run.js";
+
+/** A folder holding a two-line CSV input. */
+function csvInput(): { dir: string; input: string } {
+  const dir = tmp();
+  const input = join(dir, "data.csv");
+  writeFileSync(input, "q,a\n1,2\n");
+  return { dir, input };
+}
 
 describe("JSONL writer", () => {
   it("writes UTF-8 as is and escapes only U+2028, U+2029 and U+0085", () => {
@@ -28,9 +36,7 @@ describe("JSONL writer", () => {
   });
 
   it("refuses to overwrite one of its inputs", async () => {
-    const dir = tmp();
-    const input = join(dir, "data.csv");
-    writeFileSync(input, "q,a\n1,2\n");
+    const { input } = csvInput();
     const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", input]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("it is one of this run's inputs");
@@ -59,9 +65,7 @@ describe("JSONL writer", () => {
 
 describe("output targets", () => {
   it("-o naming a folder, or two outputs naming one file, is a usage error before any work", async () => {
-    const dir = tmp();
-    const input = join(dir, "data.csv");
-    writeFileSync(input, "q,a\n1,2\n");
+    const { dir, input } = csvInput();
     const d = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", dir]);
     expect(d.code).toBe(2);
     expect(d.stderr).toContain("is a directory");
@@ -90,5 +94,45 @@ describe("output targets", () => {
     const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", join(dir, "out.jsonl")]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(["data.csv", "out.jsonl"]);
+  });
+});
+
+/** A 2 MB tmpfs mounted in a new folder (root only), or undefined where mounting is not allowed. */
+function tinyDisk(): { dir: string; unmount: () => void } | undefined {
+  const dir = tmp();
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
+  if (r.status !== 0) return undefined;
+  return { dir, unmount: () => void spawnSync("umount", [dir]) };
+}
+
+const disk = tinyDisk();
+disk?.unmount();
+if (!disk) console.warn("SKIPPED disk-full test: mounting a tmpfs needs root (mount -t tmpfs failed)");
+
+describe.skipIf(!disk)("a full disk", () => {
+  it("fails the run naming the output and the OS reason; the existing file is untouched and no temp file is left", async () => {
+    const t = tinyDisk()!;
+    try {
+      // 800 chat lines of ~300 bytes (~246 KB) onto a disk with ~100 KB left: the final flush fails.
+      writeFileSync(join(t.dir, "filler"), Buffer.alloc(1_945_000));
+      const out = join(t.dir, "out.jsonl");
+      writeFileSync(out, "old\n");
+      const src = join(tmp(), "small.jsonl");
+      writeFileSync(src, Array.from({ length: 800 }, (_, i) => JSON.stringify({ messages: [{ role: "user", content: `question number ${i} ${"x".repeat(200)}` }, { role: "assistant", content: `answer ${i}` }] })).join("\n") + "\n");
+      const r = await run(["convert", src, "--to", "messages", "-o", out]);
+      expect(r.code).toBe(3);
+      expect(r.stderr.trim()).toBe(`prep-data: cannot write ${out}: no space left on device (ENOSPC)`);
+      expect(readFileSync(out, "utf8")).toBe("old\n");
+      expect(readdirSync(t.dir).sort()).toEqual(["filler", "out.jsonl"]);
+      // The same for a second output of the run.
+      const train = join(tmp(), "train.jsonl");
+      const v = await run(["convert", src, "--to", "messages", "-o", train, "--validation-fraction", "0.9", "--validation-output", join(t.dir, "val.jsonl")]);
+      expect(v.code).toBe(3);
+      expect(v.stderr).toContain(`cannot write ${join(t.dir, "val.jsonl")}: no space left on device (ENOSPC)`);
+      expect(readdirSync(t.dir).sort()).toEqual(["filler", "out.jsonl"]);
+      expect(existsSync(train)).toBe(false); // neither output is committed when one fails
+    } finally {
+      t.unmount();
+    }
   });
 });
