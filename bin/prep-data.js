@@ -1,11 +1,21 @@
 #!/usr/bin/env node
+import { writeSync } from "node:fs";
 import { main } from "../dist/cli/main.js";
+import { osReason } from "../dist/jsonl.js";
 
-// `prep-data … | head`: the reader went away; stop quietly, as Unix tools do.
+// `prep-data … | head`: the reader went away; stop quietly, as Unix tools do. Any other stdout error (a full disk
+// under `> file`) fails the run with one line: the sink writing records reports it; a report printed at the end
+// is caught when the process exits.
+let stdoutError;
 process.stdout.on("error", (e) => {
   if (e.code === "EPIPE") process.exit(0);
-  throw e;
+  stdoutError = e;
+});
+process.on("exit", () => {
+  if (stdoutError && process.exitCode !== 3) {
+    writeSync(2, `prep-data: cannot write stdout: ${osReason(stdoutError)}\n`);
+    process.exitCode = 3;
+  }
 });
 
-const code = await main(process.argv);
-process.exitCode = code;
+process.exitCode = await main(process.argv);

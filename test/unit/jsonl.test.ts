@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { jsonLine, openSink } from "../../src/index.js";
@@ -131,6 +131,15 @@ describe.skipIf(!disk)("a full disk", () => {
       expect(v.stderr).toContain(`cannot write ${join(t.dir, "val.jsonl")}: no space left on device (ENOSPC)`);
       expect(readdirSync(t.dir).sort()).toEqual(["filler", "out.jsonl"]);
       expect(existsSync(train)).toBe(false); // neither output is committed when one fails
+      // Records on stdout redirected to the full disk (`> file`): one line, exit 3, no stack trace.
+      const fd = openSync(join(t.dir, "redirected.jsonl"), "w");
+      const child = spawn(process.execPath, [BIN, "convert", src, "--to", "messages"], { stdio: ["ignore", fd, "pipe"] });
+      closeSync(fd);
+      let err = "";
+      child.stderr.on("data", (c) => (err += c));
+      const code = await new Promise<number | null>((res) => child.on("close", res));
+      expect(code).toBe(3);
+      expect(err.trim()).toBe("prep-data: cannot write stdout: no space left on device (ENOSPC)");
     } finally {
       t.unmount();
     }
