@@ -12,6 +12,8 @@ export interface Origin {
   row?: number;
   /** 1-based page range for document sources. */
   pages?: [number, number];
+  /** Further provenance carried to --metadata (synthetic or original, teacher, topic). */
+  meta?: Record<string, unknown>;
 }
 
 /** One row of tabular input: column name → value. */

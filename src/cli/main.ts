@@ -8,6 +8,7 @@ import type { TableOptions } from "../sources/table.js";
 import { addChatPolicyOptions, addConvertCommand, policyFrom, type ChatPolicyOpts } from "./convert.js";
 import { addOutputOptions, addTemplateOptions, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { addPdfCommand } from "./pdf.js";
+import { addSynthCommand } from "./synth.js";
 import { report } from "./report.js";
 import { runRows, runTemplated } from "./run.js";
 import { addValidateCommands } from "./validate.js";
@@ -128,6 +129,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
 
   addPdfCommand(program, setExit);
+  addSynthCommand(program, setExit);
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
   return program;

@@ -90,6 +90,10 @@ export function templatesFor(raw: TemplateOpts): DraftTemplates {
     }
     return { text: o.text };
   }
+  if (o.format === "distillation" && o.prompt !== undefined && o.completion === undefined) {
+    if (o.text !== undefined) throw new PrepError("--text is for --format cpt or text", 2);
+    return { user: o.prompt, ...(o.system !== undefined ? { system: o.system } : {}) }; // a prompt without a golden response
+  }
   if (o.prompt === undefined || o.completion === undefined) {
     throw new PrepError(`--format ${o.format} needs --prompt (or --user) and --completion (or --assistant) templates, e.g. --prompt '{question}' --completion '{answer}'`, 2);
   }

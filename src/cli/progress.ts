@@ -1,6 +1,6 @@
 import cliProgress from "cli-progress";
 
-export type ProgressUnit = "bytes" | "rows" | "pages" | "files";
+export type ProgressUnit = "bytes" | "rows" | "pages" | "files" | "documents";
 
 const MB = 1e6;
 

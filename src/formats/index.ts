@@ -2,12 +2,13 @@ import type { z } from "zod";
 import { PrepError } from "../record.js";
 import { conversation } from "./conversation.js";
 import { cpt } from "./cpt.js";
+import { distillation } from "./distillation.js";
 import { RecordIssue, type Format } from "./format.js";
 import { instruction } from "./instruction.js";
 import { messages } from "./messages.js";
 import { text } from "./text.js";
 
-export const formats = { instruction, messages, conversation, cpt, text } as const;
+export const formats = { instruction, messages, conversation, cpt, text, distillation } as const;
 export type FormatName = keyof typeof formats;
 export const formatNames = Object.keys(formats) as FormatName[];
 
@@ -102,6 +103,6 @@ function issueMessage(format: string, i: z.core.$ZodIssue, value: unknown): stri
   }
 }
 
-export { conversation, cpt, instruction, messages, text };
+export { conversation, cpt, distillation, instruction, messages, text };
 export { RecordIssue };
 export type { Format };

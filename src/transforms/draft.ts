@@ -39,11 +39,12 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
       const s = render(text, row);
       return typeof s === "string" ? { kind: "text", text: s, origin: row.origin } : s;
     }
-    if (!user || !assistant) throw new Error("draftFromTemplates: need user and assistant templates, or a text template");
+    if (!user) throw new Error("draftFromTemplates: need a user template (and an assistant one), or a text template");
     const u = render(user, row);
     if (typeof u !== "string") return u;
-    const a = render(assistant, row);
-    if (typeof a !== "string") return a;
+    // No assistant template: a prompt alone (distillation input without a golden response).
+    const a = assistant ? render(assistant, row) : undefined;
+    if (a !== undefined && typeof a !== "string") return a;
     let sys: string | undefined;
     if (system) {
       const s = render(system, row);
@@ -53,10 +54,7 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
     return {
       kind: "chat",
       ...(sys !== undefined ? { system: sys } : {}),
-      turns: [
-        { role: "user", content: u },
-        { role: "assistant", content: a },
-      ],
+      turns: [{ role: "user", content: u }, ...(a !== undefined ? [{ role: "assistant" as const, content: a }] : [])],
       origin: row.origin,
     };
   };

@@ -1,0 +1,362 @@
+import { Option, type Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { dirname, basename, join } from "node:path";
+import { asFormatName } from "../formats/index.js";
+import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "../jsonl.js";
+import { finding, PrepError, type Finding, type Origin, type Row, type SourceItem } from "../record.js";
+import { dataKind } from "../sources/open.js";
+import { Template } from "../transforms/template.js";
+import { draftFromTemplates } from "../transforms/draft.js";
+import { unescapeOption, addWriteOptions, intArg, validationPathFor, type OutputOpts } from "./options.js";
+import { Progress } from "./progress.js";
+import { report, Reporter } from "./report.js";
+import { exitCodeOf, fileChecks, modelChecker } from "./run.js";
+import type { SynthDocument, SynthStats } from "../synth/synth.js";
+
+interface SynthCli extends OutputOpts {
+  document: string;
+  question?: string;
+  answer?: string;
+  teacher?: string;
+  baseUrl?: string;
+  pairs: number;
+  includeOriginals?: boolean;
+  promptFile?: string;
+  system?: string;
+  temperature?: number;
+  maxOutputTokens?: number;
+  user: string;
+  assistant: string;
+  recordSystem?: string;
+  format: string;
+  metadata?: string;
+  rejects?: string;
+  concurrency: number;
+  retries: number;
+  cache?: string | false;
+  maxRequests?: number;
+  maxTokens?: number;
+  priceIn?: number;
+  priceOut?: number;
+  batchInput?: string;
+  batchOutput?: string;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  password: string[];
+  golden: boolean;
+}
+
+const numberArg = (name: string, min: number, max = Infinity) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new PrepError(`${name} must be a number from ${min}${max < Infinity ? ` to ${max}` : ""}`, 2);
+  return n;
+};
+
+/** Documents from table rows: the --document template, and the original pair when --question/--answer (or such columns) exist. */
+async function* tableDocuments(rows: AsyncIterable<SourceItem>, o: SynthCli): AsyncGenerator<SynthDocument | Finding> {
+  const doc = new Template(unescapeOption(o.document)!);
+  let q = o.question !== undefined ? new Template(unescapeOption(o.question)!) : undefined;
+  let a = o.answer !== undefined ? new Template(unescapeOption(o.answer)!) : undefined;
+  let first = true;
+  for await (const item of rows) {
+    if (item.type === "finding") {
+      yield item;
+      continue;
+    }
+    if (first) {
+      first = false;
+      const cols = Object.keys(item.values);
+      const { checkColumns } = await import("../transforms/template.js");
+      checkColumns([doc, ...(q ? [q] : []), ...(a ? [a] : [])], cols, item.origin.source);
+      // The published recipe's columns are used when present and not named otherwise.
+      if (!q && o.question === undefined && cols.includes("question")) q = new Template("{question}");
+      if (!a && o.answer === undefined && cols.includes("answer")) a = new Template("{answer}");
+    }
+    const d = doc.render(item.values);
+    if ("missing" in d || d.text.trim() === "") {
+      yield finding("missing-value", `the document ${"missing" in d ? `column "${d.missing}" is empty or absent` : "is empty"} in this row`, item.origin);
+      continue;
+    }
+    const qa = q?.render(item.values);
+    const aa = a?.render(item.values);
+    yield {
+      type: "document",
+      document: d.text,
+      ...(qa && "text" in qa && qa.text.trim() ? { question: qa.text } : {}),
+      ...(aa && "text" in aa && aa.text.trim() ? { answer: aa.text } : {}),
+      origin: item.origin,
+    };
+  }
+}
+
+/** Documents from PDFs and text files: chunks of the existing chunker, each with its pages (or lines) as provenance. */
+async function* chunkDocuments(paths: string[], o: SynthCli, unmatched: string[]): AsyncGenerator<SynthDocument | Finding> {
+  const [{ chunkPages }, { readPdfPages }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../pdf/pages.js"), import("../tokens/index.js")]);
+  for (const u of unmatched) yield finding("file", "no such file, folder or matching PDF or text file", { source: u });
+  const counter = await loadTokenCounter("cl100k");
+  const size = o.chunkSize ?? 1500;
+  const overlap = o.chunkOverlap ?? Math.floor(size / 10);
+  async function* pages(): AsyncGenerator<import("../pdf/pages.js").PdfPage | Finding> {
+    const pdfs = paths.filter((p) => /\.pdf$/i.test(p));
+    const texts = paths.filter((p) => !/\.pdf$/i.test(p));
+    for (const t of texts) {
+      try {
+        yield { type: "page", source: t, page: 1, text: (await readFile(t, "utf8")).replace(/\r\n?/g, "\n") };
+      } catch (e) {
+        yield finding("file", (e as Error).message, { source: t });
+      }
+    }
+    if (pdfs.length) yield* readPdfPages(pdfs, { passwords: o.password });
+  }
+  for await (const c of chunkPages(pages(), { size, overlap, unit: "tokens", maxTokens: Math.max(size * 2, 4096), counter })) {
+    if (c.type === "finding") yield c;
+    else yield { type: "document", document: c.text, origin: { source: c.source, pages: c.pages } };
+  }
+}
+
+async function* firstDocuments(src: AsyncIterable<SynthDocument | Finding>, n: number): AsyncGenerator<SynthDocument | Finding> {
+  let docs = 0;
+  for await (const d of src) {
+    if (d.type === "document" && docs++ >= n) return;
+    yield d;
+  }
+}
+
+export function addSynthCommand(program: Command, setExit: (code: number) => void): void {
+  const c = program
+    .command("synth <inputs...>")
+    .description("a teacher model writes grounded question/answer pairs from documents (CSV/JSON/Parquet rows, hf:owner/name, PDFs, text files) → fine-tuning records for a student")
+    .option("--document <template>", "table inputs: the document text", "{document}")
+    .option("--question <template>", "table inputs: the original question (default: a question column, if any)")
+    .option("--answer <template>", "table inputs: the original answer (default: an answer column, if any)")
+    .option("--teacher <spec>", "bedrock:<modelId> (Converse; AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_BEDROCK_RUNTIME) or openai:<model> (any OpenAI-compatible server)")
+    .option("--base-url <url>", "openai: teachers: the server (default OPENAI_BASE_URL), e.g. http://127.0.0.1:8000/v1 for vLLM")
+    .option("--pairs <n>", "pairs asked for per document", intArg("--pairs", 1), 3)
+    .option("--include-originals", "also write each row's own question and answer as a record")
+    .option("--prompt-file <file>", "the generation prompt: {document}, {question}, {answer}, {n} ({{ and }} for braces)")
+    .option("--system <text>", "system prompt for the teacher")
+    .option("--temperature <t>", "teacher sampling temperature (0-1)", numberArg("--temperature", 0, 2))
+    .option("--max-output-tokens <n>", "teacher reply limit", intArg("--max-output-tokens", 1))
+    .addOption(new Option("-f, --format <name>", "student record format").choices(["messages", "conversation", "instruction", "distillation"]).default("messages"))
+    .option("--user <template>", "the student's user turn: {document}, {question}, {answer}, {topic}", "{document}\\n\\n{question}")
+    .option("--assistant <template>", "the student's assistant turn", "{answer}")
+    .option("--record-system <template>", "system prompt of the student's records (messages, conversation, distillation)")
+    .option("--no-golden", "distillation: no golden response, even when the row has an answer")
+    .option("-m, --model <id>", "check every record against the student model's rules, and the record counts after")
+    .option("--batch-size <n>", "with --model: the student job's batch size", intArg("--batch-size", 1))
+    .option("--metadata <file>", "each record's provenance: source row or pages, synthetic/original, teacher, topic")
+    .option("--rejects <file>", "teacher replies that could not be used in full, with the reason")
+    .option("--concurrency <n>", "requests in flight at most; output order is input order", intArg("--concurrency", 1), 8)
+    .option("--retries <n>", "retries of throttling, 5xx, timeouts and dropped connections per request", intArg("--retries"), 5)
+    .option("--cache <file>", "teacher replies kept here so a re-run sends no answered request (default: OUTPUT.synth-cache.jsonl beside the output)")
+    .option("--no-cache", "keep no reply cache")
+    .option("--max-requests <n>", "stop cleanly after this many requests", intArg("--max-requests", 1))
+    .option("--max-tokens <n>", "stop cleanly once the replies' input + output tokens reach this", intArg("--max-tokens", 1))
+    .option("--price-in <usd>", "price per 1,000 input tokens, for the cost in the summary", numberArg("--price-in", 0))
+    .option("--price-out <usd>", "price per 1,000 output tokens", numberArg("--price-out", 0))
+    .option("--batch-input <file>", "write Bedrock batch-inference records (recordId, modelInput) instead of calling the teacher live")
+    .option("--batch-output <dir>", "read a finished batch job's output (joined on recordId) instead of calling the teacher live")
+    .option("--chunk-size <n>", "PDF and text inputs: tokens per document chunk (default 1500)", intArg("--chunk-size", 50))
+    .option("--chunk-overlap <n>", "PDF and text inputs: overlap between chunks (default 10 %)", intArg("--chunk-overlap"))
+    .option("--password <pw>", "for encrypted PDFs (repeat for several)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
+    .option("-q, --quiet", "no notes, progress or summary");
+  addWriteOptions(c, "-", "documents").action(async (inputs: string[], o: SynthCli) => {
+    const { synthesize, newStats, promptFor, recordId, DEFAULT_PROMPT } = await import("../synth/synth.js");
+    const format = asFormatName(o.format);
+    const distill = format === "distillation";
+    if (!distill && !o.teacher && !o.batchOutput) throw new PrepError("synth needs --teacher bedrock:<modelId> or openai:<model> (or --format distillation, or --batch-output DIR)", 2);
+    if (o.batchInput && !o.teacher?.startsWith("bedrock:")) throw new PrepError("--batch-input writes Bedrock batch-inference records: give --teacher bedrock:<modelId>", 2);
+    if (o.batchInput && o.batchOutput) throw new PrepError("--batch-input writes a job's input, --batch-output reads its output: one at a time", 2);
+
+    // Inputs: table files or one hf: dataset, or documents (PDFs, folders, globs, .txt/.md).
+    const hub = inputs.filter((i) => i.startsWith("hf:"));
+    const tables = inputs.filter((i) => !i.startsWith("hf:") && dataKind(i) !== undefined);
+    const docsIn = inputs.filter((i) => !i.startsWith("hf:") && dataKind(i) === undefined);
+    if ((hub.length || tables.length) && docsIn.length) throw new PrepError("synth reads table rows (CSV, JSON, Parquet, hf:) or documents (PDF, text), not both in one run", 2);
+    let paths: string[] = [];
+    let unmatched: string[] = [];
+    if (docsIn.length) {
+      const { expandPdfInputs } = await import("../pdf/inputs.js");
+      const texts = docsIn.filter((i) => /\.(txt|md|markdown)$/i.test(i));
+      const ex = await expandPdfInputs(docsIn.filter((i) => !texts.includes(i)));
+      paths = [...texts, ...ex.paths];
+      unmatched = ex.unmatched;
+      if (!paths.length) throw new PrepError(`no PDF or text files found in ${docsIn.join(", ")}`, 2);
+    }
+
+    const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+    const cachePath = o.cache === false || o.batchInput || o.batchOutput || distill ? undefined : (o.cache ?? (o.output === "-" ? undefined : join(dirname(o.output), `${basename(o.output).replace(/\.jsonl$/, "")}.synth-cache.jsonl`)));
+    const others = [
+      { option: "--validation-output", path: validationOutput },
+      { option: "--metadata", path: o.metadata },
+      { option: "--rejects", path: o.rejects },
+      { option: "--report", path: o.report },
+      { option: "--cache", path: cachePath },
+      { option: "--batch-input", path: o.batchInput },
+    ];
+    checkDistinctOutputs([{ option: "-o", path: o.batchInput ? undefined : o.output }, ...others]);
+    const localInputs = [...tables, ...paths];
+    for (const x of others) if (x.path !== undefined && x.option !== "--cache") checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
+    report.target = o.report;
+
+    const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" && !o.batchInput });
+    const rep = new Reporter(o.maxFindings, o.quiet, progress);
+    const stats: SynthStats = newStats();
+    const { openInput } = await import("../prepare.js");
+    const all = docsIn.length
+      ? chunkDocuments(paths, o, unmatched)
+      : tableDocuments((await openInput(hub.length ? { kind: "hub", dataset: hub[0]!, split: "train" } : { kind: "files", paths: tables }, rep.notice)).rows, o);
+    // -n: the first N documents.
+    const source = o.limit === undefined ? all : firstDocuments(all, o.limit);
+    const promptText = o.promptFile ? await readFile(o.promptFile, "utf8").catch((e: Error) => {
+      throw new PrepError(`--prompt-file ${o.promptFile}: ${e.message}`, 2);
+    }) : DEFAULT_PROMPT;
+
+    // Batch input: the requests as a batch-inference file; no teacher is called and no record written.
+    if (o.batchInput) {
+      const { batchRecord } = await import("../synth/batch.js");
+      const tpl = new Template(promptText);
+      const sink = openSink(o.batchInput, { inputs: localInputs, option: "--batch-input" });
+      const modelId = o.teacher!.slice("bedrock:".length);
+      let docs = 0;
+      let failed = 0;
+      try {
+        for await (const d of source) {
+          if (d.type === "finding") {
+            failed++;
+            rep.finding(d);
+            continue;
+          }
+          await sink.write(batchRecord(modelId, { system: o.system, prompt: promptFor(tpl, d, o.pairs), temperature: o.temperature, maxOutputTokens: o.maxOutputTokens }, recordId(docs++)));
+        }
+        await sink.close();
+      } catch (e) {
+        await sink.abort();
+        throw e;
+      }
+      if (!o.quiet) rep.line(`${docs} batch-inference records → ${o.batchInput}${failed ? `, ${failed} inputs rejected` : ""}; run the job, then: prep-data synth … --batch-output <the job's output folder>`);
+      report.add({ read: docs + failed, written: docs, rejected: failed ? { input: failed } : {}, warnings: {}, output: o.batchInput, elapsedMs: 0 }, [{ role: "batch-input", path: o.batchInput, bytes: sink.bytes ?? 0, records: docs }]);
+      setExit(docs === 0 ? 3 : failed ? 1 : 0);
+      return;
+    }
+
+    const checker = o.model && !distill ? await modelChecker(o.model, format, o.batchSize) : undefined;
+    const meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: localInputs, option: "--metadata" }) : undefined;
+    const rejects: Sink | undefined = o.rejects ? openSink(o.rejects, { inputs: localInputs, option: "--rejects" }) : undefined;
+    const pendingRejects: unknown[] = [];
+    let rows: AsyncIterable<SourceItem>;
+    let cache: import("../synth/cache.js").ReplyCache | undefined;
+    const t0 = Date.now();
+    try {
+      if (distill) {
+        // Distillation input: the documents' prompts themselves (and golden answers), no teacher.
+        rows = (async function* () {
+          for await (const d of source) {
+            if (d.type === "finding") yield d;
+            else yield { type: "row", values: { document: d.document, question: d.question ?? "", answer: d.answer ?? null, topic: null }, origin: { ...d.origin, meta: { kind: "original" } } } satisfies Row;
+          }
+        })();
+      } else {
+        let teacher: import("../synth/teacher.js").Teacher | undefined;
+        let replies: ((id: string) => import("../synth/teacher.js").TeacherReply | { error: string } | undefined) | undefined;
+        if (o.batchOutput) {
+          const { readBatchOutput } = await import("../synth/batch.js");
+          const map = await readBatchOutput(o.batchOutput);
+          replies = (id) => map.get(id);
+          rep.notice(`${map.size} replies read from ${o.batchOutput}`);
+        } else {
+          const { teacherFrom } = await import("../synth/teacher.js");
+          teacher = await teacherFrom(o.teacher!, { baseUrl: o.baseUrl, concurrency: o.concurrency });
+          if (cachePath) {
+            const { ReplyCache } = await import("../synth/cache.js");
+            cache = new ReplyCache(cachePath);
+            if (cache.entries) rep.notice(`${cache.entries} cached teacher replies in ${cachePath}`);
+          }
+        }
+        progress.start(`synthesizing (${o.teacher ?? "batch output"})`, undefined, "documents");
+        rows = synthesize(source, {
+          teacher,
+          replies,
+          pairs: o.pairs,
+          prompt: promptText,
+          system: o.system,
+          temperature: o.temperature,
+          maxOutputTokens: o.maxOutputTokens,
+          concurrency: o.concurrency,
+          retries: o.retries,
+          backoffMs: Number(process.env.PREP_DATA_TEACHER_BACKOFF_MS ?? 1000),
+          cache,
+          maxRequests: o.maxRequests,
+          maxTokens: o.maxTokens,
+          includeOriginals: o.includeOriginals,
+          stats,
+          onReject: (d, reason, reply) => pendingRejects.push({ source: d.origin.source, ...(d.origin.line !== undefined ? { line: d.origin.line } : {}), ...(d.origin.row !== undefined ? { row: d.origin.row } : {}), ...(d.origin.pages ? { pages: d.origin.pages } : {}), reason, reply }),
+          onProgress: (s) => progress.update(s.documents, `${s.requests} requests${s.retries ? `, ${s.retries} retries` : ""}  ${rep.counts}`),
+        });
+      }
+      // Rejected replies go out as they come, in document order.
+      const drained = async () => {
+        while (pendingRejects.length) await rejects?.write(pendingRejects.shift());
+      };
+      const { prepare } = await import("../prepare.js");
+      const templates = { user: unescapeOption(o.user)!, ...(distill && !o.golden ? {} : { assistant: unescapeOption(o.assistant)! }), ...(o.recordSystem ? { system: unescapeOption(o.recordSystem)! } : {}) };
+      const draft = draftFromTemplates(templates);
+      const r = await prepare({
+        input: {
+          kind: "rows",
+          rows: (async function* () {
+            for await (const x of rows) {
+              await drained();
+              yield x;
+            }
+            await drained();
+          })(),
+          paths: localInputs,
+        },
+        format,
+        // Distillation rows without an answer are prompts alone.
+        toDraft: distill ? (row) => draftFromTemplates(row.values.answer === null || !o.golden ? { user: templates.user, ...(templates.system ? { system: templates.system } : {}) } : templates)(row) : draft,
+        output: o.output,
+        validationFraction: o.validationFraction,
+        validationOutput,
+        seed: o.seed,
+        check: checker ? (record, origin) => checker.modelFindings(record, format, origin) : undefined,
+        onFinding: rep.finding,
+        onProgress: rep.progress,
+        onNotice: rep.notice,
+        onWritten: meta
+          ? async (_rec, origin: Origin, index) => {
+              await meta.write({ record: index, source: origin.source, ...(origin.line !== undefined ? { line: origin.line } : {}), ...(origin.row !== undefined ? { row: origin.row } : {}), ...(origin.pages ? { pages: origin.pages } : {}), ...origin.meta });
+            }
+          : undefined,
+      });
+      await meta?.close();
+      await rejects?.close();
+      const cost = o.priceIn !== undefined || o.priceOut !== undefined ? (stats.inputTokens / 1000) * (o.priceIn ?? 0) + (stats.outputTokens / 1000) * (o.priceOut ?? 0) : undefined;
+      const teacherLine = distill
+        ? undefined
+        : `teacher: ${stats.documents} documents, ${stats.requests} requests (${stats.cached} from cache, ${stats.retries} retries, ${stats.failures} failed), ${stats.inputTokens.toLocaleString("en-US")} input + ${stats.outputTokens.toLocaleString("en-US")} output tokens${cost !== undefined ? `, cost $${cost.toFixed(4)}` : ""}, ${stats.pairs} pairs in ${((Date.now() - t0) / 1000).toFixed(1)} s${stats.stoppedBy ? `; stopped by --${stats.stoppedBy}` : ""}`;
+      rep.summary(r, undefined, undefined);
+      if (teacherLine && !o.quiet) rep.line(teacherLine);
+      let code = exitCodeOf(r);
+      if (distill) {
+        const { DISTILLATION_MAX_PROMPTS, DISTILLATION_MIN_PROMPTS } = await import("../formats/distillation.js");
+        if (r.written > DISTILLATION_MAX_PROMPTS) {
+          rep.line(`error: ${r.written.toLocaleString("en-US")} prompts; a distillation job takes at most ${DISTILLATION_MAX_PROMPTS.toLocaleString("en-US")}`);
+          code = Math.max(code, 1);
+        } else if (r.written < DISTILLATION_MIN_PROMPTS) rep.notice(`${r.written} prompts; AWS's distillation validator asks for at least ${DISTILLATION_MIN_PROMPTS} valid prompts`);
+      }
+      if (o.model && !distill) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
+      report.add(r, [...r.outputs, ...(o.metadata ? [{ role: "metadata", path: o.metadata, bytes: meta?.bytes ?? 0, records: r.written }] : [])], distill ? {} : { synth: { ...stats, ...(cost !== undefined ? { cost } : {}) } });
+      setExit(code);
+    } catch (e) {
+      await meta?.abort();
+      await rejects?.abort();
+      throw e;
+    } finally {
+      cache?.close();
+      progress.stop();
+    }
+  });
+}

@@ -1,0 +1,166 @@
+import { PrepError } from "../record.js";
+
+/** One request to a teacher model: a system prompt, one user prompt, sampling parameters. */
+export interface TeacherRequest {
+  system?: string;
+  prompt: string;
+  temperature?: number;
+  maxOutputTokens?: number;
+}
+
+export interface TeacherReply {
+  text: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** A teacher model behind a real client: Bedrock Converse or an OpenAI-compatible server. */
+export interface Teacher {
+  /** `bedrock:<modelId>` or `openai:<model>`: part of the cache key and of each record's provenance. */
+  readonly id: string;
+  readonly backend: "bedrock" | "openai";
+  readonly model: string;
+  generate(req: TeacherRequest, signal?: AbortSignal): Promise<TeacherReply>;
+}
+
+/** How a failed request is to be treated: retried, given up for this document, or the end of the run. */
+export type FailureKind = "retry" | "document" | "fatal";
+
+/** A teacher error, classified, with the server's `Retry-After` (seconds) when it sent one. */
+export class TeacherError extends Error {
+  constructor(
+    message: string,
+    readonly kind: FailureKind,
+    readonly retryAfterSeconds?: number,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "TeacherError";
+  }
+}
+
+const NET_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "EAI_AGAIN", "ECONNABORTED"]);
+
+function retryAfterOf(headers: Record<string, string | undefined> | Headers | undefined): number | undefined {
+  if (!headers) return undefined;
+  const get = (k: string) => (headers instanceof Headers ? (headers.get(k) ?? undefined) : (headers[k] ?? headers[k.toLowerCase()]));
+  const ms = Number(get("retry-after-ms"));
+  if (Number.isFinite(ms) && ms >= 0 && get("retry-after-ms") !== undefined) return ms / 1000;
+  const v = get("retry-after");
+  if (v === undefined) return undefined;
+  const s = Number(v);
+  if (Number.isFinite(s)) return Math.max(0, s);
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, (at - Date.now()) / 1000) : undefined;
+}
+
+const AUTH_NAMES = /UnrecognizedClient|InvalidSignature|ExpiredToken|AccessDenied|CredentialsProviderError|invalid_api_key|AuthenticationError|PermissionDenied/i;
+
+/** Bedrock (AWS SDK v3) errors → retry (throttling, transient, 5xx, timeouts), fatal (credentials), or this document only. */
+export function classifyBedrock(e: unknown): TeacherError {
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> }; code?: string; cause?: { code?: string } };
+  const status = err.$metadata?.httpStatusCode;
+  const name = err.name ?? "";
+  const message = `${name ? `${name}: ` : ""}${err.message ?? String(e)}`;
+  const retryAfter = retryAfterOf(err.$response?.headers);
+  if (AUTH_NAMES.test(name) || status === 401 || status === 403 || name === "CredentialsProviderError") return new TeacherError(message, "fatal", undefined, status);
+  if (/Throttling|TooManyRequests|ModelNotReady|ServiceUnavailable|InternalServer|TimeoutError|RequestTimeout/.test(name) || (status !== undefined && (status === 429 || status >= 500))) {
+    return new TeacherError(message, "retry", retryAfter, status);
+  }
+  if (NET_CODES.has(err.code ?? "") || NET_CODES.has(err.cause?.code ?? "")) return new TeacherError(message, "retry", undefined, status);
+  if (status === undefined && /socket hang up|ECONNRESET|EPIPE|network|aborted/i.test(message)) return new TeacherError(message, "retry");
+  if (/Region is missing|Could not load credentials/i.test(message)) return new TeacherError(message, "fatal");
+  return new TeacherError(message, "document", undefined, status);
+}
+
+/** openai-node errors → the same classes. */
+export function classifyOpenAI(e: unknown): TeacherError {
+  const err = e as { name?: string; message?: string; status?: number; headers?: Headers | Record<string, string>; cause?: { code?: string } };
+  const status = err.status;
+  const message = err.message ?? String(e);
+  if (status === 401 || status === 403) return new TeacherError(message, "fatal", undefined, status);
+  if (status === 408 || status === 409 || status === 429 || (status !== undefined && status >= 500)) return new TeacherError(message, "retry", retryAfterOf(err.headers), status);
+  const cls = (e as object)?.constructor?.name ?? "";
+  if (status === undefined && (/APIConnection|Timeout/i.test(`${err.name ?? ""} ${cls}`) || /^Connection error|timed out/i.test(message) || NET_CODES.has(err.cause?.code ?? ""))) return new TeacherError(message, "retry");
+  return new TeacherError(message, "document", undefined, status);
+}
+
+/**
+ * A Bedrock teacher through `@aws-sdk/client-bedrock-runtime`'s Converse. Region, credentials, profile and endpoint
+ * come from the SDK's standard chain (`AWS_REGION`, `AWS_PROFILE`, `~/.aws/*`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`).
+ * HTTP/1.1 (NodeHttpHandler): the default HTTP/2 handler fails against plain HTTP/1.1 endpoints and proxies. The
+ * SDK's own retries are off (one attempt): the runner retries with its own backoff, counted and bounded.
+ */
+export async function bedrockTeacher(modelId: string, opts: { region?: string; endpoint?: string; concurrency?: number } = {}): Promise<Teacher> {
+  // prep-data supports Node 20 with the SDK version its lockfile pins: the SDK's notice about future versions is not
+  // this run's business (and would be the only multi-line message on stderr).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const [{ BedrockRuntimeClient, ConverseCommand }, { NodeHttpHandler }] = await Promise.all([import("@aws-sdk/client-bedrock-runtime"), import("@smithy/node-http-handler")]);
+  const client = new BedrockRuntimeClient({
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) }, httpsAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) } }),
+    maxAttempts: 1,
+  });
+  return {
+    id: `bedrock:${modelId}`,
+    backend: "bedrock",
+    model: modelId,
+    async generate(req, signal) {
+      try {
+        const r = await client.send(
+          new ConverseCommand({
+            modelId,
+            messages: [{ role: "user", content: [{ text: req.prompt }] }],
+            ...(req.system ? { system: [{ text: req.system }] } : {}),
+            inferenceConfig: { ...(req.maxOutputTokens ? { maxTokens: req.maxOutputTokens } : {}), ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) },
+          }),
+          { abortSignal: signal },
+        );
+        const text = (r.output?.message?.content ?? []).map((c) => ("text" in c ? (c.text ?? "") : "")).join("");
+        return { text, inputTokens: r.usage?.inputTokens ?? 0, outputTokens: r.usage?.outputTokens ?? 0 };
+      } catch (e) {
+        throw classifyBedrock(e);
+      }
+    },
+  };
+}
+
+/**
+ * An OpenAI-compatible teacher (vLLM, Ollama, LiteLLM, OpenAI itself) through the `openai` package: `baseURL` from
+ * `--base-url` or `OPENAI_BASE_URL`, key from `OPENAI_API_KEY` (local servers ignore it; a placeholder is sent when
+ * unset). The client's own retries are off: the runner retries.
+ */
+export async function openaiTeacher(model: string, opts: { baseUrl?: string; apiKey?: string } = {}): Promise<Teacher> {
+  const { default: OpenAI } = await import("openai");
+  const baseURL = opts.baseUrl ?? process.env.OPENAI_BASE_URL;
+  const client = new OpenAI({ baseURL, apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed-for-local-servers", maxRetries: 0, timeout: 600_000 });
+  return {
+    id: `openai:${model}`,
+    backend: "openai",
+    model,
+    async generate(req, signal) {
+      try {
+        const r = await client.chat.completions.create(
+          {
+            model,
+            messages: [...(req.system ? [{ role: "system" as const, content: req.system }] : []), { role: "user" as const, content: req.prompt }],
+            ...(req.maxOutputTokens ? { max_tokens: req.maxOutputTokens } : {}),
+            ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+          },
+          { signal },
+        );
+        return { text: r.choices[0]?.message?.content ?? "", inputTokens: r.usage?.prompt_tokens ?? 0, outputTokens: r.usage?.completion_tokens ?? 0 };
+      } catch (e) {
+        throw classifyOpenAI(e);
+      }
+    },
+  };
+}
+
+/** `bedrock:<modelId>` or `openai:<model>` → a teacher. */
+export async function teacherFrom(spec: string, opts: { baseUrl?: string; concurrency?: number } = {}): Promise<Teacher> {
+  const m = /^(bedrock|openai):(.+)$/.exec(spec);
+  if (!m) throw new PrepError(`--teacher ${spec}: expected bedrock:<modelId> or openai:<model>`, 2);
+  return m[1] === "bedrock" ? bedrockTeacher(m[2]!, { concurrency: opts.concurrency }) : openaiTeacher(m[2]!, { baseUrl: opts.baseUrl });
+}

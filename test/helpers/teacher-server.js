@@ -1,0 +1,105 @@
+// A stand-in teacher model on 127.0.0.1 for the tests and the benchmark. It speaks Bedrock's Converse
+// (`POST /model/{modelId}/converse`, errors as `x-amzn-ErrorType`) and OpenAI chat completions
+// (`POST /v1/chat/completions`). Replies are derived from the prompt, so a run is deterministic: for a prompt asking
+// for N pairs (the text "N new question" or a line "pairs: N") about a document (the text after "Document:"), it
+// answers N JSON lines {"question", "answer", "topic"} quoting the document's words.
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+
+/**
+ * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400", retryAfter?: number }} Fault
+ * @param {{ latencyMs?: number, faults?: (n: number, prompt: string) => Fault | undefined }} [opts]
+ */
+export async function startTeacherServer(opts = {}) {
+  const seen = [];
+  let inflight = 0;
+  let maxInflight = 0;
+  let n = 0;
+
+  /** The N pairs for a prompt. */
+  function pairs(prompt, count) {
+    const doc = (/Document:\s*([\s\S]*?)(?:\n\n|$)/.exec(prompt)?.[1] ?? prompt).trim();
+    const words = doc.split(/\s+/).filter(Boolean);
+    const h = createHash("sha1").update(doc).digest("hex").slice(0, 8);
+    return Array.from({ length: count }, (_, i) => ({
+      question: `What does the document say about ${words[i % Math.max(1, words.length)] ?? "it"} (${h}-${i})?`,
+      answer: `It says: ${words.slice(i, i + 6).join(" ")}.`,
+      topic: `topic ${i + 1}`,
+    }));
+  }
+
+  function replyText(prompt, fault) {
+    const m = /(\d+) new question/.exec(prompt) ?? /pairs:\s*(\d+)/.exec(prompt);
+    const count = m ? Number(m[1]) : 3;
+    let list = pairs(prompt, count);
+    if (fault?.kind === "short") list = list.slice(0, Math.max(0, count - 1));
+    if (fault?.kind === "duplicate" && list.length > 1) list[1] = { ...list[1], question: list[0].question };
+    if (fault?.kind === "malformed") return "Sure! Here are some questions: question one, answer one… (no JSON at all)";
+    const lines = list.map((p) => JSON.stringify(p)).join("\n");
+    if (fault?.kind === "prose") return `Here are the pairs you asked for:\n\n${JSON.stringify(list, null, 2)}\n\nI hope these help.`;
+    if (fault?.kind === "fenced") return "```json\n" + lines + "\n```";
+    return lines;
+  }
+
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", async () => {
+      const k = n++;
+      let parsed;
+      try {
+        parsed = JSON.parse(body || "{}");
+      } catch {
+        parsed = {};
+      }
+      const url = req.url ?? "/";
+      const converse = /^\/model\/([^/]+)\/converse$/.exec(url);
+      const chat = url === "/v1/chat/completions";
+      const prompt = converse
+        ? (parsed.messages ?? []).map((m) => (m.content ?? []).map((c) => c.text ?? "").join("")).join("\n")
+        : (parsed.messages ?? []).filter((m) => m.role === "user").map((m) => m.content).join("\n");
+      const system = converse ? (parsed.system ?? []).map((s) => s.text).join("\n") : (parsed.messages ?? []).find((m) => m.role === "system")?.content;
+      const fault = opts.faults?.(k, prompt);
+      seen.push({ n: k, path: url, model: converse ? decodeURIComponent(converse[1]) : parsed.model, prompt, system, body: parsed, auth: req.headers.authorization, fault: fault?.kind });
+      inflight++;
+      maxInflight = Math.max(maxInflight, inflight);
+      try {
+        if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+        if (fault?.kind === "dropped") return req.socket.destroy();
+        const error = (status, type, message, headers = {}) => {
+          res.writeHead(status, { "Content-Type": "application/json", ...(converse ? { "x-amzn-ErrorType": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` } : {}), ...headers });
+          res.end(JSON.stringify(converse ? { message } : { error: { message, type, code: status } }));
+        };
+        if (fault?.kind === "429") return error(429, "ThrottlingException", "Too many requests, please wait before trying again.", { "Retry-After": String(fault.retryAfter ?? 0) });
+        if (fault?.kind === "503") return error(503, "ServiceUnavailableException", "Service unavailable");
+        if (fault?.kind === "401") return error(converse ? 403 : 401, converse ? "UnrecognizedClientException" : "invalid_api_key", "The security token included in the request is invalid.");
+        if (fault?.kind === "400") return error(400, "ValidationException", "Input is too long for requested model.");
+        if (!converse && !chat) return error(404, "ResourceNotFoundException", `no route ${url}`);
+        const text = replyText(prompt, fault);
+        const usage = { input: Math.ceil(prompt.length / 4), output: Math.ceil(text.length / 4) };
+        res.writeHead(200, { "Content-Type": "application/json" });
+        if (converse) {
+          res.end(JSON.stringify({ output: { message: { role: "assistant", content: [{ text }] } }, stopReason: "end_turn", usage: { inputTokens: usage.input, outputTokens: usage.output, totalTokens: usage.input + usage.output }, metrics: { latencyMs: opts.latencyMs ?? 0 } }));
+        } else {
+          res.end(JSON.stringify({ id: `chatcmpl-${k}`, object: "chat.completion", created: 1700000000, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } }));
+        }
+      } finally {
+        inflight--;
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((r) => server.listen(0, "127.0.0.1", () => r(undefined)));
+  const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    seen,
+    maxInflight: () => maxInflight,
+    replyText,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.();
+        server.close(() => r(undefined));
+      }),
+  };
+}
