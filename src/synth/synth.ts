@@ -104,8 +104,13 @@ export function promptFor(template: Template, doc: SynthDocument, n: number): st
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((res) => {
-    const t = setTimeout(res, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), res()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      res();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
 
 /**
@@ -154,7 +159,7 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
   const retries = o.retries ?? 5;
   const backoff = o.backoffMs ?? 1000;
   const abort = new AbortController();
-  setMaxListeners(0, abort.signal); // one listener per request in flight
+  setMaxListeners(0, abort.signal); // one listener per request in flight, removed when it ends
   let fatal: Error | undefined;
   let docIndex = 0;
 
@@ -183,8 +188,12 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
     for (let attempt = 0; ; attempt++) {
       if (stopNow()) return "stopped";
       stats.requests++;
+      // A signal of its own per request, tied to the run's: clients leave their listeners on the signal they get.
+      const ctl = new AbortController();
+      const cancel = () => ctl.abort();
+      abort.signal.addEventListener("abort", cancel, { once: true });
       try {
-        const r = await teacher.generate(req, abort.signal);
+        const r = await teacher.generate(req, ctl.signal);
         stats.inputTokens += r.inputTokens;
         stats.outputTokens += r.outputTokens;
         o.cache?.put(key, r);
@@ -203,6 +212,8 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
           continue;
         }
         return finding("teacher-error", `${err.message.split("\n")[0]}${err.kind === "retry" ? ` (after ${attempt + 1} attempts)` : ""}`, { source: "" });
+      } finally {
+        abort.signal.removeEventListener("abort", cancel);
       }
     }
   };

@@ -60,7 +60,7 @@ export async function startTeacherServer(opts = {}) {
         : (parsed.messages ?? []).filter((m) => m.role === "user").map((m) => m.content).join("\n");
       const system = converse ? (parsed.system ?? []).map((s) => s.text).join("\n") : (parsed.messages ?? []).find((m) => m.role === "system")?.content;
       const fault = opts.faults?.(k, prompt);
-      seen.push({ n: k, path: url, model: converse ? decodeURIComponent(converse[1]) : parsed.model, prompt, system, body: parsed, auth: req.headers.authorization, fault: fault?.kind });
+      seen.push({ n: k, t: Date.now(), path: url, model: converse ? decodeURIComponent(converse[1]) : parsed.model, prompt, system, body: parsed, auth: req.headers.authorization, fault: fault?.kind });
       inflight++;
       maxInflight = Math.max(maxInflight, inflight);
       try {
