@@ -253,6 +253,52 @@ class AtomicFileSink extends BatchingSink {
   }
 }
 
+/**
+ * An S3 object, streamed with lib-storage's multipart upload: nothing appears under the key until the upload
+ * completes (`finish`), and a failure or an interrupt aborts the upload.
+ */
+class S3Sink extends BatchingSink {
+  private up: Promise<Awaited<ReturnType<typeof import("./s3/s3.js").uploadStream>>>;
+  private finished = false;
+  constructor(path: string) {
+    super(path);
+    this.up = import("./s3/s3.js").then((m) => m.uploadStream(path));
+    this.up.catch(() => undefined);
+  }
+  protected async put(chunk: string): Promise<void> {
+    const u = await this.up;
+    if (!u.body.write(chunk)) await new Promise<void>((res, rej) => {
+      u.body.once("drain", res);
+      u.done.catch(rej);
+    });
+  }
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    try {
+      await this.flush();
+      const u = await this.up;
+      u.body.end();
+      await u.done;
+    } catch (e) {
+      await this.abort();
+      throw writeError(this.path, e);
+    }
+    this.finished = true;
+  }
+  override async close(): Promise<void> {
+    await this.finish();
+    live.delete(this);
+  }
+  override async abort(): Promise<void> {
+    await super.abort();
+    live.delete(this);
+    if (this.finished) return;
+    this.finished = true;
+    const u = await this.up.catch(() => undefined);
+    await u?.abort();
+  }
+}
+
 function realOrResolved(p: string): string {
   try {
     return realpathSync(p);
@@ -269,7 +315,7 @@ export interface OpenSinkOptions {
 }
 
 /** What an output path is: stdout, a special file written in place, or a regular (or new) file written atomically. */
-export type OutputTarget = { kind: "stdout" } | { kind: "direct"; path: string } | { kind: "file"; path: string };
+export type OutputTarget = { kind: "stdout" } | { kind: "direct"; path: string } | { kind: "file"; path: string } | { kind: "s3"; path: string };
 
 function fdTarget(path: string): boolean {
   return /^\/dev\/(stdout|stderr|fd\/\d+)$/.test(path) || /^\/proc\/self\/fd\/\d+$/.test(path);
@@ -283,6 +329,11 @@ export function checkOutputTarget(path: string, opts: OpenSinkOptions = {}): Out
   if (path === "-") return { kind: "stdout" };
   const opt = opts.option ?? "-o";
   if (path === "") throw new PrepError(`${opt}: empty path`, 2);
+  if (path.startsWith("s3://")) {
+    if (!/^s3:\/\/[^/]+\/.*[^/]$/.test(path)) throw new PrepError(`${opt} ${path}: an s3://bucket/key object is needed, not a bucket or prefix`, 2);
+    if (opts.inputs?.includes(path)) throw new PrepError(`refusing to write ${path}: it is one of this run's inputs`, 2);
+    return { kind: "s3", path };
+  }
   let st: Stats | undefined;
   try {
     st = statSync(path);
@@ -332,6 +383,11 @@ export function openSink(path: string, opts: OpenSinkOptions = {}): Sink {
   const t = checkOutputTarget(path, opts);
   installSignalHandlers();
   if (t.kind === "stdout") return new StdoutSink();
+  if (t.kind === "s3") {
+    const sink = new S3Sink(path);
+    live.add(sink);
+    return sink;
+  }
   if (t.kind === "direct") {
     const sink = new DirectSink(path, t.path);
     live.add(sink);

@@ -9,6 +9,7 @@ import { addChatPolicyOptions, addConvertCommand, policyFrom, type ChatPolicyOpt
 import { addOutputOptions, addTemplateOptions, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
+import { addJobCommands } from "./job.js";
 import { report } from "./report.js";
 import { runRows, runTemplated } from "./run.js";
 import { addValidateCommands } from "./validate.js";
@@ -130,6 +131,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addPdfCommand(program, setExit);
   addSynthCommand(program, setExit);
+  addJobCommands(program, setExit);
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
   return program;

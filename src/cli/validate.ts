@@ -83,7 +83,8 @@ function describeProfile(p: Profile): string {
   }
   if (p.reserved) lines.push(`  reserved strings: ${fact(p.reserved, (v) => v.map((s) => JSON.stringify(s)).join(" "))}`);
   lines.push(`  hyperparameters [${p.hyperparameters.source}]:`);
-  for (const [k, r] of Object.entries(p.hyperparameters.value)) lines.push(`    ${k}: ${r.min}–${r.max}${r.default !== undefined ? `, default ${r.default}` : ""}`);
+  for (const [k, r] of Object.entries(p.hyperparameters.value)) lines.push(`    ${k} (${r.type}): ${r.min}–${r.max}${r.default !== undefined ? `, default ${r.default}` : ""}`);
+  if (p.notCustomizable) lines.push(`  NOT CUSTOMIZABLE: ${p.notCustomizable}`);
   const used = new Set<string>();
   JSON.stringify(p, (k, v) => (k === "source" ? (used.add(v), v) : v));
   lines.push("  sources:");
@@ -201,7 +202,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--json", "print as JSON")
     .action((id: string | undefined, o: { json?: boolean }) => {
       if (id) {
-        const p = getProfile(id);
+        const p = getProfile(id, { listing: true });
         process.stdout.write(o.json ? JSON.stringify(p, (_k, v) => (v === Infinity ? null : v), 2) + "\n" : describeProfile(p) + "\n");
         return;
       }
@@ -211,7 +212,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
       }
       const w = Math.max(...profiles.map((p) => p.id.length));
       for (const p of profiles) {
-        const fmts = Object.entries(p.tasks).map(([t, r]) => `${r!.formats.value.join("/")} (${t === "fine-tuning" ? "FT" : "CPT"})`).join(", ");
+        const fmts = p.notCustomizable ? "no longer customizable (see `prep-data models " + p.aliases[0] + "`)" : Object.entries(p.tasks).map(([t, r]) => `${r!.formats.value.join("/")} (${t === "fine-tuning" ? "FT" : "CPT"})`).join(", ");
         process.stdout.write(`${p.id.padEnd(w)}  ${p.aliases[0]!.padEnd(20)} ${fmts}\n`);
       }
     });

@@ -4,8 +4,11 @@ import { profiles, type Profile, type Task } from "./table.js";
 export * from "./table.js";
 export { SOURCES } from "./sources.js";
 
-/** A profile by full model ID (with or without a `:0:4k`-style suffix) or short alias. */
-export function getProfile(idOrAlias: string): Profile {
+/**
+ * A profile by full model ID (with or without a `:0:4k`-style suffix) or short alias. A model Bedrock no longer
+ * customizes is a usage error naming what to use instead (`listing` to get it anyway, for `models`).
+ */
+export function getProfile(idOrAlias: string, opts: { listing?: boolean } = {}): Profile {
   const key = idOrAlias.trim().toLowerCase();
   const p =
     profiles.find((x) => x.id.toLowerCase() === key || x.aliases.includes(key)) ??
@@ -13,6 +16,7 @@ export function getProfile(idOrAlias: string): Profile {
   if (!p) {
     throw new PrepError(`unknown model "${idOrAlias}"; run \`prep-data models\` for the list (e.g. ${profiles.slice(0, 3).map((x) => x.aliases[0]).join(", ")})`, 2);
   }
+  if (p.notCustomizable && !opts.listing) throw new PrepError(`${p.id}: ${p.notCustomizable}`, 2);
   return p;
 }
 
@@ -27,6 +31,13 @@ export function totalLimitAt(profile: Profile, task: Task, batchSize: number): {
   const f = profile.tasks[task]?.tokens.total;
   if (!f) return undefined;
   const hit = f.value.find((r) => batchSize >= r.batch[0] && batchSize <= r.batch[1]);
+  // Past the largest published batch size but within the hyperparameter range (Titan: limits for 1-4, batch sizes
+  // up to 64): the smallest published limit applies, as a bound the docs do not confirm — never a refusal.
+  const last = f.value[f.value.length - 1]!;
+  const bs = profile.hyperparameters.value.batchSize;
+  if (!hit && batchSize > last.batch[1] && bs && batchSize <= bs.max) {
+    return { tokens: Math.min(...f.value.map((r) => r.tokens)), confirmed: false };
+  }
   if (!hit) {
     const ranges = f.value.map((r) => (r.batch[1] === Infinity ? `${r.batch[0]}+` : r.batch[0] === r.batch[1] ? `${r.batch[0]}` : `${r.batch[0]}-${r.batch[1]}`)).join(", ");
     throw new PrepError(`${profile.id} publishes token limits for batch sizes ${ranges}, not ${batchSize}`, 2);

@@ -36,6 +36,16 @@ export interface Range {
   min: number;
   max: number;
   default?: number;
+  /** Whole numbers (epochs, steps, batch sizes) or any number in the range (rates, thresholds). */
+  type: "int" | "float";
+}
+
+/** Hyperparameters that take whole numbers; every other one takes a float. */
+const INT_HPS = new Set(["epochCount", "batchSize", "learningRateWarmupSteps", "earlyStoppingPatience", "evalPercentage", "stepCount"]);
+
+/** A hyperparameter table with each entry's type, from its name. */
+function hp(ranges: Record<string, Omit<Range, "type">>): Record<string, Range> {
+  return Object.fromEntries(Object.entries(ranges).map(([k, r]) => [k, { ...r, type: INT_HPS.has(k) ? "int" : "float" }]));
 }
 
 /** Rules for bedrock-conversation-2024 records beyond the format's own schema. */
@@ -63,14 +73,16 @@ export interface Profile {
   conversation?: ConversationRules;
   /** Training and validation files must be named `*.jsonl`. */
   jsonlName?: Fact<boolean>;
+  /** Set for a model Bedrock no longer customizes: why, and what to use instead. */
+  notCustomizable?: string;
 }
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 
-const titanHp = C({ epochCount: { min: 1, max: 10, default: 5 }, batchSize: { min: 1, max: 64, default: 1 }, learningRate: { min: 0, max: 1, default: 1e-5 }, learningRateWarmupSteps: { min: 0, max: 250, default: 5 } }, "H1");
-const llamaHp = (src: SourceKey) => C({ epochCount: { min: 1, max: 10, default: 5 }, batchSize: { min: 1, max: 1, default: 1 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-4 } }, src);
-const novaHp = C({ epochCount: { min: 1, max: 5, default: 2 }, learningRate: { min: 1e-6, max: 1e-4, default: 1e-5 }, learningRateWarmupSteps: { min: 0, max: 100, default: 10 } }, "H7");
+const titanHp = C(hp({ epochCount: { min: 1, max: 10, default: 5 }, batchSize: { min: 1, max: 64, default: 1 }, learningRate: { min: 0, max: 1, default: 1e-5 }, learningRateWarmupSteps: { min: 0, max: 250, default: 5 } }), "H1");
+const llamaHp = (src: SourceKey) => C(hp({ epochCount: { min: 1, max: 10, default: 5 }, batchSize: { min: 1, max: 1, default: 1 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-4 } }), src);
+const novaHp = C(hp({ epochCount: { min: 1, max: 5, default: 2 }, learningRate: { min: 1e-6, max: 1e-4, default: 1e-5 }, learningRateWarmupSteps: { min: 0, max: 100, default: 10 } }), "H7");
 
 function titan(id: string, aliases: string[], name: string, total: { batch: [number, number]; tokens: number }[]): Profile {
   const tokens: TokenLimits = { total: C(total, "D1") };
@@ -179,7 +191,7 @@ export const profiles: Profile[] = ([
         validationFileBytes: C(100 * MB, "D1"),
       },
     },
-    hyperparameters: C({ epochCount: { min: 1, max: 5, default: 2 }, batchSize: { min: 1, max: 1, default: 1 }, learningRate: { min: 1e-7, max: 1e-5, default: 1e-6 }, learningRateWarmupSteps: { min: 0, max: 20, default: 5 } }, "H1"),
+    hyperparameters: C(hp({ epochCount: { min: 1, max: 5, default: 2 }, batchSize: { min: 1, max: 1, default: 1 }, learningRate: { min: 1e-7, max: 1e-5, default: 1e-6 }, learningRateWarmupSteps: { min: 0, max: 20, default: 5 } }), "H1"),
   },
   {
     id: "cohere.command-text-v14",
@@ -194,7 +206,7 @@ export const profiles: Profile[] = ([
         validation: { max: C(1_000, "D1") },
       },
     },
-    hyperparameters: C({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 8, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }, "H3"),
+    hyperparameters: C(hp({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 8, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }), "H3"),
   },
   {
     id: "cohere.command-light-text-v14",
@@ -210,7 +222,7 @@ export const profiles: Profile[] = ([
         validation: { max: U(1_000, "D1") },
       },
     },
-    hyperparameters: C({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 32, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }, "H3"),
+    hyperparameters: C(hp({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 32, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }), "H3"),
   },
   ...(["13b", "70b"] as const).map(
     (size): Profile => ({
@@ -254,7 +266,17 @@ export const profiles: Profile[] = ([
     },
     // Stated by the AWS sample validator only, and no doc contradicts it: enforced (errors), as the sample does.
     reserved: C(["\nHuman:", "\nAssistant:"], "R1"),
-    hyperparameters: C({ epochCount: { min: 1, max: 10, default: 2 }, batchSize: { min: 4, max: 256, default: 32 }, learningRateMultiplier: { min: 0.1, max: 2, default: 1 }, earlyStoppingThreshold: { min: 0, max: 0.1, default: 0.001 }, earlyStoppingPatience: { min: 1, max: 10, default: 2 } }, "H2"),
+    hyperparameters: C(hp({ epochCount: { min: 1, max: 10, default: 2 }, batchSize: { min: 4, max: 256, default: 32 }, learningRateMultiplier: { min: 0.1, max: 2, default: 1 }, earlyStoppingThreshold: { min: 0, max: 0.1, default: 0.001 }, earlyStoppingPatience: { min: 1, max: 10, default: 2 } }), "H2"),
+  },
+  {
+    // The student model of the project's synthetic-data source (AWS ML blog, Feb 2025).
+    id: "anthropic.claude-instant-v1",
+    aliases: ["claude-instant", "claude-instant-1.2", "instant"],
+    name: "Anthropic Claude Instant 1.2",
+    tokenizer: "estimate",
+    tasks: {},
+    hyperparameters: C({}, "D1"),
+    notCustomizable: "Claude Instant 1.2 is no longer offered for customization on Bedrock; fine-tune Claude 3 Haiku instead (--model haiku, messages format)",
   },
   nova("amazon.nova-micro-v1:0", ["nova-micro"], "Amazon Nova Micro", false),
   nova("amazon.nova-lite-v1:0", ["nova-lite"], "Amazon Nova Lite"),

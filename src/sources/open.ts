@@ -16,7 +16,7 @@ export async function openBytes(path: string, onBytes?: (n: number) => void): Pr
     return process.stdin;
   }
   await assertReadableFile(path);
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const raw = path.startsWith("s3://") ? await (await import("../s3/s3.js")).readObject(path) : createReadStream(path, { highWaterMark: 1 << 20 });
   // Bytes of the file itself (compressed, for .gz): what progress measures against the file's size.
   if (onBytes) raw.on("data", (c: Buffer) => onBytes(c.length));
   if (!path.endsWith(".gz")) return raw;
@@ -53,6 +53,11 @@ function gzipReason(e: Error, compressed: number): string {
 
 /** Throw the error every reader gives for a path that is missing or a directory. */
 export async function assertReadableFile(path: string): Promise<void> {
+  if (path.startsWith("s3://")) {
+    const { headObject } = await import("../s3/s3.js");
+    if (!(await headObject(path))) throw new PrepError(`${path}: no such object`);
+    return;
+  }
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw new PrepError(`${path}: is a directory, expected a file`);
@@ -111,6 +116,12 @@ export async function openUtf8(path: string, encoding?: string, onBytes?: (n: nu
     if (bytes !== process.stdin) bytes.destroy();
   });
   return bytes.pipe(t);
+}
+
+/** A file's or S3 object's size in bytes, or undefined when it does not exist. */
+export async function sizeOf(path: string): Promise<number | undefined> {
+  if (path.startsWith("s3://")) return (await (await import("../s3/s3.js")).headObject(path))?.size;
+  return (await stat(path).catch(() => undefined))?.size;
 }
 
 /** The file's data kind by extension, ignoring a trailing `.gz`. */

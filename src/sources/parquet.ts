@@ -33,7 +33,7 @@ export async function* readParquet(path: string, opts: ParquetOptions = {}): Asy
   let file;
   let metadata;
   try {
-    file = await asyncBufferFromFile(path);
+    file = path.startsWith("s3://") ? await (await import("../s3/s3.js")).s3AsyncBuffer(path) : await asyncBufferFromFile(path);
     metadata = await parquetMetadataAsync(file);
   } catch (e) {
     yield finding("parquet", `not a readable Parquet file: ${(e as Error).message}`, { source: name });

@@ -12,7 +12,7 @@ type Fill = (into: Uint8Array, at: number, max: number) => Promise<number>;
 
 /** Reads a file straight into the caller's buffer; anything else (stdin, .gz) through its stream. */
 async function openFill(path: string): Promise<{ fill: Fill; close: () => Promise<void> }> {
-  if (path !== "-" && !path.endsWith(".gz")) {
+  if (path !== "-" && !path.endsWith(".gz") && !path.startsWith("s3://")) {
     await assertReadableFile(path); // the same errors as every other reader (missing, directory)
     const fh = await open(path, "r");
     return { fill: async (into, at, max) => (await fh.read(into, at, max, null)).bytesRead, close: () => fh.close() };

@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import { formatNames, type FormatName } from "../formats/index.js";
 import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
@@ -6,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { finding, PrepError, type Finding } from "../record.js";
 import { utf16WithoutBom } from "../sources/encoding.js";
 import { splitLines } from "../sources/lines.js";
+import { sizeOf } from "../sources/open.js";
 import { SlotReader } from "../sources/slots.js";
 import { FIELDS, firstFormat, type BatchResult, type BatchSetup } from "./batch.js";
 import { RecordChecker, type CheckerOptions } from "./checker.js";
@@ -77,8 +77,8 @@ async function validateFile(
   opts: ValidateOptions,
   state: { hashes: RecordHashes; trainHashes?: RecordHashes; report: (f: Finding) => void; rejects?: Sink; tally?: TokenTally },
 ): Promise<FileReport> {
-  const bytes = path === "-" ? 0 : (await stat(path).catch(() => undefined))?.size;
-  if (bytes === undefined) throw new PrepError(`${path}: no such file`, 2);
+  const bytes = path === "-" ? 0 : await sizeOf(path);
+  if (bytes === undefined) throw new PrepError(`${path}: ${path.startsWith("s3://") ? "no such object" : "no such file"}`, 2);
   const file: FileReport = { path, role, bytes, lines: 0, records: 0, valid: 0, format: opts.format };
   let streamed = 0;
   let runner: BatchRunner | undefined;

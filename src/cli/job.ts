@@ -1,0 +1,215 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import { openSink } from "../jsonl.js";
+import { PrepError } from "../record.js";
+import { intArg } from "./options.js";
+import { Progress } from "./progress.js";
+
+/** What `upload` writes and `job create --manifest` reads. */
+export interface UploadManifest {
+  model?: string;
+  files: { role: "train" | "validation"; local: string; uri: string; bytes: number; sha256: string; records: number; format?: string; uploaded: boolean }[];
+  validation: { ok: boolean; errors: number; warnings: number; forced: boolean; counts: Record<string, { errors: number; warnings: number }> };
+}
+
+async function sha256Of(stream: NodeJS.ReadableStream): Promise<string> {
+  const h = createHash("sha256");
+  for await (const c of stream) h.update(c as Buffer);
+  return h.digest("hex");
+}
+
+const n = (x: number) => x.toLocaleString("en-US");
+
+export function addJobCommands(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("upload <files...>")
+    .description("validate a training file (and --validation file) for a model, then upload it to s3://bucket/prefix/ with a manifest for `job create`")
+    .option("--validation <file>", "the validation file, uploaded beside the training file")
+    .option("-m, --model <id>", "validate against this model first (nothing is uploaded if Bedrock would reject the data)")
+    .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
+    .option("--force", "upload even when validation finds errors (said loudly, and recorded in the manifest)")
+    .option("--manifest <file>", "where to write the manifest (default: TRAIN.manifest.json beside the training file)")
+    .option("-q, --quiet", "no progress line")
+    .action(async (files: string[], o: { validation?: string; model?: string; batchSize?: number; force?: boolean; manifest?: string; quiet?: boolean }) => {
+      const dest = files.pop()!;
+      if (!dest?.startsWith("s3://")) throw new PrepError("upload FILE [--validation FILE] s3://bucket/prefix/: the last argument is the S3 destination", 2);
+      if (files.length !== 1) throw new PrepError("upload takes one training file (and --validation FILE)", 2);
+      const train = files[0]!;
+      const { validateFiles } = await import("../validate/validate.js");
+      const r = await validateFiles({ train, validation: o.validation }, { model: o.model, batchSize: o.batchSize, keepFindings: 20 });
+      for (const f of r.findings.slice(0, 20)) process.stderr.write(`${f.severity}: ${f.origin.source}${f.origin.line ? `:${f.origin.line}` : ""}: ${f.reason}: ${f.message}\n`);
+      if (!r.ok && !o.force) {
+        process.stderr.write(`prep-data: not uploaded: ${r.errors} error(s) against ${o.model ?? "the format's rules"}; Bedrock would reject the data (fix it, or --force)\n`);
+        setExit(1);
+        return;
+      }
+      if (!r.ok) process.stderr.write(`WARNING: uploading despite ${r.errors} validation error(s) (--force); the job will likely fail\n`);
+      const { headObject, readObject, uploadStream } = await import("../s3/s3.js");
+      const prefix = dest.endsWith("/") ? dest : `${dest}/`;
+      const manifest: UploadManifest = { ...(r.model ? { model: r.model.id } : {}), files: [], validation: { ok: r.ok, errors: r.errors, warnings: r.warnings, forced: !r.ok, counts: r.counts } };
+      const progress = new Progress({ quiet: o.quiet });
+      const todo: { role: "train" | "validation"; local: string; report: (typeof r.files)[number] }[] = [{ role: "train", local: train, report: r.files[0]! }, ...(o.validation ? [{ role: "validation" as const, local: o.validation, report: r.files[1]! }] : [])];
+      for (const { role, local, report } of todo) {
+        const uri = `${prefix}${basename(local)}`;
+        const bytes = (await stat(local)).size;
+        const sha256 = await sha256Of(createReadStream(local));
+        const there = await headObject(uri);
+        let uploaded = false;
+        if (there && there.size === bytes && there.metadata.sha256 === sha256) {
+          process.stderr.write(`${uri}: identical object already there (sha256 ${sha256.slice(0, 12)}…), not uploaded again\n`);
+        } else {
+          const up = await uploadStream(uri, { sha256 });
+          progress.start(`uploading ${basename(local)}`, bytes, "bytes");
+          let done = 0;
+          try {
+            const src = createReadStream(local, { highWaterMark: 1 << 20 });
+            src.on("data", (c) => progress.update((done += (c as Buffer).length)));
+            await pipeline(src, up.body);
+            await up.done;
+          } catch (e) {
+            await up.abort();
+            throw e;
+          } finally {
+            progress.stop();
+          }
+          // The object as stored, read back and hashed: what S3 holds is what was validated.
+          const back = await sha256Of(await readObject(uri));
+          if (back !== sha256) throw new PrepError(`${uri}: the uploaded object's sha256 ${back.slice(0, 12)}… differs from the file's ${sha256.slice(0, 12)}…`, 3);
+          uploaded = true;
+          process.stderr.write(`${uri}: ${n(bytes)} bytes uploaded, sha256 verified\n`);
+        }
+        manifest.files.push({ role, local, uri, bytes, sha256, records: report.records, format: report.format, uploaded });
+      }
+      const path = o.manifest ?? `${train.replace(/\.jsonl$/, "")}.manifest.json`;
+      const sink = openSink(path, { option: "--manifest" });
+      await sink.write(manifest);
+      await sink.close();
+      process.stdout.write(JSON.stringify(manifest, null, 2) + "\n");
+      process.stderr.write(`manifest → ${path}\n`);
+      setExit(0);
+    });
+
+  const job = program.command("job").description("Bedrock model customization jobs: create (dry run by default), status, wait");
+  job
+    .command("create")
+    .description("build (and with --submit, send) a CreateModelCustomizationJob request, every hyperparameter checked against the model's range")
+    .requiredOption("-m, --model <id>", "base model ID or alias")
+    .option("--type <type>", "fine-tuning, continued-pre-training or distillation", "fine-tuning")
+    .option("--train <s3uri>", "training data (or --manifest)")
+    .option("--validation <s3uri>", "validation data")
+    .option("--manifest <file>", "the manifest `upload` wrote: training and validation URIs")
+    .requiredOption("--output <s3uri>", "where Bedrock writes the job's output")
+    .requiredOption("--role-arn <arn>", "IAM role Bedrock assumes")
+    .requiredOption("--name <name>", "job name (also the custom model's name unless --custom-model-name)")
+    .option("--custom-model-name <name>", "name of the resulting custom model")
+    .option("--epochs <n>", "epochCount")
+    .option("--batch-size <n>", "batchSize")
+    .option("--learning-rate <x>", "learningRate")
+    .option("--warmup-steps <n>", "learningRateWarmupSteps")
+    .option("--hp <key=value>", "any other hyperparameter by its Bedrock name (repeat)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--teacher <modelId>", "distillation: the teacher model")
+    .option("--max-response-length <n>", "distillation: maxResponseLengthForInference", intArg("--max-response-length", 1))
+    .option("--submit", "send the request (default: print it, a dry run)")
+    .action(async (o: { model: string; type: string; train?: string; validation?: string; manifest?: string; output: string; roleArn: string; name: string; customModelName?: string; epochs?: string; batchSize?: string; learningRate?: string; warmupSteps?: string; hp: string[]; teacher?: string; maxResponseLength?: number; submit?: boolean }) => {
+      if (!["fine-tuning", "continued-pre-training", "distillation"].includes(o.type)) throw new PrepError(`--type ${o.type}: expected fine-tuning, continued-pre-training or distillation`, 2);
+      let train = o.train;
+      let validation = o.validation;
+      let manifest: UploadManifest | undefined;
+      if (o.manifest) {
+        try {
+          manifest = JSON.parse(await readFile(o.manifest, "utf8")) as UploadManifest;
+        } catch (e) {
+          throw new PrepError(`--manifest ${o.manifest}: ${(e as Error).message}`, 2);
+        }
+        train ??= manifest.files.find((f) => f.role === "train")?.uri;
+        validation ??= manifest.files.find((f) => f.role === "validation")?.uri;
+        if (!manifest.validation.ok) process.stderr.write(`WARNING: ${o.manifest} records ${manifest.validation.errors} validation error(s) (uploaded with --force)\n`);
+      }
+      if (!train) throw new PrepError("give --train s3://… or --manifest FILE", 2);
+      const hp: Record<string, string> = {};
+      for (const [name, v] of [["epochCount", o.epochs], ["batchSize", o.batchSize], ["learningRate", o.learningRate], ["learningRateWarmupSteps", o.warmupSteps]] as const) if (v !== undefined) hp[name] = v;
+      for (const kv of o.hp) {
+        const i = kv.indexOf("=");
+        if (i <= 0) throw new PrepError(`--hp ${kv}: expected key=value`, 2);
+        hp[kv.slice(0, i)] = kv.slice(i + 1);
+      }
+      const { planJob, bedrockControl, controlError } = await import("../jobs/job.js");
+      const plan = planJob({ model: o.model, type: o.type as "fine-tuning", train, validation, output: o.output, roleArn: o.roleArn, name: o.name, customModelName: o.customModelName, hyperparameters: hp, teacher: o.teacher, maxResponseLength: o.maxResponseLength });
+      for (const h of plan.hyperparameters) process.stderr.write(`  ${h.name.padEnd(24)} ${h.given ? String(h.value).padEnd(10) : `(default ${h.default ?? "none"})`.padEnd(10)}  ${h.type} ${h.min}–${h.max}\n`);
+      process.stderr.write(`  [hyperparameter ranges: ${plan.profile.hyperparameters.source}]\n`);
+      // The training data's token limits at the chosen batch size, when the validated file is at hand.
+      const local = manifest?.files.find((f) => f.role === "train")?.local;
+      if (local) {
+        const { validateFiles } = await import("../validate/validate.js");
+        const r = await validateFiles({ train: local }, { model: plan.profile.id, batchSize: plan.batchSize, keepFindings: 5 });
+        if (!r.ok) {
+          for (const f of r.findings) process.stderr.write(`error: ${f.origin.source}${f.origin.line ? `:${f.origin.line}` : ""}: ${f.reason}: ${f.message}\n`);
+          throw new PrepError(`${local} breaks ${plan.profile.id}'s rules at batch size ${plan.batchSize}: not submitted`, 1);
+        }
+      }
+      if (!o.submit) {
+        process.stdout.write(JSON.stringify(plan.request, null, 2) + "\n");
+        process.stderr.write("dry run: nothing sent (--submit sends it)\n");
+        setExit(0);
+        return;
+      }
+      const { m, c } = await bedrockControl();
+      try {
+        const r = await c.send(new m.CreateModelCustomizationJobCommand(plan.request as never));
+        process.stdout.write(JSON.stringify({ jobArn: r.jobArn }, null, 2) + "\n");
+        process.stderr.write(`submitted: ${r.jobArn}\n`);
+        setExit(0);
+      } catch (e) {
+        throw controlError(e, "CreateModelCustomizationJob");
+      }
+    });
+
+  const describe = async (id: string) => {
+    const { bedrockControl, controlError } = await import("../jobs/job.js");
+    const { m, c } = await bedrockControl();
+    try {
+      return await c.send(new m.GetModelCustomizationJobCommand({ jobIdentifier: id }));
+    } catch (e) {
+      throw controlError(e, `job ${id}`);
+    }
+  };
+  const summary = (j: Awaited<ReturnType<typeof describe>>) => ({ jobName: j.jobName, jobArn: j.jobArn, status: j.status, ...(j.failureMessage ? { failureMessage: j.failureMessage } : {}), baseModelArn: j.baseModelArn, outputModelArn: j.outputModelArn, statusDetails: j.statusDetails, creationTime: j.creationTime, endTime: j.endTime });
+  const exitFor = (status?: string) => (status === "Completed" ? 0 : status === "Failed" || status === "Stopped" ? 1 : 0);
+
+  job
+    .command("status <job>")
+    .description("a job's status (name or ARN)")
+    .action(async (id: string) => {
+      const j = await describe(id);
+      process.stdout.write(JSON.stringify(summary(j), null, 2) + "\n");
+      setExit(exitFor(j.status));
+    });
+
+  job
+    .command("wait <job>")
+    .description("poll a job until it ends: exit 0 Completed, 1 Failed or Stopped (with the failure message)")
+    .option("--interval <seconds>", "first polling interval, doubled up to 5 minutes", "30")
+    .action(async (id: string, o: { interval: string }) => {
+      let wait = Math.max(0.01, Number(o.interval)) * 1000;
+      const progress = new Progress({});
+      const t0 = Date.now();
+      for (;;) {
+        const j = await describe(id);
+        if (j.status !== "InProgress" && j.status !== "Stopping") {
+          progress.stop();
+          process.stdout.write(JSON.stringify(summary(j), null, 2) + "\n");
+          if (j.status !== "Completed") process.stderr.write(`prep-data: job ${j.jobName ?? id} ${j.status}${j.failureMessage ? `: ${j.failureMessage}` : ""}\n`);
+          setExit(exitFor(j.status));
+          return;
+        }
+        const steps = Object.entries(j.statusDetails ?? {}).map(([k, v]) => `${k.replace(/Details$/, "")} ${(v as { status?: string })?.status ?? "?"}`).join(", ");
+        progress.start(`job ${j.jobName ?? id}: ${j.status}${steps ? ` (${steps})` : ""}, ${Math.round((Date.now() - t0) / 1000)} s`, undefined, "rows");
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 300_000);
+      }
+    });
+}

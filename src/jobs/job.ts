@@ -1,0 +1,111 @@
+import { getProfile, type Profile } from "../profiles/index.js";
+import { PrepError } from "../record.js";
+
+export type CustomizationType = "fine-tuning" | "continued-pre-training" | "distillation";
+
+const WIRE: Record<CustomizationType, string> = { "fine-tuning": "FINE_TUNING", "continued-pre-training": "CONTINUED_PRE_TRAINING", distillation: "DISTILLATION" };
+
+export interface JobSpec {
+  model: string;
+  type: CustomizationType;
+  train: string;
+  validation?: string;
+  output: string;
+  roleArn: string;
+  name: string;
+  /** Custom model name (default: the job name). */
+  customModelName?: string;
+  /** Hyperparameters by Bedrock name (epochCount, batchSize, learningRate, …), as given. */
+  hyperparameters: Record<string, string>;
+  teacher?: string;
+  maxResponseLength?: number;
+}
+
+/** The request body of CreateModelCustomizationJob, and the hyperparameters with where each value comes from. */
+export interface JobPlan {
+  request: {
+    jobName: string;
+    customModelName: string;
+    roleArn: string;
+    baseModelIdentifier: string;
+    customizationType: string;
+    trainingDataConfig: { s3Uri: string };
+    validationDataConfig?: { validators: { s3Uri: string }[] };
+    outputDataConfig: { s3Uri: string };
+    hyperParameters: Record<string, string>;
+    customizationConfig?: { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: string; maxResponseLengthForInference: number } } };
+  };
+  /** Every hyperparameter of the model: the value sent (or the default Bedrock applies), its range and source. */
+  hyperparameters: { name: string; value?: number; default?: number; min: number; max: number; type: string; given: boolean }[];
+  profile: Profile;
+  /** Batch size the job trains with (for token limits). */
+  batchSize: number;
+}
+
+/**
+ * Check a job against the model's profile and build its request: the customization type must be one the model
+ * offers (continued pre-training only where it is; distillation needs a teacher), every hyperparameter must be one
+ * the model has, of its type and within its range (the valid names are listed otherwise), and the S3 URIs must be
+ * s3:// URIs. Usage errors (exit 2) name the option.
+ */
+export function planJob(spec: JobSpec): JobPlan {
+  const profile = getProfile(spec.model);
+  const offered = Object.keys(profile.tasks).map((t) => (t === "continued-pretraining" ? "continued-pre-training" : t));
+  if (spec.type === "distillation") {
+    if (!spec.teacher) throw new PrepError("--type distillation needs --teacher <modelId>", 2);
+    if (!profile.tasks["fine-tuning"]) throw new PrepError(`${profile.id} cannot be a distillation student`, 2);
+  } else if (!offered.includes(spec.type)) {
+    throw new PrepError(`${profile.id} does not offer ${spec.type}; it offers ${offered.join(", ") || "no customization"}`, 2);
+  }
+  for (const [opt, uri] of [["--train", spec.train], ["--validation", spec.validation], ["--output", spec.output]] as const) {
+    if (uri !== undefined && !/^s3:\/\/[^/]+/.test(uri)) throw new PrepError(`${opt} ${uri}: an s3:// URI is needed (upload the file first: prep-data upload)`, 2);
+  }
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(spec.roleArn)) throw new PrepError(`--role-arn ${spec.roleArn}: not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`, 2);
+  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9+\-.])*$/.test(spec.name) || spec.name.length > 63) throw new PrepError(`--name ${spec.name}: 1-63 letters, digits, and - + . (starting with a letter or digit)`, 2);
+  const table = profile.hyperparameters.value;
+  const sent: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(spec.hyperparameters)) {
+    const r = table[name];
+    if (!r) {
+      throw new PrepError(`unknown hyperparameter ${name} for ${profile.id}; its hyperparameters are: ${Object.keys(table).join(", ") || "none"}`, 2);
+    }
+    const v = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(v) || (r.type === "int" && !Number.isInteger(v))) throw new PrepError(`${name} ${raw}: ${profile.id} takes ${r.type === "int" ? "a whole number" : "a number"} (${r.min}–${r.max}) [${profile.hyperparameters.source}]`, 2);
+    if (v < r.min || v > r.max) throw new PrepError(`${name} ${raw} is outside ${profile.id}'s range ${r.min}–${r.max} [${profile.hyperparameters.source}]`, 2);
+    sent[name] = String(v);
+  }
+  const hyperparameters = Object.entries(table).map(([name, r]) => ({ name, ...(sent[name] !== undefined ? { value: Number(sent[name]) } : {}), default: r.default, min: r.min, max: r.max, type: r.type, given: sent[name] !== undefined }));
+  const batchSize = Number(sent.batchSize ?? table.batchSize?.default ?? 1);
+  return {
+    profile,
+    batchSize,
+    hyperparameters,
+    request: {
+      jobName: spec.name,
+      customModelName: spec.customModelName ?? spec.name,
+      roleArn: spec.roleArn,
+      baseModelIdentifier: profile.id,
+      customizationType: WIRE[spec.type],
+      trainingDataConfig: { s3Uri: spec.train },
+      ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
+      outputDataConfig: { s3Uri: spec.output },
+      hyperParameters: sent,
+      ...(spec.type === "distillation" ? { customizationConfig: { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: spec.teacher!, maxResponseLengthForInference: spec.maxResponseLength ?? 1000 } } } } : {}),
+    },
+  };
+}
+
+/** The Bedrock control-plane client (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_BEDROCK), over HTTP/1.1. */
+export async function bedrockControl() {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const [m, { NodeHttpHandler }] = await Promise.all([import("@aws-sdk/client-bedrock"), import("@smithy/node-http-handler")]);
+  return { m, c: new m.BedrockClient({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, requestHandler: new NodeHttpHandler() }) };
+}
+
+/** One line for a control-plane failure. */
+export function controlError(e: unknown, what: string): PrepError {
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err.$metadata?.httpStatusCode;
+  const code = status === 403 || /AccessDenied|UnrecognizedClient|InvalidSignature|Credentials|Region is missing/i.test(`${err.name} ${err.message}`) ? 3 : status && status < 500 ? 1 : 3;
+  return new PrepError(`${what}: ${err.name ? `${err.name}: ` : ""}${(err.message ?? String(e)).split("\n")[0]}`, code as 1 | 3);
+}

@@ -1,0 +1,15 @@
+import { startS3, startBedrockControl } from "./test/helpers/aws-stand-ins.js";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+const s3 = await startS3({ directory: mkdtempSync("/tmp/s3-") });
+const ctl = await startBedrockControl();
+const run = (args, env={}) => new Promise(res => { const c = spawn(process.execPath, ["bin/prep-data.js", ...args], { env: { ...process.env, HF_HUB_OFFLINE: "1", HF_HUB_CACHE: "fixtures/hf-cache", ...s3.env, ...env } }); let out="", err=""; c.stdout.on("data", d=>out+=d); c.stderr.on("data", d=>err+=d); c.on("close", code => res({code, out, err})); });
+let r = await run(["dialogsum", "-o", "/tmp/ds-train.jsonl"]); console.log(r.code, r.err);
+r = await run(["upload", "/tmp/ds-train.jsonl", "s3://bucket/dialogsum/", "--model", "llama2-13b"]); console.log(r.code, r.err, r.out.slice(0, 300));
+r = await run(["upload", "/tmp/ds-train.jsonl", "s3://bucket/dialogsum/", "--model", "llama2-13b"]); console.log(r.code, r.err);
+r = await run(["job", "create", "--model", "llama2-13b", "--manifest", "/tmp/ds-train.manifest.json", "--output", "s3://bucket/out/", "--role-arn", "arn:aws:iam::123456789012:role/Bedrock", "--name", "ds-ft", "--epochs", "2", "--submit"], ctl.env); console.log(r.code, r.err, r.out);
+const arn = JSON.parse(r.out).jobArn;
+r = await run(["job", "wait", arn, "--interval", "0.05"], ctl.env); console.log(r.code, r.err, r.out.slice(0, 200));
+r = await run(["csv", "/tmp/docs.csv", "--prompt", "{question}", "--completion", "{answer}", "-o", "s3://bucket/x/out.jsonl"]); console.log(r.code, r.err);
+r = await run(["validate", "s3://bucket/x/out.jsonl"]); console.log(r.code, r.out.slice(0,200), r.err);
+await s3.close(); await ctl.close();

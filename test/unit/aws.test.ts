@@ -1,0 +1,149 @@
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBedrockControl, startS3 } from "../helpers/aws-stand-ins.js";
+import { BIN, ROOT, lines, run, tmp } from "../helpers/run.js";
+
+let s3: Awaited<ReturnType<typeof startS3>>;
+beforeAll(async () => {
+  s3 = await startS3({ directory: tmp(), buckets: ["bucket"] });
+});
+afterAll(async () => {
+  await s3.close();
+});
+
+const offline = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(ROOT, "fixtures/hf-cache") };
+const ROLE = "arn:aws:iam::123456789012:role/BedrockCustomization";
+
+describe("from a validated file to a running job, against S3 and Bedrock stand-ins", () => {
+  it("dialogsum → upload → job create --submit → job wait, in four commands", async () => {
+    const ctl = await startBedrockControl();
+    try {
+      const d = tmp();
+      const train = join(d, "train.jsonl");
+      const env = { ...offline, ...ctl.env, ...s3.env };
+      expect((await run(["dialogsum", "--format", "instruction", "-o", train], { env })).code).toBe(0);
+      const up = await run(["upload", train, "s3://bucket/dialogsum/", "--model", "llama2-13b"], { env });
+      expect(up.code, up.stderr).toBe(0);
+      const manifest = JSON.parse(up.stdout);
+      expect(manifest.files[0]).toMatchObject({ role: "train", uri: "s3://bucket/dialogsum/train.jsonl", bytes: readFileSync(train).length, records: 6, uploaded: true });
+      expect(up.stderr).toMatch(/sha256 verified/);
+      // Read back through the same S3 code path: byte-identical.
+      const back = await run(["validate", "s3://bucket/dialogsum/train.jsonl", "--json"], { env });
+      expect(JSON.parse(back.stdout).files[0]).toMatchObject({ bytes: readFileSync(train).length, records: 6 });
+      const again = await run(["upload", train, "s3://bucket/dialogsum/", "--model", "llama2-13b"], { env });
+      expect(again.stderr).toMatch(/identical object already there/);
+      // The training data is re-checked for the job's model: 6 records are under Llama 3.1's minimum of 100.
+      const refused = await run(["job", "create", "--model", "llama3.1-8b", "--manifest", join(d, "train.manifest.json"), "--output", "s3://bucket/out/", "--role-arn", ROLE, "--name", "x", "--submit"], { env });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/breaks meta\.llama3-1-8b-instruct-v1:0's rules at batch size 1: not submitted/);
+      expect(ctl.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+      const create = await run(["job", "create", "--model", "llama2-13b", "--manifest", join(d, "train.manifest.json"), "--output", "s3://bucket/out/", "--role-arn", ROLE, "--name", "dialogsum-ft", "--epochs", "2", "--learning-rate", "0.00005", "--submit"], { env });
+      expect(create.code, create.stderr).toBe(0);
+      const sent = ctl.requests.find((r) => r.method === "POST")!.body;
+      expect(sent).toMatchObject({ jobName: "dialogsum-ft", baseModelIdentifier: "meta.llama2-13b-v1", customizationType: "FINE_TUNING", trainingDataConfig: { s3Uri: "s3://bucket/dialogsum/train.jsonl" }, outputDataConfig: { s3Uri: "s3://bucket/out/" }, hyperParameters: { epochCount: "2", learningRate: "0.00005" } });
+      const wait = await run(["job", "wait", "dialogsum-ft", "--interval", "0.05"], { env });
+      expect(wait.code, wait.stderr).toBe(0);
+      expect(JSON.parse(wait.stdout)).toMatchObject({ status: "Completed", outputModelArn: expect.stringContaining("custom-model/dialogsum-ft") });
+    } finally {
+      await ctl.close();
+    }
+  });
+
+  it("job wait exits non-zero with the failure message; job status reports", async () => {
+    const ctl = await startBedrockControl({ fail: "Training data is malformed on line 3", pollsToFinish: 1 });
+    try {
+      const env = { ...ctl.env };
+      const c = await run(["job", "create", "--model", "nova-lite", "--train", "s3://bucket/t.jsonl", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "nova-job", "--submit"], { env });
+      expect(c.code, c.stderr).toBe(0);
+      const s = await run(["job", "status", "nova-job"], { env });
+      expect(JSON.parse(s.stdout).status).toBe("InProgress");
+      const w = await run(["job", "wait", "nova-job", "--interval", "0.05"], { env });
+      expect(w.code).toBe(1);
+      expect(w.stderr).toContain("job nova-job Failed: Training data is malformed on line 3");
+    } finally {
+      await ctl.close();
+    }
+  });
+
+  it("upload sends nothing when Bedrock would reject the data; a missing bucket is one line", async () => {
+    const d = tmp();
+    const bad = join(d, "bad.jsonl");
+    writeFileSync(bad, '{"prompt": "a"}\n');
+    const r = await run(["upload", bad, "s3://bucket/bad/", "--model", "titan-express"], { env: s3.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not uploaded: 1 error\(s\) against titan-express/);
+    const head = await run(["validate", "s3://bucket/bad/bad.jsonl"], { env: s3.env });
+    expect(head.stderr + head.stdout).toMatch(/no such object/);
+    const good = join(d, "good.jsonl");
+    writeFileSync(good, '{"prompt": "a", "completion": "b"}\n');
+    const nb = await run(["upload", good, "s3://no-such-bucket/x/"], { env: s3.env });
+    expect(nb.code).toBe(3);
+    expect(nb.stderr.trim().split("\n").at(-1)).toMatch(/^prep-data: s3:\/\/no-such-bucket\/x\/good\.jsonl: (the bucket does not exist|cannot)/);
+  });
+});
+
+describe("S3 as a place to read and write", () => {
+  it("-o s3://… is written whole or not at all: an interrupted run leaves no object", async () => {
+    const d = tmp();
+    const csv = join(d, "in.csv");
+    writeFileSync(csv, "q,a\n" + Array.from({ length: 50 }, (_, i) => `q${i},a${i}`).join("\n") + "\n");
+    const ok = await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/data/train.jsonl"], { env: s3.env });
+    expect(ok.code, ok.stderr).toBe(0);
+    const conv = await run(["json", "s3://bucket/data/train.jsonl", "--prompt", "{prompt}", "--completion", "{completion}", "-o", "-"], { env: s3.env });
+    expect(lines(conv.stdout)).toHaveLength(50);
+    // Interrupted mid-run (stdin still open): nothing appears under the key.
+    const child = spawn(process.execPath, [BIN, "csv", "-", "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/data/partial.jsonl"], { env: { ...process.env, ...s3.env } });
+    child.stdin.write("q,a\n" + "x,y\n".repeat(10000));
+    await new Promise((r) => setTimeout(r, 800));
+    child.kill("SIGINT");
+    const code = await new Promise((r) => child.on("close", (c) => r(c)));
+    expect(code).toBe(130);
+    const gone = await run(["validate", "s3://bucket/data/partial.jsonl"], { env: s3.env });
+    expect(gone.stderr + gone.stdout).toMatch(/no such object/);
+  });
+});
+
+describe("job create checks the request against the model before anything is sent", () => {
+  const base = ["job", "create", "--train", "s3://bucket/t.jsonl", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "j1"];
+  it("hyperparameters: ranges, types and names from the profile table", async () => {
+    const e50 = await run([...base, "--model", "titan-express", "--epochs", "50"]);
+    expect(e50.code).toBe(2);
+    expect(e50.stderr).toMatch(/epochCount 50 is outside amazon\.titan-text-express-v1's range 1–10 \[H1\]/);
+    const unknown = await run([...base, "--model", "haiku", "--hp", "warmup=3"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown hyperparameter warmup .*: epochCount, batchSize, learningRateMultiplier, earlyStoppingThreshold, earlyStoppingPatience/);
+    const frac = await run([...base, "--model", "haiku", "--epochs", "2.5"]);
+    expect(frac.stderr).toMatch(/epochCount 2\.5: .* takes a whole number/);
+    const dry = await run([...base, "--model", "titan-express", "--batch-size", "8", "--epochs", "3"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).hyperParameters).toEqual({ epochCount: "3", batchSize: "8" });
+    expect(dry.stderr).toMatch(/learningRate\s+\(default 0\.00001\)/);
+    expect(dry.stderr).toMatch(/dry run: nothing sent/);
+  });
+
+  it("customization types per model; distillation needs a teacher; Claude Instant points at Haiku", async () => {
+    const cpt = await run([...base, "--model", "haiku", "--type", "continued-pre-training"]);
+    expect(cpt.code).toBe(2);
+    expect(cpt.stderr).toMatch(/does not offer continued-pre-training; it offers fine-tuning/);
+    const d = await run([...base, "--model", "nova-lite", "--type", "distillation"]);
+    expect(d.stderr).toMatch(/--type distillation needs --teacher/);
+    const dt = await run([...base, "--model", "nova-lite", "--type", "distillation", "--teacher", "amazon.nova-pro-v1:0"]);
+    expect(JSON.parse(dt.stdout)).toMatchObject({ customizationType: "DISTILLATION", customizationConfig: { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: "amazon.nova-pro-v1:0", maxResponseLengthForInference: 1000 } } } });
+    const instant = await run([...base, "--model", "claude-instant"]);
+    expect(instant.code).toBe(2);
+    expect(instant.stderr).toMatch(/no longer offered for customization .* Claude 3 Haiku/);
+    const ctlLess = await run([...base, "--model", "nova-lite", "--submit"], { env: { AWS_ENDPOINT_URL_BEDROCK: "http://127.0.0.1:9", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: "no-such-profile", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" } });
+    expect(ctlLess.code).toBe(3);
+    expect(ctlLess.stderr.trim().split("\n").at(-1)).toMatch(/^prep-data: CreateModelCustomizationJob: /);
+  });
+
+  it("Titan's batch sizes 5–64 are valid for validate too (the token limit of the largest published batch applies)", async () => {
+    const d = tmp();
+    const f = join(d, "t.jsonl");
+    writeFileSync(f, '{"prompt": "a", "completion": "b"}\n');
+    const v = await run(["validate", f, "-m", "titan-express", "--batch-size", "32"]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+});
