@@ -2,11 +2,12 @@ import { Command, CommanderError, Option } from "commander";
 import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
 import { presets } from "../presets/index.js";
 import { whenSignalled } from "../jsonl.js";
-import { PrepError } from "../record.js";
+import { finding, PrepError, type Row } from "../record.js";
+import { draftFromTemplates } from "../transforms/draft.js";
 import { dataKind } from "../sources/open.js";
 import type { TableOptions } from "../sources/table.js";
 import { addChatPolicyOptions, addConvertCommand, policyFrom, type ChatPolicyOpts } from "./convert.js";
-import { addOutputOptions, addTemplateOptions, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
+import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
 import { addJobCommands } from "./job.js";
@@ -31,14 +32,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("prep-data")
     .description("Turn documents and datasets into validated JSONL training files (Amazon Bedrock first).")
     .version("0.1.0")
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    .option("--s3-path-style", "address S3 buckets by path (http://host/bucket/key), for S3-compatible stores (or PREP_DATA_S3_PATH_STYLE=1)")
+    .hook("preAction", (cmd) => {
+      if (cmd.opts().s3PathStyle) process.env.PREP_DATA_S3_PATH_STYLE = "1";
+    });
 
   // dialogsum: the original Bedrock demo, ready to run.
   const preset = presets.dialogsum!;
   const dialogsum = program
     .command("dialogsum")
     .description(`${preset.description}: prompt = the demo's instruction + dialogue, completion = summary`)
-    .addOption(new Option("-f, --format <name>", "record format").choices(["instruction", "messages", "conversation"]).default("instruction"))
+    .addOption(new Option("-f, --format <name>", "record format (evaluation: one prompt per dialogue, its first reference summary as referenceResponse)").choices(["instruction", "messages", "conversation", "evaluation"]).default("instruction"))
     .option("--split <name>", "split to read", "train")
     .option("--validation", "also write the validation split to its own file (train → validation in the name)")
     .option("--revision <rev>", "dataset revision (branch, tag or commit)", "main")
@@ -66,6 +71,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     // --user/--assistant name speakers for --turns; here the preset's templates are the turns.
     const tpl: TemplateOpts = { format: o.format, prompt: o.template, completion: preset.templates.assistant, system: o.system, user: undefined, assistant: undefined };
     const dataset = `${preset.dataset}@${o.revision}`;
+    if (o.format === "evaluation") {
+      // The test split lists each dialogue three times, once per reference summary: one prompt each, the first
+      // summary as its referenceResponse (Bedrock takes one); the others are counted.
+      const draft = draftFromTemplates(templatesFor(tpl));
+      let last: unknown;
+      let nth = 0;
+      const toDraft = (row: Row) => {
+        const same = row.values.dialogue === last;
+        last = row.values.dialogue;
+        nth = same ? nth + 1 : 1;
+        return same ? finding("extra-reference", `reference summary ${nth} of this dialogue: an evaluation prompt takes one referenceResponse; the first is kept`, row.origin, "warning") : draft(row);
+      };
+      setExit(await runRows({ kind: "hub", dataset, split: o.split }, toDraft, { ...o, format: "evaluation", output }));
+      return;
+    }
     let code = await runTemplated({ kind: "hub", dataset, split: o.split }, { ...o, ...tpl, output });
     if (o.validation) {
       const vout = o.validationOutput ?? validationPathFor(output);
@@ -77,8 +97,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   const tableCommand = (name: string, description: string, extra: (c: Command) => Command, tableOpts: (o: Record<string, any>) => TableOptions) => {
     const c = extra(program.command(`${name} <files...>`).description(description));
-    addOutputOptions(addTemplateOptions(c)).action(async (files: string[], o: OutputOpts & TemplateOpts) => {
+    addOutputOptions(addTemplateOptions(c)).action(async (files0: string[], o: OutputOpts & TemplateOpts) => {
       const table = tableOpts(o);
+      // s3://bucket/prefix/ and s3://bucket/prefix/*.csv name every object they match.
+      const files: string[] = [];
+      for (const f of files0) {
+        if (f.startsWith("s3://") && (f.endsWith("/") || f.includes("*"))) {
+          const { listObjects } = await import("../s3/s3.js");
+          const found = (await listObjects(f)).filter((k) => !k.endsWith("/"));
+          if (!found.length) throw new PrepError(`${f}: no objects match`, 2);
+          files.push(...found);
+        } else files.push(f);
+      }
       for (const f of files) {
         if (!table.kind && !dataKind(f)) throw new PrepError(`${f}: cannot tell the data format from the name (.csv, .tsv, .jsonl, .json, .parquet, optionally .gz)`, 2);
       }

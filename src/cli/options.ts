@@ -90,7 +90,7 @@ export function templatesFor(raw: TemplateOpts): DraftTemplates {
     }
     return { text: o.text };
   }
-  if (o.format === "distillation" && o.prompt !== undefined && o.completion === undefined) {
+  if ((o.format === "distillation" || o.format === "evaluation") && o.prompt !== undefined && o.completion === undefined) {
     if (o.text !== undefined) throw new PrepError("--text is for --format cpt or text", 2);
     return { user: o.prompt, ...(o.system !== undefined ? { system: o.system } : {}) }; // a prompt without a golden response
   }

@@ -3,12 +3,13 @@ import { PrepError } from "../record.js";
 import { conversation } from "./conversation.js";
 import { cpt } from "./cpt.js";
 import { distillation } from "./distillation.js";
+import { evaluation } from "./evaluation.js";
 import { RecordIssue, type Format } from "./format.js";
 import { instruction } from "./instruction.js";
 import { messages } from "./messages.js";
 import { text } from "./text.js";
 
-export const formats = { instruction, messages, conversation, cpt, text, distillation } as const;
+export const formats = { instruction, messages, conversation, cpt, text, distillation, evaluation } as const;
 export type FormatName = keyof typeof formats;
 export const formatNames = Object.keys(formats) as FormatName[];
 
@@ -103,6 +104,6 @@ function issueMessage(format: string, i: z.core.$ZodIssue, value: unknown): stri
   }
 }
 
-export { conversation, cpt, distillation, instruction, messages, text };
+export { conversation, cpt, distillation, evaluation, instruction, messages, text };
 export { RecordIssue };
 export type { Format };

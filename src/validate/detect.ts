@@ -4,6 +4,7 @@ import type { FormatName } from "../formats/index.js";
 export function detectFormat(value: unknown): FormatName | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
+  if ("prompt" in v && !("completion" in v) && ("referenceResponse" in v || "category" in v || "modelResponses" in v)) return "evaluation";
   if ("prompt" in v || "completion" in v) return "instruction";
   if ("messages" in v || "schemaVersion" in v) {
     const first = Array.isArray(v.messages) ? (v.messages[0] as { content?: unknown } | undefined) : undefined;

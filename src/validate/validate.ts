@@ -1,3 +1,4 @@
+import { EVALUATION_MAX_PROMPTS } from "../formats/evaluation.js";
 import { formatNames, type FormatName } from "../formats/index.js";
 import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
@@ -276,6 +277,9 @@ export async function validateFiles(files: { train: string; validation?: string 
     for (const [f, limit] of [[train, rules?.trainFileBytes], [val, rules?.validationFileBytes]] as const) {
       if (f && limit && f.bytes > limit.value) add(finding("file-size", `${f.path} is ${(f.bytes / 1024 ** 2).toFixed(1)} MiB; the limit is ${(limit.value / 1024 ** 2).toFixed(0)} MiB`, { source: f.path }, limit.confirmed ? "error" : "warning"));
     }
+  }
+  if (train!.format === "evaluation" && train!.records > EVALUATION_MAX_PROMPTS && opts.limit === undefined) {
+    add(finding("record-count", `${train!.records.toLocaleString("en-US")} prompts; a Bedrock model evaluation job takes at most ${EVALUATION_MAX_PROMPTS.toLocaleString("en-US")}`, { source: train!.path }));
   }
   if (val && train!.format && val.format && val.format !== train!.format) {
     add(finding("format", `validation file is ${val.format} but the training file is ${train!.format}`, { source: val.path }));

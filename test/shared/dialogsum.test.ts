@@ -89,6 +89,16 @@ describe.skipIf(!HAVE_SHARED)("DialogSum from a local Hub over ../shared/dataset
     expect(r.code, r.stderr).toBe(0);
     expect(parseLines(r.stdout)).toHaveLength(1500);
   });
+
+  it("test split as evaluation prompts: one per dialogue (500), the first reference summary as referenceResponse", async () => {
+    const r = await run(["dialogsum", "--split", "test", "--format", "evaluation", "-o", "-", "--max-findings", "0"], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    const recs = parseLines(r.stdout) as { prompt: string; referenceResponse: string }[];
+    expect(recs).toHaveLength(500);
+    expect(new Set(recs.map((x) => x.prompt)).size).toBe(500);
+    expect(recs.every((x) => x.prompt.startsWith(INSTR) && x.referenceResponse.length > 0)).toBe(true);
+    expect(r.stderr).toMatch(/read 1500, written 500, rejected 0, warnings: extra-reference 1000/);
+  });
 });
 
 describe.skipIf(!HAVE_SHARED)("validate on DialogSum output", () => {

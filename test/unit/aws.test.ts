@@ -103,6 +103,23 @@ describe("S3 as a place to read and write", () => {
     const gone = await run(["validate", "s3://bucket/data/partial.jsonl"], { env: s3.env });
     expect(gone.stderr + gone.stdout).toMatch(/no such object/);
   });
+
+  it("a prefix or a glob reads every object it matches; --s3-path-style sets path addressing", async () => {
+    const d = tmp();
+    const csv = join(d, "in.csv");
+    writeFileSync(csv, "q,a\nq1,a1\nq2,a2\n");
+    const env = { ...s3.env, PREP_DATA_S3_PATH_STYLE: undefined };
+    for (const k of ["one", "two"]) expect((await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "-o", `s3://bucket/many/${k}.jsonl`, "--s3-path-style"], { env })).code).toBe(0);
+    writeFileSync(join(d, "x.csv"), "q,a\nz,z\n");
+    expect((await run(["csv", join(d, "x.csv"), "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/many/three.txt.jsonl", "--s3-path-style"], { env })).code).toBe(0);
+    const all = await run(["json", "s3://bucket/many/", "--prompt", "{prompt}", "--completion", "{completion}", "-o", "-", "--s3-path-style"], { env });
+    expect(lines(all.stdout)).toHaveLength(5);
+    const glob = await run(["json", "s3://bucket/many/t*.jsonl", "--prompt", "{prompt}", "--completion", "{completion}", "-o", "-", "--s3-path-style"], { env });
+    expect(lines(glob.stdout)).toEqual([{ prompt: "z", completion: "z" }, { prompt: "q1", completion: "a1" }, { prompt: "q2", completion: "a2" }]);
+    const none = await run(["json", "s3://bucket/nothing/", "--prompt", "{prompt}", "--completion", "{completion}", "--s3-path-style"], { env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/s3:\/\/bucket\/nothing\/: no objects match/);
+  });
 });
 
 describe("job create checks the request against the model before anything is sent", () => {

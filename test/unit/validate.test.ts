@@ -360,6 +360,25 @@ describe("validate: rules checked side by side with AWS's validators", () => {
   });
 });
 
+describe("evaluation prompts", () => {
+  it("are written from templates (prompt, optional referenceResponse) and validate refuses more than 1,000", async () => {
+    const d = tmp();
+    const csv = join(d, "q.csv");
+    writeFileSync(csv, "q,a\n" + Array.from({ length: 1001 }, (_, i) => `question ${i},answer ${i}`).join("\n") + "\n");
+    const out = join(d, "eval.jsonl");
+    const r = await run(["csv", csv, "--format", "evaluation", "--prompt", "{q}", "--completion", "{a}", "-o", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(readFileSync(out, "utf8"))[0]).toEqual({ prompt: "question 0", referenceResponse: "answer 0" });
+    const v = await run(["validate", out, "--json"]);
+    expect(v.code).toBe(1);
+    const rep = JSON.parse(v.stdout);
+    expect(rep.files[0].format).toBe("evaluation");
+    expect(rep.findings.map((f: { message: string }) => f.message)).toEqual(["1,001 prompts; a Bedrock model evaluation job takes at most 1,000"]);
+    const promptsOnly = await run(["csv", csv, "--format", "evaluation", "--prompt", "{q}", "-n", "2", "-o", "-"]);
+    expect(lines(promptsOnly.stdout)).toEqual([{ prompt: "question 0" }, { prompt: "question 1" }]);
+  });
+});
+
 describe("validate in worker threads", () => {
   it("worker threads report exactly what this thread alone reports, in line order", async () => {
     const rows: string[] = [];
