@@ -12,6 +12,8 @@ export interface Summary {
   warnings: Record<string, number>;
   /** Records sent to the validation file by `validationFraction` (included in `written`). */
   validation?: number;
+  /** Records sent to the test file by `testFraction` (included in `written`). */
+  test?: number;
   output: string;
   elapsedMs: number;
 }
@@ -30,6 +32,14 @@ export interface PipelineOptions {
   check?: (record: unknown, origin: Origin) => Finding[];
   /** Send this fraction of records (chosen by a seeded hash of the row index: stable across runs) to `validationSink`. */
   validationFraction?: number;
+  /** Send this fraction to `testSink`, by the same stable rule (train / validation / test). */
+  testFraction?: number;
+  testSink?: Sink;
+  /**
+   * The group a row belongs to (a document, a dialogue, a file): the split is decided by the group, not the row,
+   * so one group never lands in two splits.
+   */
+  groupOf?: (row: Row) => string;
   validationSink?: Sink;
   seed?: number;
   onFinding?: (f: Finding) => void;
@@ -41,6 +51,19 @@ export interface PipelineOptions {
 
 function bump(m: Record<string, number>, k: string, n = 1): void {
   m[k] = (m[k] ?? 0) + n;
+}
+
+/** 32-bit FNV-1a over a group key's UTF-16 units and the seed: the coin of a whole group. */
+function groupCoin(key: string, seed: number): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h ^= c & 0xff;
+    h = Math.imul(h, 0x01000193);
+    h ^= c >>> 8;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 0x100000000;
 }
 
 /** 32-bit FNV-1a over the row index and seed: a cheap, stable coin for the validation split. */
@@ -61,11 +84,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   const t0 = performance.now();
   const s: Summary = { read: 0, written: 0, rejected: {}, warnings: {}, output: o.sink.path, elapsedMs: 0 };
   if (o.validationSink) s.validation = 0;
+  if (o.testSink) s.test = 0;
   const report = (f: Finding) => {
     bump(f.severity === "error" ? s.rejected : s.warnings, f.reason);
     o.onFinding?.(f);
   };
-  const emit = async (d: Draft | Finding, index: number) => {
+  const emit = async (d: Draft | Finding, index: number, group?: string) => {
     if ("type" in d) return report(d);
     const built = o.format.fromDraft(d);
     if (built instanceof RecordIssue) return report(finding(built.category, built.message, d.origin));
@@ -84,10 +108,16 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       }
       if (bad) return;
     }
-    const toValidation = !!(o.validationSink && o.validationFraction && coin(index, o.seed ?? 0) < o.validationFraction);
+    // Train / validation / test by one stable coin: of the row index, or of the row's group.
+    const c = o.validationFraction || o.testFraction ? (group !== undefined ? groupCoin(group, o.seed ?? 0) : coin(index, o.seed ?? 0)) : 1;
+    const toValidation = !!(o.validationSink && o.validationFraction && c < o.validationFraction);
+    const toTest = !toValidation && !!(o.testSink && o.testFraction && c >= (o.validationFraction ?? 0) && c < (o.validationFraction ?? 0) + o.testFraction);
     if (toValidation) {
       await o.validationSink!.write(checked.record);
       s.validation!++;
+    } else if (toTest) {
+      await o.testSink!.write(checked.record);
+      s.test!++;
     } else {
       await o.sink.write(checked.record);
     }
@@ -113,21 +143,25 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         continue;
       }
       const out = o.toDraft(item);
+      const group = o.groupOf?.(item);
       if (isIterable(out)) {
-        for (const d of out) await emit(d, s.read - 1);
+        for (const d of out) await emit(d, s.read - 1, group);
       } else {
-        await emit(out, s.read - 1);
+        await emit(out, s.read - 1, group);
       }
       if (o.onProgress && s.read % 1000 === 0) o.onProgress(s);
     }
     // Both outputs written and synced before either is put in place: a failure in one leaves neither.
     await o.sink.finish?.();
     await o.validationSink?.finish?.();
+    await o.testSink?.finish?.();
     await o.sink.close();
     await o.validationSink?.close();
+    await o.testSink?.close();
   } catch (e) {
     await o.sink.abort();
     await o.validationSink?.abort();
+    await o.testSink?.abort();
     throw e;
   }
   s.elapsedMs = performance.now() - t0;

@@ -34,6 +34,11 @@ export interface PrepareOptions {
   check?: (record: unknown, origin: Origin) => Finding[];
   validationFraction?: number;
   validationOutput?: string;
+  /** Fraction of records for `testOutput` (train / validation / test by one stable rule). */
+  testFraction?: number;
+  testOutput?: string;
+  /** A row's group (see PipelineOptions.groupOf): one group never lands in two splits. */
+  groupOf?: (row: Row) => string;
   seed?: number;
   onFinding?: (f: Finding) => void;
   onWritten?: PipelineOptions["onWritten"];
@@ -45,7 +50,7 @@ export interface PrepareOptions {
 
 /** One file a run wrote, for reports. */
 export interface OutputFile {
-  role: "train" | "validation" | "metadata" | "rejects";
+  role: "train" | "validation" | "test" | "metadata" | "rejects";
   path: string;
   bytes: number;
   records?: number;
@@ -74,17 +79,21 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   if (!toDraft) throw new PrepError("prepare: give templates or toDraft", 2);
   // Output paths are checked before any input is opened (a Hub download, a PDF extraction): usage errors first.
   const localInputs = o.input.kind === "hub" ? [] : (o.input.paths ?? []);
-  checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--validation-output", path: o.validationOutput }, ...(o.otherOutputs ?? [])]);
+  checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--validation-output", path: o.validationOutput }, { option: "--test-output", path: o.testOutput }, ...(o.otherOutputs ?? [])]);
+  if (o.testOutput) checkOutputTarget(o.testOutput, { inputs: localInputs, option: "--test-output" });
   checkOutputTarget(o.output, { inputs: localInputs });
   if (o.validationOutput) checkOutputTarget(o.validationOutput, { inputs: localInputs, option: "--validation-output" });
   for (const x of o.otherOutputs ?? []) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
   const { rows, resolved, paths } = await openInput(o.input, o.onNotice);
   const sink: Sink = openSink(o.output, { inputs: paths });
   let vsink: Sink | undefined;
+  let tsink: Sink | undefined;
   try {
     vsink = o.validationOutput ? openSink(o.validationOutput, { inputs: paths, option: "--validation-output" }) : undefined;
+    tsink = o.testOutput ? openSink(o.testOutput, { inputs: paths, option: "--test-output" }) : undefined;
   } catch (e) {
     await sink.abort();
+    await vsink?.abort();
     throw e;
   }
   const opts: PipelineOptions = {
@@ -97,14 +106,18 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     check: o.check,
     validationFraction: o.validationFraction,
     validationSink: vsink,
+    testFraction: o.testFraction,
+    testSink: tsink,
+    groupOf: o.groupOf,
     seed: o.seed,
     onFinding: o.onFinding,
     onWritten: o.onWritten,
     onProgress: o.onProgress,
   };
   const summary = await runPipeline(opts);
-  const outputs: OutputFile[] = [{ role: "train", path: o.output, bytes: sink.bytes ?? 0, records: summary.written - (summary.validation ?? 0) }];
+  const outputs: OutputFile[] = [{ role: "train", path: o.output, bytes: sink.bytes ?? 0, records: summary.written - (summary.validation ?? 0) - (summary.test ?? 0) }];
   if (vsink) outputs.push({ role: "validation", path: vsink.path, bytes: vsink.bytes ?? 0, records: summary.validation ?? 0 });
+  if (tsink) outputs.push({ role: "test", path: tsink.path, bytes: tsink.bytes ?? 0, records: summary.test ?? 0 });
   return {
     ...summary,
     outputs,

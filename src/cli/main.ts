@@ -89,7 +89,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     let code = await runTemplated({ kind: "hub", dataset, split: o.split }, { ...o, ...tpl, output });
     if (o.validation) {
       const vout = o.validationOutput ?? validationPathFor(output);
-      const vcode = await runTemplated({ kind: "hub", dataset, split: "validation" }, { ...o, ...tpl, output: vout, limit: undefined, validationFraction: undefined });
+      const vcode = await runTemplated({ kind: "hub", dataset, split: "validation" }, { ...o, ...tpl, output: vout, limit: undefined, validationFraction: undefined, testFraction: undefined, groupBy: undefined });
       code = Math.max(code, vcode);
     }
     setExit(code);

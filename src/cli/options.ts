@@ -2,6 +2,8 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatNames } from "../formats/index.js";
 import { PrepError } from "../record.js";
 import type { DraftTemplates } from "../transforms/draft.js";
+import { Template } from "../transforms/template.js";
+import type { Row } from "../record.js";
 
 export function intArg(name: string, min = 0) {
   return (v: string): number => {
@@ -27,6 +29,9 @@ export interface OutputOpts {
   validationOutput?: string;
   seed: number;
   report?: string;
+  testFraction?: number;
+  testOutput?: string;
+  groupBy?: string;
 }
 
 export interface TemplateOpts {
@@ -48,7 +53,10 @@ export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"
     .option("-n, --limit <n>", `read only the first N ${what}, in order`, intArg("--limit", 1))
     .option("--validation-fraction <f>", "send this fraction of records to --validation-output (stable by record index and --seed)", fractionArg)
     .option("--validation-output <file>", "file for the validation records (default: the output's name with train → validation)")
-    .option("--seed <n>", "seed for --validation-fraction", intArg("--seed"), 0)
+    .option("--test-fraction <f>", "send this fraction of records to --test-output (train / validation / test by the same stable rule)", fractionArg)
+    .option("--test-output <file>", "file for the test records (default: the output's name with train → test)")
+    .option("--group-by <template>", "split by group, not by record: one {column} value (a document, a dialogue; {_source} for the file) never lands in two splits")
+    .option("--seed <n>", "seed for --validation-fraction and --test-fraction", intArg("--seed"), 0)
     .option("--report <file>", REPORT_HELP);
 }
 
@@ -104,12 +112,34 @@ export function templatesFor(raw: TemplateOpts): DraftTemplates {
   return { user: o.prompt, assistant: o.completion, ...(o.system !== undefined ? { system: o.system } : {}) };
 }
 
-/** `train.jsonl` → `validation.jsonl` when the name says train, else `x.jsonl` → `x.validation.jsonl`. */
-export function validationPathFor(output: string): string {
-  if (output === "-") throw new PrepError("--validation with -o - needs --validation-output FILE", 2);
+/** `train.jsonl` → `validation.jsonl` when the name says train, else `x.jsonl` → `x.validation.jsonl` (or test). */
+export function validationPathFor(output: string, role: "validation" | "test" = "validation"): string {
+  if (output === "-") throw new PrepError(`--${role === "test" ? "test-fraction" : "validation"} with -o - needs --${role}-output FILE`, 2);
   const slash = output.lastIndexOf("/") + 1;
   const dir = output.slice(0, slash);
   const base = output.slice(slash);
-  if (/train/.test(base)) return dir + base.replace(/train(ing)?/, "validation");
-  return dir + (base.endsWith(".jsonl") ? base.slice(0, -6) + ".validation.jsonl" : base + ".validation.jsonl");
+  if (/train/.test(base)) return dir + base.replace(/train(ing)?/, role);
+  return dir + (base.endsWith(".jsonl") ? base.slice(0, -6) + `.${role}.jsonl` : base + `.${role}.jsonl`);
+}
+
+/** The split settings every writing command passes to `prepare`: fractions, outputs, the group of a row. */
+export function splitOptions(o: OutputOpts): { validationFraction?: number; validationOutput?: string; testFraction?: number; testOutput?: string; groupOf?: (row: Row) => string } {
+  if ((o.validationFraction ?? 0) + (o.testFraction ?? 0) >= 1) throw new PrepError("--validation-fraction and --test-fraction must add up to less than 1", 2);
+  if (o.groupBy !== undefined && o.validationFraction === undefined && o.testFraction === undefined) throw new PrepError("--group-by needs --validation-fraction or --test-fraction", 2);
+  const tpl = o.groupBy !== undefined ? new Template(unescapeOption(o.groupBy)!) : undefined;
+  return {
+    validationFraction: o.validationFraction,
+    validationOutput: o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined,
+    testFraction: o.testFraction,
+    testOutput: o.testFraction !== undefined ? (o.testOutput ?? validationPathFor(o.output, "test")) : undefined,
+    ...(tpl
+      ? {
+          groupOf: (row: Row) => {
+            const r = tpl.render({ ...row.values, _source: row.origin.source });
+            // A row without the group's value is a group of its own.
+            return "text" in r ? r.text : `\u0000${row.origin.source}#${row.origin.row ?? row.origin.line ?? ""}`;
+          },
+        }
+      : {}),
+  };
 }

@@ -6,7 +6,7 @@ import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { addWriteOptions, intArg, validationPathFor, type OutputOpts } from "./options.js";
+import { addWriteOptions, intArg, splitOptions, type OutputOpts } from "./options.js";
 import { basename } from "node:path";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
@@ -80,9 +80,11 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const { paths, unmatched } = await expandPdfInputs(inputs);
       if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       // Every output is checked before a page is extracted.
-      const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+      const split = splitOptions(o);
+      const validationOutput = split.validationOutput;
       const others = [
         { option: "--validation-output", path: validationOutput },
+        { option: "--test-output", path: split.testOutput },
         { option: "--metadata", path: o.metadata },
         { option: "--report", path: o.report },
       ];
@@ -140,8 +142,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
           limit: o.limit,
-          validationFraction: o.validationFraction,
-          validationOutput,
+          ...split,
           seed: o.seed,
           check: checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined,
           onFinding: rep.finding,

@@ -62,7 +62,7 @@ export class Reporter {
       .join(", ");
     const out = s.output === "-" ? "stdout" : s.output;
     this.line(
-      `${label ? label + ": " : ""}read ${s.read}, written ${s.written}${s.validation !== undefined ? ` (${s.validation} to validation)` : ""}, rejected ${rej}${rej ? ` (${reasons})` : ""}${warn ? `, warnings: ${warn}` : ""} → ${out} in ${(s.elapsedMs / 1000).toFixed(2)} s${extra ? ` ${extra}` : ""}`,
+      `${label ? label + ": " : ""}read ${s.read}, written ${s.written}${s.validation !== undefined || s.test !== undefined ? ` (${[s.validation !== undefined ? `${s.validation} to validation` : "", s.test !== undefined ? `${s.test} to test` : ""].filter(Boolean).join(", ")})` : ""}, rejected ${rej}${rej ? ` (${reasons})` : ""}${warn ? `, warnings: ${warn}` : ""} → ${out} in ${(s.elapsedMs / 1000).toFixed(2)} s${extra ? ` ${extra}` : ""}`,
     );
   }
 }

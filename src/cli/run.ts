@@ -6,7 +6,7 @@ import type { Input, PrepareResult } from "../prepare.js";
 import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
-import { templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
+import { splitOptions, templatesFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
@@ -26,7 +26,8 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
   const rep = new Reporter(o.maxFindings, o.quiet, new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" }));
   const input = withProgress(input0, rep);
   const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
-  const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+  const split = splitOptions(o);
+  const validationOutput = split.validationOutput;
   const { prepare } = await import("../prepare.js");
   report.target = o.report;
   const r = await prepare({
@@ -36,8 +37,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     toDraft,
     output: o.output,
     limit: o.limit,
-    validationFraction: o.validationFraction,
-    validationOutput,
+    ...split,
     seed: o.seed,
     check: checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined,
     onFinding: rep.finding,

@@ -7,7 +7,7 @@ import { finding, PrepError, type Finding, type Origin, type Row, type SourceIte
 import { dataKind } from "../sources/open.js";
 import { Template } from "../transforms/template.js";
 import { draftFromTemplates } from "../transforms/draft.js";
-import { unescapeOption, addWriteOptions, intArg, validationPathFor, type OutputOpts } from "./options.js";
+import { unescapeOption, addWriteOptions, intArg, splitOptions, type OutputOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 import { exitCodeOf, fileChecks, modelChecker } from "./run.js";
@@ -185,10 +185,12 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       if (!paths.length) throw new PrepError(`no PDF or text files found in ${docsIn.join(", ")}`, 2);
     }
 
-    const validationOutput = o.validationFraction !== undefined ? (o.validationOutput ?? validationPathFor(o.output)) : undefined;
+    const split = splitOptions(o);
+    const validationOutput = split.validationOutput;
     const cachePath = o.cache === false || o.batchInput || o.batchOutput || distill ? undefined : (o.cache ?? (o.output === "-" ? undefined : join(dirname(o.output), `${basename(o.output).replace(/\.jsonl$/, "")}.synth-cache.jsonl`)));
     const others = [
       { option: "--validation-output", path: validationOutput },
+      { option: "--test-output", path: split.testOutput },
       { option: "--metadata", path: o.metadata },
       { option: "--rejects", path: o.rejects },
       { option: "--report", path: o.report },
@@ -318,8 +320,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         // Distillation rows without an answer are prompts alone.
         toDraft: distill ? (row) => draftFromTemplates(row.values.answer === null || !o.golden ? { user: templates.user, ...(templates.system ? { system: templates.system } : {}) } : templates)(row) : draft,
         output: o.output,
-        validationFraction: o.validationFraction,
-        validationOutput,
+        ...split,
         seed: o.seed,
         check: checker ? (record, origin) => checker.modelFindings(record, format, origin) : undefined,
         onFinding: rep.finding,

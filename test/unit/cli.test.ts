@@ -115,3 +115,35 @@ describe("template escapes", () => {
     expect(JSON.parse(r.stdout.trim())).toEqual({ prompt: "one\n\ntwo\tx\\y", completion: "two" });
   });
 });
+
+describe("train / validation / test splits", () => {
+  it("--test-fraction makes three files by one stable rule; --group-by keeps a group in one split", async () => {
+    const d = tmp();
+    const csv = join(d, "in.csv");
+    // 60 documents, each with 5 questions: rows of one document must stay together.
+    writeFileSync(csv, "doc,q,a\n" + Array.from({ length: 300 }, (_, i) => `doc${Math.floor(i / 5)},q${i},a${i}`).join("\n") + "\n");
+    const args = (out: string, extra: string[] = []) => ["csv", csv, "--prompt", "{doc}: {q}", "--completion", "{a}", "-o", join(d, out), "--validation-fraction", "0.2", "--test-fraction", "0.2", ...extra];
+    const r = await run(args("train.jsonl"));
+    expect(r.code, r.stderr).toBe(0);
+    const read = (f: string) => (lines(readFileSync(join(d, f), "utf8")) as { prompt: string }[]).map((x) => x.prompt);
+    const [tr, va, te] = [read("train.jsonl"), read("validation.jsonl"), read("test.jsonl")];
+    expect(tr.length + va.length + te.length).toBe(300);
+    expect(va.length).toBeGreaterThan(30);
+    expect(te.length).toBeGreaterThan(30);
+    expect(r.stderr).toMatch(new RegExp(`written 300 \\(${va.length} to validation, ${te.length} to test\\)`));
+    // The same split on a second run.
+    await run(args("again.jsonl", ["--validation-output", join(d, "v2.jsonl"), "--test-output", join(d, "t2.jsonl")]));
+    expect(read("t2.jsonl")).toEqual(te);
+    // Without --group-by a document's questions spread over the splits; with it, never.
+    const docsOf = (xs: string[]) => new Set(xs.map((p) => p.split(":")[0]));
+    const overlap = (a: Set<string>, b: Set<string>) => [...a].filter((x) => b.has(x)).length;
+    expect(overlap(docsOf(tr), docsOf(te))).toBeGreaterThan(0);
+    const g = await run(args("gtrain.jsonl", ["--group-by", "{doc}"]));
+    expect(g.code, g.stderr).toBe(0);
+    const [gtr, gva, gte] = [read("gtrain.jsonl"), read("gvalidation.jsonl"), read("gtest.jsonl")].map(docsOf);
+    expect(overlap(gtr, gva) + overlap(gtr, gte) + overlap(gva, gte)).toBe(0);
+    expect(gtr.size + gva.size + gte.size).toBe(60);
+    const bad = await run(args("x.jsonl", ["--validation-fraction", "0.6", "--test-fraction", "0.5"]));
+    expect(bad.code).toBe(2);
+  });
+});
