@@ -69,6 +69,42 @@ if (!only || only === "synth") {
   console.log("");
 }
 
+// s3: upload (validation, sha256, multipart, read-back check) and a streamed read (validate s3://…) against s3rver,
+// next to a plain copy of the same bytes; peak RSS must stay flat.
+if (!only || only === "s3") {
+  const { startS3 } = await import("../test/helpers/aws-stand-ins.js");
+  const { createWriteStream: cws, copyFileSync } = await import("node:fs");
+  const work = mkdtempSync(join(tmpdir(), "prep-data-bench-s3-"));
+  const s3 = await startS3({ directory: join(work, "store"), buckets: ["bench"] });
+  const size = Number(process.env.BENCH_S3_MB ?? 1000) * 1e6;
+  const file = join(work, "train.jsonl");
+  const out = cws(file);
+  let bytes = 0;
+  for (let i = 0; bytes < size; i++) {
+    const line = JSON.stringify({ prompt: `Question ${i}: ${"lorem ipsum dolor sit amet ".repeat(8)}`, completion: `Answer ${i}` }) + "\n";
+    bytes += line.length;
+    if (!out.write(line)) await new Promise((r) => out.once("drain", r));
+  }
+  await new Promise((r) => out.end(r));
+  const mb = bytes / 1e6;
+  const runAsync = promisify(execFile);
+  const env = { ...process.env, ...s3.env };
+  const cli = async (args) => JSON.parse((await runAsync(process.execPath, [join(root, "bench/cli-child.js"), ...args], { env, maxBuffer: 1 << 26 })).stderr.trim().split("\n").pop());
+  console.log(`s3: ${mb.toFixed(0)} MB JSONL against s3rver on 127.0.0.1 (whole process)`);
+  const t0 = performance.now();
+  copyFileSync(file, join(work, "copy.jsonl"));
+  const copy = (performance.now() - t0) / 1000;
+  console.log(`  plain file copy:        ${copy.toFixed(2)} s = ${(mb / copy).toFixed(0)} MB/s`);
+  const up = await cli(["upload", file, "s3://bench/data/", "--force", "-q"]);
+  console.log(`  upload (validate + sha256 + multipart + read-back sha256): ${up.seconds.toFixed(2)} s = ${(mb / up.seconds).toFixed(0)} MB/s (${(copy / up.seconds).toFixed(2)}× the copy's throughput), peak RSS ${(up.maxRssKb / 1024).toFixed(0)} MB, exit ${up.code}`);
+  const rd = await cli(["validate", "s3://bench/data/train.jsonl", "-q"]);
+  console.log(`  stream-read (validate s3://…): ${rd.seconds.toFixed(2)} s = ${(mb / rd.seconds).toFixed(0)} MB/s (${(copy / rd.seconds).toFixed(2)}× the copy's throughput), peak RSS ${(rd.maxRssKb / 1024).toFixed(0)} MB, exit ${rd.code}`);
+  await s3.close();
+  rmSync(work, { recursive: true, force: true });
+  if (only === "s3") process.exit(0);
+  console.log("");
+}
+
 const shared = process.env.SHARED_DIR ?? join(root, "..", "shared");
 if (!existsSync(join(shared, "datasets/hf"))) {
   console.log(`SKIPPED: ${shared}/datasets/hf not found (set SHARED_DIR)`);
