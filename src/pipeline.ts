@@ -53,6 +53,11 @@ function bump(m: Record<string, number>, k: string, n = 1): void {
   m[k] = (m[k] ?? 0) + n;
 }
 
+/** The split coin of a record: of its group when it has one, else of its index (the rule every split uses). */
+export function splitCoin(index: number, seed: number, group?: string): number {
+  return group !== undefined ? groupCoin(group, seed) : coin(index, seed);
+}
+
 /** 32-bit FNV-1a over a group key's UTF-16 units and the seed: the coin of a whole group. */
 function groupCoin(key: string, seed: number): number {
   let h = 0x811c9dc5 ^ seed;

@@ -11,6 +11,7 @@ import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, 
 import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
 import { addJobCommands } from "./job.js";
+import { addOpsCommands } from "./ops.js";
 import { report } from "./report.js";
 import { runRows, runTemplated } from "./run.js";
 import { addValidateCommands } from "./validate.js";
@@ -162,6 +163,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addPdfCommand(program, setExit);
   addSynthCommand(program, setExit);
   addJobCommands(program, setExit);
+  addOpsCommands(program, setExit);
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
   return program;

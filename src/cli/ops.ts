@@ -1,0 +1,265 @@
+import { basename } from "node:path";
+import type { Command } from "commander";
+import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "../jsonl.js";
+import { PrepError, type Finding } from "../record.js";
+import { sizeOf } from "../sources/open.js";
+import { intArg, REPORT_HELP, validationPathFor } from "./options.js";
+import { report, Reporter } from "./report.js";
+
+interface OpsOpts {
+  output: string;
+  rejects?: string;
+  metadata?: string;
+  report?: string;
+  quiet?: boolean;
+  maxFindings: number;
+}
+
+type Rec = import("../ops/ops.js").DatasetRecord;
+
+/** Open the outputs of an operation (checked before any work), run it, commit all or nothing, print the counts. */
+async function operate(
+  name: string,
+  inputs: string[],
+  o: OpsOpts,
+  extra: { option: string; path: string | undefined }[],
+  body: (out: { main: Sink; others: Map<string, Sink>; rep: Reporter; counts: { read: number; written: number; removed: Record<string, number> } }) => Promise<void>,
+): Promise<number> {
+  const outputs = [{ option: "-o", path: o.output }, { option: "--rejects", path: o.rejects }, { option: "--metadata", path: o.metadata }, { option: "--report", path: o.report }, ...extra];
+  checkDistinctOutputs(outputs);
+  for (const x of outputs) if (x.path !== undefined && x.option !== "--report") checkOutputTarget(x.path, { inputs, option: x.option });
+  report.target = o.report;
+  const rep = new Reporter(o.maxFindings, o.quiet);
+  const main = openSink(o.output, { inputs, option: "-o" });
+  const others = new Map<string, Sink>();
+  const counts = { read: 0, written: 0, removed: {} as Record<string, number> };
+  const t0 = Date.now();
+  try {
+    for (const x of [...outputs.slice(1), ...extra]) if (x.path !== undefined && x.option !== "--report" && !others.has(x.option)) others.set(x.option, openSink(x.path, { inputs, option: x.option }));
+    await body({ main, others, rep, counts });
+    for (const s of [main, ...others.values()]) await s.finish?.();
+    for (const s of [main, ...others.values()]) await s.close();
+  } catch (e) {
+    for (const s of [main, ...others.values()]) await s.abort();
+    throw e;
+  }
+  const removed = Object.values(counts.removed).reduce((a, b) => a + b, 0);
+  const reasons = Object.entries(counts.removed).map(([k, v]) => `${k} ${v}`).join(", ");
+  if (!o.quiet) rep.line(`${name}: read ${counts.read}, written ${counts.written}, removed ${removed}${removed ? ` (${reasons})` : ""} → ${o.output === "-" ? "stdout" : o.output} in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+  report.add({ read: counts.read, written: counts.written, rejected: counts.removed, warnings: {}, output: o.output, elapsedMs: Date.now() - t0 }, [{ role: "output", path: o.output, bytes: main.bytes ?? 0, records: counts.written }]);
+  return counts.written === 0 && counts.read > 0 ? 3 : Object.keys(counts.removed).some((k) => k === "json-syntax" || k === "schema" || k === "format") ? 1 : 0;
+}
+
+const common = (c: Command, defaultOutput = "-") =>
+  c
+    .option("-o, --output <file>", "output JSONL file, or - for stdout", defaultOutput)
+    .option("--report <file>", REPORT_HELP)
+    .option("--max-findings <n>", "print at most N findings", intArg("--max-findings"), 20)
+    .option("-q, --quiet", "no summary");
+
+export function addOpsCommands(program: Command, setExit: (code: number) => void): void {
+  common(
+    program
+      .command("dedup <files...>")
+      .description("remove duplicate records: exact (whitespace-normalised, as validate) and, with --near, near-duplicates by MinHash + LSH over word shingles; the first occurrence is kept")
+      .option("--near [threshold]", "also remove near-duplicates at this estimated Jaccard similarity (default 0.8)")
+      .option("--rejects <file>", "each removed record with the reason and the line of the one kept"),
+  ).action(async (files: string[], o: OpsOpts & { near?: string | boolean }) => {
+    const { readRecords, ExactDuplicates, NearDuplicates, recordText } = await import("../ops/ops.js");
+    const threshold = o.near === undefined ? undefined : o.near === true ? 0.8 : Number(o.near);
+    if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new PrepError("--near takes a similarity between 0 and 1", 2);
+    setExit(
+      await operate("dedup", files, o, [], async ({ main, others, rep, counts }) => {
+        const exact = new ExactDuplicates();
+        const near = threshold !== undefined ? new NearDuplicates({ threshold }) : undefined;
+        const rejects = others.get("--rejects");
+        for await (const r of readRecords(files)) {
+          if (r.type === "finding") {
+            rep.finding(r);
+            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            counts.read++;
+            continue;
+          }
+          counts.read++;
+          const at = `${r.source}:${r.line}`;
+          const first = exact.add(r.value, at);
+          const reason = first !== undefined ? "duplicate" : undefined;
+          let kept = first;
+          let why = reason;
+          if (!why && near) {
+            const n = near.add(recordText(r.value), at);
+            if (n !== undefined) {
+              why = "near-duplicate";
+              kept = n;
+            }
+          }
+          if (why) {
+            counts.removed[why] = (counts.removed[why] ?? 0) + 1;
+            await rejects?.write({ source: r.source, line: r.line, reason: why, kept, record: r.value });
+            continue;
+          }
+          await main.write(r.value);
+          counts.written++;
+        }
+      }),
+    );
+  });
+
+  common(
+    program
+      .command("sample <files...>")
+      .description("a uniform random sample of N records in one pass (reservoir sampling), the same for a seed, in file order")
+      .requiredOption("-n, --count <n>", "records to keep", intArg("--count", 1))
+      .option("--seed <n>", "random seed", intArg("--seed"), 0),
+  ).action(async (files: string[], o: OpsOpts & { count: number; seed: number }) => {
+    const { readRecords, prng } = await import("../ops/ops.js");
+    setExit(
+      await operate("sample", files, o, [], async ({ main, rep, counts }) => {
+        const rand = prng(o.seed);
+        const keep: Rec[] = [];
+        for await (const r of readRecords(files)) {
+          counts.read++;
+          if (r.type === "finding") {
+            rep.finding(r);
+            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            continue;
+          }
+          const seen = r.index + 1;
+          if (keep.length < o.count) keep.push(r);
+          else {
+            const j = Math.floor(rand() * seen);
+            if (j < o.count) keep[j] = r;
+          }
+        }
+        keep.sort((a, b) => a.index - b.index);
+        for (const r of keep) await main.write(r.value);
+        counts.written = keep.length;
+        counts.removed["not-sampled"] = counts.read - keep.length - Object.entries(counts.removed).filter(([k]) => k !== "not-sampled").reduce((a, [, v]) => a + v, 0);
+        if (!counts.removed["not-sampled"]) delete counts.removed["not-sampled"];
+      }),
+    );
+  });
+
+  common(
+    program
+      .command("shuffle <files...>")
+      .description("shuffle records, deterministic for a seed, in bounded memory (external shuffle through temp buckets)")
+      .option("--seed <n>", "random seed", intArg("--seed"), 0)
+      .option("--bucket-mb <n>", "memory per bucket", intArg("--bucket-mb", 1), 64),
+  ).action(async (files: string[], o: OpsOpts & { seed: number; bucketMb: number }) => {
+    const { readRecords, externalShuffle } = await import("../ops/ops.js");
+    let total = 0;
+    for (const f of files) total += (await sizeOf(f)) ?? 0;
+    setExit(
+      await operate("shuffle", files, o, [], async ({ main, rep, counts }) => {
+        for await (const r of externalShuffle(readRecords(files), o.seed, o.bucketMb * 1024 * 1024, total)) {
+          counts.read++;
+          if (r.type === "finding") {
+            rep.finding(r);
+            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            continue;
+          }
+          await main.write(r.value);
+          counts.written++;
+        }
+      }),
+    );
+  });
+
+  common(
+    program
+      .command("split <file>")
+      .description("split a dataset into train (-o), validation and test files by the data commands' stable rule, optionally by group")
+      .option("--validation-fraction <f>", "fraction for the validation file", Number)
+      .option("--validation <file>", "validation file (default: train → validation in the output's name)")
+      .option("--test-fraction <f>", "fraction for the test file", Number)
+      .option("--test <file>", "test file (default: train → test)")
+      .option("--group-by <field>", "a top-level field (or a {template} over fields) whose value keeps records together")
+      .option("--seed <n>", "seed", intArg("--seed"), 0),
+    "train.jsonl",
+  ).action(async (file: string, o: OpsOpts & { validationFraction?: number; validation?: string; testFraction?: number; test?: string; groupBy?: string; seed: number }) => {
+    const vf = o.validationFraction ?? (o.validation ? 0.1 : undefined);
+    const tf = o.testFraction ?? (o.test ? 0.1 : undefined);
+    if (vf === undefined && tf === undefined) throw new PrepError("split needs --validation-fraction and/or --test-fraction", 2);
+    if ((vf ?? 0) + (tf ?? 0) >= 1 || (vf ?? 0.5) <= 0 || (tf ?? 0.5) <= 0) throw new PrepError("the fractions must be above 0 and add up to less than 1", 2);
+    const vpath = vf !== undefined ? (o.validation ?? validationPathFor(o.output)) : undefined;
+    const tpath = tf !== undefined ? (o.test ?? validationPathFor(o.output, "test")) : undefined;
+    const { readRecords } = await import("../ops/ops.js");
+    const { splitCoin } = await import("../pipeline.js");
+    const { Template } = await import("../transforms/template.js");
+    const group = o.groupBy === undefined ? undefined : new Template(o.groupBy.includes("{") ? o.groupBy : `{${o.groupBy}}`);
+    setExit(
+      await operate("split", [file], o, [{ option: "--validation", path: vpath }, { option: "--test", path: tpath }], async ({ main, others, rep, counts }) => {
+        const v = others.get("--validation");
+        const t = others.get("--test");
+        const by = { validation: 0, test: 0 };
+        for await (const r of readRecords([file])) {
+          counts.read++;
+          if (r.type === "finding") {
+            rep.finding(r as Finding);
+            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            continue;
+          }
+          const g = group?.render(r.value);
+          const c = splitCoin(r.index, o.seed, g && "text" in g ? g.text : undefined);
+          if (v && c < vf!) {
+            await v.write(r.value);
+            by.validation++;
+          } else if (t && c >= (vf ?? 0) && c < (vf ?? 0) + tf!) {
+            await t.write(r.value);
+            by.test++;
+          } else await main.write(r.value);
+          counts.written++;
+        }
+        if (!o.quiet) rep.line(`split: ${counts.written - by.validation - by.test} train, ${by.validation} validation${t ? `, ${by.test} test` : ""}`);
+      }),
+    );
+  });
+
+  common(
+    program
+      .command("merge <files...>")
+      .description("concatenate datasets of one format; --dedup removes duplicates across them; --metadata records each record's origin file")
+      .option("--dedup <kind>", "exact or near (MinHash, threshold 0.8) duplicates across the inputs")
+      .option("--metadata <file>", "each record's origin: file, line, and --tag")
+      .option("--tag", "name each input's records by the file's name in --metadata (e.g. originals vs synthetic)"),
+  ).action(async (files: string[], o: OpsOpts & { dedup?: string; tag?: boolean }) => {
+    if (o.dedup !== undefined && o.dedup !== "exact" && o.dedup !== "near") throw new PrepError("--dedup takes exact or near", 2);
+    const { readRecords, ExactDuplicates, NearDuplicates, recordText, formatOf } = await import("../ops/ops.js");
+    setExit(
+      await operate("merge", files, o, [], async ({ main, others, rep, counts }) => {
+        const exact = o.dedup ? new ExactDuplicates() : undefined;
+        const near = o.dedup === "near" ? new NearDuplicates() : undefined;
+        const meta = others.get("--metadata");
+        let format: string | undefined;
+        let formatFrom = "";
+        for await (const r of readRecords(files)) {
+          counts.read++;
+          if (r.type === "finding") {
+            rep.finding(r);
+            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            continue;
+          }
+          const f = formatOf(r.value);
+          if (format === undefined) {
+            format = f;
+            formatFrom = r.source;
+          } else if (f !== format) {
+            throw new PrepError(`${r.source}:${r.line}: a ${f ?? "unknown-format"} record, but ${formatFrom} holds ${format} records: merge takes one format`, 2);
+          }
+          if (exact?.add(r.value, `${r.source}:${r.line}`) !== undefined) {
+            counts.removed.duplicate = (counts.removed.duplicate ?? 0) + 1;
+            continue;
+          }
+          if (near && near.add(recordText(r.value), `${r.source}:${r.line}`) !== undefined) {
+            counts.removed["near-duplicate"] = (counts.removed["near-duplicate"] ?? 0) + 1;
+            continue;
+          }
+          await main.write(r.value);
+          await meta?.write({ record: counts.written, source: r.source, line: r.line, ...(o.tag ? { tag: basename(r.source).replace(/\.jsonl$/, "") } : {}) });
+          counts.written++;
+        }
+      }),
+    );
+  });
+}

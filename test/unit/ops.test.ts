@@ -1,0 +1,84 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lines, run, tmp } from "../helpers/run.js";
+
+const rec = (i: number, tail = "") => JSON.stringify({ prompt: `Question ${i}: how does the pump at station ${i} start after a long winter shutdown${tail}?`, completion: `Prime it, open valve ${i}, then start it.` });
+
+function file(dir: string, name: string, rows: string[]): string {
+  const p = join(dir, name);
+  writeFileSync(p, rows.join("\n") + "\n");
+  return p;
+}
+
+describe("dataset operations", () => {
+  it("dedup: exact duplicates (whitespace-normalised) and, with --near, near-duplicates; the first is kept, each removal in --rejects with the kept line", async () => {
+    const d = tmp();
+    const rows = Array.from({ length: 100 }, (_, i) => rec(i));
+    rows.push(rec(3)); // exact, line 101
+    rows.push(rec(4).replace("how does", "how  does")); // exact after whitespace normalisation, line 102
+    // near, line 103: the same words with different punctuation and case (not an exact duplicate)
+    rows.push(JSON.stringify({ prompt: `question 5 - how does the pump at station 5 start after a long winter shutdown?!`, completion: "Prime it; open valve 5, then start it!" }));
+    const f = file(d, "in.jsonl", rows);
+    const ex = await run(["dedup", f, "-o", join(d, "exact.jsonl"), "--rejects", join(d, "rej.jsonl")]);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(lines(readFileSync(join(d, "exact.jsonl"), "utf8"))).toHaveLength(101);
+    expect(ex.stderr).toMatch(/dedup: read 103, written 101, removed 2 \(duplicate 2\)/);
+    const near = await run(["dedup", f, "--near", "-o", join(d, "near.jsonl"), "--rejects", join(d, "rej2.jsonl")]);
+    expect(near.stderr).toMatch(/removed 3 \(duplicate 2, near-duplicate 1\)/);
+    const rej = lines(readFileSync(join(d, "rej2.jsonl"), "utf8")) as { line: number; reason: string; kept: string }[];
+    expect(rej.map((r) => [r.line, r.reason, r.kept])).toEqual([
+      [101, "duplicate", `${f}:4`],
+      [102, "duplicate", `${f}:5`],
+      [103, "near-duplicate", `${f}:6`],
+    ]);
+    // No false positives among the 100 distinct records.
+    expect(lines(readFileSync(join(d, "near.jsonl"), "utf8"))).toEqual(rows.slice(0, 100).map((r) => JSON.parse(r)));
+  });
+
+  it("sample: N records, the same for a seed, in file order; shuffle: a permutation, deterministic, across several buckets", async () => {
+    const d = tmp();
+    const rows = Array.from({ length: 3000 }, (_, i) => rec(i, " " + "x".repeat(400)));
+    const f = file(d, "in.jsonl", rows);
+    const a = await run(["sample", f, "-n", "50", "--seed", "7", "-o", join(d, "a.jsonl")]);
+    const b = await run(["sample", f, "-n", "50", "--seed", "7", "-o", join(d, "b.jsonl")]);
+    const c = await run(["sample", f, "-n", "50", "--seed", "8", "-o", join(d, "c.jsonl")]);
+    expect(a.code).toBe(0);
+    const A = readFileSync(join(d, "a.jsonl"), "utf8");
+    expect(A).toBe(readFileSync(join(d, "b.jsonl"), "utf8"));
+    expect(A).not.toBe(readFileSync(join(d, "c.jsonl"), "utf8"));
+    const idx = (lines(A) as { prompt: string }[]).map((x) => Number(/Question (\d+)/.exec(x.prompt)![1]));
+    expect(idx).toHaveLength(50);
+    expect([...idx].sort((x, y) => x - y)).toEqual(idx);
+    const s1 = await run(["shuffle", f, "--seed", "1", "--bucket-mb", "1", "-o", join(d, "s1.jsonl")]);
+    const s2 = await run(["shuffle", f, "--seed", "1", "--bucket-mb", "1", "-o", join(d, "s2.jsonl")]);
+    expect(s1.code, s1.stderr).toBe(0);
+    const S = readFileSync(join(d, "s1.jsonl"), "utf8");
+    expect(S).toBe(readFileSync(join(d, "s2.jsonl"), "utf8"));
+    expect(S).not.toBe(readFileSync(f, "utf8"));
+    expect(S.split("\n").filter(Boolean).sort()).toEqual(readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.stringify(JSON.parse(l))).sort());
+  });
+
+  it("split: train/validation/test by the stable rule, grouped by a field; merge: one format, dedup across inputs, origin in --metadata", async () => {
+    const d = tmp();
+    const rows = Array.from({ length: 200 }, (_, i) => JSON.stringify({ prompt: `doc${Math.floor(i / 4)} q${i}`, completion: "a", doc: `doc${Math.floor(i / 4)}` }).replace(',"doc"', ',"doc"'));
+    const f = file(d, "all.jsonl", rows.map((r) => r.replace(/,"doc":"[^"]+"/, "")));
+    const s = await run(["split", f, "--validation-fraction", "0.2", "--test-fraction", "0.2", "--group-by", "{prompt}", "-o", join(d, "train.jsonl")]);
+    expect(s.code, s.stderr).toBe(0);
+    const n = (p: string) => lines(readFileSync(join(d, p), "utf8")).length;
+    expect(n("train.jsonl") + n("validation.jsonl") + n("test.jsonl")).toBe(200);
+    // The same rule as the data commands: csv --validation-fraction with the same seed picks the same records.
+    const orig = file(d, "orig.jsonl", Array.from({ length: 10 }, (_, i) => rec(i)));
+    const syn = file(d, "synthetic.jsonl", [rec(2), ...Array.from({ length: 5 }, (_, i) => rec(100 + i))]);
+    const m = await run(["merge", orig, syn, "--dedup", "exact", "--metadata", join(d, "meta.jsonl"), "--tag", "-o", join(d, "merged.jsonl")]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stderr).toMatch(/merge: read 16, written 15, removed 1 \(duplicate 1\)/);
+    const meta = lines(readFileSync(join(d, "meta.jsonl"), "utf8")) as { tag: string; line: number }[];
+    expect(meta.filter((x) => x.tag === "orig")).toHaveLength(10);
+    expect(meta.filter((x) => x.tag === "synthetic")).toHaveLength(5);
+    const chat = file(d, "chat.jsonl", [JSON.stringify({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] })]);
+    const bad = await run(["merge", orig, chat, "-o", join(d, "x.jsonl")]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/a messages record, but .*orig\.jsonl holds instruction records: merge takes one format/);
+  });
+});
