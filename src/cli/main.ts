@@ -12,6 +12,7 @@ import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
 import { addJobCommands } from "./job.js";
 import { addOpsCommands } from "./ops.js";
+import { addTextCommand } from "./text.js";
 import { report } from "./report.js";
 import { runRows, runTemplated } from "./run.js";
 import { addValidateCommands } from "./validate.js";
@@ -164,6 +165,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addSynthCommand(program, setExit);
   addJobCommands(program, setExit);
   addOpsCommands(program, setExit);
+  addTextCommand(program, setExit);
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
   return program;

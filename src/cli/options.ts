@@ -3,7 +3,7 @@ import { formatNames } from "../formats/index.js";
 import { PrepError } from "../record.js";
 import type { DraftTemplates } from "../transforms/draft.js";
 import { Template } from "../transforms/template.js";
-import type { Row } from "../record.js";
+import { describeOrigin, finding, type Finding, type Origin, type Row } from "../record.js";
 
 export function intArg(name: string, min = 0) {
   return (v: string): number => {
@@ -32,6 +32,7 @@ export interface OutputOpts {
   testFraction?: number;
   testOutput?: string;
   groupBy?: string;
+  dedup?: string;
 }
 
 export interface TemplateOpts {
@@ -56,6 +57,7 @@ export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"
     .option("--test-fraction <f>", "send this fraction of records to --test-output (train / validation / test by the same stable rule)", fractionArg)
     .option("--test-output <file>", "file for the test records (default: the output's name with train → test)")
     .option("--group-by <template>", "split by group, not by record: one {column} value (a document, a dialogue; {_source} for the file) never lands in two splits")
+    .option("--dedup <kind>", "drop duplicate records as they are written: exact (whitespace-normalised) or near (MinHash, similarity 0.8); counted, the first kept")
     .option("--seed <n>", "seed for --validation-fraction and --test-fraction", intArg("--seed"), 0)
     .option("--report <file>", REPORT_HELP);
 }
@@ -141,5 +143,27 @@ export function splitOptions(o: OutputOpts): { validationFraction?: number; vali
           },
         }
       : {}),
+  };
+}
+
+/**
+ * A record check that rejects duplicates of records already written in this run (`--dedup exact|near`), combined with
+ * any other check (the model's rules).
+ */
+export async function withDedup(kind: string | undefined, check?: (record: unknown, origin: Origin) => Finding[]): Promise<((record: unknown, origin: Origin) => Finding[]) | undefined> {
+  if (kind === undefined) return check;
+  if (kind !== "exact" && kind !== "near") throw new PrepError("--dedup takes exact or near", 2);
+  const { ExactDuplicates, NearDuplicates, recordText } = await import("../ops/ops.js");
+  const exact = new ExactDuplicates();
+  const near = kind === "near" ? new NearDuplicates() : undefined;
+  return (record, origin) => {
+    const own = check?.(record, origin) ?? [];
+    if (own.some((f) => f.severity === "error")) return own;
+    const at = describeOrigin(origin);
+    const first = exact.add(record, at);
+    if (first !== undefined) return [...own, finding("duplicate", `same record as ${first} (after whitespace normalisation)`, origin)];
+    const n = near?.add(recordText(record as Record<string, unknown>), at);
+    if (n !== undefined) return [...own, finding("near-duplicate", `nearly the same record as ${n}`, origin)];
+    return own;
   };
 }

@@ -6,7 +6,7 @@ import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { addWriteOptions, intArg, splitOptions, type OutputOpts } from "./options.js";
+import { addWriteOptions, intArg, splitOptions, withDedup, type OutputOpts } from "./options.js";
 import { basename } from "node:path";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
@@ -144,7 +144,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           limit: o.limit,
           ...split,
           seed: o.seed,
-          check: checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined,
+          check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
           onFinding: rep.finding,
           onWritten: meta
             ? async (rec, origin, index) => {

@@ -6,7 +6,7 @@ import type { Input, PrepareResult } from "../prepare.js";
 import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
-import { splitOptions, templatesFor, type OutputOpts, type TemplateOpts } from "./options.js";
+import { splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
@@ -39,7 +39,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     limit: o.limit,
     ...split,
     seed: o.seed,
-    check: checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined,
+    check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
     onFinding: rep.finding,
     onProgress: rep.progress,
     onNotice: rep.notice,

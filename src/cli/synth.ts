@@ -7,7 +7,7 @@ import { finding, PrepError, type Finding, type Origin, type Row, type SourceIte
 import { dataKind } from "../sources/open.js";
 import { Template } from "../transforms/template.js";
 import { draftFromTemplates } from "../transforms/draft.js";
-import { unescapeOption, addWriteOptions, intArg, splitOptions, type OutputOpts } from "./options.js";
+import { unescapeOption, addWriteOptions, intArg, splitOptions, withDedup, type OutputOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 import { exitCodeOf, fileChecks, modelChecker } from "./run.js";
@@ -322,7 +322,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         output: o.output,
         ...split,
         seed: o.seed,
-        check: checker ? (record, origin) => checker.modelFindings(record, format, origin) : undefined,
+        check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, format, origin) : undefined),
         onFinding: rep.finding,
         onProgress: rep.progress,
         onNotice: rep.notice,

@@ -82,3 +82,34 @@ describe("dataset operations", () => {
     expect(bad.stderr).toMatch(/a messages record, but .*orig\.jsonl holds instruction records: merge takes one format/);
   });
 });
+
+describe("text for continued pre-training from any source", () => {
+  it("prep-data text: Markdown and HTML (a real parser: scripts and styles dropped, entities decoded, blocks as paragraphs), chunked with line ranges", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "a.md"), "# Pumps\n\n" + Array.from({ length: 400 }, (_, i) => `Line ${i} of the manual says something useful about pump number ${i}.`).join("\n") + "\n");
+    writeFileSync(join(d, "b.html"), '<html><head><style>p{}</style><script>var x = "<p>not text</p>";</script></head><body><h1>Seals &amp; valves</h1><p>Replace the   seal\n when it leaks.</p><ul><li>Check weekly</li><li>Log &lt;all&gt; checks</li></ul></body></html>');
+    const r = await run(["text", d, "--chunk-size", "300", "--metadata", join(d, "meta.jsonl"), "-o", join(d, "out.jsonl")]);
+    expect(r.code, r.stderr).toBe(0);
+    const recs = lines(readFileSync(join(d, "out.jsonl"), "utf8")) as { input: string }[];
+    const html = recs.find((x) => x.input.startsWith("Seals"))!;
+    expect(html.input).toBe("Seals & valves\n\nReplace the seal when it leaks.\n\nCheck weekly\n\nLog <all> checks");
+    expect(recs.some((x) => x.input.includes("not text") || x.input.includes("{}"))).toBe(false);
+    const meta = lines(readFileSync(join(d, "meta.jsonl"), "utf8")) as { source: string; lines?: [number, number]; tokens: number }[];
+    const md = meta.filter((m) => m.source.endsWith("a.md"));
+    expect(md.length).toBeGreaterThan(3);
+    expect(md.every((m) => m.tokens <= 300 + 30)).toBe(true);
+    expect(md.at(-1)!.lines![1]).toBeGreaterThan(200); // later chunks come from later blocks of lines
+  });
+
+  it("--dedup exact|near on a data command drops repeats as they are written, counted", async () => {
+    const d = tmp();
+    const csv = join(d, "in.csv");
+    writeFileSync(csv, "q,a\nwhat is the pump for,it moves water\nwhat is the pump for,it moves water\nWhat is the pump for?,It moves water!\nsomething else entirely,yes\n");
+    const ex = await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "--dedup", "exact", "-o", "-"]);
+    expect(lines(ex.stdout)).toHaveLength(3);
+    expect(ex.stderr).toMatch(/in\.csv:3: duplicate: same record as .*in\.csv:2/);
+    const near = await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "--dedup", "near", "-o", "-"]);
+    expect(lines(near.stdout)).toHaveLength(2);
+    expect(near.stderr).toMatch(/rejected 2 \(duplicate 1, near-duplicate 1\)/);
+  });
+});

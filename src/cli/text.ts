@@ -1,0 +1,150 @@
+import { stat } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import fg from "fast-glob";
+import { openSink, checkDistinctOutputs, checkOutputTarget, type Sink } from "../jsonl.js";
+import { rejectedTotal } from "../pipeline.js";
+import { getProfile, taskFor, totalLimitAt } from "../profiles/index.js";
+import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
+import { tokenizerNames } from "../tokens/index.js";
+import { RecordChecker } from "../validate/checker.js";
+import { addWriteOptions, intArg, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { Progress } from "./progress.js";
+import { report, Reporter } from "./report.js";
+import type { PdfPage } from "../pdf/pages.js";
+
+const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm}";
+
+/** Files, folders (every .txt/.md/.html under them) and globs → paths in a stable order; `-` is stdin. */
+async function expandTextInputs(inputs: string[]): Promise<{ paths: string[]; unmatched: string[] }> {
+  const paths: string[] = [];
+  const unmatched: string[] = [];
+  for (const input of inputs) {
+    if (input === "-") {
+      paths.push("-");
+      continue;
+    }
+    const st = await stat(input).catch(() => undefined);
+    if (st?.isFile()) paths.push(input);
+    else if (st?.isDirectory()) {
+      const found = (await fg(TEXT_GLOB, { cwd: input, caseSensitiveMatch: false, onlyFiles: true })).sort();
+      if (!found.length) unmatched.push(input);
+      paths.push(...found.map((f) => `${input.replace(/\/+$/, "")}/${f}`));
+    } else if (fg.isDynamicPattern(input)) {
+      const found = (await fg(input, { onlyFiles: true, caseSensitiveMatch: false })).sort();
+      if (!found.length) unmatched.push(input);
+      paths.push(...found);
+    } else unmatched.push(input);
+  }
+  return { paths: [...new Set(paths)], unmatched };
+}
+
+interface TextCliOpts extends OutputOpts {
+  format: "cpt" | "text";
+  chunkSize?: number;
+  chunkOverlap?: number;
+  chunkUnit: "tokens" | "chars";
+  maxTokens?: number;
+  tokenizer?: string;
+  metadata?: string;
+  encoding?: string;
+}
+
+export function addTextCommand(program: Command, setExit: (code: number) => void): void {
+  const cmd = program
+    .command("text <inputs...>")
+    .description(".txt, .md and .html files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML by paragraph)")
+    .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
+  addWriteOptions(cmd, "-", "chunks")
+    .option("--chunk-size <n>", "target chunk size (default 700 tokens)", intArg("--chunk-size", 1))
+    .option("--chunk-overlap <n>", "overlap between consecutive chunks (default 10 %)", intArg("--chunk-overlap"))
+    .addOption(new Option("--chunk-unit <unit>", "unit of --chunk-size and --chunk-overlap").choices(["tokens", "chars"]).default("tokens"))
+    .option("--max-tokens <n>", "hard maximum per record (default: the model's limit with --model, else 4096)", intArg("--max-tokens", 16))
+    .addOption(new Option("--tokenizer <name>", "token counter for sizes (default: the model's, else cl100k)").choices(tokenizerNames))
+    .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8")
+    .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), tokens")
+    .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
+    .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
+    .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
+    .option("-q, --quiet", "no notes or summary")
+    .action(async (inputs: string[], o: TextCliOpts) => {
+      const [{ chunkPages }, { prepare }, { textBlocks, htmlBlocks }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../sources/text.js"), import("../tokens/index.js")]);
+      const { paths, unmatched } = await expandTextInputs(inputs);
+      if (!paths.length) throw new PrepError(`no .txt, .md or .html files found in ${inputs.join(", ")}`, 2);
+      const split = splitOptions(o);
+      const others = [
+        { option: "--validation-output", path: split.validationOutput },
+        { option: "--test-output", path: split.testOutput },
+        { option: "--metadata", path: o.metadata },
+        { option: "--report", path: o.report },
+      ];
+      checkDistinctOutputs([{ option: "-o", path: o.output }, ...others]);
+      checkOutputTarget(o.output, { inputs: paths });
+      for (const x of others) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: paths, option: x.option });
+      report.target = o.report;
+      const profile = o.model ? getProfile(o.model) : undefined;
+      let maxTokens = o.maxTokens ?? 4096;
+      if (profile) {
+        const rules = await RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer, vocabulary: false });
+        const plan = rules.plan(o.format);
+        if ("type" in plan) throw new PrepError(plan.message, 2);
+        const limit = totalLimitAt(profile, taskFor(profile, o.format)!, rules.batchSize)?.tokens;
+        if (limit && o.maxTokens === undefined) maxTokens = limit;
+      }
+      const size = o.chunkSize ?? (o.chunkUnit === "tokens" ? Math.min(700, maxTokens) : 3000);
+      const overlap = o.chunkOverlap ?? Math.floor(size / 10);
+      if (overlap >= size) throw new PrepError("--chunk-overlap must be smaller than --chunk-size", 2);
+      const [counter, checker] = await Promise.all([loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k"), profile ? RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer }) : undefined]);
+      const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
+      const rep = new Reporter(o.maxFindings, o.quiet, progress);
+      progress.start("reading", paths.length, "files");
+      let filesDone = 0;
+      async function* blocks(): AsyncGenerator<PdfPage | Finding> {
+        for (const p of paths) {
+          try {
+            yield* /\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding);
+          } catch (e) {
+            if (!(e instanceof PrepError)) throw e;
+            yield finding(e.reason, e.message.replace(`${p}: `, ""), { source: p });
+          }
+          progress.update(++filesDone, rep.counts);
+        }
+      }
+      async function* rows(): AsyncGenerator<SourceItem> {
+        for (const u of unmatched) yield finding("file", "no such file, folder or matching text file", { source: u });
+        for await (const c of chunkPages(blocks(), { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
+          if (c.type === "finding") yield c;
+          else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages } };
+        }
+      }
+      let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths, option: "--metadata" }) : undefined;
+      try {
+        const r = await prepare({
+          input: { kind: "rows", rows: rows(), paths },
+          format: o.format,
+          toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
+          output: o.output,
+          limit: o.limit,
+          ...split,
+          seed: o.seed,
+          check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
+          onFinding: rep.finding,
+          onProgress: rep.progress,
+          onWritten: meta
+            ? async (rec, origin, index) => {
+                const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
+                const html = /\.html?$/i.test(origin.source);
+                await meta!.write({ record: index, source: origin.source, [html ? "paragraphs" : "lines"]: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name });
+              }
+            : undefined,
+        });
+        await meta?.close();
+        meta = undefined;
+        rep.summary(r, undefined, `(${paths.length} file${paths.length === 1 ? "" : "s"}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens)`);
+        report.add(r, r.outputs);
+        setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
+      } finally {
+        await meta?.abort();
+        progress.stop();
+      }
+    });
+}
