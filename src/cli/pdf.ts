@@ -46,6 +46,7 @@ function outcomeLine(o: PdfOutcome): string {
   const parts = [`${o.pages} page${o.pages === 1 ? "" : "s"}`, `${o.textPages} with text`];
   if (o.emptyPages) parts.push(`${o.emptyPages} without a text layer`);
   if (o.failedPages) parts.push(`${o.failedPages} unreadable`);
+  if (o.garbledPages) parts.push(`${o.garbledPages} with garbled text (refused)`);
   if (o.boilerplateLines) parts.push(`${o.boilerplateLines} header/footer lines removed`);
   return `${o.source}: ${parts.join(", ")}${o.error ? ` (${o.error})` : ""}`;
 }

@@ -11,6 +11,7 @@ import { addWriteOptions, intArg, splitOptions, withDedup, type OutputOpts } fro
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 import type { PdfPage } from "../pdf/pages.js";
+import { garbledText } from "../pdf/garbled.js";
 
 const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm}";
 
@@ -101,7 +102,11 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       async function* blocks(): AsyncGenerator<PdfPage | Finding> {
         for (const p of paths) {
           try {
-            yield* /\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding);
+            for await (const b of /\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding)) {
+              const g = b.type === "page" ? garbledText(b.text) : undefined;
+              if (g?.garbled) yield finding("garbled-text", `lines from ${(b as PdfPage).page}: not language (${Math.round(g.wordlike * 100)} % of ${g.tokens} tokens look like words)`, { source: p });
+              else yield b;
+            }
           } catch (e) {
             if (!(e instanceof PrepError)) throw e;
             yield finding(e.reason, e.message.replace(`${p}: `, ""), { source: p });

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { DEFAULT_MAX_STREAM_BYTES, oversizedStream } from "./bounds.js";
+import { garbledText } from "./garbled.js";
 import { finding, type Finding } from "../record.js";
 import { BoilerplateFilter, type PageLines } from "./boilerplate.js";
 import { collectCompounds, joinHyphenated } from "./clean.js";
@@ -25,6 +26,8 @@ export interface PdfOutcome {
   textPages: number;
   emptyPages: number;
   failedPages: number;
+  /** Pages refused because their text is not language (broken font encodings). */
+  garbledPages: number;
   boilerplateLines: number;
   error?: string;
 }
@@ -93,7 +96,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
   try {
     for (const source of inputs) {
       const doc = docId++;
-      const outcome: PdfOutcome = { source, pages: 0, textPages: 0, emptyPages: 0, failedPages: 0, boilerplateLines: 0 };
+      const outcome: PdfOutcome = { source, pages: 0, textPages: 0, emptyPages: 0, failedPages: 0, garbledPages: 0, boilerplateLines: 0 };
       let numPages: number;
       try {
         const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : { path: source };
@@ -128,8 +131,17 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       const inflight = new Map<number, Promise<ExtractedPage | Error>>();
       let next = 1;
       let failures = 0;
+      // A page whose text is not language (broken font encodings) is refused, never written: a finding with its page.
       const settle = (pages: PageLines[]) =>
-        pages.map((p): PdfPage => ({ type: "page", source, page: p.page, text: assemblePage(p.lines, compounds) })).filter((p) => p.text !== "");
+        pages
+          .map((p): PdfPage => ({ type: "page", source, page: p.page, text: assemblePage(p.lines, compounds) }))
+          .filter((p) => p.text !== "")
+          .map((p): PdfPage | Finding => {
+            const g = garbledText(p.text);
+            if (!g.garbled) return p;
+            outcome.garbledPages++;
+            return finding("garbled-text", `page ${p.page}: the text layer is not language (${Math.round(g.wordlike * 100)} % of ${g.tokens} tokens look like words): a font maps its glyphs to the wrong characters; OCR the page instead`, { source, pages: [p.page, p.page] });
+          });
       for (let page = 1; page <= numPages; page++) {
         while (next <= numPages && inflight.size < ex.width) {
           const n = next++;

@@ -58,3 +58,23 @@ export function writePageTreeBomb(path, refs) {
     ]),
   );
 }
+
+/**
+ * Pages of ordinary words whose font's ToUnicode CMap maps every letter to a punctuation mark: what a PDF with a
+ * broken font encoding gives a text extractor (the glyphs look right on screen, the text layer is symbol soup).
+ * @param {string} path @param {string[][]} pages lines of text per page
+ */
+export function writeWrongCodePointsPdf(path, pages) {
+  const SYMBOLS = "!#$%&*+-/:;<=>?@[]^_{|}~";
+  const hex = (n) => n.toString(16).padStart(4, "0").toUpperCase();
+  const map = [];
+  for (let c = 0x21; c <= 0x7e; c++) map.push(`<${c.toString(16).toUpperCase()}> <${hex(SYMBOLS.charCodeAt(c % SYMBOLS.length))}>`);
+  const cmap = `/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Garbled def 1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <20> <0020> endbfchar ${map.length} beginbfchar ${map.join(" ")} endbfchar endcmap CMapName currentdict /CMap defineresource pop end end`;
+  const objects = ["<< /Type /Catalog /Pages 2 0 R >>", `<< /Type /Pages /Kids [${pages.map((_, i) => `${5 + i * 2} 0 R`).join(" ")}] /Count ${pages.length} >>`, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 4 0 R >>", `<< /Length ${cmap.length} >>\nstream\n${cmap}\nendstream`];
+  pages.forEach((lines, i) => {
+    const content = "BT /F1 11 Tf 14 TL 72 720 Td " + lines.map((l) => `(${l}) Tj T*`).join(" ") + " ET";
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${6 + i * 2} 0 R >>`);
+    objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+  });
+  writeFileSync(path, assemble(objects));
+}

@@ -51,6 +51,22 @@ describe.skipIf(!HAVE_SHARED)("../shared/corpus/pdf", () => {
     expect(lines(r.stdout).length).toBe(1);
   });
 
+  it("garbled-text refuses only pages whose text layer really is broken: the Russian install guide's b’’-interleaved preseed pages", async () => {
+    const r = await run(["pdf", PDF, "--password", "test", "--password", "abc", "--password", "æøå", "--password", "ELXRTQWS", "-o", join(tmp(), "all.jsonl"), "--max-findings", "100000"]);
+    const refused = [...r.stderr.matchAll(/^error: (\S+) page (\d+): garbled-text/gm)].map((m) => [m[1]!.replace(PDF + "/", ""), Number(m[2])] as const);
+    expect(refused.every(([f]) => f === "non-latin/install.ru.pdf")).toBe(true);
+    const { openPdf, pageLines } = await import("../../src/pdf/document.js");
+    const doc = await openPdf({ path: join(PDF, "non-latin/install.ru.pdf") });
+    try {
+      for (const [, page] of refused) {
+        const text = (await pageLines(doc, page)).lines.map((l) => l.text).join("\n");
+        expect((text.match(/b’’/g) ?? []).length, `page ${page}`).toBeGreaterThan(100);
+      }
+    } finally {
+      await doc.close();
+    }
+  }, 180_000);
+
   it("no content stream of the corpus is taken for a decompression bomb", async () => {
     const { oversizedStream } = await import("../../src/pdf/bounds.js");
     const { readdirSync, readFileSync, statSync } = await import("node:fs");

@@ -253,3 +253,28 @@ describe("PDF text kept and passwords", () => {
     expect(wrong.stderr).toMatch(/wrong password \(tried 1\)/);
   });
 });
+
+describe("garbled text layers", () => {
+  it("a PDF whose font maps glyphs to the wrong code points has its pages refused (garbled-text), never written", async () => {
+    const d = tmp();
+    const { writeWrongCodePointsPdf } = await import("../helpers/pdf-bombs.js");
+    const bad = join(d, "garbled.pdf");
+    writeWrongCodePointsPdf(bad, [Array.from({ length: 20 }, (_, i) => `Introduction line ${i} about the pump and its valves`), Array.from({ length: 20 }, (_, i) => `Second page line ${i} with more words`)]);
+    const good = join(d, "good.pdf");
+    await writePdf(good, [prose(bodyOf(2))]);
+    const out = join(d, "o.jsonl");
+    const r = await run(["pdf", bad, good, "-o", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/garbled\.pdf page 1: garbled-text: page 1: the text layer is not language/);
+    expect(r.stderr).toMatch(/garbled\.pdf: 2 pages, 2 with text, 2 with garbled text \(refused\)/);
+    expect(r.stderr).toMatch(/rejected 2 \(garbled-text 2\)/);
+    const recs = lines(readFileSync(out, "utf8")) as { input: string }[];
+    expect(recs).toHaveLength(1);
+    expect(recs[0]!.input).toMatch(/^Streams let the cedar program/);
+    // Dot leaders of a table of contents are not symbol soup.
+    const toc = join(d, "toc.pdf");
+    await writePdf(toc, [prose(Array.from({ length: 30 }, (_, i) => `${NAMES[i % NAMES.length]} ${". ".repeat(30)} ${i + 1}`))]);
+    const t = await run(["pdf", toc, "-o", "-"]);
+    expect(t.code, t.stderr).toBe(0);
+  });
+});

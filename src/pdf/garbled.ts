@@ -1,0 +1,32 @@
+/**
+ * Text that is not language: what a PDF whose fonts map glyphs to the wrong code points yields (`+ +  %  !$ &
+ * Introduction ,  -./01 *`). Judged on whitespace-separated tokens: a token is word-like when at least half its
+ * characters are letters or digits and it holds a letter or a digit; real text in any script (and numeric tables)
+ * is mostly word-like tokens, symbol soup is not. Dot leaders and rules (tables of contents) are not counted.
+ */
+export interface GarbledVerdict {
+  garbled: boolean;
+  tokens: number;
+  /** Share of word-like tokens. */
+  wordlike: number;
+}
+
+/** Fewer tokens than this are too little to judge. */
+const MIN_TOKENS = 20;
+/** At or below this share of word-like tokens a text is garbled. */
+const MIN_WORDLIKE = 0.4;
+
+/** Dot leaders, rules and bullets (a table of contents, a form): filler, not evidence either way. */
+const FILLER = /^[.·…•_\-–—=*~]+$/u;
+
+export function garbledText(text: string): GarbledVerdict {
+  const tokens = text.split(/\s+/).filter((t) => t && !FILLER.test(t));
+  let wordlike = 0;
+  for (const t of tokens) {
+    let alnum = 0;
+    for (const ch of t) if (/[\p{L}\p{N}\p{M}]/u.test(ch)) alnum++;
+    if (alnum > 0 && alnum * 2 >= [...t].length) wordlike++;
+  }
+  const share = tokens.length ? wordlike / tokens.length : 1;
+  return { garbled: tokens.length >= MIN_TOKENS && share < MIN_WORDLIKE, tokens: tokens.length, wordlike: share };
+}
