@@ -44,6 +44,11 @@ export interface PrepareOptions {
   onWritten?: PipelineOptions["onWritten"];
   onProgress?: (s: Summary) => void;
   onNotice?: (message: string) => void;
+  /**
+   * Run as one task of an array job: files (or Hub files) by position in the sorted list, or — one input file —
+   * every count-th item, starting at index; the other tasks take the rest.
+   */
+  shard?: { index: number; count: number };
   /** Other files the caller writes in the same run (`--metadata`, `--rejects`): must differ from the outputs. */
   otherOutputs?: { option: string; path: string | undefined }[];
 }
@@ -63,13 +68,31 @@ export interface PrepareResult extends Summary {
 }
 
 /** Open the rows of an input. Hub datasets are resolved (and cached) first, so errors come before any output. */
-export async function openInput(input: Input, onNotice?: (m: string) => void): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[] }> {
-  if (input.kind === "files") return { rows: readFiles(input.paths, input.table), paths: input.paths };
-  if (input.kind === "rows") return { rows: input.rows, paths: input.paths ?? [] };
+export async function openInput(input: Input, onNotice?: (m: string) => void, shard?: { index: number; count: number }): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[] }> {
+  const mine = <T>(xs: T[]) => xs.filter((_, i) => i % shard!.count === shard!.index);
+  if (input.kind === "files") {
+    if (shard && input.paths.length > 1) {
+      const own = mine([...input.paths].sort());
+      return { rows: readFiles(own, input.table), paths: own };
+    }
+    return { rows: shard ? everyNth(readFiles(input.paths, input.table), shard) : readFiles(input.paths, input.table), paths: input.paths };
+  }
+  if (input.kind === "rows") return { rows: shard ? everyNth(input.rows, shard) : input.rows, paths: input.paths ?? [] };
   const hub = input.hub ?? hubConfig();
   const resolved = await resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
+  if (shard && resolved.files.length > 1) resolved.files = mine(resolved.files);
+  else if (shard) {
+    input.progress?.onFiles?.(resolved.files);
+    return { rows: everyNth(readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), shard), resolved, paths: [] };
+  }
   input.progress?.onFiles?.(resolved.files);
   return { rows: readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), resolved, paths: [] };
+}
+
+/** Every count-th item of a source, starting at index: one task's share when there is one input to divide. */
+async function* everyNth<T>(src: AsyncIterable<T>, shard: { index: number; count: number }): AsyncGenerator<T> {
+  let i = 0;
+  for await (const x of src) if (i++ % shard.count === shard.index) yield x;
 }
 
 /** Read an input, turn each row into a record of `format`, check it, and write JSONL atomically. */
@@ -84,7 +107,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   checkOutputTarget(o.output, { inputs: localInputs });
   if (o.validationOutput) checkOutputTarget(o.validationOutput, { inputs: localInputs, option: "--validation-output" });
   for (const x of o.otherOutputs ?? []) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
-  const { rows, resolved, paths } = await openInput(o.input, o.onNotice);
+  const { rows, resolved, paths } = await openInput(o.input, o.onNotice, o.shard);
   const sink: Sink = openSink(o.output, { inputs: paths });
   let vsink: Sink | undefined;
   let tsink: Sink | undefined;

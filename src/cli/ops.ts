@@ -57,6 +57,46 @@ const common = (c: Command, defaultOutput = "-") =>
     .option("--max-findings <n>", "print at most N findings", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no summary");
 
+/**
+ * Inputs with globs expanded; when they are the shards of an array job (`NAME-0000I-of-0000N.jsonl`), every shard
+ * must be there with a manifest saying it completed (a missing or unfinished one is named), and the shards' reads
+ * are summed so the counts reconcile.
+ */
+async function expandShards(inputs: string[], quiet?: boolean): Promise<string[]> {
+  const fg = (await import("fast-glob")).default;
+  const { readFile } = await import("node:fs/promises");
+  const files: string[] = [];
+  for (const i of inputs) {
+    if (!i.startsWith("s3://") && fg.isDynamicPattern(i)) {
+      const found = (await fg(i, { onlyFiles: true })).filter((f) => !f.endsWith(".manifest.json")).sort();
+      if (!found.length) throw new PrepError(`${i}: no files match`, 2);
+      files.push(...found);
+    } else files.push(i);
+  }
+  const SHARD = /^(.*)-(\d{5})-of-(\d{5})\.jsonl$/;
+  const shards = files.map((f) => SHARD.exec(f));
+  if (!shards.every(Boolean) || !files.length) return files;
+  const groups = new Set(shards.map((m) => `${m![1]}|${m![3]}`));
+  if (groups.size !== 1) throw new PrepError(`the inputs are shards of ${groups.size} different runs; merge one run's shards at a time`, 2);
+  const [stem, ofText] = [...groups][0]!.split("|") as [string, string];
+  const count = Number(ofText);
+  const have = new Set(shards.map((m) => Number(m![2])));
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(i));
+  const name = (i: number) => `${stem}-${String(i).padStart(5, "0")}-of-${ofText}.jsonl`;
+  if (missing.length) throw new PrepError(`missing shard${missing.length === 1 ? "" : "s"} of ${count}: ${missing.slice(0, 10).map(name).join(", ")}${missing.length > 10 ? ", …" : ""}`, 3);
+  let read = 0;
+  let written = 0;
+  for (let i = 0; i < count; i++) {
+    const m = name(i).replace(/\.jsonl$/, ".manifest.json");
+    const manifest = await readFile(m, "utf8").then((t) => JSON.parse(t) as { completed?: boolean; read: number; written: number }, () => undefined);
+    if (!manifest?.completed) throw new PrepError(`shard ${name(i)} is incomplete: ${manifest ? "its manifest does not say completed" : `no manifest ${m}`} (re-run that task)`, 3);
+    read += manifest.read;
+    written += manifest.written;
+  }
+  if (!quiet) process.stderr.write(`merge: ${count} of ${count} shards complete; the shards read ${read} and wrote ${written} records\n`);
+  return Array.from({ length: count }, (_, i) => name(i));
+}
+
 export function addOpsCommands(program: Command, setExit: (code: number) => void): void {
   common(
     program
@@ -223,8 +263,9 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .option("--dedup <kind>", "exact or near (MinHash, threshold 0.8) duplicates across the inputs")
       .option("--metadata <file>", "each record's origin: file, line, and --tag")
       .option("--tag", "name each input's records by the file's name in --metadata (e.g. originals vs synthetic)"),
-  ).action(async (files: string[], o: OpsOpts & { dedup?: string; tag?: boolean }) => {
+  ).action(async (files0: string[], o: OpsOpts & { dedup?: string; tag?: boolean }) => {
     if (o.dedup !== undefined && o.dedup !== "exact" && o.dedup !== "near") throw new PrepError("--dedup takes exact or near", 2);
+    const files = await expandShards(files0, o.quiet);
     const { readRecords, ExactDuplicates, NearDuplicates, recordText, formatOf } = await import("../ops/ops.js");
     setExit(
       await operate("merge", files, o, [], async ({ main, others, rep, counts }) => {

@@ -33,6 +33,8 @@ export interface OutputOpts {
   testOutput?: string;
   groupBy?: string;
   dedup?: string;
+  shard?: string;
+  shards?: number;
 }
 
 export interface TemplateOpts {
@@ -59,7 +61,41 @@ export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"
     .option("--group-by <template>", "split by group, not by record: one {column} value (a document, a dialogue; {_source} for the file) never lands in two splits")
     .option("--dedup <kind>", "drop duplicate records as they are written: exact (whitespace-normalised) or near (MinHash, similarity 0.8); counted, the first kept")
     .option("--seed <n>", "seed for --validation-fraction and --test-fraction", intArg("--seed"), 0)
-    .option("--report <file>", REPORT_HELP);
+    .option("--report <file>", REPORT_HELP)
+    .option("--shard <i/n>", "run as task I of N (0-based) of an array job: this task's share of the input, written to NAME-0000I-of-0000N.jsonl with a manifest (default: from JOB_COMPLETION_INDEX with --shards, AWS_BATCH_JOB_ARRAY_INDEX/SIZE, SLURM_ARRAY_TASK_ID/MIN/COUNT)")
+    .option("--shards <n>", "with Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX): the number of tasks", intArg("--shards", 1));
+}
+
+/** This task's shard: from --shard I/N, else from the array-job engine's environment; undefined for a plain run. */
+export function shardOf(o: { shard?: string; shards?: number }, env: NodeJS.ProcessEnv = process.env): { index: number; count: number; from: string } | undefined {
+  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  let s: { index: number; count: number; from: string } | undefined;
+  if (o.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(o.shard);
+    if (!m) throw new PrepError(`--shard ${o.shard}: expected I/N, e.g. 3/16 (0-based)`, 2);
+    s = { index: Number(m[1]), count: Number(m[2]), from: "--shard" };
+  } else if (num(env.JOB_COMPLETION_INDEX) !== undefined) {
+    if (o.shards === undefined) throw new PrepError("JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job): give --shards N, the job's completions", 2);
+    s = { index: num(env.JOB_COMPLETION_INDEX)!, count: o.shards, from: "JOB_COMPLETION_INDEX" };
+  } else if (num(env.AWS_BATCH_JOB_ARRAY_INDEX) !== undefined) {
+    const size = num(env.AWS_BATCH_JOB_ARRAY_SIZE) ?? o.shards;
+    if (size === undefined) throw new PrepError("AWS_BATCH_JOB_ARRAY_INDEX is set without AWS_BATCH_JOB_ARRAY_SIZE: give --shards N", 2);
+    s = { index: num(env.AWS_BATCH_JOB_ARRAY_INDEX)!, count: size, from: "AWS_BATCH_JOB_ARRAY_INDEX" };
+  } else if (num(env.SLURM_ARRAY_TASK_ID) !== undefined) {
+    const min = num(env.SLURM_ARRAY_TASK_MIN) ?? 0;
+    const count = num(env.SLURM_ARRAY_TASK_COUNT) ?? o.shards;
+    if (count === undefined) throw new PrepError("SLURM_ARRAY_TASK_ID is set without SLURM_ARRAY_TASK_COUNT: give --shards N", 2);
+    s = { index: num(env.SLURM_ARRAY_TASK_ID)! - min, count, from: "SLURM_ARRAY_TASK_ID" };
+  }
+  if (s && (s.count < 1 || s.index < 0 || s.index >= s.count)) throw new PrepError(`shard ${s.index} of ${s.count} (${s.from}): the index must be 0 to ${s.count - 1}`, 2);
+  return s;
+}
+
+/** `train.jsonl` → `train-00003-of-00016.jsonl` for shard 3 of 16. */
+export function shardPath(output: string, shard: { index: number; count: number }): string {
+  if (output === "-") throw new PrepError("a sharded run writes NAME-0000I-of-0000N.jsonl: give -o NAME.jsonl", 2);
+  const tag = `-${String(shard.index).padStart(5, "0")}-of-${String(shard.count).padStart(5, "0")}`;
+  return output.endsWith(".jsonl") ? output.slice(0, -6) + tag + ".jsonl" : output + tag;
 }
 
 export function addOutputOptions(cmd: Command, defaultOutput = "-"): Command {

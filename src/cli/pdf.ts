@@ -6,7 +6,8 @@ import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { addWriteOptions, intArg, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { addWriteOptions, intArg, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { writeShardManifest } from "./run.js";
 import { basename } from "node:path";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
@@ -78,8 +79,13 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const [{ chunkPages }, { prepare }, { expandPdfInputs }, { readPdfPages }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../pdf/inputs.js"), import("../pdf/pages.js")]);
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
-      const { paths, unmatched } = await expandPdfInputs(inputs);
-      if (!paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
+      const expanded = await expandPdfInputs(inputs);
+      if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
+      // One task of an array job: every count-th file of the sorted list, under a shard name with a manifest.
+      const shard = shardOf(o);
+      const paths = shard ? [...expanded.paths].sort().filter((_, i) => i % shard.count === shard.index) : expanded.paths;
+      const unmatched = expanded.unmatched;
+      if (shard) o.output = shardPath(o.output, shard);
       // Every output is checked before a page is extracted.
       const split = splitOptions(o);
       const validationOutput = split.validationOutput;
@@ -158,6 +164,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         await meta?.close();
         const metaBytes = meta?.bytes ?? 0;
         meta = undefined;
+        if (shard) await writeShardManifest(o.output, shard, { kind: "rows", rows: (async function* () {})(), paths }, r); // this task's own files
         report.add(r, [...r.outputs, ...(o.metadata ? [{ role: "metadata", path: o.metadata, bytes: metaBytes, records: r.written }] : [])], {
           files: outcomes.map((x) => ({ source: x.source, pages: x.pages, textPages: x.textPages, emptyPages: x.emptyPages, failedPages: x.failedPages, boilerplateLines: x.boilerplateLines, ...(x.error ? { error: x.error } : {}) })),
         });

@@ -6,7 +6,7 @@ import type { Input, PrepareResult } from "../prepare.js";
 import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
-import { splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
+import { shardOf, shardPath, splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
@@ -22,7 +22,10 @@ export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts): 
 }
 
 /** Rows → drafts → records of `o.format`, with findings and the closing summary on stderr. Returns the exit code. */
-export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o: OutputOpts & { format: string }): Promise<number> {
+export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o0: OutputOpts & { format: string }): Promise<number> {
+  // One task of an array job: its share of the input, written under a shard name with a manifest.
+  const shard = shardOf(o0);
+  const o = shard ? { ...o0, output: shardPath(o0.output, shard), validationOutput: o0.validationOutput && shardPath(o0.validationOutput, shard), testOutput: o0.testOutput && shardPath(o0.testOutput, shard) } : o0;
   const rep = new Reporter(o.maxFindings, o.quiet, new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" }));
   const input = withProgress(input0, rep);
   const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
@@ -38,6 +41,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     output: o.output,
     limit: o.limit,
     ...split,
+    shard,
     seed: o.seed,
     check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
     onFinding: rep.finding,
@@ -46,6 +50,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
   });
   rep.summary(r, undefined, hubNote(r));
   report.add(r, r.outputs, { hub: r.hub });
+  if (shard) await writeShardManifest(o.output, shard, input0, r);
   let code = exitCodeOf(r);
   if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
   return code;
@@ -102,6 +107,38 @@ function withProgress(input: Input, rep: Reporter): Input {
     };
   }
   return input;
+}
+
+/** `NAME-0000I-of-0000N.manifest.json` beside a shard's output: what it read, wrote and rejected, its digest, done. */
+export async function writeShardManifest(output: string, shard: { index: number; count: number; from?: string }, input: Input, r: PrepareResult): Promise<void> {
+  const { createHash } = await import("node:crypto");
+  const { createReadStream } = await import("node:fs");
+  const { openSink } = await import("../jsonl.js");
+  const outputs = [];
+  for (const f of r.outputs) {
+    let sha256: string | undefined;
+    if (!f.path.startsWith("s3://") && f.path !== "-") {
+      const h = createHash("sha256");
+      for await (const c of createReadStream(f.path)) h.update(c as Buffer);
+      sha256 = h.digest("hex");
+    }
+    outputs.push({ ...f, ...(sha256 ? { sha256 } : {}) });
+  }
+  const manifest = {
+    shard: { index: shard.index, count: shard.count, ...(shard.from ? { from: shard.from } : {}) },
+    // This task's own inputs: its files when there were several to divide (the rule prepare applies), else the one.
+    inputs: input.kind === "files" ? (input.paths.length > 1 ? [...input.paths].sort().filter((_, i) => i % shard.count === shard.index) : input.paths) : input.kind === "hub" ? [`hf:${input.dataset}/${input.split ?? "train"}`] : (input.paths ?? []),
+    ...(r.hub ? { hubFiles: r.hub.files } : {}),
+    read: r.read,
+    written: r.written,
+    rejected: r.rejected,
+    warnings: r.warnings,
+    outputs,
+    completed: true,
+  };
+  const sink = openSink(output.replace(/\.jsonl$/, "") + ".manifest.json", { option: "--shard manifest" });
+  await sink.write(manifest);
+  await sink.close();
 }
 
 /** 0 all written, 1 some rejected (the rest written), 3 input was read but nothing could be written. */

@@ -7,7 +7,8 @@ import { getProfile, taskFor, totalLimitAt } from "../profiles/index.js";
 import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { addWriteOptions, intArg, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { addWriteOptions, intArg, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { writeShardManifest } from "./run.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 import type { PdfPage } from "../pdf/pages.js";
@@ -69,8 +70,12 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .option("-q, --quiet", "no notes or summary")
     .action(async (inputs: string[], o: TextCliOpts) => {
       const [{ chunkPages }, { prepare }, { textBlocks, htmlBlocks }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../sources/text.js"), import("../tokens/index.js")]);
-      const { paths, unmatched } = await expandTextInputs(inputs);
-      if (!paths.length) throw new PrepError(`no .txt, .md or .html files found in ${inputs.join(", ")}`, 2);
+      const expanded = await expandTextInputs(inputs);
+      if (!expanded.paths.length) throw new PrepError(`no .txt, .md or .html files found in ${inputs.join(", ")}`, 2);
+      const shard = shardOf(o);
+      const paths = shard ? [...expanded.paths].sort().filter((_, i) => i % shard.count === shard.index) : expanded.paths;
+      const unmatched = expanded.unmatched;
+      if (shard) o.output = shardPath(o.output, shard);
       const split = splitOptions(o);
       const others = [
         { option: "--validation-output", path: split.validationOutput },
@@ -145,6 +150,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
         await meta?.close();
         meta = undefined;
         rep.summary(r, undefined, `(${paths.length} file${paths.length === 1 ? "" : "s"}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens)`);
+        if (shard) await writeShardManifest(o.output, shard, { kind: "rows", rows: (async function* () {})(), paths }, r); // this task's own files
         report.add(r, r.outputs);
         setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {
