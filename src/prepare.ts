@@ -30,6 +30,8 @@ export interface PrepareOptions {
   /** Output path, or `-` for stdout. */
   output: string;
   limit?: number;
+  /** A uniform random sample of this many source rows (reservoir, one pass, seeded by `seed`), in input order. */
+  sample?: number;
   filter?: (row: Row) => boolean;
   check?: (record: unknown, origin: Origin) => Finding[];
   validationFraction?: number;
@@ -89,6 +91,33 @@ export async function openInput(input: Input, onNotice?: (m: string) => void, sh
   return { rows: readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), resolved, paths: [] };
 }
 
+/**
+ * A uniform sample of n rows in one pass (reservoir sampling, seeded), emitted in input order after the source
+ * ends; findings pass straight through. Holds n rows.
+ */
+async function* sampleRows(src: AsyncIterable<SourceItem>, n: number, seed: number, onNotice?: (m: string) => void): AsyncGenerator<SourceItem> {
+  const { prng } = await import("./ops/ops.js");
+  const rand = prng(seed);
+  const keep: { i: number; row: Row }[] = [];
+  let seen = 0;
+  for await (const x of src) {
+    if (x.type === "finding") {
+      yield x;
+      continue;
+    }
+    const i = seen++;
+    if (keep.length < n) keep.push({ i, row: x });
+    else {
+      const j = Math.floor(rand() * seen);
+      if (j < n) keep[j] = { i, row: x };
+    }
+  }
+  keep.sort((a, b) => a.i - b.i);
+  // The summary counts the sampled rows; say how many there were to sample from.
+  onNotice?.(`--sample ${n}: ${keep.length} of ${seen} rows sampled (seed ${seed})`);
+  for (const k of keep) yield k.row;
+}
+
 /** Every count-th item of a source, starting at index: one task's share when there is one input to divide. */
 async function* everyNth<T>(src: AsyncIterable<T>, shard: { index: number; count: number }): AsyncGenerator<T> {
   let i = 0;
@@ -120,7 +149,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     throw e;
   }
   const opts: PipelineOptions = {
-    source: rows,
+    source: o.sample !== undefined ? sampleRows(rows, o.sample, o.seed ?? 0, o.onNotice) : rows,
     toDraft,
     format,
     sink,

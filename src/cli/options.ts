@@ -35,6 +35,7 @@ export interface OutputOpts {
   dedup?: string;
   shard?: string;
   shards?: number;
+  sample?: number;
 }
 
 export interface TemplateOpts {
@@ -54,6 +55,7 @@ export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"
   return cmd
     .option("-o, --output <file>", "output JSONL file, or - for stdout (written to a temp file and renamed on success)", defaultOutput)
     .option("-n, --limit <n>", `read only the first N ${what}, in order`, intArg("--limit", 1))
+    .option("--sample <n>", `a uniform random sample of N ${what} (one pass, the same for a --seed), in input order`, intArg("--sample", 1))
     .option("--validation-fraction <f>", "send this fraction of records to --validation-output (stable by record index and --seed)", fractionArg)
     .option("--validation-output <file>", "file for the validation records (default: the output's name with train → validation)")
     .option("--test-fraction <f>", "send this fraction of records to --test-output (train / validation / test by the same stable rule)", fractionArg)

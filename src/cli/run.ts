@@ -40,6 +40,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     toDraft,
     output: o.output,
     limit: o.limit,
+    sample: o.sample,
     ...split,
     shard,
     seed: o.seed,

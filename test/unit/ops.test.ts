@@ -113,3 +113,20 @@ describe("text for continued pre-training from any source", () => {
     expect(near.stderr).toMatch(/rejected 2 \(duplicate 1, near-duplicate 1\)/);
   });
 });
+
+describe("row selection on data commands", () => {
+  it("--sample N: a uniform sample of N rows, in input order, the same for a seed", async () => {
+    const d = tmp();
+    const csv = join(d, "in.csv");
+    writeFileSync(csv, "q,a\n" + Array.from({ length: 2000 }, (_, i) => `q${i},a${i}`).join("\n") + "\n");
+    const take = async (seed: string) => (lines((await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "--sample", "500", "--seed", seed, "-o", "-"])).stdout) as { prompt: string }[]).map((x) => Number(x.prompt.slice(1)));
+    const a = await take("1");
+    expect(a).toHaveLength(500);
+    expect(new Set(a).size).toBe(500);
+    expect([...a].sort((x, y) => x - y)).toEqual(a);
+    expect(await take("1")).toEqual(a);
+    expect(await take("2")).not.toEqual(a);
+    // Uniform: about a quarter from each quarter of the file.
+    for (let q = 0; q < 4; q++) expect(a.filter((x) => x >= q * 500 && x < (q + 1) * 500).length).toBeGreaterThan(90);
+  });
+});
