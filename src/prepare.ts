@@ -4,6 +4,7 @@ import { readHubDataset, resolveSplit, type DownloadProgress, type ResolvedSplit
 import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "./jsonl.js";
 import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
 import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
+import { shareOf } from "./shard.js";
 import { readFiles, type TableOptions } from "./sources/table.js";
 import { draftFromTemplates, type DraftTemplates } from "./transforms/draft.js";
 
@@ -71,10 +72,9 @@ export interface PrepareResult extends Summary {
 
 /** Open the rows of an input. Hub datasets are resolved (and cached) first, so errors come before any output. */
 export async function openInput(input: Input, onNotice?: (m: string) => void, shard?: { index: number; count: number }): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[] }> {
-  const mine = <T>(xs: T[]) => xs.filter((_, i) => i % shard!.count === shard!.index);
   if (input.kind === "files") {
     if (shard && input.paths.length > 1) {
-      const own = mine([...input.paths].sort());
+      const own = shareOf(input.paths, shard);
       return { rows: readFiles(own, input.table), paths: own };
     }
     return { rows: shard ? everyNth(readFiles(input.paths, input.table), shard) : readFiles(input.paths, input.table), paths: input.paths };
@@ -82,7 +82,10 @@ export async function openInput(input: Input, onNotice?: (m: string) => void, sh
   if (input.kind === "rows") return { rows: shard ? everyNth(input.rows, shard) : input.rows, paths: input.paths ?? [] };
   const hub = input.hub ?? hubConfig();
   const resolved = await resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
-  if (shard && resolved.files.length > 1) resolved.files = mine(resolved.files);
+  if (shard && resolved.files.length > 1) {
+    const own = new Set(shareOf(resolved.files.map((f) => f.path), shard));
+    resolved.files = resolved.files.filter((f) => own.has(f.path));
+  }
   else if (shard) {
     input.progress?.onFiles?.(resolved.files);
     return { rows: everyNth(readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), shard), resolved, paths: [] };

@@ -23,7 +23,7 @@ async function operate(
   inputs: string[],
   o: OpsOpts,
   extra: { option: string; path: string | undefined }[],
-  body: (out: { main: Sink; others: Map<string, Sink>; rep: Reporter; counts: { read: number; written: number; removed: Record<string, number> } }) => Promise<void>,
+  body: (out: { main: Sink; others: Map<string, Sink>; rep: Reporter; counts: { read: number; written: number; removed: Record<string, number> }; remove: (reason: string) => void; reject: (f: Finding) => void }) => Promise<void>,
 ): Promise<number> {
   const outputs = [{ option: "-o", path: o.output }, { option: "--rejects", path: o.rejects }, { option: "--metadata", path: o.metadata }, { option: "--report", path: o.report }, ...extra];
   checkDistinctOutputs(outputs);
@@ -36,7 +36,13 @@ async function operate(
   const t0 = Date.now();
   try {
     for (const x of [...outputs.slice(1), ...extra]) if (x.path !== undefined && x.option !== "--report" && !others.has(x.option)) others.set(x.option, openSink(x.path, { inputs, option: x.option }));
-    await body({ main, others, rep, counts });
+    const remove = (reason: string) => void (counts.removed[reason] = (counts.removed[reason] ?? 0) + 1);
+    // A line that is not a record: printed, and counted as removed by its reason.
+    const reject = (f: Finding) => {
+      rep.finding(f);
+      remove(f.reason);
+    };
+    await body({ main, others, rep, counts, remove, reject });
     for (const s of [main, ...others.values()]) await s.finish?.();
     for (const s of [main, ...others.values()]) await s.close();
   } catch (e) {
@@ -109,14 +115,13 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     const threshold = o.near === undefined ? undefined : o.near === true ? 0.8 : Number(o.near);
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new PrepError("--near takes a similarity between 0 and 1", 2);
     setExit(
-      await operate("dedup", files, o, [], async ({ main, others, rep, counts }) => {
+      await operate("dedup", files, o, [], async ({ main, others, counts, remove, reject }) => {
         const exact = new ExactDuplicates();
         const near = threshold !== undefined ? new NearDuplicates({ threshold }) : undefined;
         const rejects = others.get("--rejects");
         for await (const r of readRecords(files)) {
           if (r.type === "finding") {
-            rep.finding(r);
-            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            reject(r);
             counts.read++;
             continue;
           }
@@ -134,7 +139,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
             }
           }
           if (why) {
-            counts.removed[why] = (counts.removed[why] ?? 0) + 1;
+            remove(why);
             await rejects?.write({ source: r.source, line: r.line, reason: why, kept, record: r.value });
             continue;
           }
@@ -154,14 +159,13 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
   ).action(async (files: string[], o: OpsOpts & { count: number; seed: number }) => {
     const { readRecords, prng } = await import("../ops/ops.js");
     setExit(
-      await operate("sample", files, o, [], async ({ main, rep, counts }) => {
+      await operate("sample", files, o, [], async ({ main, counts, reject }) => {
         const rand = prng(o.seed);
         const keep: Rec[] = [];
         for await (const r of readRecords(files)) {
           counts.read++;
           if (r.type === "finding") {
-            rep.finding(r);
-            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            reject(r);
             continue;
           }
           const seen = r.index + 1;
@@ -191,12 +195,11 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     let total = 0;
     for (const f of files) total += (await sizeOf(f)) ?? 0;
     setExit(
-      await operate("shuffle", files, o, [], async ({ main, rep, counts }) => {
+      await operate("shuffle", files, o, [], async ({ main, counts, reject }) => {
         for await (const r of externalShuffle(readRecords(files), o.seed, o.bucketMb * 1024 * 1024, total)) {
           counts.read++;
           if (r.type === "finding") {
-            rep.finding(r);
-            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            reject(r);
             continue;
           }
           await main.write(r.value);
@@ -229,15 +232,14 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     const { Template } = await import("../transforms/template.js");
     const group = o.groupBy === undefined ? undefined : new Template(o.groupBy.includes("{") ? o.groupBy : `{${o.groupBy}}`);
     setExit(
-      await operate("split", [file], o, [{ option: "--validation", path: vpath }, { option: "--test", path: tpath }], async ({ main, others, rep, counts }) => {
+      await operate("split", [file], o, [{ option: "--validation", path: vpath }, { option: "--test", path: tpath }], async ({ main, others, rep, counts, reject }) => {
         const v = others.get("--validation");
         const t = others.get("--test");
         const by = { validation: 0, test: 0 };
         for await (const r of readRecords([file])) {
           counts.read++;
           if (r.type === "finding") {
-            rep.finding(r as Finding);
-            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            reject(r);
             continue;
           }
           const g = group?.render(r.value);
@@ -268,7 +270,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     const files = await expandShards(files0, o.quiet);
     const { readRecords, ExactDuplicates, NearDuplicates, recordText, formatOf } = await import("../ops/ops.js");
     setExit(
-      await operate("merge", files, o, [], async ({ main, others, rep, counts }) => {
+      await operate("merge", files, o, [], async ({ main, others, counts, remove, reject }) => {
         const exact = o.dedup ? new ExactDuplicates() : undefined;
         const near = o.dedup === "near" ? new NearDuplicates() : undefined;
         const meta = others.get("--metadata");
@@ -277,8 +279,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         for await (const r of readRecords(files)) {
           counts.read++;
           if (r.type === "finding") {
-            rep.finding(r);
-            counts.removed[r.reason] = (counts.removed[r.reason] ?? 0) + 1;
+            reject(r);
             continue;
           }
           const f = formatOf(r.value);
@@ -289,11 +290,11 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
             throw new PrepError(`${r.source}:${r.line}: a ${f ?? "unknown-format"} record, but ${formatFrom} holds ${format} records: merge takes one format`, 2);
           }
           if (exact?.add(r.value, `${r.source}:${r.line}`) !== undefined) {
-            counts.removed.duplicate = (counts.removed.duplicate ?? 0) + 1;
+            remove("duplicate");
             continue;
           }
           if (near && near.add(recordText(r.value), `${r.source}:${r.line}`) !== undefined) {
-            counts.removed["near-duplicate"] = (counts.removed["near-duplicate"] ?? 0) + 1;
+            remove("near-duplicate");
             continue;
           }
           await main.write(r.value);

@@ -1,27 +1,20 @@
 import { Option, type Command } from "commander";
-import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "../jsonl.js";
+import { openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
-import { getProfile, totalLimitAt, taskFor } from "../profiles/index.js";
 import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { addWriteOptions, intArg, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
+import { addWriteOptions, intArg, withDedup } from "./options.js";
 import { writeShardManifest } from "./run.js";
 import { basename } from "node:path";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
-interface PdfCliOpts extends OutputOpts {
-  format: "cpt" | "text";
+interface PdfCliOpts extends DocumentOpts {
   password: string[];
   jobs?: number;
-  chunkSize?: number;
-  chunkOverlap?: number;
-  chunkUnit: "tokens" | "chars";
-  maxTokens?: number;
-  tokenizer?: string;
-  metadata?: string;
   maxPages?: number;
   maxStreamMb?: number;
   maxPageChars?: number;
@@ -81,39 +74,10 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
       const expanded = await expandPdfInputs(inputs);
       if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
-      // One task of an array job: every count-th file of the sorted list, under a shard name with a manifest.
-      const shard = shardOf(o);
-      const paths = shard ? [...expanded.paths].sort().filter((_, i) => i % shard.count === shard.index) : expanded.paths;
-      const unmatched = expanded.unmatched;
-      if (shard) o.output = shardPath(o.output, shard);
       // Every output is checked before a page is extracted.
-      const split = splitOptions(o);
-      const validationOutput = split.validationOutput;
-      const others = [
-        { option: "--validation-output", path: validationOutput },
-        { option: "--test-output", path: split.testOutput },
-        { option: "--metadata", path: o.metadata },
-        { option: "--report", path: o.report },
-      ];
-      checkDistinctOutputs([{ option: "-o", path: o.output }, ...others]);
-      checkOutputTarget(o.output, { inputs: paths });
-      for (const x of others) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: paths, option: x.option });
-      report.target = o.report;
-      const profile = o.model ? getProfile(o.model) : undefined;
-      let maxTokens = o.maxTokens ?? 4096;
+      const { shard, paths, unmatched, split } = documentPlan(expanded, o);
+      const { profile, maxTokens, size, overlap } = await chunkPlan(o, DEFAULT_CHUNK_TOKENS);
       const checkerOpts = { model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer };
-      if (profile) {
-        // Limits and usage errors first (no vocabulary needed), so a bad command line starts nothing.
-        const rules = await RecordChecker.create({ ...checkerOpts, vocabulary: false });
-        const plan = rules.plan(o.format);
-        if ("type" in plan) throw new PrepError(plan.message, 2);
-        const limit = totalLimitAt(profile, taskFor(profile, o.format)!, rules.batchSize)?.tokens;
-        if (limit && o.maxTokens === undefined) maxTokens = limit;
-      }
-      const size = o.chunkSize ?? (o.chunkUnit === "tokens" ? Math.min(DEFAULT_CHUNK_TOKENS, maxTokens) : 3000);
-      const overlap = o.chunkOverlap ?? Math.floor(size / 10);
-      if (overlap >= size) throw new PrepError("--chunk-overlap must be smaller than --chunk-size", 2);
-      if (o.chunkUnit === "tokens" && size > maxTokens) throw new PrepError(`--chunk-size ${size} is over the hard maximum of ${maxTokens} tokens`, 2);
 
       const outcomes: PdfOutcome[] = [];
       let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths, option: "--metadata" }) : undefined;
@@ -164,7 +128,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         await meta?.close();
         const metaBytes = meta?.bytes ?? 0;
         meta = undefined;
-        if (shard) await writeShardManifest(o.output, shard, { kind: "rows", rows: (async function* () {})(), paths }, r); // this task's own files
+        if (shard) await writeShardManifest(o.output, shard, paths, r);
         report.add(r, [...r.outputs, ...(o.metadata ? [{ role: "metadata", path: o.metadata, bytes: metaBytes, records: r.written }] : [])], {
           files: outcomes.map((x) => ({ source: x.source, pages: x.pages, textPages: x.textPages, emptyPages: x.emptyPages, failedPages: x.failedPages, boilerplateLines: x.boilerplateLines, ...(x.error ? { error: x.error } : {}) })),
         });

@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { asFormatName } from "../formats/index.js";
 import { rejectedTotal, type Summary } from "../pipeline.js";
 import type { Input, PrepareResult } from "../prepare.js";
+import { shareOf } from "../shard.js";
 import { PrepError, type Draft, type Finding, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
@@ -51,7 +52,11 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
   });
   rep.summary(r, undefined, hubNote(r));
   report.add(r, r.outputs, { hub: r.hub });
-  if (shard) await writeShardManifest(o.output, shard, input0, r);
+  if (shard) {
+    // This task's own inputs: its share of the files when there were several (the rule prepare applied), else the one.
+    const inputs = input0.kind === "files" ? (input0.paths.length > 1 ? shareOf(input0.paths, shard) : input0.paths) : input0.kind === "hub" ? [`hf:${input0.dataset}/${input0.split ?? "train"}`] : (input0.paths ?? []);
+    await writeShardManifest(o.output, shard, inputs, r);
+  }
   let code = exitCodeOf(r);
   if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
   return code;
@@ -111,7 +116,7 @@ function withProgress(input: Input, rep: Reporter): Input {
 }
 
 /** `NAME-0000I-of-0000N.manifest.json` beside a shard's output: what it read, wrote and rejected, its digest, done. */
-export async function writeShardManifest(output: string, shard: { index: number; count: number; from?: string }, input: Input, r: PrepareResult): Promise<void> {
+export async function writeShardManifest(output: string, shard: { index: number; count: number; from?: string }, inputs: string[], r: PrepareResult): Promise<void> {
   const { createHash } = await import("node:crypto");
   const { createReadStream } = await import("node:fs");
   const { openSink } = await import("../jsonl.js");
@@ -127,8 +132,7 @@ export async function writeShardManifest(output: string, shard: { index: number;
   }
   const manifest = {
     shard: { index: shard.index, count: shard.count, ...(shard.from ? { from: shard.from } : {}) },
-    // This task's own inputs: its files when there were several to divide (the rule prepare applies), else the one.
-    inputs: input.kind === "files" ? (input.paths.length > 1 ? [...input.paths].sort().filter((_, i) => i % shard.count === shard.index) : input.paths) : input.kind === "hub" ? [`hf:${input.dataset}/${input.split ?? "train"}`] : (input.paths ?? []),
+    inputs,
     ...(r.hub ? { hubFiles: r.hub.files } : {}),
     read: r.read,
     written: r.written,

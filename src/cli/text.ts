@@ -1,13 +1,12 @@
-import { stat } from "node:fs/promises";
 import { Option, type Command } from "commander";
-import fg from "fast-glob";
-import { openSink, checkDistinctOutputs, checkOutputTarget, type Sink } from "../jsonl.js";
+import { openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
-import { getProfile, taskFor, totalLimitAt } from "../profiles/index.js";
 import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { addWriteOptions, intArg, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { expandInputs } from "../pdf/inputs.js";
+import { chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
+import { addWriteOptions, intArg, withDedup } from "./options.js";
 import { writeShardManifest } from "./run.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
@@ -16,38 +15,7 @@ import { garbledText } from "../pdf/garbled.js";
 
 const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm}";
 
-/** Files, folders (every .txt/.md/.html under them) and globs → paths in a stable order; `-` is stdin. */
-async function expandTextInputs(inputs: string[]): Promise<{ paths: string[]; unmatched: string[] }> {
-  const paths: string[] = [];
-  const unmatched: string[] = [];
-  for (const input of inputs) {
-    if (input === "-") {
-      paths.push("-");
-      continue;
-    }
-    const st = await stat(input).catch(() => undefined);
-    if (st?.isFile()) paths.push(input);
-    else if (st?.isDirectory()) {
-      const found = (await fg(TEXT_GLOB, { cwd: input, caseSensitiveMatch: false, onlyFiles: true })).sort();
-      if (!found.length) unmatched.push(input);
-      paths.push(...found.map((f) => `${input.replace(/\/+$/, "")}/${f}`));
-    } else if (fg.isDynamicPattern(input)) {
-      const found = (await fg(input, { onlyFiles: true, caseSensitiveMatch: false })).sort();
-      if (!found.length) unmatched.push(input);
-      paths.push(...found);
-    } else unmatched.push(input);
-  }
-  return { paths: [...new Set(paths)], unmatched };
-}
-
-interface TextCliOpts extends OutputOpts {
-  format: "cpt" | "text";
-  chunkSize?: number;
-  chunkOverlap?: number;
-  chunkUnit: "tokens" | "chars";
-  maxTokens?: number;
-  tokenizer?: string;
-  metadata?: string;
+interface TextCliOpts extends DocumentOpts {
   encoding?: string;
 }
 
@@ -70,35 +38,10 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .option("-q, --quiet", "no notes or summary")
     .action(async (inputs: string[], o: TextCliOpts) => {
       const [{ chunkPages }, { prepare }, { textBlocks, htmlBlocks }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../sources/text.js"), import("../tokens/index.js")]);
-      const expanded = await expandTextInputs(inputs);
+      const expanded = await expandInputs(inputs, TEXT_GLOB);
       if (!expanded.paths.length) throw new PrepError(`no .txt, .md or .html files found in ${inputs.join(", ")}`, 2);
-      const shard = shardOf(o);
-      const paths = shard ? [...expanded.paths].sort().filter((_, i) => i % shard.count === shard.index) : expanded.paths;
-      const unmatched = expanded.unmatched;
-      if (shard) o.output = shardPath(o.output, shard);
-      const split = splitOptions(o);
-      const others = [
-        { option: "--validation-output", path: split.validationOutput },
-        { option: "--test-output", path: split.testOutput },
-        { option: "--metadata", path: o.metadata },
-        { option: "--report", path: o.report },
-      ];
-      checkDistinctOutputs([{ option: "-o", path: o.output }, ...others]);
-      checkOutputTarget(o.output, { inputs: paths });
-      for (const x of others) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: paths, option: x.option });
-      report.target = o.report;
-      const profile = o.model ? getProfile(o.model) : undefined;
-      let maxTokens = o.maxTokens ?? 4096;
-      if (profile) {
-        const rules = await RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer, vocabulary: false });
-        const plan = rules.plan(o.format);
-        if ("type" in plan) throw new PrepError(plan.message, 2);
-        const limit = totalLimitAt(profile, taskFor(profile, o.format)!, rules.batchSize)?.tokens;
-        if (limit && o.maxTokens === undefined) maxTokens = limit;
-      }
-      const size = o.chunkSize ?? (o.chunkUnit === "tokens" ? Math.min(700, maxTokens) : 3000);
-      const overlap = o.chunkOverlap ?? Math.floor(size / 10);
-      if (overlap >= size) throw new PrepError("--chunk-overlap must be smaller than --chunk-size", 2);
+      const { shard, paths, unmatched, split } = documentPlan(expanded, o);
+      const { profile, maxTokens, size, overlap } = await chunkPlan(o, 700);
       const [counter, checker] = await Promise.all([loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k"), profile ? RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer }) : undefined]);
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
@@ -150,7 +93,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
         await meta?.close();
         meta = undefined;
         rep.summary(r, undefined, `(${paths.length} file${paths.length === 1 ? "" : "s"}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens)`);
-        if (shard) await writeShardManifest(o.output, shard, { kind: "rows", rows: (async function* () {})(), paths }, r); // this task's own files
+        if (shard) await writeShardManifest(o.output, shard, paths, r);
         report.add(r, r.outputs);
         setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {

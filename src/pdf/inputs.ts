@@ -2,7 +2,12 @@ import { stat } from "node:fs/promises";
 import fg from "fast-glob";
 
 /** Files, directories (every PDF under them) and globs → PDF paths, in a stable order; `-` stays as stdin. */
-export async function expandPdfInputs(inputs: string[]): Promise<{ paths: string[]; unmatched: string[] }> {
+export function expandPdfInputs(inputs: string[]): Promise<{ paths: string[]; unmatched: string[] }> {
+  return expandInputs(inputs, "**/*.pdf");
+}
+
+/** Files, directories (every file under them matching `glob`) and globs → paths, in a stable order; `-` is stdin. */
+export async function expandInputs(inputs: string[], glob: string): Promise<{ paths: string[]; unmatched: string[] }> {
   const paths: string[] = [];
   const unmatched: string[] = [];
   for (const input of inputs) {
@@ -13,7 +18,7 @@ export async function expandPdfInputs(inputs: string[]): Promise<{ paths: string
     const st = await stat(input).catch(() => undefined);
     if (st?.isFile()) paths.push(input);
     else if (st?.isDirectory()) {
-      const found = (await fg("**/*.pdf", { cwd: input, caseSensitiveMatch: false, onlyFiles: true })).sort();
+      const found = (await fg(glob, { cwd: input, caseSensitiveMatch: false, onlyFiles: true })).sort();
       if (!found.length) unmatched.push(input);
       paths.push(...found.map((f) => `${input.replace(/\/+$/, "")}/${f}`));
     } else if (fg.isDynamicPattern(input)) {

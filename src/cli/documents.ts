@@ -1,0 +1,61 @@
+import { checkDistinctOutputs, checkOutputTarget } from "../jsonl.js";
+import { getProfile, taskFor, totalLimitAt, type Profile } from "../profiles/index.js";
+import { PrepError } from "../record.js";
+import { shareOf } from "../shard.js";
+import { RecordChecker } from "../validate/checker.js";
+import { shardOf, shardPath, splitOptions, type OutputOpts } from "./options.js";
+import { report } from "./report.js";
+
+/** What `pdf` and `text` share: documents in, chunks of them out. */
+export interface DocumentOpts extends OutputOpts {
+  format: "cpt" | "text";
+  chunkSize?: number;
+  chunkOverlap?: number;
+  chunkUnit: "tokens" | "chars";
+  maxTokens?: number;
+  tokenizer?: string;
+  metadata?: string;
+}
+
+/**
+ * This task's files (its share of the sorted list when it is one of an array job, which also renames the output),
+ * and every output checked before any work: the split's files, --metadata, --report.
+ */
+export function documentPlan(expanded: { paths: string[]; unmatched: string[] }, o: DocumentOpts) {
+  const shard = shardOf(o);
+  const paths = shard ? shareOf(expanded.paths, shard) : expanded.paths;
+  if (shard) o.output = shardPath(o.output, shard);
+  const split = splitOptions(o);
+  const others = [
+    { option: "--validation-output", path: split.validationOutput },
+    { option: "--test-output", path: split.testOutput },
+    { option: "--metadata", path: o.metadata },
+    { option: "--report", path: o.report },
+  ];
+  checkDistinctOutputs([{ option: "-o", path: o.output }, ...others]);
+  checkOutputTarget(o.output, { inputs: paths });
+  for (const x of others) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: paths, option: x.option });
+  report.target = o.report;
+  return { shard, paths, unmatched: expanded.unmatched, split };
+}
+
+/**
+ * Chunk sizes for a run: the hard maximum (the model's per-record limit with --model, else 4,096), the target size
+ * and overlap; usage errors first (no vocabulary is loaded), so a bad command line starts nothing.
+ */
+export async function chunkPlan(o: DocumentOpts, defaultTokens: number): Promise<{ profile?: Profile; maxTokens: number; size: number; overlap: number }> {
+  const profile = o.model ? getProfile(o.model) : undefined;
+  let maxTokens = o.maxTokens ?? 4096;
+  if (profile) {
+    const rules = await RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer, vocabulary: false });
+    const plan = rules.plan(o.format);
+    if ("type" in plan) throw new PrepError(plan.message, 2);
+    const limit = totalLimitAt(profile, taskFor(profile, o.format)!, rules.batchSize)?.tokens;
+    if (limit && o.maxTokens === undefined) maxTokens = limit;
+  }
+  const size = o.chunkSize ?? (o.chunkUnit === "tokens" ? Math.min(defaultTokens, maxTokens) : 3000);
+  const overlap = o.chunkOverlap ?? Math.floor(size / 10);
+  if (overlap >= size) throw new PrepError("--chunk-overlap must be smaller than --chunk-size", 2);
+  if (o.chunkUnit === "tokens" && size > maxTokens) throw new PrepError(`--chunk-size ${size} is over the hard maximum of ${maxTokens} tokens`, 2);
+  return { profile, maxTokens, size, overlap };
+}
