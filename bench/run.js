@@ -1,5 +1,5 @@
 // npm run bench: throughput and peak memory of prep-data's main jobs on ../shared data.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -99,6 +99,13 @@ if (!only || only === "s3") {
   console.log(`  upload (validate + sha256 + multipart + read-back sha256): ${up.seconds.toFixed(2)} s = ${(mb / up.seconds).toFixed(0)} MB/s (${(copy / up.seconds).toFixed(2)}× the copy's throughput), peak RSS ${(up.maxRssKb / 1024).toFixed(0)} MB, exit ${up.code}`);
   const rd = await cli(["validate", "s3://bench/data/train.jsonl", "-q"]);
   console.log(`  stream-read (validate s3://…): ${rd.seconds.toFixed(2)} s = ${(mb / rd.seconds).toFixed(0)} MB/s (${(copy / rd.seconds).toFixed(2)}× the copy's throughput), peak RSS ${(rd.maxRssKb / 1024).toFixed(0)} MB, exit ${rd.code}`);
+  const lv = await cli(["validate", file, "-q"]);
+  // validate keeps one 12-byte slot per record (duplicate detection, at most half full): that part grows with records.
+  const records = Number(execFileSync("wc", ["-l", file], { encoding: "utf8" }).trim().split(" ")[0]);
+  const table = (12 * 2 ** Math.ceil(Math.log2(records * 2))) / 2 ** 20;
+  console.log(`  the same validate on the local file: ${lv.seconds.toFixed(2)} s, peak RSS ${(lv.maxRssKb / 1024).toFixed(0)} MB (S3 adds ${((rd.maxRssKb - lv.maxRssKb) / 1024).toFixed(0)} MB; of either, the duplicate table for ${records.toLocaleString("en-US")} records is ${table.toFixed(0)} MB)`);
+  const cp = await cli(["json", "s3://bench/data/train.jsonl", "--prompt", "{prompt}", "--completion", "{completion}", "-o", "s3://bench/copy/train.jsonl", "-q"]);
+  console.log(`  S3 → S3 record copy (json s3://… -o s3://…, streamed both ways, no duplicate table): ${cp.seconds.toFixed(2)} s = ${(mb / cp.seconds).toFixed(0)} MB/s, peak RSS ${(cp.maxRssKb / 1024).toFixed(0)} MB, exit ${cp.code}`);
   await s3.close();
   rmSync(work, { recursive: true, force: true });
   if (only === "s3") process.exit(0);

@@ -48,7 +48,9 @@ export function installSignalHandlers(): void {
     process.once(sig, () => {
       signalled = new Promise<never>(() => undefined);
       const files = [...live].filter((s) => s instanceof AtomicFileSink).length;
-      process.stderr.write(`prep-data: interrupted by ${sig}${files ? `; ${files === 1 ? "the partial output was" : "partial outputs were"} removed` : ""}\n`);
+      const uploads = [...live].filter((s) => s instanceof S3Sink).length;
+      const what = [files ? `${files === 1 ? "the partial output was" : "partial outputs were"} removed` : "", uploads ? `${uploads === 1 ? "the upload was" : "uploads were"} aborted (nothing is left under the key)` : ""].filter(Boolean).join("; ");
+      process.stderr.write(`prep-data: interrupted by ${sig}${what ? `; ${what}` : ""}\n`);
       void Promise.allSettled([...live].map((s) => s.abort())).finally(() => process.exit(SIGNAL_CODES[sig]));
     });
   }

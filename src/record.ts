@@ -48,6 +48,8 @@ export interface Turn {
 export interface ChatDraft {
   kind: "chat";
   system?: string;
+  /** A label for the record (evaluation prompts' `category`); formats without one ignore it. */
+  category?: string;
   turns: Turn[];
   origin: Origin;
 }

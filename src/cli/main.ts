@@ -24,6 +24,7 @@ type DialogsumOpts = OutputOpts & {
   revision: string;
   template: string;
   system?: string;
+  category?: string;
   turns?: boolean;
   user: string;
   assistant: string;
@@ -51,6 +52,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--revision <rev>", "dataset revision (branch, tag or commit)", "main")
     .option("--template <template>", "prompt / user-turn template ({dialogue} and the other columns)", preset.templates.user)
     .option("--system <text>", "system prompt (messages, conversation)")
+    .option("--category <template>", "with --format evaluation: each prompt's category, e.g. '{topic}'")
     .option("--turns", "multi-turn: the dialogue's own turns become the conversation (messages or conversation format)")
     .option("--user <speaker>", "with --turns: the speaker whose turns are the user's", "#Person1#")
     .option("--assistant <speaker>", "with --turns: the speaker whose turns are the assistant's", "#Person2#")
@@ -76,7 +78,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     if (o.format === "evaluation") {
       // The test split lists each dialogue three times, once per reference summary: one prompt each, the first
       // summary as its referenceResponse (Bedrock takes one); the others are counted.
-      const draft = draftFromTemplates(templatesFor(tpl));
+      const draft = draftFromTemplates(templatesFor({ ...tpl, category: o.category }));
       let last: unknown;
       let nth = 0;
       const toDraft = (row: Row) => {
@@ -88,6 +90,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runRows({ kind: "hub", dataset, split: o.split }, toDraft, { ...o, format: "evaluation", output }));
       return;
     }
+    if (o.category !== undefined) throw new PrepError("--category is for --format evaluation", 2);
     let code = await runTemplated({ kind: "hub", dataset, split: o.split }, { ...o, ...tpl, output });
     if (o.validation) {
       const vout = o.validationOutput ?? validationPathFor(output);

@@ -46,6 +46,7 @@ export interface TemplateOpts {
   assistant?: string;
   system?: string;
   text?: string;
+  category?: string;
 }
 
 export const REPORT_HELP = "write the closing summary as one JSON object to FILE (- = stdout, when records are not on stdout)";
@@ -116,7 +117,8 @@ export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"):
     .option("--user <template>", "user turn template (same as --prompt)")
     .option("--assistant <template>", "assistant turn template (same as --completion)")
     .option("--system <template>", "system prompt template (messages, conversation)")
-    .option("--text <template>", "text template for cpt and text formats");
+    .option("--text <template>", "text template for cpt and text formats")
+    .option("--category <template>", "evaluation prompts' category template, e.g. '{topic}' (results are reported per category)");
 }
 
 /** Check that the templates given fit the format, then hand them over as draft templates. */
@@ -126,6 +128,13 @@ export function unescapeOption(v: string | undefined): string | undefined {
 }
 
 export function templatesFor(raw: TemplateOpts): DraftTemplates {
+  const category = unescapeOption(raw.category);
+  if (category !== undefined && raw.format !== "evaluation") throw new PrepError(`--category is for --format evaluation (a ${raw.format} record has no category)`, 2);
+  const t = chatTemplates(raw);
+  return category !== undefined ? { ...t, category } : t;
+}
+
+function chatTemplates(raw: TemplateOpts): DraftTemplates {
   const o0: TemplateOpts = { ...raw, prompt: unescapeOption(raw.prompt), completion: unescapeOption(raw.completion), user: unescapeOption(raw.user), assistant: unescapeOption(raw.assistant), system: unescapeOption(raw.system), text: unescapeOption(raw.text) };
   if (o0.prompt !== undefined && o0.user !== undefined) throw new PrepError("give --prompt or --user, not both", 2);
   if (o0.completion !== undefined && o0.assistant !== undefined) throw new PrepError("give --completion or --assistant, not both", 2);

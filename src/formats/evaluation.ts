@@ -29,10 +29,15 @@ export const evaluation: Format<EvaluationRecord> = {
     const [user, reference, ...more] = draft.turns;
     if (!user || user.role !== "user" || more.length || (reference && reference.role !== "assistant")) return new RecordIssue("role-order", "an evaluation record is one prompt and at most one reference response");
     if (draft.system !== undefined) return new RecordIssue("format", "an evaluation record has no system prompt (put it in the prompt)");
-    return { prompt: user.content, ...(reference ? { referenceResponse: reference.content } : {}) };
+    if (draft.category !== undefined && draft.category.trim() === "") return new RecordIssue("empty", "category is empty");
+    return { prompt: user.content, ...(reference ? { referenceResponse: reference.content } : {}), ...(draft.category !== undefined ? { category: draft.category } : {}) };
   },
   toDraft(r) {
-    return { kind: "chat", turns: [{ role: "user", content: r.prompt }, ...(r.referenceResponse !== undefined ? [{ role: "assistant" as const, content: r.referenceResponse }] : [])] };
+    return {
+      kind: "chat",
+      ...(r.category !== undefined ? { category: r.category } : {}),
+      turns: [{ role: "user", content: r.prompt }, ...(r.referenceResponse !== undefined ? [{ role: "assistant" as const, content: r.referenceResponse }] : [])],
+    };
   },
   rules(r) {
     return r.prompt.trim() === "" ? [new RecordIssue("empty", "prompt is empty")] : [];

@@ -15,6 +15,19 @@ export async function expandInputs(inputs: string[], glob: string): Promise<{ pa
       paths.push("-");
       continue;
     }
+    if (input.startsWith("s3://")) {
+      // A key is taken as given; a prefix (ending in /) or a * glob names every object it matches with the extension.
+      if (!input.endsWith("/") && !input.includes("*")) {
+        paths.push(input);
+        continue;
+      }
+      const { listObjects } = await import("../s3/s3.js");
+      const exts = extensionsOf(glob);
+      const found = (await listObjects(input)).filter((k) => !k.endsWith("/") && (input.includes("*") || exts.some((e) => k.toLowerCase().endsWith(e))));
+      if (!found.length) unmatched.push(input);
+      paths.push(...found);
+      continue;
+    }
     const st = await stat(input).catch(() => undefined);
     if (st?.isFile()) paths.push(input);
     else if (st?.isDirectory()) {
@@ -28,4 +41,10 @@ export async function expandInputs(inputs: string[], glob: string): Promise<{ pa
     } else unmatched.push(input);
   }
   return { paths: [...new Set(paths)], unmatched };
+}
+
+/** `**\/*.pdf` → [".pdf"]; `**\/*.{txt,md}` → [".txt", ".md"]. */
+function extensionsOf(glob: string): string[] {
+  const m = /\*\.(?:\{([^}]+)\}|([^/{}*]+))$/.exec(glob);
+  return m ? (m[1] ?? m[2]!).split(",").map((e) => "." + e.toLowerCase()) : [""];
 }

@@ -86,6 +86,18 @@ async function readStdin(): Promise<Uint8Array> {
  * and findings (a file that cannot be opened, a page that fails, a page without a text layer); never throws for
  * one bad file.
  */
+/** A PDF object from S3, in memory (pdf.js needs the whole file; nothing is copied to disk). */
+async function readS3(uri: string): Promise<Uint8Array> {
+  const { readObject } = await import("../s3/s3.js");
+  const parts: Buffer[] = [];
+  try {
+    for await (const c of await readObject(uri)) parts.push(c as Buffer);
+  } catch (e) {
+    throw new PdfOpenError((e as Error).message.replace(`${uri}: `, ""), "unreadable");
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
 export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): AsyncGenerator<PdfPage | Finding> {
   const jobs = opts.jobs ?? availableParallelism();
   const limits: PageLimits = { ...DEFAULT_PAGE_LIMITS, ...opts.limits };
@@ -99,7 +111,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       const outcome: PdfOutcome = { source, pages: 0, textPages: 0, emptyPages: 0, failedPages: 0, garbledPages: 0, boilerplateLines: 0 };
       let numPages: number;
       try {
-        const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : { path: source };
+        const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : source.startsWith("s3://") ? { data: await readS3(source) } : { path: source };
         // Bombs first: a stream that would inflate to gigabytes is refused before pdf.js starts on it.
         const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
         const bomb = oversizedStream(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);

@@ -81,10 +81,10 @@ export async function readObject(uri: string, range?: [number, number]): Promise
 export async function uploadStream(uri: string, metadata: Record<string, string> = {}): Promise<{ body: PassThrough; done: Promise<void>; abort: () => Promise<void> }> {
   const { bucket, key } = parseS3Uri(uri);
   if (!key || key.endsWith("/")) throw new PrepError(`${uri}: an object key is needed, not a bucket or prefix`, 2);
-  const { c } = await s3();
+  const { m, c } = await s3();
   const { Upload } = await import("@aws-sdk/lib-storage");
   const body = new PassThrough({ highWaterMark: 1 << 20 });
-  const up = new Upload({ client: c, params: { Bucket: bucket, Key: key, Body: body, ContentType: "application/jsonl", Metadata: metadata }, queueSize: 4, partSize: 8 * 1024 * 1024, leavePartsOnError: false });
+  const up = new Upload({ client: c, params: { Bucket: bucket, Key: key, Body: body, ContentType: "application/jsonl", Metadata: metadata }, queueSize: 2, partSize: 8 * 1024 * 1024, leavePartsOnError: false });
   const done = up.done().then(
     () => undefined,
     (e) => {
@@ -98,6 +98,14 @@ export async function uploadStream(uri: string, metadata: Record<string, string>
     abort: async () => {
       body.destroy();
       await up.abort().catch(() => undefined);
+      // Upload.abort() only signals; its own AbortMultipartUpload comes later, after in-flight parts settle, and a
+      // process ending on Ctrl-C never sends it. So send it here, once the upload id is known (bounded: 10 s).
+      const created = (up as unknown as { createMultiPartPromise?: Promise<{ UploadId?: string }> }).createMultiPartPromise;
+      const send = async () => {
+        const id = (await created?.catch(() => undefined))?.UploadId;
+        if (id) await c.send(new m.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id })).catch(() => undefined);
+      };
+      await Promise.race([send(), new Promise((r) => setTimeout(r, 10_000).unref())]);
     },
   };
 }

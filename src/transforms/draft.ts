@@ -8,6 +8,8 @@ export interface DraftTemplates {
   /** The completion / assistant turn. */
   assistant?: string;
   system?: string;
+  /** A label per record (evaluation prompts' `category`). */
+  category?: string;
   /** Plain text (cpt/text formats). */
   text?: string;
 }
@@ -23,7 +25,8 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
   const assistant = t.assistant !== undefined ? new Template(t.assistant) : undefined;
   const system = t.system !== undefined ? new Template(t.system) : undefined;
   const text = t.text !== undefined ? new Template(t.text) : undefined;
-  const all = [user, assistant, system, text].filter((x): x is Template => x !== undefined);
+  const category = t.category !== undefined ? new Template(t.category) : undefined;
+  const all = [user, assistant, system, text, category].filter((x): x is Template => x !== undefined);
   let checked = false;
   const render = (tpl: Template, row: Row): string | Finding => {
     const r = tpl.render(row.values);
@@ -51,9 +54,16 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
       if (typeof s !== "string") return s;
       sys = s;
     }
+    let cat: string | undefined;
+    if (category) {
+      const c = render(category, row);
+      if (typeof c !== "string") return c;
+      cat = c;
+    }
     return {
       kind: "chat",
       ...(sys !== undefined ? { system: sys } : {}),
+      ...(cat !== undefined ? { category: cat } : {}),
       turns: [{ role: "user", content: u }, ...(a !== undefined ? [{ role: "assistant" as const, content: a }] : [])],
       origin: row.origin,
     };

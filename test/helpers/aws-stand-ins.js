@@ -1,7 +1,7 @@
 // Local stand-ins for AWS on 127.0.0.1, driven by the real SDK clients: S3 through s3rver, and Bedrock's control
 // plane (CreateModelCustomizationJob, GetModelCustomizationJob) through a small server that checks request shapes
 // and moves jobs through InProgress → Completed (or Failed).
-import { createServer } from "node:http";
+import { createServer, request } from "node:http";
 import S3rver from "s3rver";
 
 /** @param {{ directory: string, buckets?: string[] }} opts */
@@ -12,6 +12,62 @@ export async function startS3(opts) {
     url: `http://127.0.0.1:${port}`,
     env: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, PREP_DATA_S3_PATH_STYLE: "1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" },
     close: () => server.close(),
+  };
+}
+
+/**
+ * A front for s3rver that injects faults, for what s3rver cannot show: it forwards every request, except that it
+ * answers UploadPart number `failPart` once with a 500 InternalError (the SDK must retry it), never answers the parts
+ * after the first `stallAfterParts` (an upload caught mid-way), and answers AbortMultipartUpload itself (s3rver
+ * says 405), recording the upload id.
+ * @param {{ target: string, failPart?: number, stallAfterParts?: number }} opts
+ */
+export async function startS3Faults(opts) {
+  const target = new URL(opts.target);
+  const log = { parts: [], failed: [], aborted: [], completed: 0 };
+  const stalled = [];
+  const server = createServer((req, res) => {
+    const q = new URL(req.url ?? "/", "http://x").searchParams;
+    const drain = (then) => {
+      req.resume();
+      req.on("end", then);
+    };
+    if (req.method === "DELETE" && q.has("uploadId")) {
+      return drain(() => {
+        log.aborted.push(q.get("uploadId"));
+        res.writeHead(204);
+        res.end();
+      });
+    }
+    if (req.method === "POST" && q.has("uploadId")) log.completed++;
+    if (req.method === "PUT" && q.has("partNumber")) {
+      const n = Number(q.get("partNumber"));
+      log.parts.push(n);
+      if (n === opts.failPart && !log.failed.includes(n)) {
+        return drain(() => {
+          log.failed.push(n);
+          res.writeHead(500, { "Content-Type": "application/xml" });
+          res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+        });
+      }
+      if (opts.stallAfterParts !== undefined && log.parts.length > opts.stallAfterParts) return drain(() => stalled.push(res));
+    }
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on("error", (e) => {
+      res.writeHead(502);
+      res.end(String(e));
+    });
+    req.pipe(up);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", () => r(undefined)));
+  const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    close: () => new Promise((r) => (server.closeAllConnections?.(), server.close(() => r(undefined)))),
   };
 }
 

@@ -98,6 +98,12 @@ describe.skipIf(!HAVE_SHARED)("DialogSum from a local Hub over ../shared/dataset
     expect(new Set(recs.map((x) => x.prompt)).size).toBe(500);
     expect(recs.every((x) => x.prompt.startsWith(INSTR) && x.referenceResponse.length > 0)).toBe(true);
     expect(r.stderr).toMatch(/read 1500, written 500, rejected 0, warnings: extra-reference 1000/);
+    const cat = await run(["dialogsum", "--split", "test", "--format", "evaluation", "--category", "{topic}", "-n", "3", "-o", "-", "-q"], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache } });
+    expect(cat.code, cat.stderr).toBe(0);
+    const first = parseLines(cat.stdout) as { prompt: string; category: string }[];
+    expect(first).toHaveLength(3);
+    expect(first.map((x) => x.prompt)).toEqual(recs.slice(0, 3).map((x) => x.prompt));
+    expect(first.every((x) => typeof x.category === "string" && x.category.length > 0)).toBe(true);
   });
 });
 

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBedrockControl, startS3 } from "../helpers/aws-stand-ins.js";
+import { startBedrockControl, startS3, startS3Faults } from "../helpers/aws-stand-ins.js";
+import { prose, writePdf } from "../helpers/pdf.js";
 import { BIN, ROOT, lines, run, tmp } from "../helpers/run.js";
 
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -102,6 +103,94 @@ describe("S3 as a place to read and write", () => {
     expect(code).toBe(130);
     const gone = await run(["validate", "s3://bucket/data/partial.jsonl"], { env: s3.env });
     expect(gone.stderr + gone.stdout).toMatch(/no such object/);
+  });
+
+  // ~21 MB of records: three 8 MiB parts.
+  const bigCsv = () => {
+    const csv = join(tmp(), "big.csv");
+    writeFileSync(csv, "q,a\n" + Array.from({ length: 60_000 }, (_, i) => `question number ${i} about the multipart upload path,answer ${i} ${"x".repeat(300)}`).join("\n") + "\n");
+    return csv;
+  };
+  const getObject = async (key: string) => {
+    const { S3Client, GetObjectCommand } = await import("@aws-sdk/client-s3");
+    const c = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, responseChecksumValidation: "WHEN_REQUIRED" });
+    try {
+      const r = await c.send(new GetObjectCommand({ Bucket: "bucket", Key: key }));
+      return Buffer.from(await r.Body!.transformToByteArray());
+    } catch (e) {
+      return (e as { name: string }).name;
+    }
+  };
+
+  it("a 5xx in the middle of a multipart upload is retried and the object reads back byte-identical", async () => {
+    const csv = bigCsv();
+    const faults = await startS3Faults({ target: s3.url, failPart: 2 });
+    try {
+      const args = ["csv", csv, "--prompt", "{q}", "--completion", "{a}", "-q"];
+      const up = await run([...args, "-o", "s3://bucket/mp/train.jsonl"], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: faults.url } });
+      expect(up.code, up.stderr).toBe(0);
+      expect(faults.log.failed).toEqual([2]);
+      expect(faults.log.parts.filter((n) => n === 2)).toHaveLength(2); // answered 500 once, sent again
+      expect(Math.max(...faults.log.parts)).toBeGreaterThanOrEqual(3);
+      expect(faults.log.completed).toBe(1);
+      const local = join(tmp(), "train.jsonl");
+      expect((await run([...args, "-o", local])).code).toBe(0);
+      const back = await getObject("mp/train.jsonl");
+      expect(Buffer.isBuffer(back) && back.length).toBe(readFileSync(local).length);
+      expect((back as Buffer).equals(readFileSync(local))).toBe(true);
+    } finally {
+      await faults.close();
+    }
+  });
+
+  it("Ctrl-C in the middle of a multipart upload aborts it: AbortMultipartUpload is sent and no object appears", async () => {
+    const csv = bigCsv();
+    const faults = await startS3Faults({ target: s3.url, stallAfterParts: 1 });
+    try {
+      const child = spawn(process.execPath, [BIN, "csv", csv, "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/mp/stopped.jsonl"], { env: { ...process.env, ...s3.env, AWS_ENDPOINT_URL_S3: faults.url } });
+      let stderr = "";
+      child.stderr.on("data", (c) => (stderr += c));
+      const closed = new Promise((r) => child.on("close", (c) => r(c)));
+      for (let i = 0; i < 200 && faults.log.parts.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(faults.log.parts.length).toBeGreaterThanOrEqual(2);
+      child.kill("SIGINT");
+      expect(await closed).toBe(130);
+      expect(stderr).toMatch(/interrupted by SIGINT; the upload was aborted/);
+      expect(faults.log.aborted).toHaveLength(1);
+      expect(faults.log.completed).toBe(0);
+      expect(await getObject("mp/stopped.jsonl")).toBe("NoSuchKey");
+    } finally {
+      await faults.close();
+    }
+  });
+
+  it("pdf and text read s3:// objects and prefixes (a prefix takes the command's file types)", async () => {
+    const { S3Client, PutObjectCommand } = await import("@aws-sdk/client-s3");
+    const c = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, requestChecksumCalculation: "WHEN_REQUIRED" });
+    const d = tmp();
+    const para = (w: string) => Array.from({ length: 12 }, (_, i) => `${w} line ${i} of a document kept in a bucket, read without a copy on disk.`);
+    for (const name of ["alpha", "beta"]) {
+      await writePdf(join(d, `${name}.pdf`), [prose(para(name))]);
+      await c.send(new PutObjectCommand({ Bucket: "bucket", Key: `docs/${name}.pdf`, Body: readFileSync(join(d, `${name}.pdf`)) }));
+    }
+    await c.send(new PutObjectCommand({ Bucket: "bucket", Key: "docs/notes.md", Body: "# Notes\n\nA markdown note in the same prefix, long enough to be a chunk of its own.\n" }));
+    await c.send(new PutObjectCommand({ Bucket: "bucket", Key: "docs/broken.pdf", Body: "not a pdf at all" }));
+    const pdf = await run(["pdf", "s3://bucket/docs/", "--format", "cpt", "-o", "-", "--metadata", join(d, "meta.jsonl")], { env: s3.env });
+    expect(pdf.code).toBe(1); // broken.pdf is a finding; the others are written
+    expect(pdf.stderr).toMatch(/s3:\/\/bucket\/docs\/broken\.pdf: /);
+    const recs = lines(pdf.stdout) as { input: string }[];
+    expect(recs.map((r) => r.input.split(" ")[0])).toEqual(["alpha", "beta"]);
+    const local = await run(["pdf", join(d, "alpha.pdf"), "--format", "cpt", "-o", "-"]);
+    expect(recs[0]).toEqual(lines(local.stdout)[0]);
+    expect(readFileSync(join(d, "meta.jsonl"), "utf8")).toMatch(/"source":"s3:\/\/bucket\/docs\/alpha\.pdf"/);
+    const one = await run(["pdf", "s3://bucket/docs/beta.pdf", "--format", "cpt", "-o", "-"], { env: s3.env });
+    expect(lines(one.stdout)).toEqual([recs[1]]);
+    const text = await run(["text", "s3://bucket/docs/", "--format", "cpt", "-o", "-"], { env: s3.env });
+    expect(text.code, text.stderr).toBe(0);
+    expect((lines(text.stdout) as { input: string }[]).map((r) => r.input)).toEqual([expect.stringMatching(/^# Notes\n\nA markdown note/)]);
+    const missing = await run(["pdf", "s3://bucket/docs/nope.pdf", "--format", "cpt", "-o", "-"], { env: s3.env });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/s3:\/\/bucket\/docs\/nope\.pdf: FAILED: no such object/);
   });
 
   it("a prefix or a glob reads every object it matches; --s3-path-style sets path addressing", async () => {

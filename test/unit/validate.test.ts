@@ -377,6 +377,27 @@ describe("evaluation prompts", () => {
     const promptsOnly = await run(["csv", csv, "--format", "evaluation", "--prompt", "{q}", "-n", "2", "-o", "-"]);
     expect(lines(promptsOnly.stdout)).toEqual([{ prompt: "question 0" }, { prompt: "question 1" }]);
   });
+
+  it("--category fills each prompt's category from a template; an empty one is a finding; other formats refuse it", async () => {
+    const d = tmp();
+    const csv = join(d, "q.csv");
+    writeFileSync(csv, "q,a,topic\nWhat is 2+2?,4,math\nCapital of France?,Paris,\nWho wrote Hamlet?,Shakespeare,literature\n");
+    const r = await run(["csv", csv, "--format", "evaluation", "--prompt", "{q}", "--completion", "{a}", "--category", "{topic}", "-o", "-"]);
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([
+      { prompt: "What is 2+2?", referenceResponse: "4", category: "math" },
+      { prompt: "Who wrote Hamlet?", referenceResponse: "Shakespeare", category: "literature" },
+    ]);
+    expect(r.stderr).toMatch(/q\.csv:3: empty: category is empty/);
+    const out = join(d, "eval.jsonl");
+    writeFileSync(out, r.stdout);
+    const v = await run(["validate", out, "--json"]);
+    expect(v.code, v.stdout).toBe(0);
+    expect(JSON.parse(v.stdout).files[0].format).toBe("evaluation");
+    const wrong = await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "--category", "{topic}"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--category is for --format evaluation/);
+  });
 });
 
 describe("validate in worker threads", () => {
