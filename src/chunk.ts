@@ -165,3 +165,19 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
   }
   if (source !== undefined) yield* flush(true);
 }
+
+/**
+ * One text (a long column value, a document) in chunks, as {@link chunkPages} cuts a page stream: a text within
+ * `size` is one chunk as it is.
+ */
+export async function* chunkText(text: string, o: ChunkOptions): AsyncGenerator<{ text: string; tokens: number }> {
+  const whole = o.unit === "tokens" ? o.counter.count(text) : text.length;
+  if (whole <= o.size && (o.unit === "tokens" ? whole : o.counter.count(text)) <= o.maxTokens) {
+    yield { text, tokens: o.unit === "tokens" ? whole : o.counter.count(text) };
+    return;
+  }
+  async function* one(): AsyncGenerator<PdfPage> {
+    yield { type: "page", source: "", page: 1, text };
+  }
+  for await (const c of chunkPages(one(), o)) if (c.type === "chunk") yield { text: c.text, tokens: c.tokens };
+}

@@ -14,6 +14,10 @@ export interface Summary {
   validation?: number;
   /** Records sent to the test file by `testFraction` (included in `written`). */
   test?: number;
+  /** Records removed by an opt-in filter (quality, language), by reason: counted, not errors. */
+  removed?: Record<string, number>;
+  /** PII placeholders put in by `--redact`, by kind. */
+  redacted?: Record<string, number>;
   output: string;
   elapsedMs: number;
 }
@@ -30,6 +34,8 @@ export interface PipelineOptions {
   filter?: (row: Row) => boolean;
   /** Extra checks on a record that passed its format (model profiles); an error finding rejects the record. */
   check?: (record: unknown, origin: Origin) => Finding[];
+  /** Opt-in text steps on each draft before it is built: a changed draft (redacted), or a removal by reason. */
+  refine?: (d: Draft) => Draft | { removed: string; message: string };
   /** Send this fraction of records (chosen by a seeded hash of the row index: stable across runs) to `validationSink`. */
   validationFraction?: number;
   /** Send this fraction to `testSink`, by the same stable rule (train / validation / test). */
@@ -94,8 +100,17 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     bump(f.severity === "error" ? s.rejected : s.warnings, f.reason);
     o.onFinding?.(f);
   };
-  const emit = async (d: Draft | Finding, index: number, group?: string) => {
-    if ("type" in d) return report(d);
+  const emit = async (d0: Draft | Finding, index: number, group?: string) => {
+    if ("type" in d0) return report(d0);
+    let d = d0;
+    if (o.refine) {
+      const r = o.refine(d);
+      if ("removed" in r) {
+        bump((s.removed ??= {}), r.removed);
+        return;
+      }
+      d = r;
+    }
     const built = o.format.fromDraft(d);
     if (built instanceof RecordIssue) return report(finding(built.category, built.message, d.origin));
     const checked = checkRecord(o.format, built);
@@ -141,8 +156,10 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         o.onFinding?.(item);
         continue;
       }
-      if (o.limit !== undefined && s.read >= o.limit) break;
-      s.read++;
+      if (!item.part) {
+        if (o.limit !== undefined && s.read >= o.limit) break;
+        s.read++;
+      }
       if (o.filter && !o.filter(item)) {
         bump(s.warnings, "filtered");
         continue;
@@ -154,7 +171,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       } else {
         await emit(out, s.read - 1, group);
       }
-      if (o.onProgress && s.read % 1000 === 0) o.onProgress(s);
+      if (o.onProgress && !item.part && s.read % 1000 === 0) o.onProgress(s);
     }
     // Both outputs written and synced before either is put in place: a failure in one leaves neither.
     await o.sink.finish?.();

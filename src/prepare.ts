@@ -4,6 +4,7 @@ import { readHubDataset, resolveSplit, type DownloadProgress, type ResolvedSplit
 import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "./jsonl.js";
 import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
 import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
+import type { RefineOptions } from "./quality/index.js";
 import { shareOf } from "./shard.js";
 import { readFiles, type TableOptions } from "./sources/table.js";
 import { draftFromTemplates, type DraftTemplates } from "./transforms/draft.js";
@@ -33,6 +34,12 @@ export interface PrepareOptions {
   limit?: number;
   /** A uniform random sample of this many source rows (reservoir, one pass, seeded by `seed`), in input order. */
   sample?: number;
+  /** Shuffle the rows (after `sample`), deterministic for `seed`; in bounded memory, spilling to temp files. */
+  shuffle?: boolean;
+  /** A step between the rows read (sampled, shuffled) and the records: e.g. long texts cut into chunk rows. */
+  transformRows?: (rows: AsyncIterable<SourceItem>) => AsyncIterable<SourceItem>;
+  /** Opt-in text steps: PII redaction, quality rules, a language allow-list (see DraftRefiner). */
+  refine?: RefineOptions;
   filter?: (row: Row) => boolean;
   check?: (record: unknown, origin: Origin) => Finding[];
   validationFraction?: number;
@@ -121,6 +128,15 @@ async function* sampleRows(src: AsyncIterable<SourceItem>, n: number, seed: numb
   for (const k of keep) yield k.row;
 }
 
+/** The rows in a seeded random order (findings first, as they come), in bounded memory. */
+async function shuffleRows(src: AsyncIterable<SourceItem>, seed: number): Promise<AsyncIterable<SourceItem>> {
+  const { shuffleBy } = await import("./ops/ops.js");
+  return shuffleBy<Row>(src as AsyncIterable<Row | Finding>, seed, {
+    encode: (r) => [r.values, r.origin],
+    decode: ([values, origin]) => ({ type: "row", values, origin }),
+  });
+}
+
 /** Every count-th item of a source, starting at index: one task's share when there is one input to divide. */
 async function* everyNth<T>(src: AsyncIterable<T>, shard: { index: number; count: number }): AsyncGenerator<T> {
   let i = 0;
@@ -151,8 +167,11 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     await vsink?.abort();
     throw e;
   }
+  const sampled = o.sample !== undefined ? sampleRows(rows, o.sample, o.seed ?? 0, o.onNotice) : rows;
+  const refiner = o.refine ? await (await import("./quality/index.js")).DraftRefiner.create(o.refine) : undefined;
   const opts: PipelineOptions = {
-    source: o.sample !== undefined ? sampleRows(rows, o.sample, o.seed ?? 0, o.onNotice) : rows,
+    source: (o.transformRows ?? ((x: AsyncIterable<SourceItem>) => x))(o.shuffle ? await shuffleRows(sampled, o.seed ?? 0) : sampled),
+    refine: refiner ? (d) => refiner.refine(d) : undefined,
     toDraft,
     format,
     sink,
@@ -170,6 +189,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     onProgress: o.onProgress,
   };
   const summary = await runPipeline(opts);
+  if (refiner && Object.keys(refiner.redacted).length) summary.redacted = { ...refiner.redacted };
   const outputs: OutputFile[] = [{ role: "train", path: o.output, bytes: sink.bytes ?? 0, records: summary.written - (summary.validation ?? 0) - (summary.test ?? 0) }];
   if (vsink) outputs.push({ role: "validation", path: vsink.path, bytes: vsink.bytes ?? 0, records: summary.validation ?? 0 });
   if (tsink) outputs.push({ role: "test", path: tsink.path, bytes: tsink.bytes ?? 0, records: summary.test ?? 0 });

@@ -21,6 +21,8 @@ export interface Row {
   type: "row";
   values: Record<string, unknown>;
   origin: Origin;
+  /** Part k ≥ 1 of the row before it (a chunk of a long value): read once, so not counted again, nor by --limit. */
+  part?: number;
 }
 
 /** Something wrong with the input, the transform or the record: never silently dropped. */

@@ -1,3 +1,6 @@
+import { Option, type Command } from "commander";
+import { tokenizerNames } from "../tokens/index.js";
+import { intArg } from "./options.js";
 import { checkDistinctOutputs, checkOutputTarget } from "../jsonl.js";
 import { getProfile, taskFor, totalLimitAt, type Profile } from "../profiles/index.js";
 import { PrepError } from "../record.js";
@@ -58,4 +61,14 @@ export async function chunkPlan(o: DocumentOpts, defaultTokens: number): Promise
   if (overlap >= size) throw new PrepError("--chunk-overlap must be smaller than --chunk-size", 2);
   if (o.chunkUnit === "tokens" && size > maxTokens) throw new PrepError(`--chunk-size ${size} is over the hard maximum of ${maxTokens} tokens`, 2);
   return { profile, maxTokens, size, overlap };
+}
+
+/** The chunker's options, shared by pdf, text and the data commands' --chunk. */
+export function addChunkOptions(cmd: Command, sizeHelp: string): Command {
+  return cmd
+    .option("--chunk-size <n>", sizeHelp, intArg("--chunk-size", 1))
+    .option("--chunk-overlap <n>", "overlap between consecutive chunks (default 10 % of the chunk size)", intArg("--chunk-overlap"))
+    .addOption(new Option("--chunk-unit <unit>", "unit of --chunk-size and --chunk-overlap").choices(["tokens", "chars"]).default("tokens"))
+    .option("--max-tokens <n>", "hard maximum per record; longer chunks are split again, never truncated (default: the model's limit with --model, else 4096)", intArg("--max-tokens", 16))
+    .addOption(new Option("--tokenizer <name>", "token counter for sizes (default: the model's, else cl100k)").choices(tokenizerNames));
 }

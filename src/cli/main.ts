@@ -14,7 +14,8 @@ import { addJobCommands } from "./job.js";
 import { addOpsCommands } from "./ops.js";
 import { addTextCommand } from "./text.js";
 import { report } from "./report.js";
-import { runRows, runTemplated } from "./run.js";
+import { runRows, runTemplated, type ChunkCliOpts } from "./run.js";
+import { addChunkOptions } from "./documents.js";
 import { addValidateCommands } from "./validate.js";
 
 type DialogsumOpts = OutputOpts & {
@@ -100,9 +101,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     setExit(code);
   });
 
+  const addChunking = (c: Command) => addChunkOptions(c.option("--chunk", "cpt/text: cut a long --text value into chunks (like pdf and text: size, overlap, hard maximum) instead of rejecting it; a row's chunks stay in one split"), "with --chunk: target chunk size (default 700 tokens)");
   const tableCommand = (name: string, description: string, extra: (c: Command) => Command, tableOpts: (o: Record<string, any>) => TableOptions) => {
     const c = extra(program.command(`${name} <files...>`).description(description));
-    addOutputOptions(addTemplateOptions(c)).action(async (files0: string[], o: OutputOpts & TemplateOpts) => {
+    addChunking(addOutputOptions(addTemplateOptions(c))).action(async (files0: string[], o: OutputOpts & TemplateOpts & ChunkCliOpts) => {
       const table = tableOpts(o);
       // s3://bucket/prefix/ and s3://bucket/prefix/*.csv name every object they match.
       const files: string[] = [];
@@ -159,7 +161,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--split <name>", "split to read", "train")
     .option("--config <name>", "config of the refs/convert/parquet branch, when it is used")
     .option("--revision <rev>", "revision (overrides @rev in the name)");
-  addOutputOptions(addTemplateOptions(hf)).action(async (dataset: string, o: OutputOpts & TemplateOpts & { split: string; config?: string; revision?: string }) => {
+  addChunking(addOutputOptions(addTemplateOptions(hf))).action(async (dataset: string, o: OutputOpts & TemplateOpts & ChunkCliOpts & { split: string; config?: string; revision?: string }) => {
     const spec = o.revision ? `${dataset.replace(/@.*$/, "")}@${o.revision}` : dataset;
     setExit(await runTemplated({ kind: "hub", dataset: spec, split: o.split, config: o.config }, o));
   });

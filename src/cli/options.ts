@@ -36,6 +36,43 @@ export interface OutputOpts {
   shard?: string;
   shards?: number;
   sample?: number;
+  shuffle?: boolean;
+  redact?: string;
+  quality?: boolean;
+  repetition?: boolean;
+  minWords?: number;
+  maxSymbolRatio?: number;
+  maxBulletLines?: number;
+  maxEllipsisLines?: number;
+  lang?: string;
+}
+
+/** A ratio in [0, 1]. */
+function ratioArg(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError("must be a number from 0 to 1");
+  return n;
+}
+
+/**
+ * Row selection and the opt-in text steps, as prepare takes them: -n, --sample, --shuffle, --seed, and --redact,
+ * the quality rules and --lang (checked against the format: quality rules are for cpt and text records).
+ */
+export async function selectionOf(o: OutputOpts, format: string): Promise<{ limit?: number; sample?: number; shuffle?: boolean; seed: number; refine?: import("../quality/index.js").RefineOptions }> {
+  const base = { limit: o.limit, sample: o.sample, shuffle: o.shuffle, seed: o.seed };
+  const wantsQuality = o.quality || o.repetition || o.minWords !== undefined || o.maxSymbolRatio !== undefined || o.maxBulletLines !== undefined || o.maxEllipsisLines !== undefined;
+  if (!wantsQuality && !o.redact && !o.lang) return base;
+  const q = await import("../quality/index.js");
+  if (wantsQuality && format !== "cpt" && format !== "text") throw new PrepError(`--quality, --repetition and the single quality rules are for --format cpt or text, not ${format}`, 2);
+  let redact: import("../quality/index.js").RedactKind[] | undefined;
+  let languages: string[] | undefined;
+  try {
+    redact = o.redact ? q.parseRedactKinds(o.redact) : undefined;
+    languages = o.lang ? q.languageCodes(o.lang) : undefined;
+  } catch (e) {
+    throw new PrepError((e as Error).message, 2);
+  }
+  return { ...base, refine: { redact, languages, quality: q.qualityRules(o) } };
 }
 
 export interface TemplateOpts {
@@ -57,13 +94,22 @@ export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"
     .option("-o, --output <file>", "output JSONL file, or - for stdout (written to a temp file and renamed on success)", defaultOutput)
     .option("-n, --limit <n>", `read only the first N ${what}, in order`, intArg("--limit", 1))
     .option("--sample <n>", `a uniform random sample of N ${what} (one pass, the same for a --seed), in input order`, intArg("--sample", 1))
+    .option("--shuffle", `write the ${what} in a random order (the same for a --seed; larger than memory spills to temp files)`)
+    .option("--redact <kinds>", "replace PII with a placeholder per kind, counted: email, phone, ip, credit-card (Luhn-checked), aws-key, or all")
+    .option("--quality", "cpt/text: remove records that fail Gopher's quality rules (datatrove's defaults: 50–100,000 words, mean word length 3–10, # and ellipses ≤ 0.1 per word, bullet lines ≤ 90 %, ellipsis lines ≤ 30 %, ≥ 80 % of tokens with a letter, ≥ 2 English stop words)")
+    .option("--repetition", "cpt/text: remove records that fail Gopher's repetition rules (repeated lines and paragraphs, top 2–4-grams, repeated 5–10-grams)")
+    .option("--min-words <n>", "cpt/text: remove records of fewer words (with --quality: instead of 50)", intArg("--min-words", 1))
+    .option("--max-symbol-ratio <r>", "cpt/text: remove records with more '#' or ellipses per word", ratioArg)
+    .option("--max-bullet-lines <f>", "cpt/text: remove records with a larger fraction of lines starting with a bullet", ratioArg)
+    .option("--max-ellipsis-lines <f>", "cpt/text: remove records with a larger fraction of lines ending in an ellipsis", ratioArg)
+    .option("--lang <codes>", "keep only records in these languages (ISO 639-1 or 639-3, e.g. en,de; detected with franc-min); others are removed, counted")
     .option("--validation-fraction <f>", "send this fraction of records to --validation-output (stable by record index and --seed)", fractionArg)
     .option("--validation-output <file>", "file for the validation records (default: the output's name with train → validation)")
     .option("--test-fraction <f>", "send this fraction of records to --test-output (train / validation / test by the same stable rule)", fractionArg)
     .option("--test-output <file>", "file for the test records (default: the output's name with train → test)")
     .option("--group-by <template>", "split by group, not by record: one {column} value (a document, a dialogue; {_source} for the file) never lands in two splits")
     .option("--dedup <kind>", "drop duplicate records as they are written: exact (whitespace-normalised) or near (MinHash, similarity 0.8); counted, the first kept")
-    .option("--seed <n>", "seed for --validation-fraction and --test-fraction", intArg("--seed"), 0)
+    .option("--seed <n>", "seed for --sample, --shuffle, --validation-fraction and --test-fraction", intArg("--seed"), 0)
     .option("--report <file>", REPORT_HELP)
     .option("--shard <i/n>", "run as task I of N (0-based) of an array job: this task's share of the input, written to NAME-0000I-of-0000N.jsonl with a manifest (default: from JOB_COMPLETION_INDEX with --shards, AWS_BATCH_JOB_ARRAY_INDEX/SIZE, SLURM_ARRAY_TASK_ID/MIN/COUNT)")
     .option("--shards <n>", "with Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX): the number of tasks", intArg("--shards", 1));

@@ -3,10 +3,10 @@ import { openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
 import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
-import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
+import { loadTokenCounter } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
-import { chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
-import { addWriteOptions, intArg, withDedup } from "./options.js";
+import { addChunkOptions, chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
+import { addWriteOptions, intArg, selectionOf, withDedup } from "./options.js";
 import { writeShardManifest } from "./run.js";
 import { basename } from "node:path";
 import { Progress } from "./progress.js";
@@ -50,14 +50,9 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .command("pdf <inputs...>")
     .description("PDF files, folders, globs or - (stdin) → continued pre-training records: text a reader accepts, chunked to about a page with overlap")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
-  addWriteOptions(cmd, "-", "chunks")
+  addChunkOptions(addWriteOptions(cmd, "-", "chunks"), `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`)
     .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("-j, --jobs <n>", "threads extracting pages: n-1 workers, plus this one for documents up to 800 pages (default: one per core); output is the same for any value", intArg("--jobs", 1))
-    .option("--chunk-size <n>", `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`, intArg("--chunk-size", 1))
-    .option("--chunk-overlap <n>", "overlap between consecutive chunks (default 10 % of the chunk size)", intArg("--chunk-overlap"))
-    .addOption(new Option("--chunk-unit <unit>", "unit of --chunk-size and --chunk-overlap").choices(["tokens", "chars"]).default("tokens"))
-    .option("--max-tokens <n>", "hard maximum per record; longer chunks are split again, never truncated (default: the model's limit with --model, else 4096)", intArg("--max-tokens", 16))
-    .addOption(new Option("--tokenizer <name>", "token counter for sizes (default: the model's, else cl100k)").choices(tokenizerNames))
     .option("--max-pages <n>", "refuse a document that claims more pages (default 100000)", intArg("--max-pages", 1))
     .option("--max-stream-mb <n>", "refuse a document with a content stream that inflates to more MiB than this (default 256)", intArg("--max-stream-mb", 1))
     .option("--max-page-chars <n>", "refuse a document with a page of more text characters than this (default 2000000)", intArg("--max-page-chars", 1))
@@ -76,6 +71,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       // Every output is checked before a page is extracted.
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);
+      const selection = await selectionOf(o, o.format);
       const { profile, maxTokens, size, overlap } = await chunkPlan(o, DEFAULT_CHUNK_TOKENS);
       const checkerOpts = { model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer };
 
@@ -112,9 +108,8 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           format: o.format,
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
-          limit: o.limit,
+          ...selection,
           ...split,
-          seed: o.seed,
           check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
           onFinding: rep.finding,
           onWritten: meta

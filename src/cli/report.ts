@@ -61,8 +61,15 @@ export class Reporter {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
     const out = s.output === "-" ? "stdout" : s.output;
+    const tally = (m: Record<string, number> | undefined) =>
+      Object.entries(m ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+    const removed = Object.values(s.removed ?? {}).reduce((a, b) => a + b, 0);
+    const extraCounts = `${removed ? `, removed ${removed} (${tally(s.removed)})` : ""}${s.redacted ? `, redacted: ${tally(s.redacted)}` : ""}`;
     this.line(
-      `${label ? label + ": " : ""}read ${s.read}, written ${s.written}${s.validation !== undefined || s.test !== undefined ? ` (${[s.validation !== undefined ? `${s.validation} to validation` : "", s.test !== undefined ? `${s.test} to test` : ""].filter(Boolean).join(", ")})` : ""}, rejected ${rej}${rej ? ` (${reasons})` : ""}${warn ? `, warnings: ${warn}` : ""} → ${out} in ${(s.elapsedMs / 1000).toFixed(2)} s${extra ? ` ${extra}` : ""}`,
+      `${label ? label + ": " : ""}read ${s.read}, written ${s.written}${s.validation !== undefined || s.test !== undefined ? ` (${[s.validation !== undefined ? `${s.validation} to validation` : "", s.test !== undefined ? `${s.test} to test` : ""].filter(Boolean).join(", ")})` : ""}, rejected ${rej}${rej ? ` (${reasons})` : ""}${extraCounts}${warn ? `, warnings: ${warn}` : ""} → ${out} in ${(s.elapsedMs / 1000).toFixed(2)} s${extra ? ` ${extra}` : ""}`,
     );
   }
 }
@@ -108,6 +115,11 @@ export class ReportCollector {
     if (s.validation !== undefined) r.validation = (r.validation ?? 0) + s.validation;
     for (const [k, v] of Object.entries(s.rejected)) r.rejected[k] = (r.rejected[k] ?? 0) + v;
     for (const [k, v] of Object.entries(s.warnings)) r.warnings[k] = (r.warnings[k] ?? 0) + v;
+    for (const part of ["removed", "redacted"] as const) {
+      if (!s[part]) continue;
+      const into = ((r[part] as Record<string, number> | undefined) ??= {});
+      for (const [k, v] of Object.entries(s[part]!)) into[k] = (into[k] ?? 0) + v;
+    }
     r.outputs.push(...outputs);
     for (const [k, v] of Object.entries(extra)) {
       if (v !== undefined) r[k] = r[k] === undefined ? v : ([] as unknown[]).concat(r[k], v);

@@ -2,12 +2,12 @@ import { statSync } from "node:fs";
 import { basename } from "node:path";
 import { asFormatName } from "../formats/index.js";
 import { rejectedTotal, type Summary } from "../pipeline.js";
-import type { Input, PrepareResult } from "../prepare.js";
+import type { Input, PrepareOptions, PrepareResult } from "../prepare.js";
 import { shareOf } from "../shard.js";
-import { PrepError, type Draft, type Finding, type Row } from "../record.js";
+import { PrepError, type Draft, type Finding, type Row, type SourceItem } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
-import { shardOf, shardPath, splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
+import { selectionOf, shardOf, shardPath, splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
@@ -17,13 +17,57 @@ export function hubNote(r: PrepareResult): string | undefined {
   return `(${h.repo}@${h.revision} ${h.commit.slice(0, 10)}${h.from === "parquet" ? ", parquet branch" : ""}; ${h.files.length} file${h.files.length === 1 ? "" : "s"}, ${h.downloaded} downloaded${h.offline ? ", from cache" : ""})`;
 }
 
+/** Where a chunk row keeps its text, and the row it came from (its split group). */
+const CHUNK_TEXT = "\u0000chunk";
+const CHUNK_OF = "\u0000chunk-of";
+
 /** Templated rows → records → JSONL, with findings and the closing summary on stderr. Returns the exit code. */
-export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts): Promise<number> {
-  return runRows(input, draftFromTemplates(templatesFor(o)), o);
+export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts & Partial<ChunkCliOpts>): Promise<number> {
+  const render = draftFromTemplates(templatesFor(o));
+  if (!o.chunk) {
+    const given = (["chunkSize", "chunkOverlap", "maxTokens", "tokenizer"] as const).filter((k) => o[k] !== undefined);
+    if (given.length) throw new PrepError(`--${given[0]!.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} sizes chunks: add --chunk`, 2);
+    return runRows(input, render, o);
+  }
+  // --chunk: a long text column is cut like a page stream (size, overlap, hard maximum) instead of rejected.
+  if (o.format !== "cpt" && o.format !== "text") throw new PrepError(`--chunk cuts long text into cpt or text records, not ${o.format}`, 2);
+  const { chunkPlan } = await import("./documents.js");
+  const plan = await chunkPlan({ ...o, format: o.format, chunkUnit: o.chunkUnit ?? "tokens" }, 700);
+  const [{ chunkText }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../tokens/index.js")]);
+  const counter = await loadTokenCounter(o.tokenizer ?? plan.profile?.tokenizer ?? "cl100k");
+  const opts = { size: plan.size, overlap: plan.overlap, unit: o.chunkUnit ?? ("tokens" as const), maxTokens: plan.maxTokens, counter };
+  async function* chunked(rows: AsyncIterable<SourceItem>): AsyncGenerator<SourceItem> {
+    for await (const row of rows) {
+      if (row.type === "finding") {
+        yield row;
+        continue;
+      }
+      const d = render(row);
+      if ("type" in d) {
+        yield d;
+        continue;
+      }
+      if (d.kind !== "text") continue; // cpt/text templates make text drafts
+      const of = `${row.origin.source}#${row.origin.row ?? row.origin.line ?? ""}`;
+      let part = 0;
+      for await (const c of chunkText(d.text, opts)) yield { type: "row", values: { ...row.values, [CHUNK_TEXT]: c.text, [CHUNK_OF]: of }, origin: row.origin, ...(part++ ? { part: part - 1 } : {}) };
+    }
+  }
+  // The chunks of one row stay in one split unless --group-by says otherwise.
+  return runRows(input, (row) => ({ kind: "text", text: row.values[CHUNK_TEXT] as string, origin: row.origin }), { ...o, transformRows: chunked, groupOf: o.groupBy === undefined ? (row: Row) => row.values[CHUNK_OF] as string : undefined });
+}
+
+export interface ChunkCliOpts {
+  chunk: boolean;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  chunkUnit: "tokens" | "chars";
+  maxTokens?: number;
+  tokenizer?: string;
 }
 
 /** Rows → drafts → records of `o.format`, with findings and the closing summary on stderr. Returns the exit code. */
-export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o0: OutputOpts & { format: string }): Promise<number> {
+export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o0: OutputOpts & { format: string; transformRows?: PrepareOptions["transformRows"]; groupOf?: (row: Row) => string }): Promise<number> {
   // One task of an array job: its share of the input, written under a shard name with a manifest.
   const shard = shardOf(o0);
   const o = shard ? { ...o0, output: shardPath(o0.output, shard), validationOutput: o0.validationOutput && shardPath(o0.validationOutput, shard), testOutput: o0.testOutput && shardPath(o0.testOutput, shard) } : o0;
@@ -40,11 +84,11 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     otherOutputs: [{ option: "--report", path: o.report }],
     toDraft,
     output: o.output,
-    limit: o.limit,
-    sample: o.sample,
+    ...(await selectionOf(o, o.format)),
     ...split,
+    ...(o.groupOf && (split.validationFraction !== undefined || split.testFraction !== undefined) ? { groupOf: split.groupOf ?? o.groupOf } : {}),
+    transformRows: o.transformRows,
     shard,
-    seed: o.seed,
     check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
     onFinding: rep.finding,
     onProgress: rep.progress,

@@ -7,7 +7,7 @@ import { finding, PrepError, type Finding, type Origin, type Row, type SourceIte
 import { dataKind } from "../sources/open.js";
 import { Template } from "../transforms/template.js";
 import { draftFromTemplates } from "../transforms/draft.js";
-import { unescapeOption, addWriteOptions, intArg, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { unescapeOption, addWriteOptions, intArg, selectionOf, splitOptions, withDedup, type OutputOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 import { exitCodeOf, fileChecks, modelChecker } from "./run.js";
@@ -162,6 +162,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes, progress or summary");
   addWriteOptions(c, "-", "documents").action(async (inputs: string[], o: SynthCli) => {
+    if (o.sample !== undefined) throw new PrepError("synth: --sample would ask the teacher about every document first; take the first documents with -n, or sample the written pairs with `prep-data sample`", 2);
     const { synthesize, newStats, promptFor, recordId, DEFAULT_PROMPT } = await import("../synth/synth.js");
     const format = asFormatName(o.format);
     const distill = format === "distillation";
@@ -210,6 +211,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       ? chunkDocuments(paths, o, unmatched)
       : tableDocuments((await openInput(hub.length ? { kind: "hub", dataset: hub[0]!, split: "train" } : { kind: "files", paths: tables }, rep.notice)).rows, o);
     // -n: the first N documents.
+    const selection = await selectionOf(o, format);
     const source = o.limit === undefined ? all : firstDocuments(all, o.limit);
     const promptText = o.promptFile ? await readFile(o.promptFile, "utf8").catch((e: Error) => {
       throw new PrepError(`--prompt-file ${o.promptFile}: ${e.message}`, 2);
@@ -320,8 +322,9 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         // Distillation rows without an answer are prompts alone.
         toDraft: distill ? (row) => draftFromTemplates(row.values.answer === null || !o.golden ? { user: templates.user, ...(templates.system ? { system: templates.system } : {}) } : templates)(row) : draft,
         output: o.output,
+        ...selection,
+        limit: undefined, // -n counts documents, applied before the teacher is asked
         ...split,
-        seed: o.seed,
         check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, format, origin) : undefined),
         onFinding: rep.finding,
         onProgress: rep.progress,

@@ -2,11 +2,10 @@ import { Option, type Command } from "commander";
 import { openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
 import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
-import { tokenizerNames } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
 import { expandInputs } from "../pdf/inputs.js";
-import { chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
-import { addWriteOptions, intArg, withDedup } from "./options.js";
+import { addChunkOptions, chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
+import { addWriteOptions, intArg, selectionOf, withDedup } from "./options.js";
 import { writeShardManifest } from "./run.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
@@ -24,12 +23,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .command("text <inputs...>")
     .description(".txt, .md and .html files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML by paragraph)")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
-  addWriteOptions(cmd, "-", "chunks")
-    .option("--chunk-size <n>", "target chunk size (default 700 tokens)", intArg("--chunk-size", 1))
-    .option("--chunk-overlap <n>", "overlap between consecutive chunks (default 10 %)", intArg("--chunk-overlap"))
-    .addOption(new Option("--chunk-unit <unit>", "unit of --chunk-size and --chunk-overlap").choices(["tokens", "chars"]).default("tokens"))
-    .option("--max-tokens <n>", "hard maximum per record (default: the model's limit with --model, else 4096)", intArg("--max-tokens", 16))
-    .addOption(new Option("--tokenizer <name>", "token counter for sizes (default: the model's, else cl100k)").choices(tokenizerNames))
+  addChunkOptions(addWriteOptions(cmd, "-", "chunks"), "target chunk size (default 700 tokens)")
     .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8")
     .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), tokens")
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
@@ -41,6 +35,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       const expanded = await expandInputs(inputs, TEXT_GLOB);
       if (!expanded.paths.length) throw new PrepError(`no .txt, .md or .html files found in ${inputs.join(", ")}`, 2);
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);
+      const selection = await selectionOf(o, o.format);
       const { profile, maxTokens, size, overlap } = await chunkPlan(o, 700);
       const [counter, checker] = await Promise.all([loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k"), profile ? RecordChecker.create({ model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer }) : undefined]);
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
@@ -76,9 +71,8 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           format: o.format,
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
-          limit: o.limit,
+          ...selection,
           ...split,
-          seed: o.seed,
           check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
           onFinding: rep.finding,
           onProgress: rep.progress,

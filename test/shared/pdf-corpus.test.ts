@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadTokenCounter, readPdfPages, type PdfOutcome } from "../../src/index.js";
+import { REDACT_KINDS, Redactor } from "../../src/quality/index.js";
 import { lines, run, tmp } from "../helpers/run.js";
 import { HAVE_SHARED, SHARED } from "./shared.js";
 
@@ -15,6 +16,39 @@ async function text(file: string, maxPages = Infinity): Promise<string> {
     if (++n >= maxPages) break;
   }
   return out;
+}
+
+/**
+ * --redact on the corpus's text (R manuals, install guides, papers, books): every version number, section number and
+ * ISBN survives; no card or phone number is found (the corpus has none); each address replaced is a real one.
+ */
+function redactionHasNoFalseHits(texts: string[]): void {
+  const r = new Redactor([...REDACT_KINDS]);
+  const versions = new Set<string>();
+  const isbns = new Set<string>();
+  let ips = 0;
+  for (const t of texts) {
+    const out = r.redact(t);
+    for (const m of t.matchAll(/(?<![\d.])[vV]?\d+\.\d+\.\d+(?:\.\d+)?(?![\d.])/g)) {
+      const before = t.slice(Math.max(0, m.index! - 40), m.index);
+      // An address named as one (after "ip", "address", "host", "server", …) is not a version.
+      if (/(?:ip|address|host|server|gateway|subnet|netmask|network|loopback|dns|http:\/\/|=)[\s:=("'\[]*$/i.test(before) || m[0].split(".").some((p) => Number(p) > 31)) continue;
+      versions.add(m[0]);
+      expect(out, `version ${m[0]}`).toContain(m[0]);
+    }
+    for (const m of t.matchAll(/ISBN[-: ]*(?:1[03])?:?\s*([\dX][\d\- X]{8,16}[\dX])/gi)) {
+      isbns.add(m[1]!);
+      expect(out, `ISBN ${m[1]}`).toContain(m[1]!);
+    }
+    ips += (out.match(/\[IP\]/g) ?? []).length;
+  }
+  expect(versions.size).toBeGreaterThan(100);
+  expect(isbns.size).toBeGreaterThanOrEqual(3);
+  expect(r.counts["credit-card"] ?? 0).toBe(0);
+  expect(r.counts.phone ?? 0).toBe(0);
+  expect(r.counts["aws-key"] ?? 0).toBe(0);
+  expect(ips).toBe(r.counts.ip ?? 0);
+  expect(r.counts.email ?? 0).toBeGreaterThan(50); // the R manuals' authors and maintainers
 }
 
 describe.skipIf(!HAVE_SHARED)("../shared/corpus/pdf", () => {
@@ -34,6 +68,7 @@ describe.skipIf(!HAVE_SHARED)("../shared/corpus/pdf", () => {
     const recs = lines(readFileSync(out, "utf8")) as { input: string }[];
     expect(recs.length).toBeGreaterThan(1000);
     expect(recs.every((x) => x.input.trim().length > 0)).toBe(true);
+    redactionHasNoFalseHits(recs.map((x) => x.input));
   });
 
   it("an encrypted file without its password says it needs one", async () => {
