@@ -98,8 +98,9 @@ describe.skipIf(!HAVE_SHARED)("DialogSum from a local Hub over ../shared/dataset
     expect(new Set(recs.map((x) => x.prompt)).size).toBe(500);
     expect(recs.every((x) => x.prompt.startsWith(INSTR) && x.referenceResponse.length > 0)).toBe(true);
     expect(r.stderr).toMatch(/read 1500, written 500, rejected 0, warnings: extra-reference 1000/);
-    const cat = await run(["dialogsum", "--split", "test", "--format", "evaluation", "--category", "{topic}", "-n", "3", "-o", "-", "-q"], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache } });
+    const cat = await run(["dialogsum", "--split", "test", "--format", "evaluation", "--category", "{topic}", "-n", "9", "-o", "-", "-q"], { env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache } });
     expect(cat.code, cat.stderr).toBe(0);
+    // -n counts rows read: the test split lists each dialogue three times, so 9 rows are 3 prompts.
     const first = parseLines(cat.stdout) as { prompt: string; category: string }[];
     expect(first).toHaveLength(3);
     expect(first.map((x) => x.prompt)).toEqual(recs.slice(0, 3).map((x) => x.prompt));
