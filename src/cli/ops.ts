@@ -264,6 +264,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .description("concatenate datasets of one format; --dedup removes duplicates across them; --metadata records each record's origin file")
       .option("--dedup <kind>", "exact or near (MinHash, threshold 0.8) duplicates across the inputs")
       .option("--metadata <file>", "each record's origin: file, line, and --tag")
+      .option("--rejects <file>", "each removed duplicate with the reason and the line of the one kept")
       .option("--tag", "name each input's records by the file's name in --metadata (e.g. originals vs synthetic)"),
   ).action(async (files0: string[], o: OpsOpts & { dedup?: string; tag?: boolean }) => {
     if (o.dedup !== undefined && o.dedup !== "exact" && o.dedup !== "near") throw new PrepError("--dedup takes exact or near", 2);
@@ -274,6 +275,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         const exact = o.dedup ? new ExactDuplicates() : undefined;
         const near = o.dedup === "near" ? new NearDuplicates() : undefined;
         const meta = others.get("--metadata");
+        const rejects = others.get("--rejects");
         let format: string | undefined;
         let formatFrom = "";
         for await (const r of readRecords(files)) {
@@ -289,12 +291,13 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
           } else if (f !== format) {
             throw new PrepError(`${r.source}:${r.line}: a ${f ?? "unknown-format"} record, but ${formatFrom} holds ${format} records: merge takes one format`, 2);
           }
-          if (exact?.add(r.value, `${r.source}:${r.line}`) !== undefined) {
-            remove("duplicate");
-            continue;
-          }
-          if (near && near.add(recordText(r.value), `${r.source}:${r.line}`) !== undefined) {
-            remove("near-duplicate");
+          const at = `${r.source}:${r.line}`;
+          const first = exact?.add(r.value, at);
+          const close = first === undefined && near ? near.add(recordText(r.value), at) : undefined;
+          if (first !== undefined || close !== undefined) {
+            const reason = first !== undefined ? "duplicate" : "near-duplicate";
+            remove(reason);
+            await rejects?.write({ source: r.source, line: r.line, reason, kept: first ?? close, record: r.value });
             continue;
           }
           await main.write(r.value);

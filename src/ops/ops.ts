@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -108,6 +107,89 @@ function hashString(s: string): number {
 }
 
 /**
+ * Where records were (`file:line`, or any other description), kept compactly for millions of records: the part
+ * before the last `:` interned, the line in a typed array.
+ */
+export class RefTable {
+  private readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+  private name = new Uint32Array(1 << 12);
+  private line = new Uint32Array(1 << 12);
+  private readonly odd = new Map<number, string>();
+  private n = 0;
+
+  /** Remember a ref; its number for `get`. */
+  push(ref: string): number {
+    const i = this.n++;
+    if (i >= this.line.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.name = grow(this.name);
+      this.line = grow(this.line);
+    }
+    const colon = ref.lastIndexOf(":");
+    const tail = colon >= 0 ? ref.slice(colon + 1) : "";
+    if (/^[1-9]\d{0,8}$/.test(tail)) {
+      const prefix = ref.slice(0, colon);
+      let id = this.ids.get(prefix);
+      if (id === undefined) {
+        id = this.names.push(prefix) - 1;
+        this.ids.set(prefix, id);
+      }
+      this.name[i] = id;
+      this.line[i] = Number(tail);
+    } else this.odd.set(i, ref);
+    return i;
+  }
+
+  get(i: number): string {
+    return this.odd.get(i) ?? `${this.names[this.name[i]!]}:${this.line[i]}`;
+  }
+}
+
+/**
+ * One LSH band's buckets: a 32-bit band key to the first record that had it (open addressing, 8 bytes a slot, at
+ * most 3/4 full). A key shared by chance is harmless: every candidate's similarity is confirmed from its sketch.
+ */
+class BandTable {
+  private key = new Uint32Array(1 << 12);
+  private id = new Uint32Array(1 << 12); // 0 = empty slot
+  private size = 0;
+
+  get(k: number): number | undefined {
+    const mask = this.id.length - 1;
+    for (let i = fmix32(k) & mask; ; i = (i + 1) & mask) {
+      if (this.id[i] === 0) return undefined;
+      if (this.key[i] === k) return this.id[i]! - 1;
+    }
+  }
+
+  /** Add a key for record `id` unless the key is already there. */
+  add(k: number, id: number): void {
+    if (this.get(k) !== undefined) return;
+    if ((this.size + 1) * 4 > this.id.length * 3) {
+      const { key, id: ids } = this;
+      this.key = new Uint32Array(key.length * 2);
+      this.id = new Uint32Array(key.length * 2);
+      for (let i = 0; i < ids.length; i++) if (ids[i] !== 0) this.put(key[i]!, ids[i]!);
+    }
+    this.put(k, id + 1);
+    this.size++;
+  }
+
+  private put(k: number, stored: number): void {
+    const mask = this.id.length - 1;
+    let i = fmix32(k) & mask;
+    while (this.id[i] !== 0) i = (i + 1) & mask;
+    this.key[i] = k;
+    this.id[i] = stored;
+  }
+}
+
+/**
  * Near-duplicate detection with MinHash over word shingles and LSH banding, keeping per record only its band keys
  * (in open-addressing tables) and a one-byte-per-hash sketch to confirm a candidate's estimated similarity: never
  * the records themselves. Defaults follow datatrove (5-word shingles, 112 hashes in 14 bands of 8).
@@ -120,9 +202,9 @@ export class NearDuplicates {
   private readonly threshold: number;
   private readonly a: Uint32Array;
   private readonly b: Uint32Array;
-  private readonly tables: RecordHashes[];
+  private readonly tables: BandTable[];
   private sketches = new Uint8Array(1 << 20);
-  private refs: string[] = [];
+  private readonly refs = new RefTable();
   private count = 0;
 
   constructor(o: NearOptions = {}) {
@@ -132,20 +214,26 @@ export class NearDuplicates {
     this.shingle = o.shingle ?? 5;
     this.threshold = o.threshold ?? 0.8;
     const r = prng(0x5eed);
-    this.a = Uint32Array.from({ length: this.n }, () => 1 + Math.floor(r() * 0xfffffffe));
+    this.a = Uint32Array.from({ length: this.n }, () => (Math.floor(r() * 0xffffffff) | 1) >>> 0);
     this.b = Uint32Array.from({ length: this.n }, () => Math.floor(r() * 0xffffffff));
-    this.tables = Array.from({ length: this.bands }, () => new RecordHashes());
+    this.tables = Array.from({ length: this.bands }, () => new BandTable());
   }
 
   private signature(text: string): Uint32Array {
     const words = text.toLowerCase().normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
     const sig = new Uint32Array(this.n).fill(0xffffffff);
     const k = Math.min(this.shingle, Math.max(1, words.length));
+    const wh = new Uint32Array(words.length);
+    for (let i = 0; i < words.length; i++) wh[i] = hashString(words[i]!);
+    const { a, b, n } = this;
     for (let i = 0; i + k <= words.length; i++) {
-      const h = hashString(words.slice(i, i + k).join(" "));
-      // One hash function per position: the shingle hash mixed with that position's seed.
-      for (let j = 0; j < this.n; j++) {
-        const v = fmix32((h ^ this.a[j]!) + this.b[j]!);
+      // A shingle's hash from its words' hashes, in order.
+      let h = 0x2545f491;
+      for (let w = i; w < i + k; w++) h = fmix32((h ^ wh[w]!) + w - i);
+      // One hash function per position: a seeded permutation of the (well-mixed) shingle hash, a·h + b mod 2³² with
+      // odd a, as datatrove's (a·h + b) mod p.
+      for (let j = 0; j < n; j++) {
+        const v = (Math.imul(a[j]!, h) + b[j]!) >>> 0;
         if (v < sig[j]!) sig[j] = v;
       }
     }
@@ -157,18 +245,15 @@ export class NearDuplicates {
     const sig = this.signature(text);
     const sketch = new Uint8Array(this.n);
     for (let j = 0; j < this.n; j++) sketch[j] = sig[j]! & 0xff;
-    const keys: [number, number][] = [];
-    let match: string | undefined;
-    for (let band = 0; band < this.bands && match === undefined; band++) {
-      const h = createHash("md5");
-      h.update(Buffer.from(sig.buffer, band * this.rows * 4, this.rows * 4));
-      const d = h.digest();
-      const key: [number, number] = [d.readUInt32LE(0), d.readUInt32LE(4) | 1];
-      keys.push(key);
-      const other = this.tables[band]!.get(key[0], key[1]);
-      if (other !== undefined && this.similar(sketch, other - 1) >= this.threshold) match = this.refs[other - 1];
+    // A band's key: its rows' hashes folded into 32 bits.
+    const keys = new Uint32Array(this.bands);
+    for (let band = 0; band < this.bands; band++) {
+      let h = 0x9e3779b9 ^ band;
+      for (let r = 0; r < this.rows; r++) h = fmix32(h ^ sig[band * this.rows + r]!) + r;
+      keys[band] = h >>> 0;
+      const other = this.tables[band]!.get(keys[band]!);
+      if (other !== undefined && this.similar(sketch, other) >= this.threshold) return this.refs.get(other);
     }
-    if (match !== undefined) return match;
     // Kept: remember its bands and sketch.
     const id = this.count++;
     if ((id + 1) * this.n > this.sketches.length) {
@@ -178,14 +263,7 @@ export class NearDuplicates {
     }
     this.sketches.set(sketch, id * this.n);
     this.refs.push(ref);
-    for (let band = 0; band < this.bands; band++) {
-      let key = keys[band];
-      if (!key) {
-        const d = createHash("md5").update(Buffer.from(sig.buffer, band * this.rows * 4, this.rows * 4)).digest();
-        key = [d.readUInt32LE(0), d.readUInt32LE(4) | 1];
-      }
-      this.tables[band]!.add(key[0], key[1], id + 1);
-    }
+    for (let band = 0; band < this.bands; band++) this.tables[band]!.add(keys[band]!, id);
     return undefined;
   }
 
@@ -202,12 +280,14 @@ export class NearDuplicates {
 /** Exact duplicates by validate's whitespace-normalised digest: the line of the first occurrence, or undefined. */
 export class ExactDuplicates {
   private readonly hashes = new RecordHashes();
-  private readonly where: string[] = [];
+  private readonly where = new RefTable();
+  private n = 0;
   add(value: unknown, at: string): string | undefined {
     const [hi, lo] = normalisedDigest(JSON.stringify(value));
-    const first = this.hashes.add(hi, lo, this.where.length + 1);
-    if (first !== undefined) return this.where[first - 1];
+    const first = this.hashes.add(hi, lo, this.n + 1);
+    if (first !== undefined) return this.where.get(first - 1);
     this.where.push(at);
+    this.n++;
     return undefined;
   }
 }

@@ -70,9 +70,10 @@ describe("dataset operations", () => {
     // The same rule as the data commands: csv --validation-fraction with the same seed picks the same records.
     const orig = file(d, "orig.jsonl", Array.from({ length: 10 }, (_, i) => rec(i)));
     const syn = file(d, "synthetic.jsonl", [rec(2), ...Array.from({ length: 5 }, (_, i) => rec(100 + i))]);
-    const m = await run(["merge", orig, syn, "--dedup", "exact", "--metadata", join(d, "meta.jsonl"), "--tag", "-o", join(d, "merged.jsonl")]);
+    const m = await run(["merge", orig, syn, "--dedup", "exact", "--metadata", join(d, "meta.jsonl"), "--rejects", join(d, "dups.jsonl"), "--tag", "-o", join(d, "merged.jsonl")]);
     expect(m.code, m.stderr).toBe(0);
     expect(m.stderr).toMatch(/merge: read 16, written 15, removed 1 \(duplicate 1\)/);
+    expect(lines(readFileSync(join(d, "dups.jsonl"), "utf8"))).toEqual([{ source: syn, line: 1, reason: "duplicate", kept: `${orig}:3`, record: JSON.parse(rec(2)) }]);
     const meta = lines(readFileSync(join(d, "meta.jsonl"), "utf8")) as { tag: string; line: number }[];
     expect(meta.filter((x) => x.tag === "orig")).toHaveLength(10);
     expect(meta.filter((x) => x.tag === "synthetic")).toHaveLength(5);
