@@ -6,6 +6,8 @@ import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
 import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
 import type { RefineOptions } from "./quality/index.js";
 import { shareOf } from "./shard.js";
+import { dataKind } from "./sources/open.js";
+import { byteRange, rangeable } from "./sources/range.js";
 import { readFiles, type TableOptions } from "./sources/table.js";
 import { draftFromTemplates, type DraftTemplates } from "./transforms/draft.js";
 
@@ -73,18 +75,39 @@ export interface OutputFile {
 
 export interface PrepareResult extends Summary {
   outputs: OutputFile[];
+  /** A sharded run over one file: the part of it this task read. */
+  part?: ShardPart;
   /** For Hub inputs: the commit read, where it came from, and how many files were downloaded. */
   hub?: Pick<ResolvedSplit, "repo" | "revision" | "commit" | "from" | "downloaded" | "offline"> & { files: string[] };
 }
 
+/** Which part of a single input file a shard read. */
+export interface ShardPart {
+  bytes?: [number, number];
+  firstLine?: number;
+  rows?: "row groups" | "every N-th";
+}
+
 /** Open the rows of an input. Hub datasets are resolved (and cached) first, so errors come before any output. */
-export async function openInput(input: Input, onNotice?: (m: string) => void, shard?: { index: number; count: number }): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[] }> {
+export async function openInput(input: Input, onNotice?: (m: string) => void, shard?: { index: number; count: number }): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[]; part?: ShardPart }> {
   if (input.kind === "files") {
     if (shard && input.paths.length > 1) {
       const own = shareOf(input.paths, shard);
       return { rows: readFiles(own, input.table), paths: own };
     }
-    return { rows: shard ? everyNth(readFiles(input.paths, input.table), shard) : readFiles(input.paths, input.table), paths: input.paths };
+    if (shard && input.paths.length === 1) {
+      // One file: a block of its row groups (Parquet), a byte range aligned to records (CSV, JSONL), else every
+      // N-th row (JSON, .gz, stdin, S3, another encoding).
+      const path = input.paths[0]!;
+      const kind = input.table?.kind ?? dataKind(path);
+      if (kind === "parquet") return { rows: readFiles(input.paths, { ...input.table, shard }), paths: input.paths, part: { rows: "row groups" } };
+      if (rangeable(path, kind) && (!input.table?.encoding || /^utf-?8$/i.test(input.table.encoding))) {
+        const delimiter = input.table?.delimiter ?? (kind === "tsv" || /\.tsv$/i.test(path) ? "\t" : ",");
+        const range = await byteRange(path, shard, { csv: kind !== "jsonl", quote: input.table?.quote, delimiter });
+        return { rows: readFiles(input.paths, { ...input.table, range }), paths: input.paths, part: { bytes: [range.start, range.end], firstLine: range.firstLine } };
+      }
+    }
+    return { rows: shard ? everyNth(readFiles(input.paths, input.table), shard) : readFiles(input.paths, input.table), paths: input.paths, ...(shard ? { part: { rows: "every N-th" } } : {}) };
   }
   if (input.kind === "rows") return { rows: shard ? everyNth(input.rows, shard) : input.rows, paths: input.paths ?? [] };
   const hub = input.hub ?? hubConfig();
@@ -155,7 +178,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   checkOutputTarget(o.output, { inputs: localInputs });
   if (o.validationOutput) checkOutputTarget(o.validationOutput, { inputs: localInputs, option: "--validation-output" });
   for (const x of o.otherOutputs ?? []) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
-  const { rows, resolved, paths } = await openInput(o.input, o.onNotice, o.shard);
+  const { rows, resolved, paths, part } = await openInput(o.input, o.onNotice, o.shard);
   const sink: Sink = openSink(o.output, { inputs: paths });
   let vsink: Sink | undefined;
   let tsink: Sink | undefined;
@@ -196,6 +219,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   return {
     ...summary,
     outputs,
+    ...(part ? { part } : {}),
     ...(resolved
       ? {
           hub: {

@@ -6,7 +6,7 @@ import { getProfile, taskFor, totalLimitAt, type Profile } from "../profiles/ind
 import { PrepError } from "../record.js";
 import { shareOf } from "../shard.js";
 import { RecordChecker } from "../validate/checker.js";
-import { shardOf, shardPath, splitOptions, type OutputOpts } from "./options.js";
+import { checkShardSplit, shardOf, shardPath, splitOptions, type OutputOpts } from "./options.js";
 import { report } from "./report.js";
 
 /** What `pdf` and `text` share: documents in, chunks of them out. */
@@ -29,6 +29,7 @@ export function documentPlan(expanded: { paths: string[]; unmatched: string[] },
   const paths = shard ? shareOf(expanded.paths, shard) : expanded.paths;
   if (shard) o.output = shardPath(o.output, shard);
   const split = splitOptions(o);
+  checkShardSplit(shard, split);
   const others = [
     { option: "--validation-output", path: split.validationOutput },
     { option: "--test-output", path: split.testOutput },

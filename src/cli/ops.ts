@@ -73,7 +73,13 @@ async function expandShards(inputs: string[], quiet?: boolean): Promise<string[]
   const { readFile } = await import("node:fs/promises");
   const files: string[] = [];
   for (const i of inputs) {
-    if (!i.startsWith("s3://") && fg.isDynamicPattern(i)) {
+    if (i.startsWith("s3://") && (i.includes("*") || i.endsWith("/"))) {
+      // Shards written to S3 by the tasks of an array job: listed like local files.
+      const { listObjects } = await import("../s3/s3.js");
+      const found = (await listObjects(i)).filter((k) => !k.endsWith("/") && !k.endsWith(".manifest.json")).sort();
+      if (!found.length) throw new PrepError(`${i}: no objects match`, 2);
+      files.push(...found);
+    } else if (!i.startsWith("s3://") && fg.isDynamicPattern(i)) {
       const found = (await fg(i, { onlyFiles: true })).filter((f) => !f.endsWith(".manifest.json")).sort();
       if (!found.length) throw new PrepError(`${i}: no files match`, 2);
       files.push(...found);
@@ -94,13 +100,64 @@ async function expandShards(inputs: string[], quiet?: boolean): Promise<string[]
   let written = 0;
   for (let i = 0; i < count; i++) {
     const m = name(i).replace(/\.jsonl$/, ".manifest.json");
-    const manifest = await readFile(m, "utf8").then((t) => JSON.parse(t) as { completed?: boolean; read: number; written: number }, () => undefined);
+    const text = m.startsWith("s3://") ? await readS3Text(m) : await readFile(m, "utf8").catch(() => undefined);
+    const manifest = text === undefined ? undefined : (JSON.parse(text) as { completed?: boolean; read: number; written: number });
     if (!manifest?.completed) throw new PrepError(`shard ${name(i)} is incomplete: ${manifest ? "its manifest does not say completed" : `no manifest ${m}`} (re-run that task)`, 3);
     read += manifest.read;
     written += manifest.written;
   }
   if (!quiet) process.stderr.write(`merge: ${count} of ${count} shards complete; the shards read ${read} and wrote ${written} records\n`);
   return Array.from({ length: count }, (_, i) => name(i));
+}
+
+interface SplitOpts {
+  output: string;
+  validationFraction?: number;
+  validation?: string;
+  testFraction?: number;
+  test?: string;
+  groupBy?: string;
+  seed: number;
+}
+
+/** The split options of `split` and `merge`: fractions, files, and the stable coin of a record's index or group. */
+const splitFlags = (c: Command) =>
+  c
+    .option("--validation-fraction <f>", "fraction for the validation file", Number)
+    .option("--validation <file>", "validation file (default: train → validation in the output's name)")
+    .option("--test-fraction <f>", "fraction for the test file", Number)
+    .option("--test <file>", "test file (default: train → test)")
+    .option("--group-by <field>", "a top-level field (or a {template} over fields) whose value keeps records together")
+    .option("--seed <n>", "seed", intArg("--seed"), 0);
+
+async function splitPlan(o: SplitOpts) {
+  const vf = o.validationFraction ?? (o.validation ? 0.1 : undefined);
+  const tf = o.testFraction ?? (o.test ? 0.1 : undefined);
+  if (vf === undefined && tf === undefined) return undefined;
+  if ((vf ?? 0) + (tf ?? 0) >= 1 || (vf ?? 0.5) <= 0 || (tf ?? 0.5) <= 0) throw new PrepError("the fractions must be above 0 and add up to less than 1", 2);
+  const vpath = vf !== undefined ? (o.validation ?? validationPathFor(o.output)) : undefined;
+  const tpath = tf !== undefined ? (o.test ?? validationPathFor(o.output, "test")) : undefined;
+  const { splitCoin } = await import("../pipeline.js");
+  const { Template } = await import("../transforms/template.js");
+  const group = o.groupBy === undefined ? undefined : new Template(o.groupBy.includes("{") ? o.groupBy : `{${o.groupBy}}`);
+  /** Where the record with this index (among the records kept) goes. */
+  const route = (value: Record<string, unknown>, index: number): "train" | "validation" | "test" => {
+    const g = group?.render(value);
+    const c = splitCoin(index, o.seed, g && "text" in g ? g.text : undefined);
+    if (vf !== undefined && c < vf) return "validation";
+    if (tf !== undefined && c >= (vf ?? 0) && c < (vf ?? 0) + tf) return "test";
+    return "train";
+  };
+  return { vf, tf, vpath, tpath, route, extra: [{ option: "--validation", path: vpath }, { option: "--test", path: tpath }] };
+}
+
+/** A small S3 object as text, or undefined when there is none. */
+async function readS3Text(uri: string): Promise<string | undefined> {
+  const { headObject, readObject } = await import("../s3/s3.js");
+  if (!(await headObject(uri))) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of await readObject(uri)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function addOpsCommands(program: Command, setExit: (code: number) => void): void {
@@ -210,31 +267,16 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
   });
 
   common(
-    program
-      .command("split <file>")
-      .description("split a dataset into train (-o), validation and test files by the data commands' stable rule, optionally by group")
-      .option("--validation-fraction <f>", "fraction for the validation file", Number)
-      .option("--validation <file>", "validation file (default: train → validation in the output's name)")
-      .option("--test-fraction <f>", "fraction for the test file", Number)
-      .option("--test <file>", "test file (default: train → test)")
-      .option("--group-by <field>", "a top-level field (or a {template} over fields) whose value keeps records together")
-      .option("--seed <n>", "seed", intArg("--seed"), 0),
+    splitFlags(
+      program.command("split <file>").description("split a dataset into train (-o), validation and test files by the data commands' stable rule, optionally by group"),
+    ),
     "train.jsonl",
-  ).action(async (file: string, o: OpsOpts & { validationFraction?: number; validation?: string; testFraction?: number; test?: string; groupBy?: string; seed: number }) => {
-    const vf = o.validationFraction ?? (o.validation ? 0.1 : undefined);
-    const tf = o.testFraction ?? (o.test ? 0.1 : undefined);
-    if (vf === undefined && tf === undefined) throw new PrepError("split needs --validation-fraction and/or --test-fraction", 2);
-    if ((vf ?? 0) + (tf ?? 0) >= 1 || (vf ?? 0.5) <= 0 || (tf ?? 0.5) <= 0) throw new PrepError("the fractions must be above 0 and add up to less than 1", 2);
-    const vpath = vf !== undefined ? (o.validation ?? validationPathFor(o.output)) : undefined;
-    const tpath = tf !== undefined ? (o.test ?? validationPathFor(o.output, "test")) : undefined;
+  ).action(async (file: string, o: OpsOpts & SplitOpts) => {
+    const plan = await splitPlan(o);
+    if (!plan) throw new PrepError("split needs --validation-fraction and/or --test-fraction", 2);
     const { readRecords } = await import("../ops/ops.js");
-    const { splitCoin } = await import("../pipeline.js");
-    const { Template } = await import("../transforms/template.js");
-    const group = o.groupBy === undefined ? undefined : new Template(o.groupBy.includes("{") ? o.groupBy : `{${o.groupBy}}`);
     setExit(
-      await operate("split", [file], o, [{ option: "--validation", path: vpath }, { option: "--test", path: tpath }], async ({ main, others, rep, counts, reject }) => {
-        const v = others.get("--validation");
-        const t = others.get("--test");
+      await operate("split", [file], o, plan.extra, async ({ main, others, rep, counts, reject }) => {
         const by = { validation: 0, test: 0 };
         for await (const r of readRecords([file])) {
           counts.read++;
@@ -242,40 +284,48 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
             reject(r);
             continue;
           }
-          const g = group?.render(r.value);
-          const c = splitCoin(r.index, o.seed, g && "text" in g ? g.text : undefined);
-          if (v && c < vf!) {
-            await v.write(r.value);
-            by.validation++;
-          } else if (t && c >= (vf ?? 0) && c < (vf ?? 0) + tf!) {
-            await t.write(r.value);
-            by.test++;
-          } else await main.write(r.value);
+          const to = plan.route(r.value, r.index);
+          if (to === "train") await main.write(r.value);
+          else {
+            await others.get(to === "validation" ? "--validation" : "--test")!.write(r.value);
+            by[to]++;
+          }
           counts.written++;
         }
-        if (!o.quiet) rep.line(`split: ${counts.written - by.validation - by.test} train, ${by.validation} validation${t ? `, ${by.test} test` : ""}`);
+        if (!o.quiet) rep.line(`split: ${counts.written - by.validation - by.test} train, ${by.validation} validation${plan.tpath ? `, ${by.test} test` : ""}`);
       }),
     );
   });
 
   common(
-    program
-      .command("merge <files...>")
-      .description("concatenate datasets of one format; --dedup removes duplicates across them; --metadata records each record's origin file")
+    splitFlags(
+      program
+        .command("merge <files...>")
+        .description(
+          "concatenate datasets of one format (or the shards of an array job, checked complete); --dedup removes duplicates across them; the split options split the merged records by the stable rule; --model validates the result",
+        ),
+    )
       .option("--dedup <kind>", "exact or near (MinHash, threshold 0.8) duplicates across the inputs")
+      .option("--model <id>", "validate the merged files against this model's dataset rules (exit 1 when they would be rejected)")
+      .option("--batch-size <n>", "with --model: the batch size the job will use", intArg("--batch-size", 1))
       .option("--metadata <file>", "each record's origin: file, line, and --tag")
       .option("--rejects <file>", "each removed duplicate with the reason and the line of the one kept")
       .option("--tag", "name each input's records by the file's name in --metadata (e.g. originals vs synthetic)"),
-  ).action(async (files0: string[], o: OpsOpts & { dedup?: string; tag?: boolean }) => {
+  ).action(async (files0: string[], o: OpsOpts & SplitOpts & { dedup?: string; tag?: boolean; model?: string; batchSize?: number }) => {
     if (o.dedup !== undefined && o.dedup !== "exact" && o.dedup !== "near") throw new PrepError("--dedup takes exact or near", 2);
+    const plan = await splitPlan(o);
+    if (o.model) {
+      const { getProfile } = await import("../profiles/index.js");
+      getProfile(o.model); // an unknown model is a usage error before any work
+    }
     const files = await expandShards(files0, o.quiet);
     const { readRecords, ExactDuplicates, NearDuplicates, recordText, formatOf } = await import("../ops/ops.js");
-    setExit(
-      await operate("merge", files, o, [], async ({ main, others, counts, remove, reject }) => {
+    let code = await operate("merge", files, o, plan?.extra ?? [], async ({ main, others, rep, counts, remove, reject }) => {
         const exact = o.dedup ? new ExactDuplicates() : undefined;
         const near = o.dedup === "near" ? new NearDuplicates() : undefined;
         const meta = others.get("--metadata");
         const rejects = others.get("--rejects");
+        const by = { validation: 0, test: 0 };
         let format: string | undefined;
         let formatFrom = "";
         for await (const r of readRecords(files)) {
@@ -300,11 +350,22 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
             await rejects?.write({ source: r.source, line: r.line, reason, kept: first ?? close, record: r.value });
             continue;
           }
-          await main.write(r.value);
-          await meta?.write({ record: counts.written, source: r.source, line: r.line, ...(o.tag ? { tag: basename(r.source).replace(/\.jsonl$/, "") } : {}) });
+          // The stable split over the merged records, as `split` would make it of the merged file.
+          const to = plan ? plan.route(r.value, counts.written) : "train";
+          if (to === "train") await main.write(r.value);
+          else {
+            await others.get(to === "validation" ? "--validation" : "--test")!.write(r.value);
+            by[to]++;
+          }
+          await meta?.write({ record: counts.written, source: r.source, line: r.line, ...(to !== "train" ? { split: to } : {}), ...(o.tag ? { tag: basename(r.source).replace(/\.jsonl$/, "") } : {}) });
           counts.written++;
         }
-      }),
-    );
+        if (plan && !o.quiet) rep.line(`merge: ${counts.written - by.validation - by.test} train, ${by.validation} validation${plan.tpath ? `, ${by.test} test` : ""}`);
+      });
+    if (o.model) {
+      const { fileChecks } = await import("./run.js");
+      code = Math.max(code, await fileChecks([o.output, plan?.vpath], o.model, o.batchSize, new Reporter(o.maxFindings, o.quiet)));
+    }
+    setExit(code);
   });
 }

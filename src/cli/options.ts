@@ -134,10 +134,23 @@ export function shardOf(o: { shard?: string; shards?: number }, env: NodeJS.Proc
     const min = num(env.SLURM_ARRAY_TASK_MIN) ?? 0;
     const count = num(env.SLURM_ARRAY_TASK_COUNT) ?? o.shards;
     if (count === undefined) throw new PrepError("SLURM_ARRAY_TASK_ID is set without SLURM_ARRAY_TASK_COUNT: give --shards N", 2);
-    s = { index: num(env.SLURM_ARRAY_TASK_ID)! - min, count, from: "SLURM_ARRAY_TASK_ID" };
+    // --array=1-31:2 numbers tasks 1, 3, 5, …: the rank is (ID − MIN) / STEP.
+    const step = num(env.SLURM_ARRAY_TASK_STEP) ?? 1;
+    const index = (num(env.SLURM_ARRAY_TASK_ID)! - min) / (step || 1);
+    if (!Number.isInteger(index)) throw new PrepError(`SLURM_ARRAY_TASK_ID ${env.SLURM_ARRAY_TASK_ID} is not MIN ${min} plus a multiple of STEP ${step}`, 2);
+    s = { index, count, from: "SLURM_ARRAY_TASK_ID" };
   }
   if (s && (s.count < 1 || s.index < 0 || s.index >= s.count)) throw new PrepError(`shard ${s.index} of ${s.count} (${s.from}): the index must be 0 to ${s.count - 1}`, 2);
   return s;
+}
+
+/**
+ * A sharded run splits by group only: the stable rule without a group is a coin of the row's index in the run, which
+ * no task knows for the whole input. Without --group-by, the split belongs to the merge of the shards.
+ */
+export function checkShardSplit(shard: { index: number; count: number } | undefined, split: { validationFraction?: number; testFraction?: number; groupOf?: unknown }, grouped = false): void {
+  if (!shard || (split.validationFraction === undefined && split.testFraction === undefined) || split.groupOf || grouped) return;
+  throw new PrepError("a sharded run cannot split by row index (no task knows the whole input's rows): give --group-by '{column}', or split when merging: prep-data merge 'NAME-*-of-NNNNN.jsonl' -o train.jsonl --validation-fraction F [--test-fraction F]", 2);
 }
 
 /** `train.jsonl` → `train-00003-of-00016.jsonl` for shard 3 of 16. */

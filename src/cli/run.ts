@@ -7,7 +7,7 @@ import { shareOf } from "../shard.js";
 import { PrepError, type Draft, type Finding, type Row, type SourceItem } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
-import { selectionOf, shardOf, shardPath, splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
+import { checkShardSplit, selectionOf, shardOf, shardPath, splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 
@@ -75,6 +75,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
   const input = withProgress(input0, rep);
   const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
   const split = splitOptions(o);
+  checkShardSplit(shard, split, !!o.groupOf);
   const validationOutput = split.validationOutput;
   const { prepare } = await import("../prepare.js");
   report.target = o.report;
@@ -177,6 +178,7 @@ export async function writeShardManifest(output: string, shard: { index: number;
   const manifest = {
     shard: { index: shard.index, count: shard.count, ...(shard.from ? { from: shard.from } : {}) },
     inputs,
+    ...(r.part ? { part: r.part } : {}),
     ...(r.hub ? { hubFiles: r.hub.files } : {}),
     read: r.read,
     written: r.written,

@@ -152,7 +152,7 @@ export class RefTable {
 
 /**
  * One LSH band's buckets: a 32-bit band key to the first record that had it (open addressing, 8 bytes a slot, at
- * most 3/4 full). A key shared by chance is harmless: every candidate's similarity is confirmed from its sketch.
+ * most 85 % full: fourteen of these are most of near-dedup's memory). A key shared by chance is harmless: every candidate's similarity is confirmed from its sketch.
  */
 class BandTable {
   private key = new Uint32Array(1 << 12);
@@ -170,7 +170,7 @@ class BandTable {
   /** Add a key for record `id` unless the key is already there. */
   add(k: number, id: number): void {
     if (this.get(k) !== undefined) return;
-    if ((this.size + 1) * 4 > this.id.length * 3) {
+    if ((this.size + 1) * 20 > this.id.length * 17) {
       const { key, id: ids } = this;
       this.key = new Uint32Array(key.length * 2);
       this.id = new Uint32Array(key.length * 2);
@@ -203,7 +203,9 @@ export class NearDuplicates {
   private readonly a: Uint32Array;
   private readonly b: Uint32Array;
   private readonly tables: BandTable[];
-  private sketches = new Uint8Array(1 << 20);
+  /** Sketches in 16 MB blocks (never copied to grow). */
+  private readonly blocks: Uint8Array[] = [];
+  private readonly perBlock: number;
   private readonly refs = new RefTable();
   private count = 0;
 
@@ -217,6 +219,7 @@ export class NearDuplicates {
     this.a = Uint32Array.from({ length: this.n }, () => (Math.floor(r() * 0xffffffff) | 1) >>> 0);
     this.b = Uint32Array.from({ length: this.n }, () => Math.floor(r() * 0xffffffff));
     this.tables = Array.from({ length: this.bands }, () => new BandTable());
+    this.perBlock = Math.floor((1 << 24) / this.n);
   }
 
   private signature(text: string): Uint32Array {
@@ -256,12 +259,8 @@ export class NearDuplicates {
     }
     // Kept: remember its bands and sketch.
     const id = this.count++;
-    if ((id + 1) * this.n > this.sketches.length) {
-      const bigger = new Uint8Array(this.sketches.length * 2);
-      bigger.set(this.sketches);
-      this.sketches = bigger;
-    }
-    this.sketches.set(sketch, id * this.n);
+    if (id % this.perBlock === 0) this.blocks.push(new Uint8Array(this.perBlock * this.n));
+    this.blocks[this.blocks.length - 1]!.set(sketch, (id % this.perBlock) * this.n);
     this.refs.push(ref);
     for (let band = 0; band < this.bands; band++) this.tables[band]!.add(keys[band]!, id);
     return undefined;
@@ -270,8 +269,9 @@ export class NearDuplicates {
   /** Estimated Jaccard similarity from one-byte sketches (corrected for chance byte matches). */
   private similar(sketch: Uint8Array, id: number): number {
     let same = 0;
-    const off = id * this.n;
-    for (let j = 0; j < this.n; j++) if (this.sketches[off + j] === sketch[j]) same++;
+    const block = this.blocks[Math.floor(id / this.perBlock)]!;
+    const off = (id % this.perBlock) * this.n;
+    for (let j = 0; j < this.n; j++) if (block[off + j] === sketch[j]) same++;
     const m = same / this.n;
     return (m - 1 / 256) / (1 - 1 / 256);
   }

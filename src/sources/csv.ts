@@ -19,6 +19,8 @@ export interface CsvOptions {
   name?: string;
   /** Told the bytes of the file as they are read (for progress). */
   onBytes?: (n: number) => void;
+  /** Read only this byte range (one task of a sharded run), after the header; lines keep the file's numbers. */
+  range?: import("./range.js").ByteRange;
 }
 
 const NEWLINES = /\r\n|\r|\n/g;
@@ -37,6 +39,8 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   // csv-parse counts a CRLF inside a quoted field as two lines; this undoes that so line numbers match editors.
   let overCount = 0;
   let sawFinding = false;
+  // A byte range is read after the header's lines: shift the parser's numbers back to the file's.
+  const lineShift = opts.range && opts.range.start > 0 ? opts.range.firstLine - 1 - (opts.range.header && opts.header !== false ? (opts.range.headerLines ?? 0) : 0) : 0;
 
   const tracker = new Utf8Tracker();
   const onRecord = (record: string[], lines: number, bytes: number): void => {
@@ -48,7 +52,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
       crlf += f.split("\r\n").length - 1;
     }
     overCount += crlf;
-    const line = lines - overCount - breaks;
+    const line = lines - overCount - breaks + lineShift;
     // Invalid UTF-8 in this record's bytes (csv-parse has replaced it with U+FFFD): the row is not written.
     const bad = tracker.pending.length ? tracker.claim(bytes) : [];
     if (header === undefined) {
@@ -59,7 +63,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
       }
       return;
     }
-    const origin: Origin = { source: name, line, row };
+    const origin: Origin = opts.range ? { source: name, line } : { source: name, line, row };
     row++;
     if (bad.length) {
       sawFinding = true;
@@ -106,7 +110,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   const feed = (piece: string | Buffer | undefined) =>
     new Promise<void>((res) => (piece === undefined ? parser.end(() => res()) : parser.write(piece, () => res())));
 
-  const bytes = await openUtf8(path, opts.encoding, opts.onBytes);
+  const bytes = await openUtf8(path, opts.encoding, opts.onBytes, opts.range && opts.header === false ? { ...opts.range, header: undefined } : opts.range);
   try {
     for await (const piece of bytes as AsyncIterable<Buffer>) {
       tracker.push(piece);
@@ -118,7 +122,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     if (!failure) await feed(undefined);
     while (queue.length) yield queue.shift()!;
     if (failure) yield finding("csv-syntax", failure.message, { source: name, line: (failure as CsvError & { lines?: number }).lines });
-    else if (row === 0 && !sawFinding) {
+    else if (row === 0 && !sawFinding && !opts.range) {
       // Say so rather than end quietly: often a wrong --delimiter or a file of one long line.
       yield finding("no-rows", header === undefined ? "the file is empty" : `no data rows after the header (${header.length} column${header.length === 1 ? "" : "s"}; check --delimiter)`, { source: name }, "warning");
     }

@@ -16,6 +16,8 @@ export interface JsonOptions {
   encoding?: string;
   /** Told the bytes of the file as they are read (for progress). */
   onBytes?: (n: number) => void;
+  /** JSON Lines: read only this byte range (one task of a sharded run); lines keep the file's numbers. */
+  range?: import("./range.js").ByteRange;
 }
 
 function rowOf(value: unknown): Record<string, unknown> | undefined {
@@ -35,7 +37,7 @@ export function surrogateFinding(origin: Origin, path: string): Finding {
 }
 
 /** One line of JSON Lines as a row, or the finding that says why it is not one. */
-function lineItem(line: Line, name: string, row: number): SourceItem {
+function lineItem(line: Line, name: string, row: number | undefined): SourceItem {
   const origin: Origin = { source: name, line: line.n };
   if (line.invalid) return invalidUtf8Finding(origin, { line: line.invalid.at, byte: line.invalid.byte });
   let value: unknown;
@@ -48,19 +50,20 @@ function lineItem(line: Line, name: string, row: number): SourceItem {
   if (!values) return finding("not-an-object", `expected a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`, origin);
   const bad = loneSurrogate(line.text, values);
   if (bad) return surrogateFinding(origin, bad);
-  return { type: "row", values, origin: { ...origin, row } };
+  return { type: "row", values, origin: row === undefined ? origin : { ...origin, row } };
 }
 
 /** Rows of a JSON Lines file; a line that is not a JSON object (or not UTF-8) is a finding with its line number. */
 export async function* readJsonl(path: string, opts: JsonOptions = {}): AsyncGenerator<SourceItem> {
   const name = opts.name ?? path;
   let row = 0;
-  const bytes = await openUtf8(path, opts.encoding, opts.onBytes);
+  const bytes = await openUtf8(path, opts.encoding, opts.onBytes, opts.range);
   try {
-    for await (const batch of lineBatches(bytes)) {
+    for await (const batch of lineBatches(bytes, opts.range?.firstLine ?? 1)) {
       for (const line of batch) {
         if (line.text.trim() === "") continue;
-        const item = lineItem(line, name, row);
+        // In a byte range the row's index in the file is unknown; its line is exact.
+        const item = lineItem(line, name, opts.range ? undefined : row);
         if (item.type === "row") row++;
         yield item;
       }

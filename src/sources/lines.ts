@@ -17,8 +17,8 @@ export interface Line {
  * Splits on `\n` only (a JSONL record may contain a raw `\r` or U+2028 inside a string); strips a trailing `\r`
  * and a leading byte-order mark. Only the current chunk and one partial line are held in memory.
  */
-export async function* lineBatches(bytes: Readable): AsyncGenerator<Line[]> {
-  for await (const batch of rawLineBatches(bytes)) yield splitLines(batch);
+export async function* lineBatches(bytes: Readable, firstLine = 1): AsyncGenerator<Line[]> {
+  for await (const batch of rawLineBatches(bytes, firstLine)) yield splitLines(batch);
 }
 
 /** A run of whole lines as raw bytes (its own buffer, or a view of a reusable slot) and the number of its first line. */
@@ -35,9 +35,9 @@ export interface RawBatch {
  * Whole-line byte batches of a stream, without decoding: line numbers are found by counting newlines, so the
  * reading thread does almost no work and the batches can be decoded and checked elsewhere.
  */
-export async function* rawLineBatches(stream: Readable): AsyncGenerator<RawBatch> {
+export async function* rawLineBatches(stream: Readable, firstLine = 1): AsyncGenerator<RawBatch> {
   let carry: Buffer | undefined;
-  let line = 1;
+  let line = firstLine;
   let first = true;
   let offset = 0;
   for await (const chunk0 of stream as AsyncIterable<Buffer>) {

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { PassThrough, Transform, type Readable } from "node:stream";
+import { PassThrough, Readable, Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { PrepError } from "../record.js";
 import { utf16Message, utf16WithoutBom } from "./encoding.js";
@@ -10,7 +10,20 @@ import { utf16Message, utf16WithoutBom } from "./encoding.js";
  * truncated, empty or not gzip at all fails the stream with a PrepError naming the file, which readers of several
  * files turn into a finding for that file alone.
  */
-export async function openBytes(path: string, onBytes?: (n: number) => void): Promise<Readable> {
+export async function openBytes(path: string, onBytes?: (n: number) => void, range?: { start: number; end: number; header?: Buffer }): Promise<Readable> {
+  if (range) {
+    // One task's byte range of a local file (see byteRange), after the CSV header when it has one.
+    await assertReadableFile(path);
+    const body = range.end > range.start ? createReadStream(path, { start: range.start, end: range.end - 1, highWaterMark: 1 << 20 }) : Readable.from([]);
+    if (onBytes) body.on("data", (c: Buffer) => onBytes(c.length));
+    if (!range.header) return body;
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    out.write(range.header);
+    body.on("error", (e) => out.destroy(e));
+    out.on("close", () => body.destroy());
+    body.pipe(out);
+    return out;
+  }
   if (path === "-") {
     if (onBytes) process.stdin.on("data", (c: Buffer) => onBytes(c.length));
     return process.stdin;
@@ -84,9 +97,9 @@ export function encodingLabel(e: string | undefined): string | undefined {
  * fly; UTF-8 passes through untouched (a UTF-8 BOM is left for the reader). UTF-16 without a BOM is refused with
  * a PrepError (reason `encoding`) that names the `--encoding` to pass.
  */
-export async function openUtf8(path: string, encoding?: string, onBytes?: (n: number) => void): Promise<Readable> {
+export async function openUtf8(path: string, encoding?: string, onBytes?: (n: number) => void, range?: { start: number; end: number; header?: Buffer }): Promise<Readable> {
   const label = encodingLabel(encoding);
-  const bytes = await openBytes(path, onBytes);
+  const bytes = await openBytes(path, onBytes, range);
   let decoder: TextDecoder | undefined;
   let first = true;
   const name = path === "-" ? "stdin" : path;

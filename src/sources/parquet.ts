@@ -9,6 +9,11 @@ export interface ParquetOptions {
   columns?: string[];
   /** Told the compressed bytes of each row group once it is read (for progress). */
   onBytes?: (n: number) => void;
+  /**
+   * One task of a sharded run: its contiguous block of row groups (when the file has at least as many row groups
+   * as tasks), else its contiguous block of rows. Row numbers stay the file's.
+   */
+  shard?: { index: number; count: number };
 }
 
 /**
@@ -39,9 +44,22 @@ export async function* readParquet(path: string, opts: ParquetOptions = {}): Asy
     yield finding("parquet", `not a readable Parquet file: ${(e as Error).message}`, { source: name });
     return;
   }
-  let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
+  // The rows this run reads: all, or one task's block (aligned to row groups when there are enough of them).
+  const starts: number[] = [0];
+  for (const g of metadata.row_groups) starts.push(starts.at(-1)! + Number(g.num_rows));
+  let lo = 0;
+  let hi = starts.at(-1)!;
+  if (opts.shard) {
+    const { index, count } = opts.shard;
+    const groups = metadata.row_groups.length;
+    if (groups >= count) [lo, hi] = [starts[Math.floor((groups * index) / count)]!, starts[Math.floor((groups * (index + 1)) / count)]!];
+    else [lo, hi] = [Math.floor((hi * index) / count), Math.floor((hi * (index + 1)) / count)];
+  }
+  for (let gi = 0; gi < metadata.row_groups.length; gi++) {
+    const group = metadata.row_groups[gi]!;
+    const rowStart = Math.max(starts[gi]!, lo);
+    const rowEnd = Math.min(starts[gi + 1]!, hi);
+    if (rowStart >= rowEnd) continue;
     let rows: Record<string, unknown>[];
     try {
       rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: opts.columns, compressors, utf8: false }); // binary as bytes: checked below, never replaced silently
@@ -49,7 +67,6 @@ export async function* readParquet(path: string, opts: ParquetOptions = {}): Asy
       // The whole row group is lost: it counts as its rows, not as one.
       const f: Finding = { ...finding("parquet", `row group of rows ${rowStart}-${rowEnd - 1} (${rowEnd - rowStart} rows) cannot be read: ${(e as Error).message}`, { source: name, row: rowStart }), rows: rowEnd - rowStart };
       yield f;
-      rowStart = rowEnd;
       continue;
     }
     opts.onBytes?.(group.columns.reduce((a, c) => a + Number(c.meta_data?.total_compressed_size ?? 0), 0));
@@ -59,6 +76,5 @@ export async function* readParquet(path: string, opts: ParquetOptions = {}): Asy
       if ("bad" in n) yield finding("encoding", `column ${n.bad} holds binary data that is not UTF-8 text`, origin);
       else yield { type: "row", values: n.values, origin };
     }
-    rowStart = rowEnd;
   }
 }

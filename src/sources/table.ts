@@ -9,6 +9,8 @@ export interface TableOptions extends CsvOptions {
   kind?: "csv" | "tsv" | "jsonl" | "json" | "parquet";
   /** JSON: the key holding the row array when the file is one object. */
   field?: string;
+  /** Parquet: one task's block of row groups (or rows). */
+  shard?: { index: number; count: number };
 }
 
 /** Rows of a local data file, by its extension: CSV/TSV, JSON Lines, JSON, Parquet (optionally .gz except Parquet). */

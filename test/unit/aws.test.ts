@@ -17,6 +17,25 @@ afterAll(async () => {
 const offline = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(ROOT, "fixtures/hf-cache") };
 const ROLE = "arn:aws:iam::123456789012:role/BedrockCustomization";
 
+describe("sharded runs writing to S3", () => {
+  it("the tasks write their shards and manifests under an s3:// prefix; merge lists them, checks they are complete, and equals the single run", async () => {
+    const d = tmp();
+    const csv = join(d, "rows.csv");
+    writeFileSync(csv, "q,a\n" + Array.from({ length: 400 }, (_, i) => `question ${i},answer ${i}`).join("\n") + "\n");
+    const tpl = ["--prompt", "{q}", "--completion", "{a}"];
+    const rs = await Promise.all([0, 1, 2].map((i) => run(["csv", csv, ...tpl, "-o", "s3://bucket/shards/train.jsonl", "-q"], { env: { ...s3.env, AWS_BATCH_JOB_ARRAY_INDEX: String(i), AWS_BATCH_JOB_ARRAY_SIZE: "3" } })));
+    expect(rs.map((r) => r.code), rs.map((r) => r.stderr).join("")).toEqual([0, 0, 0]);
+    expect((await run(["csv", csv, ...tpl, "-o", join(d, "single.jsonl"), "-q"])).code).toBe(0);
+    const m = await run(["merge", "s3://bucket/shards/train-*-of-00003.jsonl", "-o", join(d, "merged.jsonl")], { env: s3.env });
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stderr).toMatch(/3 of 3 shards complete; the shards read 400 and wrote 400 records/);
+    expect(readFileSync(join(d, "merged.jsonl"), "utf8")).toBe(readFileSync(join(d, "single.jsonl"), "utf8"));
+    const missing = await run(["merge", "s3://bucket/shards/train-00000-of-00003.jsonl", "s3://bucket/shards/train-00002-of-00003.jsonl", "-o", join(d, "x.jsonl")], { env: s3.env });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/missing shard of 3: s3:\/\/bucket\/shards\/train-00001-of-00003\.jsonl/);
+  });
+});
+
 describe("from a validated file to a running job, against S3 and Bedrock stand-ins", () => {
   it("dialogsum → upload → job create --submit → job wait, in four commands", async () => {
     const ctl = await startBedrockControl();
