@@ -1,7 +1,7 @@
 // npm run bench: throughput and peak memory of prep-data's main jobs on ../shared data.
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -277,24 +277,71 @@ if (!only || only === "validate") {
 if (!only || only === "pdf") {
   const hasPdftotext = async () => run("sh", ["-c", "command -v pdftotext"]).then(() => true, () => false);
   if (!(await hasPdftotext())) {
-    console.log("\n(installing poppler-utils for the pdftotext reference)");
+    console.log("\n(installing poppler-utils for the pdftotext reference and the poppler engine)");
     await run("sh", ["-c", "apt-get install -y poppler-utils >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y poppler-utils >/dev/null 2>&1)"]).catch(() => undefined);
   }
   const poppler = await hasPdftotext();
-  for (const [file, pages] of [["long-books/freeculture.pdf", 352], ["long-books/R-fullrefman.pdf", 2415]]) {
-    const path = join(shared, "corpus/pdf", file);
-    const r = JSON.parse((await run(process.execPath, [join(root, "bench/cli-child.js"), "pdf", path, "-o", join(work, "pdf.jsonl"), "-q"], { maxBuffer: 1 << 24 })).stderr.trim().split("\n").pop());
-    console.log(`\nprep-data pdf ${file} (${pages} pages) → cpt JSONL, default jobs (whole process, start-up included)`);
-    console.log(`  time:      ${r.seconds.toFixed(2)} s = ${(pages / r.seconds).toFixed(1)} pages/s`);
-    console.log(`  peak RSS:  ${(r.maxRssKb / 1024).toFixed(0)} MB`);
-    if (poppler) {
-      const t0 = performance.now();
-      await run("pdftotext", [path, join(work, "ref.txt")]);
-      const ref = (performance.now() - t0) / 1000;
-      console.log(`  pdftotext: ${ref.toFixed(2)} s = ${(pages / ref).toFixed(1)} pages/s  →  prep-data takes ${(r.seconds / ref).toFixed(2)}× pdftotext's time`);
-    } else {
-      console.log("  pdftotext: not available (apt-get install poppler-utils) — no reference ratio");
+  const engines = poppler ? ["pdfjs", "poppler"] : ["pdfjs"];
+  const cores = (await import("node:os")).availableParallelism();
+  const cli = async (args) => JSON.parse((await run(process.execPath, [join(root, "bench/cli-child.js"), ...args], { maxBuffer: 1 << 24 })).stderr.trim().split("\n").pop());
+  const timed = async (f) => {
+    const t0 = performance.now();
+    await f();
+    return (performance.now() - t0) / 1000;
+  };
+  // pdftotext over the same files, `cores` at a time (xargs -P), each to its own file.
+  const reference = (files) => timed(() => run("sh", ["-c", `printf '%s\\0' "$@" | xargs -0 -P ${cores} -I{} sh -c 'pdftotext -q "{}" "${work}/ref-$(basename "{}").txt" || true'`, "sh", ...files]));
+  // The corpus's born-digital files (not the two long books, not scans or password-only files).
+  const { readdirSync } = await import("node:fs");
+  const corpus = ["multi-column", "non-latin", "odd", "tables"].flatMap((dir) => readdirSync(join(shared, "corpus/pdf", dir)).filter((f) => f.endsWith(".pdf")).map((f) => join(shared, "corpus/pdf", dir, f))).sort();
+  const sets = [
+    [`${corpus.length} born-digital PDFs of the corpus (multi-column, non-latin, odd, tables)`, corpus],
+    ["long-books/freeculture.pdf (352 pages)", [join(shared, "corpus/pdf/long-books/freeculture.pdf")]],
+    ["long-books/R-fullrefman.pdf (2,415 pages)", [join(shared, "corpus/pdf/long-books/R-fullrefman.pdf")]],
+  ];
+  const figures = [];
+  for (const [label, files] of sets) {
+    console.log(`\nprep-data pdf ${label} → cpt JSONL (whole process, start-up included; median of 3)`);
+    const ref = poppler ? [await reference(files), await reference(files), await reference(files)].sort((x, y) => x - y)[1] : undefined;
+    if (ref !== undefined) console.log(`  pdftotext, xargs -P${cores}: ${ref.toFixed(2)} s`);
+    else console.log("  pdftotext: not available (apt-get install poppler-utils) — no reference ratio, no poppler engine");
+    for (const engine of engines) {
+      const rs = [];
+      for (let i = 0; i < 3; i++) rs.push(await cli(["pdf", ...files, "--engine", engine, "-o", join(work, `pdf-${engine}.jsonl`), "-q"]));
+      const r = rs.sort((x, y) => x.seconds - y.seconds)[1];
+      const peak = Math.max(...rs.map((x) => x.maxRssKb));
+      const ratio = ref !== undefined ? ` = ${(r.seconds / ref).toFixed(2)}× pdftotext's time` : "";
+      console.log(`  --engine ${engine.padEnd(7)}: ${r.seconds.toFixed(2)} s${ratio}, peak RSS ${(peak / 1024).toFixed(0)} MB, exit ${r.code}`);
+      figures.push({ label, engine, seconds: r.seconds, ref });
     }
   }
+  // Sharded: the corpus as 4 tasks, 2 at a time (as an array job with parallelism 2 would run them), then merge.
+  const engine = engines.at(-1);
+  console.log(`\nthe corpus in 1 process vs 4 shards, 2 at a time (--engine ${engine}, -j 1 per task), then merge`);
+  const single = await cli(["pdf", ...corpus, "--engine", engine, "-j", "1", "-o", join(work, "one.jsonl"), "-q"]);
+  let peak = 0;
+  const t0 = performance.now();
+  for (const pair of [[0, 1], [2, 3]]) {
+    const rs = await Promise.all(pair.map((i) => cli(["pdf", ...corpus, "--engine", engine, "-j", "1", "--shard", `${i}/4`, "-o", join(work, "sh.jsonl"), "-q"])));
+    peak = Math.max(peak, ...rs.map((x) => x.maxRssKb));
+  }
+  const sharded = (performance.now() - t0) / 1000;
+  console.log(`  1 process:          ${single.seconds.toFixed(2)} s, peak RSS ${(single.maxRssKb / 1024).toFixed(0)} MB`);
+  console.log(`  4 shards, 2 at once: ${sharded.toFixed(2)} s wall (${(single.seconds / sharded).toFixed(2)}× the single process's speed), peak RSS per task ${(peak / 1024).toFixed(0)} MB`);
+  const m = await cli(["merge", join(work, "sh-*-of-00004.jsonl"), "-o", join(work, "merged.jsonl"), "-q"]);
+  const mergedBytes = statSync(join(work, "merged.jsonl")).size;
+  const same = readFileSync(join(work, "merged.jsonl")).equals(readFileSync(join(work, "one.jsonl")));
+  console.log(`  merge: ${(mergedBytes / 1e6).toFixed(1)} MB in ${m.seconds.toFixed(2)} s (whole process) = ${(mergedBytes / 1e6 / m.seconds).toFixed(1)} MB/s; merged ${same ? "equals" : "DIFFERS from"} the single process's output`);
+  // merge throughput on a bigger input: the 4 shards' records repeated to ~200 MB.
+  const big = join(work, "big");
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  mkdirSync(big);
+  const body = readFileSync(join(work, "merged.jsonl"));
+  const reps = Math.max(1, Math.ceil(50e6 / body.length));
+  for (let i = 0; i < 4; i++) writeFileSync(join(big, `part${i}.jsonl`), Buffer.concat(Array.from({ length: reps }, () => body)));
+  const bm = await cli(["merge", ...[0, 1, 2, 3].map((i) => join(big, `part${i}.jsonl`)), "-o", join(work, "big.jsonl"), "-q"]);
+  const bigBytes = statSync(join(work, "big.jsonl")).size;
+  const copy = await timed(() => run("cat", [...[0, 1, 2, 3].map((i) => join(big, `part${i}.jsonl`))], { maxBuffer: 1 << 30, encoding: "buffer" }));
+  console.log(`  merge of 4 files, ${(bigBytes / 1e6).toFixed(0)} MB: ${bm.seconds.toFixed(2)} s = ${(bigBytes / 1e6 / bm.seconds).toFixed(0)} MB/s, peak RSS ${(bm.maxRssKb / 1024).toFixed(0)} MB (cat of the same files: ${(bigBytes / 1e6 / copy).toFixed(0)} MB/s)`);
 }
 rmSync(work, { recursive: true, force: true });

@@ -19,6 +19,7 @@ interface PdfCliOpts extends DocumentOpts {
   maxStreamMb?: number;
   maxPageChars?: number;
   pageTimeout?: number;
+  engine: "auto" | "pdfjs" | "poppler";
 }
 
 export const DEFAULT_CHUNK_TOKENS = 700;
@@ -52,6 +53,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
   addChunkOptions(addWriteOptions(cmd, "-", "chunks"), `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`)
     .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .addOption(new Option("--engine <name>", "page text from pdf.js (always there) or poppler's pdftotext run as a process (faster; several documents at once); auto: poppler when pdftotext is installed, pdf.js for a document it cannot open").choices(["auto", "pdfjs", "poppler"]).default("auto"))
     .option("-j, --jobs <n>", "threads extracting pages: n-1 workers, plus this one for documents up to 800 pages (default: one per core); output is the same for any value", intArg("--jobs", 1))
     .option("--max-pages <n>", "refuse a document that claims more pages (default 100000)", intArg("--max-pages", 1))
     .option("--max-stream-mb <n>", "refuse a document with a content stream that inflates to more MiB than this (default 256)", intArg("--max-stream-mb", 1))
@@ -67,6 +69,11 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const [{ chunkPages }, { prepare }, { expandPdfInputs }, { readPdfPages }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../pdf/inputs.js"), import("../pdf/pages.js")]);
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
+      const { popplerVersion, resolveEngine } = await import("../pdf/poppler.js");
+      if (o.engine === "poppler") {
+        if (!popplerVersion()) throw new PrepError("--engine poppler needs poppler's pdftotext on PATH (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler), or use --engine pdfjs", 2);
+      }
+      const engineName = resolveEngine(o.engine);
       const expanded = await expandPdfInputs(inputs);
       if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       // Every output is checked before a page is extracted.
@@ -83,6 +90,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const extracting = readPdfPages(paths, {
         passwords: o.password,
         jobs: o.jobs,
+        engine: o.engine,
         maxPages: o.maxPages,
         maxStreamBytes: o.maxStreamMb ? o.maxStreamMb * 1024 * 1024 : undefined,
         limits: { ...(o.maxPageChars ? { maxPageChars: o.maxPageChars } : {}), ...(o.pageTimeout ? { pageTimeoutSeconds: o.pageTimeout } : {}) },
@@ -128,7 +136,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           files: outcomes.map((x) => ({ source: x.source, pages: x.pages, textPages: x.textPages, emptyPages: x.emptyPages, failedPages: x.failedPages, boilerplateLines: x.boilerplateLines, ...(x.error ? { error: x.error } : {}) })),
         });
         const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed`;
-        rep.summary(r, undefined, `(${files}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
+        rep.summary(r, undefined, `(${files}; engine ${engineName}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
         const textPages = outcomes.reduce((a, x) => a + x.textPages, 0);
         if (r.written === 0 && textPages > 0) {
           // Never a quiet empty result: say where the text went.

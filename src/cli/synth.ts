@@ -122,6 +122,32 @@ async function* firstDocuments(src: AsyncIterable<SynthDocument | Finding>, n: n
   }
 }
 
+/**
+ * A uniform sample of n documents in one pass, before any is sent to the teacher: the reservoir of `--sample` on
+ * the data commands (same seed, same rows for a table input), emitted in input order when the input ends.
+ */
+async function* sampleDocuments(src: AsyncIterable<SynthDocument | Finding>, n: number, seed: number, onNotice: (m: string) => void): AsyncGenerator<SynthDocument | Finding> {
+  const { prng } = await import("../ops/ops.js");
+  const rand = prng(seed);
+  const keep: { i: number; doc: SynthDocument }[] = [];
+  let seen = 0;
+  for await (const d of src) {
+    if (d.type !== "document") {
+      yield d;
+      continue;
+    }
+    const i = seen++;
+    if (keep.length < n) keep.push({ i, doc: d });
+    else {
+      const j = Math.floor(rand() * seen);
+      if (j < n) keep[j] = { i, doc: d };
+    }
+  }
+  keep.sort((a, b) => a.i - b.i);
+  onNotice(`--sample ${n}: ${keep.length} of ${seen} documents sampled (seed ${seed})`);
+  for (const k of keep) yield k.doc;
+}
+
 export function addSynthCommand(program: Command, setExit: (code: number) => void): void {
   const c = program
     .command("synth <inputs...>")
@@ -162,7 +188,6 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes, progress or summary");
   addWriteOptions(c, "-", "documents").action(async (inputs: string[], o: SynthCli) => {
-    if (o.sample !== undefined) throw new PrepError("synth: --sample would ask the teacher about every document first; take the first documents with -n, or sample the written pairs with `prep-data sample`", 2);
     const { synthesize, newStats, promptFor, recordId, DEFAULT_PROMPT } = await import("../synth/synth.js");
     const format = asFormatName(o.format);
     const distill = format === "distillation";
@@ -211,8 +236,10 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       ? chunkDocuments(paths, o, unmatched)
       : tableDocuments((await openInput(hub.length ? { kind: "hub", dataset: hub[0]!, split: "train" } : { kind: "files", paths: tables }, rep.notice)).rows, o);
     // -n: the first N documents.
-    const selection = await selectionOf(o, format);
-    const source = o.limit === undefined ? all : firstDocuments(all, o.limit);
+    // --sample: documents, before the teacher sees any (the written records are not sampled again).
+    const { sample: _sampled, ...selection } = await selectionOf(o, format);
+    const sampled = o.sample !== undefined ? sampleDocuments(all, o.sample, o.seed ?? 0, rep.notice) : all;
+    const source = o.limit === undefined ? sampled : firstDocuments(sampled, o.limit);
     const promptText = o.promptFile ? await readFile(o.promptFile, "utf8").catch((e: Error) => {
       throw new PrepError(`--prompt-file ${o.promptFile}: ${e.message}`, 2);
     }) : DEFAULT_PROMPT;

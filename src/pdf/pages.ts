@@ -8,6 +8,7 @@ import { collectCompounds, joinHyphenated } from "./clean.js";
 import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
 import { InProcessExtractor, MixedExtractor, type ExtractedPage, type Extractor } from "./pool.js";
+import { PopplerExtractor, resolveEngine, type PdfEngine } from "./poppler.js";
 
 export const DEFAULT_MAX_PAGES = 100_000;
 
@@ -53,6 +54,12 @@ export interface PdfOptions {
   onOutcome?: (o: PdfOutcome) => void;
   /** Read `-` (stdin) from these bytes. */
   stdin?: () => Promise<Uint8Array>;
+  /**
+   * Who extracts page text: `pdfjs` (pdfjs-dist, always there), `poppler` (poppler's `pdftotext` as a process,
+   * several documents at once), or `auto` (default): poppler when `pdftotext` is installed, with pdf.js for any
+   * document poppler cannot open.
+   */
+  engine?: PdfEngine;
 }
 
 /** Paragraphs from lines: a full line wraps into the next (re-joining hyphenated words); a short line ends itself. */
@@ -101,20 +108,44 @@ async function readS3(uri: string): Promise<Uint8Array> {
 export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): AsyncGenerator<PdfPage | Finding> {
   const jobs = opts.jobs ?? availableParallelism();
   const limits: PageLimits = { ...DEFAULT_PAGE_LIMITS, ...opts.limits };
-  const ex: Extractor = jobs > 1 ? new MixedExtractor(jobs, opts.sharedPages, limits) : new InProcessExtractor(limits);
+  const pdfjs = (): Extractor => (jobs > 1 ? new MixedExtractor(jobs, opts.sharedPages, limits) : new InProcessExtractor(limits));
+  const engine = resolveEngine(opts.engine);
+  const poppler = engine === "poppler" ? new PopplerExtractor(limits, Math.max(1, jobs), opts.engine === "poppler" ? undefined : pdfjs) : undefined;
+  const ex: Extractor = poppler ?? pdfjs();
   const maxFail = opts.maxConsecutiveFailures ?? 25;
   const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
   let docId = 0;
+  const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
+  /** Bomb checks of documents ahead (poppler's prefetch), by input index. */
+  const bombs = new Map<number, Promise<ReturnType<typeof oversizedStream>>>();
   try {
-    for (const source of inputs) {
+    for (const [at, source] of inputs.entries()) {
       const doc = docId++;
+      // poppler: the next documents' processes start now (once each passed the bomb check), while this one's pages
+      // are consumed.
+      for (let k = 1; poppler && k < poppler.jobs + 1; k++) {
+        const i = at + k;
+        const ahead = inputs[i];
+        if (ahead === undefined || ahead === "-" || ahead.startsWith("s3://") || bombs.has(i)) continue;
+        bombs.set(
+          i,
+          readFile(ahead).then(
+            (b) => {
+              const bomb = oversizedStream(b, limit);
+              if (!bomb) poppler.prefetch(doc + k, { path: ahead }, opts.passwords);
+              return bomb;
+            },
+            () => undefined,
+          ),
+        );
+      }
       const outcome: PdfOutcome = { source, pages: 0, textPages: 0, emptyPages: 0, failedPages: 0, garbledPages: 0, boilerplateLines: 0 };
       let numPages: number;
       try {
         const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : source.startsWith("s3://") ? { data: await readS3(source) } : { path: source };
         // Bombs first: a stream that would inflate to gigabytes is refused before pdf.js starts on it.
-        const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
-        const bomb = oversizedStream(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);
+        const bomb = bombs.has(at) ? await bombs.get(at)! : oversizedStream(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);
+        bombs.delete(at);
         if (bomb) {
           outcome.error = `a content stream${bomb.object ? ` (object ${bomb.object})` : ""} inflates to more than ${(limit / 1024 ** 2).toLocaleString("en-US")} MiB (--max-stream-mb)`;
           opts.onOutcome?.(outcome);

@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanText, loadTokenCounter, readPdfPages, type PdfPage } from "../../src/index.js";
+import { popplerLines } from "../../src/pdf/poppler.js";
 import { prose, wordRuns, writePdf } from "../helpers/pdf.js";
 import { lines, run, tmp } from "../helpers/run.js";
 
@@ -276,5 +278,62 @@ describe("garbled text layers", () => {
     await writePdf(toc, [prose(Array.from({ length: 30 }, (_, i) => `${NAMES[i % NAMES.length]} ${". ".repeat(30)} ${i + 1}`))]);
     const t = await run(["pdf", toc, "-o", "-"]);
     expect(t.code, t.stderr).toBe(0);
+  });
+});
+
+const HAVE_POPPLER = !spawnSync("pdftotext", ["-v"]).error;
+if (!HAVE_POPPLER) console.warn("\n*** SKIPPING the poppler engine tests: pdftotext not found (apt-get install poppler-utils) ***\n");
+/** Runs that may pick poppler: the suite pins pdf.js (vitest.config.ts) unless a test unsets the pin. */
+const POPPLER = { PREP_DATA_PDFTOTEXT: undefined };
+
+describe("page extraction engines", () => {
+  it("poppler's text becomes lines and paragraphs like pdf.js's: blank lines between its blocks start paragraphs, lines cleaned", () => {
+    expect(popplerLines("First  line of a block\nsecond line\n\nNext ﬁle block\n\n\n")).toEqual([
+      { text: "First line of a block", y: 0, size: 0, paragraph: false },
+      { text: "second line", y: 0, size: 0, paragraph: false },
+      { text: "Next file block", y: 0, size: 0, paragraph: true },
+    ]);
+  });
+
+  it("--engine poppler without pdftotext is a usage error naming the package; auto falls back to pdf.js", async () => {
+    const d = tmp();
+    const p = join(d, "a.pdf");
+    await writePdf(p, [prose(bodyOf(0))]);
+    const r = await run(["pdf", p, "--engine", "poppler", "-o", "-"], { env: { PREP_DATA_PDFTOTEXT: join(d, "no-such-pdftotext") } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--engine poppler needs poppler's pdftotext .*poppler-utils/);
+    const auto = await run(["pdf", p, "-o", "-"], { env: { PREP_DATA_PDFTOTEXT: join(d, "no-such-pdftotext") } });
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toMatch(/engine pdfjs/);
+  });
+
+  it.skipIf(!HAVE_POPPLER)("poppler: the same path after extraction (running heads removed, garbled pages refused, bombs refused first), files in order with several processes at once", async () => {
+    const d = tmp();
+    const book = join(d, "book.pdf");
+    await writePdf(book, Array.from({ length: 8 }, (_, i) => [{ text: "Designing Data Pipelines", x: 72, y: 750 }, ...prose([`Page body ${i + 1}: ${bodyOf(i)[0]}`, ...bodyOf(i).slice(1)]), { text: `${i + 41}`, x: 300, y: 40 }]));
+    const r = await run(["pdf", book, "--engine", "poppler", "--chunk-size", "60", "-o", "-"], { env: POPPLER });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/engine poppler/);
+    const text = (lines(r.stdout) as { input: string }[]).map((x) => x.input).join("\n");
+    for (let i = 1; i <= 8; i++) expect(text).toContain(`Page body ${i}: Streams let`);
+    expect(text).not.toMatch(/Designing Data|^4\d$/m);
+    expect(r.stderr).toMatch(/book\.pdf: 8 pages, 8 with text, 16 header\/footer lines removed/);
+    const { writeWrongCodePointsPdf, writeTextBomb } = await import("../helpers/pdf-bombs.js");
+    const bad = join(d, "garbled.pdf");
+    writeWrongCodePointsPdf(bad, [Array.from({ length: 20 }, (_, i) => `Introduction line ${i} about the pump and its valves`)]);
+    const bomb = join(d, "bomb.pdf");
+    writeTextBomb(bomb, 40);
+    const docs = [];
+    for (let k = 0; k < 6; k++) {
+      const f = join(d, `doc${k}.pdf`);
+      await writePdf(f, [prose([`Document ${k} has a page of ordinary text about pumps and valves.`])]);
+      docs.push(f);
+    }
+    const many = await run(["pdf", bad, bomb, ...docs, "--engine", "poppler", "--max-stream-mb", "16", "-j", "3", "-o", "-"], { env: POPPLER });
+    expect(many.stderr).toMatch(/garbled\.pdf page 1: garbled-text/);
+    expect(many.stderr).toMatch(/bomb\.pdf: pdf-limit: a content stream .* inflates to more than 16 MiB/);
+    expect((lines(many.stdout) as { input: string }[]).map((x) => x.input.slice(0, 10))).toEqual(docs.map((_, k) => `Document ${k}`));
+    const one = await run(["pdf", bad, bomb, ...docs, "--engine", "poppler", "--max-stream-mb", "16", "-j", "1", "-o", "-"], { env: POPPLER });
+    expect(one.stdout).toBe(many.stdout);
   });
 });

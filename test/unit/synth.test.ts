@@ -60,6 +60,36 @@ describe("prep-data synth: the published recipe", () => {
     expect(r.stderr).toMatch(/teacher: 10 documents, 10 requests \(0 from cache, 0 retries, 0 failed\)/);
   });
 
+  it("the published experiment assembled with prep-data alone: originals sampled with a seed, synthetic pairs, merged and de-duplicated, a test set held out by document, validated for the student", async () => {
+    const s = await teacher();
+    const d = tmp();
+    const csv = docsCsv(d, 40);
+    const split = ["--sample", "20", "--seed", "1", "--test-fraction", "0.25", "--group-by", "{document}", "--format", "messages"];
+    const o = await run(["csv", csv, "--prompt", "{document}\\n\\n{question}", "--completion", "{answer}", ...split, "-o", join(d, "originals.jsonl")]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(o.stderr).toMatch(/--sample 20: 20 of 40 rows sampled \(seed 1\)/);
+    const y = await run(["synth", csv, ...openai(s), "--pairs", "3", ...split, "-o", join(d, "synthetic.jsonl")], { env: fast });
+    expect(y.code, y.stderr).toBe(0);
+    const m = await run(["merge", join(d, "originals.jsonl"), join(d, "synthetic.jsonl"), "--dedup", "near", "--tag", "--metadata", join(d, "origin.jsonl"), "--rejects", join(d, "dups.jsonl"), "--validation-fraction", "0.1", "--model", "haiku", "-o", join(d, "train.jsonl")]);
+    expect(m.code, m.stderr).toBe(0);
+    const t = await run(["merge", join(d, "originals.test.jsonl"), join(d, "synthetic.test.jsonl"), "-o", join(d, "test.jsonl")]);
+    expect(t.code, t.stderr).toBe(0);
+    const doc = (r: unknown) => (r as { messages: { content: string }[] }).messages[0]!.content.split("\n\n")[0]!.replace(/^.*?(Document \d+).*$/s, "$1");
+    const read = (f: string) => lines(readFileSync(join(d, f), "utf8"));
+    const train = [...read("train.jsonl"), ...read("validation.jsonl")];
+    const test = read("test.jsonl");
+    // 20 sampled documents, each an original and 3 synthetic pairs, all accounted for; no document on both sides.
+    expect(train.length + test.length + lines(readFileSync(join(d, "dups.jsonl"), "utf8")).length).toBe(80);
+    expect(test.length).toBeGreaterThan(0);
+    const held = new Set(test.map(doc));
+    expect(train.some((r) => held.has(doc(r)))).toBe(false);
+    expect(new Set([...train, ...test].map(doc)).size).toBe(20);
+    const origin = read("origin.jsonl") as { tag: string }[];
+    expect(new Set(origin.map((x) => x.tag))).toEqual(new Set(["originals", "synthetic"]));
+    const v = await run(["validate", join(d, "train.jsonl"), "--validation", join(d, "validation.jsonl"), "--model", "haiku"]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
   it("an OpenAI-compatible server, conversation records; --concurrency 1 and 16 write identical files", async () => {
     const s = await teacher({ latencyMs: 5 });
     const d = tmp();

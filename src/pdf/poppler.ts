@@ -1,0 +1,178 @@
+import { spawn, spawnSync } from "node:child_process";
+import { cleanText } from "./clean.js";
+import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
+import type { PageLine } from "./lines.js";
+import type { ExtractedPage, Extractor } from "./pool.js";
+
+export type PdfEngine = "auto" | "pdfjs" | "poppler";
+
+const found = new Map<string, string | undefined>();
+
+/** poppler's `pdftotext` on PATH (or at PREP_DATA_PDFTOTEXT), with its version line; undefined when there is none. */
+export function popplerVersion(): string | undefined {
+  const bin = pdftotextBin();
+  if (!found.has(bin)) {
+    const r = spawnSync(bin, ["-v"], { encoding: "utf8", timeout: 10_000 });
+    const line = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n").find((l) => /pdftotext version/i.test(l));
+    found.set(bin, r.error || !line ? undefined : line.trim());
+  }
+  return found.get(bin);
+}
+
+function pdftotextBin(): string {
+  return process.env.PREP_DATA_PDFTOTEXT || "pdftotext";
+}
+
+/** The engine a run uses: `auto` is poppler when `pdftotext` is installed, else pdf.js. */
+export function resolveEngine(engine: PdfEngine = "auto"): "pdfjs" | "poppler" {
+  if (engine === "pdfjs") return "pdfjs";
+  if (popplerVersion()) return "poppler";
+  if (engine === "poppler") throw new PdfOpenError("--engine poppler needs poppler's pdftotext (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler)", "unreadable");
+  return "pdfjs";
+}
+
+/**
+ * A page's lines from `pdftotext`'s reading-order text: one line per line, a paragraph where poppler left a blank
+ * line (between its text blocks), cleaned as pdf.js lines are.
+ */
+export function popplerLines(page: string): PageLine[] {
+  const out: PageLine[] = [];
+  let gap = false;
+  for (const raw of page.split("\n")) {
+    const text = cleanText(raw.replace(/\s+/g, " ")).trim();
+    if (text === "") {
+      gap = true;
+      continue;
+    }
+    out.push({ text, y: 0, size: 0, paragraph: gap && out.length > 0 });
+    gap = false;
+  }
+  return out;
+}
+
+interface Extracted {
+  pages: string[];
+}
+
+/**
+ * Page text from poppler's `pdftotext`, run as a separate process per document (several documents at once: the
+ * next ones are started while this one's pages are consumed, `jobs` processes in all), behind the same interface
+ * as pdf.js so the same lines → boilerplate → chunk path follows. With `fallback` (engine auto), a document
+ * poppler cannot open is handed to pdf.js, whose findings name what is wrong.
+ */
+export class PopplerExtractor implements Extractor {
+  private readonly docs = new Map<number, string[]>();
+  private readonly pending = new Map<number, Promise<Extracted | Error>>();
+  private readonly fallbackDocs = new Set<number>();
+  private fb: Extractor | undefined;
+  /** The last document opened: later prefetches of it (or earlier ones) are ignored. */
+  private opened = -1;
+
+  constructor(
+    private readonly limits: PageLimits = DEFAULT_PAGE_LIMITS,
+    readonly jobs = 2,
+    private readonly fallback?: () => Extractor,
+  ) {}
+
+  get width(): number {
+    return this.fb?.width ?? 2;
+  }
+
+  /** Start extracting a document that will be opened soon (a local path only). */
+  prefetch(doc: number, src: { path?: string; data?: Uint8Array }, passwords: string[] = []): void {
+    if (doc <= this.opened || this.pending.has(doc) || this.pending.size >= this.jobs) return;
+    this.pending.set(doc, this.extract(src, passwords).catch((e: Error) => e));
+  }
+
+  async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords: string[] = []): Promise<number> {
+    this.opened = Math.max(this.opened, doc);
+    const r = await (this.pending.get(doc) ?? this.extract(src, passwords).catch((e: Error) => e));
+    this.pending.delete(doc);
+    if (r instanceof Error) {
+      if (!this.fallback) throw r instanceof PdfOpenError ? r : new PdfOpenError(r.message, "unreadable");
+      this.fb ??= this.fallback();
+      this.fallbackDocs.add(doc);
+      return this.fb.open(doc, src, passwords);
+    }
+    this.docs.set(doc, r.pages);
+    return r.pages.length;
+  }
+
+  async page(doc: number, page: number): Promise<ExtractedPage> {
+    if (this.fallbackDocs.has(doc)) return this.fb!.page(doc, page);
+    const text = this.docs.get(doc)![page - 1] ?? "";
+    if (text.length > this.limits.maxPageChars) throw new PageLimitError(`page ${page} has more than ${this.limits.maxPageChars.toLocaleString("en-US")} characters of text (--max-page-chars)`);
+    return { lines: popplerLines(text) };
+  }
+
+  async close(doc: number): Promise<void> {
+    this.docs.delete(doc);
+    if (this.fallbackDocs.delete(doc)) await this.fb!.close(doc);
+  }
+
+  async end(): Promise<void> {
+    this.docs.clear();
+    await Promise.allSettled(this.pending.values());
+    this.pending.clear();
+    await this.fb?.end();
+  }
+
+  /** Run pdftotext: no password first, then each password in each of its forms; pages split at form feeds. */
+  private async extract(src: { path?: string; data?: Uint8Array }, passwords: string[]): Promise<Extracted> {
+    // pdftotext takes the password as UTF-8 from the command line: as typed, and composed (NFC).
+    const tries: (string | undefined)[] = [undefined, ...passwords.flatMap((p) => [p, p.normalize("NFC")])];
+    let last: PdfOpenError | undefined;
+    for (const pw of [...new Set(tries)]) {
+      const r = await this.run(src, pw);
+      if (r.code === 0) {
+        const pages = r.stdout.split("\f");
+        pages.pop(); // pdftotext ends every page, the last one included, with a form feed
+        return { pages };
+      }
+      if (/incorrect password/i.test(r.stderr)) {
+        last = new PdfOpenError(pw === undefined ? "needs a password (--password)" : "wrong password", pw === undefined ? "password" : "wrong-password");
+        continue;
+      }
+      const why = r.stderr.split("\n").filter((l) => l.trim() && !/^Syntax (Warning|Error)/.test(l))[0] ?? r.stderr.split("\n")[0] ?? "";
+      throw new PdfOpenError(`pdftotext cannot read it (exit ${r.code}${why ? `: ${why.trim()}` : ""})`, "unreadable");
+    }
+    throw passwords.length ? new PdfOpenError(`wrong password (tried ${passwords.length})`, "wrong-password") : last!;
+  }
+
+  private run(src: { path?: string; data?: Uint8Array }, password: string | undefined): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const args = ["-enc", "UTF-8", ...(password !== undefined ? ["-upw", password] : []), src.path ?? "-", "-"];
+      const child = spawn(pdftotextBin(), args, { stdio: [src.path ? "ignore" : "pipe", "pipe", "pipe"] });
+      const out: Buffer[] = [];
+      let outBytes = 0;
+      let err = "";
+      // A whole document gets what its pages could: the page timeout for every 50 pages, at least a minute.
+      const limit = Math.max(60, this.limits.pageTimeoutSeconds * 50) * 1000;
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new PdfOpenError(`pdftotext took longer than ${limit / 1000} s`, "unreadable"));
+      }, limit);
+      child.stdout!.on("data", (c: Buffer) => {
+        out.push(c);
+        outBytes += c.length;
+        // Text beyond any sane document (the per-page limit, 1,000 pages' worth): stop it.
+        if (outBytes > this.limits.maxPageChars * 4 * 1000) child.kill("SIGKILL");
+      });
+      child.stderr!.on("data", (c: Buffer) => {
+        if (err.length < 10_000) err += c.toString("utf8");
+      });
+      child.on("error", (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: err });
+      });
+      if (!src.path) {
+        child.stdin!.on("error", () => undefined); // it may exit before reading everything
+        child.stdin!.end(src.data);
+      }
+    });
+  }
+}
