@@ -16,8 +16,11 @@ const MIN_TOKENS = 20;
 /** At or below this share of word-like tokens a text is garbled. */
 const MIN_WORDLIKE = 0.4;
 
-/** Dot leaders, rules and bullets (a table of contents, a form): filler, not evidence either way. */
-const FILLER = /^[.·…•_\-–—=*~]+$/u;
+/**
+ * Dot leaders, rules and bullets (a table of contents, a form), and ornaments drawn with arrows, box drawing,
+ * geometric shapes and dingbats (a book's printer's marks, ❚❘❙): filler, not evidence either way.
+ */
+const FILLER = /^[.·…•_\-–—=*~\u2190-\u21FF\u2500-\u27BF\u2B00-\u2BFF]+$/u;
 
 export function garbledText(text: string): GarbledVerdict {
   const tokens = text.split(/\s+/).filter((t) => t && !FILLER.test(t));

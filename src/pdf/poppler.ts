@@ -50,6 +50,9 @@ export function popplerLines(page: string): PageLine[] {
   return out;
 }
 
+/** A document is split among processes only when each gets at least this many pages. */
+const PAGES_PER_PROCESS = 64;
+
 interface Extracted {
   pages: string[];
 }
@@ -123,6 +126,13 @@ export class PopplerExtractor implements Extractor {
     const tries: (string | undefined)[] = [undefined, ...passwords.flatMap((p) => [p, p.normalize("NFC")])];
     let last: PdfOpenError | undefined;
     for (const pw of [...new Set(tries)]) {
+      // A long document is read by several processes at once, each a range of its pages.
+      const split = src.path && this.jobs > 1 ? await this.ranges(src.path, pw) : undefined;
+      if (split) {
+        const parts = await Promise.all(split.map(([f, l]) => this.run(src, pw, [f, l])));
+        const pages = parts.flatMap((r) => r.stdout.split("\f").slice(0, -1));
+        if (parts.every((r) => r.code === 0) && pages.length === split.at(-1)![1]) return { pages };
+      }
       const r = await this.run(src, pw);
       if (r.code === 0) {
         const pages = r.stdout.split("\f");
@@ -139,9 +149,19 @@ export class PopplerExtractor implements Extractor {
     throw passwords.length ? new PdfOpenError(`wrong password (tried ${passwords.length})`, "wrong-password") : last!;
   }
 
-  private run(src: { path?: string; data?: Uint8Array }, password: string | undefined): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  /** Page ranges for `jobs` processes when the document is long enough to be worth it (pdfinfo's page count). */
+  private async ranges(path: string, password: string | undefined): Promise<[number, number][] | undefined> {
+    const bin = pdftotextBin().replace(/pdftotext$/, "pdfinfo");
+    const r = spawnSync(bin, [...(password !== undefined ? ["-upw", password] : []), path], { encoding: "utf8", timeout: 30_000 });
+    const pages = Number(/^Pages:\s+(\d+)/m.exec(r.stdout ?? "")?.[1] ?? NaN);
+    if (r.status !== 0 || !(pages >= PAGES_PER_PROCESS * 2)) return undefined;
+    const k = Math.min(this.jobs, Math.floor(pages / PAGES_PER_PROCESS));
+    return Array.from({ length: k }, (_, i) => [Math.floor((pages * i) / k) + 1, Math.floor((pages * (i + 1)) / k)] as [number, number]);
+  }
+
+  private run(src: { path?: string; data?: Uint8Array }, password: string | undefined, range?: [number, number]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const args = ["-enc", "UTF-8", ...(password !== undefined ? ["-upw", password] : []), src.path ?? "-", "-"];
+      const args = ["-enc", "UTF-8", ...(range ? ["-f", String(range[0]), "-l", String(range[1])] : []), ...(password !== undefined ? ["-upw", password] : []), src.path ?? "-", "-"];
       const child = spawn(pdftotextBin(), args, { stdio: [src.path ? "ignore" : "pipe", "pipe", "pipe"] });
       const out: Buffer[] = [];
       let outBytes = 0;
