@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { basename } from "node:path";
 import { asFormatName } from "../formats/index.js";
 import { rejectedTotal, type Summary } from "../pipeline.js";
-import type { Input, PrepareOptions, PrepareResult } from "../prepare.js";
+import type { Input, OutputFile, PrepareOptions, PrepareResult } from "../prepare.js";
 import { shareOf } from "../shard.js";
 import { PrepError, type Draft, type Finding, type Row, type SourceItem } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
@@ -103,7 +103,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     await writeShardManifest(o.output, shard, inputs, r);
   }
   let code = exitCodeOf(r);
-  if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
+  if (o.model) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep, { format: o.format, outputs: r.outputs }));
   return code;
 }
 
@@ -208,14 +208,33 @@ export async function modelChecker(model: string, format: string, batchSize?: nu
 }
 
 /** After writing: the file-level rules (record counts, file size) through the same code as `validate`. */
-export async function fileChecks(outputs: (string | undefined)[], model: string, batchSize: number | undefined, rep: Reporter): Promise<number> {
+function countsOf(findings: Finding[]): Record<string, { errors: number; warnings: number }> {
+  const c: Record<string, { errors: number; warnings: number }> = {};
+  for (const f of findings) {
+    const x = (c[f.reason] ??= { errors: 0, warnings: 0 });
+    if (f.severity === "error") x.errors++;
+    else x.warnings++;
+  }
+  return c;
+}
+
+export async function fileChecks(outputs: (string | undefined)[], model: string, batchSize: number | undefined, rep: Reporter, run?: { format: string; outputs: OutputFile[] }): Promise<number> {
   const [train, validation] = outputs;
   if (!train || train === "-") {
     rep.notice("record-count and file-size rules need a file: run `prep-data validate` on the saved output");
     return 0;
   }
-  const { validateFiles } = await import("../validate/validate.js");
-  const r = await validateFiles({ train, validation }, { model, batchSize });
+  // After a run that checked every record against the model, only the file rules are left: from the run's counts.
+  const written = (role: string) => run?.outputs.find((f) => f.role === role);
+  const known = run && written("train") && (!validation || written("validation"));
+  const { validateFiles, fileRuleFindings } = await import("../validate/validate.js");
+  const files = known
+    ? (["train", "validation"] as const)
+        .map((role) => written(role))
+        .filter((f): f is OutputFile => !!f && (f.role === "train" || f.role === "validation"))
+        .map((f) => ({ path: f.path, role: f.role as "train" | "validation", bytes: f.bytes, lines: f.records ?? 0, records: f.records ?? 0, valid: f.records ?? 0, format: asFormatName(run!.format) }))
+    : undefined;
+  const r = files ? await fileRuleFindings(files, { model, batchSize }).then((x) => ({ ...x, model: x.model ? { id: x.model } : undefined, counts: countsOf(x.findings) })) : await validateFiles({ train, validation }, { model, batchSize });
   for (const f of r.findings) rep.finding(f);
   report.add({ read: 0, written: 0, rejected: {}, warnings: {}, output: train, elapsedMs: 0 }, [], { fileRules: { model: r.model?.id, ok: r.ok, errors: r.errors, warnings: r.warnings, counts: r.counts } });
   if (!r.ok) rep.notice(`${r.errors} error(s) against ${model}'s dataset rules; the file would be rejected`);

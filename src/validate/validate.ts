@@ -251,9 +251,33 @@ export async function validateFiles(files: { train: string; validation?: string 
     throw e;
   }
 
+  applyFileRules(report.files, checker, opts, add, report);
+  const train = report.files[0];
+  if (train!.stats) {
+    const epochs = opts.epochs ?? profile?.hyperparameters.value.epochCount?.default ?? 1;
+    report.trainingTokens = { perEpoch: train!.stats.total, epochs, total: train!.stats.total * epochs, exact: checker.counter.exact };
+  }
+  report.ok = report.errors === 0;
+  return report;
+}
+
+/**
+ * The file-level rules (names, record counts, sizes, one format) over files already checked record by record: what
+ * a writing command with `--model` adds after its run, from the counts it knows, without reading the files again.
+ */
+export async function fileRuleFindings(files: FileReport[], opts: ValidateOptions = {}): Promise<{ findings: Finding[]; errors: number; warnings: number; ok: boolean; model?: string }> {
+  const checker = await RecordChecker.create({ ...opts, vocabulary: false });
+  const findings: Finding[] = [];
+  applyFileRules(files, checker, opts, (f) => findings.push(f));
+  const errors = findings.filter((f) => f.severity === "error").length;
+  return { findings, errors, warnings: findings.length - errors, ok: errors === 0, model: checker.profile?.id };
+}
+
+function applyFileRules(files: FileReport[], checker: RecordChecker, opts: ValidateOptions, add: (f: Finding) => void, report?: ValidationReport): void {
+  const profile: Profile | undefined = checker.profile;
   // File-level rules: names, record counts and sizes for the task the format implies.
-  const [train, val] = report.files;
-  for (const f of report.files) {
+  const [train, val] = files;
+  for (const f of files) {
     if (f.path === "-" || /\.jsonl$/i.test(f.path)) continue;
     const rule = profile?.jsonlName;
     if (profile && !rule?.value) continue;
@@ -261,7 +285,7 @@ export async function validateFiles(files: { train: string; validation?: string 
   }
   const plan = profile && train!.format ? checker.plan(train!.format) : undefined;
   const task = plan && !("type" in plan) ? plan.task : undefined;
-  if (profile && task) report.model!.task = task;
+  if (profile && task && report?.model) report.model.task = task;
   if (profile && task && opts.limit === undefined) {
     const rules = profile.tasks[task];
     bound(rules, "train", train!, add);
@@ -284,10 +308,4 @@ export async function validateFiles(files: { train: string; validation?: string 
   if (val && train!.format && val.format && val.format !== train!.format) {
     add(finding("format", `validation file is ${val.format} but the training file is ${train!.format}`, { source: val.path }));
   }
-  if (train!.stats) {
-    const epochs = opts.epochs ?? profile?.hyperparameters.value.epochCount?.default ?? 1;
-    report.trainingTokens = { perEpoch: train!.stats.total, epochs, total: train!.stats.total * epochs, exact: checker.counter.exact };
-  }
-  report.ok = report.errors === 0;
-  return report;
 }
