@@ -7,10 +7,11 @@ import { finding, PrepError, type Finding, type Origin, type Row, type SourceIte
 import { dataKind } from "../sources/open.js";
 import { Template } from "../transforms/template.js";
 import { draftFromTemplates } from "../transforms/draft.js";
-import { unescapeOption, addWriteOptions, intArg, selectionOf, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { unescapeOption, addWriteOptions, checkShardSplit, intArg, selectionOf, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { shareOf } from "../shard.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
-import { exitCodeOf, fileChecks, modelChecker } from "./run.js";
+import { exitCodeOf, fileChecks, modelChecker, writeShardManifest } from "./run.js";
 import type { SynthDocument, SynthStats } from "../synth/synth.js";
 
 interface SynthCli extends OutputOpts {
@@ -211,7 +212,16 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       if (!paths.length) throw new PrepError(`no PDF or text files found in ${docsIn.join(", ")}`, 2);
     }
 
+    // One task of an array job: its share of the documents (files by block, one table by byte range or row
+    // groups), every output under its shard name, and a manifest beside it.
+    const shard = shardOf(o);
+    if (shard) {
+      o.output = shardPath(o.output, shard);
+      for (const k of ["validationOutput", "testOutput", "metadata", "rejects", "batchInput"] as const) if (o[k]) o[k] = shardPath(o[k]!, shard);
+      if (paths.length) paths = shareOf(paths, shard);
+    }
     const split = splitOptions(o);
+    checkShardSplit(shard, split);
     const validationOutput = split.validationOutput;
     const cachePath = o.cache === false || o.batchInput || o.batchOutput || distill ? undefined : (o.cache ?? (o.output === "-" ? undefined : join(dirname(o.output), `${basename(o.output).replace(/\.jsonl$/, "")}.synth-cache.jsonl`)));
     const others = [
@@ -232,9 +242,8 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     const rep = new Reporter(o.maxFindings, o.quiet, progress);
     const stats: SynthStats = newStats();
     const { openInput } = await import("../prepare.js");
-    const all = docsIn.length
-      ? chunkDocuments(paths, o, unmatched)
-      : tableDocuments((await openInput(hub.length ? { kind: "hub", dataset: hub[0]!, split: "train" } : { kind: "files", paths: tables }, rep.notice)).rows, o);
+    const opened = docsIn.length ? undefined : await openInput(hub.length ? { kind: "hub", dataset: hub[0]!, split: "train" } : { kind: "files", paths: tables }, rep.notice, shard);
+    const all = opened ? tableDocuments(opened.rows, o) : chunkDocuments(paths, o, unmatched);
     // -n: the first N documents.
     // --sample: documents, before the teacher sees any (the written records are not sampled again).
     const { sample: _sampled, ...selection } = await selectionOf(o, format);
@@ -378,7 +387,8 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           code = Math.max(code, 1);
         } else if (r.written < DISTILLATION_MIN_PROMPTS) rep.notice(`${r.written} prompts; AWS's distillation validator asks for at least ${DISTILLATION_MIN_PROMPTS} valid prompts`);
       }
-      if (o.model && !distill) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep));
+      if (o.model && !distill) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep, { format, outputs: r.outputs }));
+      if (shard) await writeShardManifest(o.output, shard, opened ? (hub.length ? hub : opened.paths) : paths, { ...r, ...(opened?.part ? { part: opened.part } : {}) });
       report.add(r, [...r.outputs, ...(o.metadata ? [{ role: "metadata", path: o.metadata, bytes: meta?.bytes ?? 0, records: r.written }] : [])], distill ? {} : { synth: { ...stats, ...(cost !== undefined ? { cost } : {}) } });
       setExit(code);
     } catch (e) {

@@ -90,6 +90,24 @@ describe("prep-data synth: the published recipe", () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
+  it("--shard: each task of an array job asks the teacher about its block of the documents; merged, the shards are the single run", async () => {
+    const s = await teacher();
+    const d = tmp();
+    const csv = docsCsv(d, 12);
+    const single = await run(["synth", csv, ...openai(s), "--pairs", "2", "--no-cache", "-o", join(d, "single.jsonl")], { env: fast });
+    expect(single.code, single.stderr).toBe(0);
+    const before = s.seen.length;
+    const tasks = await Promise.all([0, 1, 2].map((i) => run(["synth", csv, ...openai(s), "--pairs", "2", "--no-cache", "--metadata", join(d, "meta.jsonl"), "-o", join(d, "syn.jsonl")], { env: { ...fast, AWS_BATCH_JOB_ARRAY_INDEX: String(i), AWS_BATCH_JOB_ARRAY_SIZE: "3" } })));
+    expect(tasks.map((t) => t.code), tasks.map((t) => t.stderr).join("")).toEqual([0, 0, 0]);
+    // Each document was sent once, by one task.
+    expect(s.seen.length - before).toBe(12);
+    expect(existsSync(join(d, "meta-00001-of-00003.jsonl"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(d, "syn-00002-of-00003.manifest.json"), "utf8"))).toMatchObject({ shard: { index: 2, count: 3 }, inputs: [csv], completed: true });
+    const m = await run(["merge", join(d, "syn-*-of-00003.jsonl"), "-o", join(d, "all.jsonl")]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(readFileSync(join(d, "all.jsonl"), "utf8")).toBe(readFileSync(join(d, "single.jsonl"), "utf8"));
+  });
+
   it("an OpenAI-compatible server, conversation records; --concurrency 1 and 16 write identical files", async () => {
     const s = await teacher({ latencyMs: 5 });
     const d = tmp();
