@@ -235,6 +235,49 @@ console.log(`  rows/s:        ${Math.round(best.read / best.seconds).toLocaleStr
 console.log(`  MB/s in (CSV): ${(csvBytes / 1e6 / best.seconds).toFixed(1)}`);
 console.log(`  MB/s out:      ${(best.outBytes / 1e6 / best.seconds).toFixed(1)}`);
 console.log(`  peak RSS:      ${(peak / 1024).toFixed(0)} MB`);
+{
+  // The CLI as a user runs it (whole process, start-up included), plain and with exact token checks, next to the
+  // original demo's `datasets` pipeline (load, map the template, to_json) over the same CSV in the same run.
+  const cliRun = async (args) => JSON.parse((await run(process.execPath, [join(root, "bench/cli-child.js"), ...args], { env, encoding: "utf8" })).stderr.trim().split("\n").pop());
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const plain = [];
+  const checked = [];
+  for (let i = 0; i < 3; i++) {
+    plain.push((await cliRun(["dialogsum", "-o", join(work, "cli.jsonl"), "-q"])).seconds);
+    checked.push((await cliRun(["dialogsum", "--model", "llama2-13b", "-o", join(work, "cli-llama.jsonl"), "-q"])).seconds);
+  }
+  console.log(`  prep-data dialogsum (whole process, median of 3):                    ${median(plain).toFixed(2)} s`);
+  console.log(`  prep-data dialogsum --model llama2-13b (exact Llama 2 token checks): ${median(checked).toFixed(2)} s`);
+  const py = join(work, "demo.py");
+  (await import("node:fs")).writeFileSync(
+    py,
+    `import sys, time
+t0 = time.time()
+from datasets import load_dataset
+ds = load_dataset("csv", data_files={"train": sys.argv[1]})
+def wrap_instruction_fn(example):
+    prompt = 'Summarize the simplest and most interesting part of the following conversation.\\n\\n'
+    end_prompt = '\\n\\nSummary: '
+    example["instruction"] = prompt + example["dialogue"] + end_prompt
+    return example
+ds['train'].select_columns(['dialogue', 'summary']).map(wrap_instruction_fn).remove_columns(['dialogue']).rename_column('instruction', 'prompt').rename_column('summary', 'completion').to_json(sys.argv[2], index=False)
+print(time.time() - t0)
+`,
+  );
+  const hasDatasets = await run("python3", ["-c", "import datasets"]).then(() => true, () => false);
+  if (!hasDatasets) console.log("  demo pipeline (Python datasets): SKIPPED — the `datasets` package is not installed (pip install datasets), so no ratio");
+  else {
+    const demo = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await run("python3", [py, join(shared, "datasets/hf/datasets/knkarthick/dialogsum/main/train.csv"), join(work, "demo.jsonl")], { env: { ...process.env, HF_DATASETS_CACHE: join(work, "dcache"), HF_HUB_OFFLINE: "1" } });
+      demo.push((performance.now() - t0) / 1000);
+    }
+    const d = median(demo);
+    console.log(`  demo pipeline (Python datasets, whole process, median of 3): ${d.toFixed(2)} s`);
+    console.log(`  ratios to the demo: plain ${(median(plain) / d).toFixed(2)}× (target ≤ 0.4), --model llama2-13b ${(median(checked) / d).toFixed(2)}× (target ≤ 0.5)`);
+  }
+}
 await server.close();
 
 // validate: a generated ~1 GB instruction file (DialogSum records, each made unique), against jq on the same file.

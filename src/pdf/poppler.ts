@@ -59,7 +59,8 @@ interface Extracted {
 
 /**
  * Page text from poppler's `pdftotext`, run as a separate process per document (several documents at once: the
- * next ones are started while this one's pages are consumed, `jobs` processes in all), behind the same interface
+ * next ones are started while this one's pages are consumed, `jobs` processes in all; a long document with cores
+ * to spare is read by several, a page range each), behind the same interface
  * as pdf.js so the same lines → boilerplate → chunk path follows. With `fallback` (engine auto), a document
  * poppler cannot open is handed to pdf.js, whose findings name what is wrong.
  */
@@ -68,6 +69,8 @@ export class PopplerExtractor implements Extractor {
   private readonly pending = new Map<number, Promise<Extracted | Error>>();
   private readonly fallbackDocs = new Set<number>();
   private fb: Extractor | undefined;
+  /** pdftotext processes running now. */
+  private running = 0;
   /** The last document opened: later prefetches of it (or earlier ones) are ignored. */
   private opened = -1;
 
@@ -151,10 +154,19 @@ export class PopplerExtractor implements Extractor {
 
   /** Page ranges for `jobs` processes when the document is long enough to be worth it (pdfinfo's page count). */
   private async ranges(path: string, password: string | undefined): Promise<[number, number][] | undefined> {
+    // Only when no other document is being read: several documents at once already keep the cores busy (and this
+    // thread's chunking needs one).
+    if (this.running > 0) return undefined;
     const bin = pdftotextBin().replace(/pdftotext$/, "pdfinfo");
-    const r = spawnSync(bin, [...(password !== undefined ? ["-upw", password] : []), path], { encoding: "utf8", timeout: 30_000 });
-    const pages = Number(/^Pages:\s+(\d+)/m.exec(r.stdout ?? "")?.[1] ?? NaN);
-    if (r.status !== 0 || !(pages >= PAGES_PER_PROCESS * 2)) return undefined;
+    const info = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(bin, [...(password !== undefined ? ["-upw", password] : []), path], { stdio: ["ignore", "pipe", "ignore"] });
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+      child.on("error", () => resolve({ code: -1, out: "" }));
+      child.on("close", (code) => resolve({ code, out }));
+    });
+    const pages = Number(/^Pages:\s+(\d+)/m.exec(info.out)?.[1] ?? NaN);
+    if (info.code !== 0 || !(pages >= PAGES_PER_PROCESS * 2)) return undefined;
     const k = Math.min(this.jobs, Math.floor(pages / PAGES_PER_PROCESS));
     return Array.from({ length: k }, (_, i) => [Math.floor((pages * i) / k) + 1, Math.floor((pages * (i + 1)) / k)] as [number, number]);
   }
@@ -163,6 +175,8 @@ export class PopplerExtractor implements Extractor {
     return new Promise((resolve, reject) => {
       const args = ["-enc", "UTF-8", ...(range ? ["-f", String(range[0]), "-l", String(range[1])] : []), ...(password !== undefined ? ["-upw", password] : []), src.path ?? "-", "-"];
       const child = spawn(pdftotextBin(), args, { stdio: [src.path ? "ignore" : "pipe", "pipe", "pipe"] });
+      this.running++;
+      child.on("close", () => this.running--);
       const out: Buffer[] = [];
       let outBytes = 0;
       let err = "";
