@@ -117,8 +117,10 @@ export async function openInput(input: Input, onNotice?: (m: string) => void, sh
     resolved.files = resolved.files.filter((f) => own.has(f.path));
   }
   else if (shard) {
+    // One file: its byte range or row groups once it is downloaded (see readHubDataset).
     input.progress?.onFiles?.(resolved.files);
-    return { rows: everyNth(readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), shard), resolved, paths: [] };
+    const part: ShardPart = {};
+    return { rows: readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload, shard, onPart: (p) => Object.assign(part, p) }), resolved, paths: [], part };
   }
   input.progress?.onFiles?.(resolved.files);
   return { rows: readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), resolved, paths: [] };

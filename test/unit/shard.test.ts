@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
 import { writePdf, prose } from "../helpers/pdf.js";
-import { BIN, lines, run, tmp } from "../helpers/run.js";
+import { BIN, ROOT, lines, run, tmp } from "../helpers/run.js";
 
 const tpl = ["--prompt", "{q}", "--completion", "{a}"];
 
@@ -74,6 +74,19 @@ describe("sharded runs as tasks of an array job", () => {
     const pparts = [0, 1, 2, 3].map((i) => readFileSync(join(d, `p-0000${i}-of-00004.jsonl`), "utf8"));
     expect(pparts.map((p) => lines(p).length)).toEqual([200, 300, 200, 300]);
     expect(pparts.join("")).toBe(readFileSync(join(d, "p.jsonl"), "utf8"));
+  });
+
+  it("a Hub split of one file (DialogSum from the offline cache) is divided by byte ranges too: the shards merge to the single run", async () => {
+    const d = tmp();
+    const env = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(ROOT, "fixtures/hf-cache") };
+    expect((await run(["dialogsum", "-o", join(d, "single.jsonl"), "-q"], { env })).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await run(["dialogsum", "--shard", `${i}/3`, "-o", join(d, "ds.jsonl"), "-q"], { env })).code).toBe(0);
+    const m = JSON.parse(readFileSync(join(d, "ds-00001-of-00003.manifest.json"), "utf8"));
+    expect(m.part.bytes[0]).toBeGreaterThan(0);
+    expect(lines(readFileSync(join(d, "ds-00001-of-00003.jsonl"), "utf8")).length).toBeGreaterThan(0);
+    const merged = await run(["merge", join(d, "ds-*-of-00003.jsonl"), "-o", join(d, "all.jsonl")]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(readFileSync(join(d, "all.jsonl"), "utf8")).toBe(readFileSync(join(d, "single.jsonl"), "utf8"));
   });
 
   it("a sharded run splits only by group; merge applies the split as split does on the single run's output, and validates for the model", async () => {
