@@ -6,9 +6,7 @@ import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
 import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
 import type { RefineOptions } from "./quality/index.js";
 import { shareOf } from "./shard.js";
-import { dataKind } from "./sources/open.js";
-import { byteRange, rangeable } from "./sources/range.js";
-import { readFiles, type TableOptions } from "./sources/table.js";
+import { readFiles, type ShardPart, type TableOptions } from "./sources/table.js";
 import { draftFromTemplates, type DraftTemplates } from "./transforms/draft.js";
 
 export type Input =
@@ -81,13 +79,6 @@ export interface PrepareResult extends Summary {
   hub?: Pick<ResolvedSplit, "repo" | "revision" | "commit" | "from" | "downloaded" | "offline"> & { files: string[] };
 }
 
-/** Which part of a single input file a shard read. */
-export interface ShardPart {
-  bytes?: [number, number];
-  firstLine?: number;
-  rows?: "row groups" | "every N-th";
-}
-
 /** Open the rows of an input. Hub datasets are resolved (and cached) first, so errors come before any output. */
 export async function openInput(input: Input, onNotice?: (m: string) => void, shard?: { index: number; count: number }): Promise<{ rows: AsyncIterable<SourceItem>; resolved?: ResolvedSplit; paths: string[]; part?: ShardPart }> {
   if (input.kind === "files") {
@@ -95,19 +86,12 @@ export async function openInput(input: Input, onNotice?: (m: string) => void, sh
       const own = shareOf(input.paths, shard);
       return { rows: readFiles(own, input.table), paths: own };
     }
-    if (shard && input.paths.length === 1) {
-      // One file: a block of its row groups (Parquet), a byte range aligned to records (CSV, JSONL), else every
-      // N-th row (JSON, .gz, stdin, S3, another encoding).
-      const path = input.paths[0]!;
-      const kind = input.table?.kind ?? dataKind(path);
-      if (kind === "parquet") return { rows: readFiles(input.paths, { ...input.table, shard }), paths: input.paths, part: { rows: "row groups" } };
-      if (rangeable(path, kind) && (!input.table?.encoding || /^utf-?8$/i.test(input.table.encoding))) {
-        const delimiter = input.table?.delimiter ?? (kind === "tsv" || /\.tsv$/i.test(path) ? "\t" : ",");
-        const range = await byteRange(path, shard, { csv: kind !== "jsonl", quote: input.table?.quote, delimiter });
-        return { rows: readFiles(input.paths, { ...input.table, range }), paths: input.paths, part: { bytes: [range.start, range.end], firstLine: range.firstLine } };
-      }
+    if (shard) {
+      // One file: the task's part of it (see TableOptions.shard), filled in once it is opened.
+      const part: ShardPart = {};
+      return { rows: readFiles(input.paths, { ...input.table, shard, onPart: (p) => Object.assign(part, p) }), paths: input.paths, part };
     }
-    return { rows: shard ? everyNth(readFiles(input.paths, input.table), shard) : readFiles(input.paths, input.table), paths: input.paths, ...(shard ? { part: { rows: "every N-th" } } : {}) };
+    return { rows: readFiles(input.paths, input.table), paths: input.paths };
   }
   if (input.kind === "rows") return { rows: shard ? everyNth(input.rows, shard) : input.rows, paths: input.paths ?? [] };
   const hub = input.hub ?? hubConfig();
@@ -126,31 +110,10 @@ export async function openInput(input: Input, onNotice?: (m: string) => void, sh
   return { rows: readHubDataset(resolved, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload }), resolved, paths: [] };
 }
 
-/**
- * A uniform sample of n rows in one pass (reservoir sampling, seeded), emitted in input order after the source
- * ends; findings pass straight through. Holds n rows.
- */
+/** A uniform sample of n rows (findings pass straight through), in input order, with a note of how many there were. */
 async function* sampleRows(src: AsyncIterable<SourceItem>, n: number, seed: number, onNotice?: (m: string) => void): AsyncGenerator<SourceItem> {
-  const { prng } = await import("./ops/ops.js");
-  const rand = prng(seed);
-  const keep: { i: number; row: Row }[] = [];
-  let seen = 0;
-  for await (const x of src) {
-    if (x.type === "finding") {
-      yield x;
-      continue;
-    }
-    const i = seen++;
-    if (keep.length < n) keep.push({ i, row: x });
-    else {
-      const j = Math.floor(rand() * seen);
-      if (j < n) keep[j] = { i, row: x };
-    }
-  }
-  keep.sort((a, b) => a.i - b.i);
-  // The summary counts the sampled rows; say how many there were to sample from.
-  onNotice?.(`--sample ${n}: ${keep.length} of ${seen} rows sampled (seed ${seed})`);
-  for (const k of keep) yield k.row;
+  const { sampleInOrder } = await import("./ops/ops.js");
+  yield* sampleInOrder(src, n, seed, (x) => x.type !== "finding", (kept, seen) => onNotice?.(`--sample ${n}: ${kept} of ${seen} rows sampled (seed ${seed})`));
 }
 
 /** The rows in a seeded random order (findings first, as they come), in bounded memory. */

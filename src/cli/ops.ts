@@ -15,8 +15,6 @@ interface OpsOpts {
   maxFindings: number;
 }
 
-type Rec = import("../ops/ops.js").DatasetRecord;
-
 /** Open the outputs of an operation (checked before any work), run it, commit all or nothing, print the counts. */
 async function operate(
   name: string,
@@ -214,29 +212,26 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .requiredOption("-n, --count <n>", "records to keep", intArg("--count", 1))
       .option("--seed <n>", "random seed", intArg("--seed"), 0),
   ).action(async (files: string[], o: OpsOpts & { count: number; seed: number }) => {
-    const { readRecords, prng } = await import("../ops/ops.js");
+    const { readRecords, sampleInOrder } = await import("../ops/ops.js");
     setExit(
       await operate("sample", files, o, [], async ({ main, counts, reject }) => {
-        const rand = prng(o.seed);
-        const keep: Rec[] = [];
-        for await (const r of readRecords(files)) {
-          counts.read++;
+        let kept = 0;
+        let notSampled = 0;
+        const done = (k: number, seen: number) => {
+          kept = k;
+          notSampled = seen - k;
+          counts.read += seen;
+        };
+        for await (const r of sampleInOrder(readRecords(files), o.count, o.seed, (x) => x.type === "record", done)) {
           if (r.type === "finding") {
+            counts.read++;
             reject(r);
             continue;
           }
-          const seen = r.index + 1;
-          if (keep.length < o.count) keep.push(r);
-          else {
-            const j = Math.floor(rand() * seen);
-            if (j < o.count) keep[j] = r;
-          }
+          await main.write(r.value);
         }
-        keep.sort((a, b) => a.index - b.index);
-        for (const r of keep) await main.write(r.value);
-        counts.written = keep.length;
-        counts.removed["not-sampled"] = counts.read - keep.length - Object.entries(counts.removed).filter(([k]) => k !== "not-sampled").reduce((a, [, v]) => a + v, 0);
-        if (!counts.removed["not-sampled"]) delete counts.removed["not-sampled"];
+        counts.written = kept;
+        if (notSampled) counts.removed["not-sampled"] = notSampled;
       }),
     );
   });

@@ -225,15 +225,12 @@ export async function fileChecks(outputs: (string | undefined)[], model: string,
     return 0;
   }
   // After a run that checked every record against the model, only the file rules are left: from the run's counts.
-  const written = (role: string) => run?.outputs.find((f) => f.role === role);
-  const known = run && written("train") && (!validation || written("validation"));
+  const written = (["train", "validation"] as const).flatMap((role) => run?.outputs.filter((f) => f.role === role).map((f) => ({ ...f, role })) ?? []);
   const { validateFiles, fileRuleFindings } = await import("../validate/validate.js");
-  const files = known
-    ? (["train", "validation"] as const)
-        .map((role) => written(role))
-        .filter((f): f is OutputFile => !!f && (f.role === "train" || f.role === "validation"))
-        .map((f) => ({ path: f.path, role: f.role as "train" | "validation", bytes: f.bytes, lines: f.records ?? 0, records: f.records ?? 0, valid: f.records ?? 0, format: asFormatName(run!.format) }))
-    : undefined;
+  const files =
+    run && written.length === (validation ? 2 : 1)
+      ? written.map((f) => ({ path: f.path, role: f.role, bytes: f.bytes, lines: f.records ?? 0, records: f.records ?? 0, valid: f.records ?? 0, format: asFormatName(run.format) }))
+      : undefined;
   const r = files ? await fileRuleFindings(files, { model, batchSize }).then((x) => ({ ...x, model: x.model ? { id: x.model } : undefined, counts: countsOf(x.findings) })) : await validateFiles({ train, validation }, { model, batchSize });
   for (const f of r.findings) rep.finding(f);
   report.add({ read: 0, written: 0, rejected: {}, warnings: {}, output: train, elapsedMs: 0 }, [], { fileRules: { model: r.model?.id, ok: r.ok, errors: r.errors, warnings: r.warnings, counts: r.counts } });

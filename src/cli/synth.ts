@@ -123,30 +123,10 @@ async function* firstDocuments(src: AsyncIterable<SynthDocument | Finding>, n: n
   }
 }
 
-/**
- * A uniform sample of n documents in one pass, before any is sent to the teacher: the reservoir of `--sample` on
- * the data commands (same seed, same rows for a table input), emitted in input order when the input ends.
- */
+/** --sample: documents, before any is sent to the teacher (the same picks as --sample on the data commands). */
 async function* sampleDocuments(src: AsyncIterable<SynthDocument | Finding>, n: number, seed: number, onNotice: (m: string) => void): AsyncGenerator<SynthDocument | Finding> {
-  const { prng } = await import("../ops/ops.js");
-  const rand = prng(seed);
-  const keep: { i: number; doc: SynthDocument }[] = [];
-  let seen = 0;
-  for await (const d of src) {
-    if (d.type !== "document") {
-      yield d;
-      continue;
-    }
-    const i = seen++;
-    if (keep.length < n) keep.push({ i, doc: d });
-    else {
-      const j = Math.floor(rand() * seen);
-      if (j < n) keep[j] = { i, doc: d };
-    }
-  }
-  keep.sort((a, b) => a.i - b.i);
-  onNotice(`--sample ${n}: ${keep.length} of ${seen} documents sampled (seed ${seed})`);
-  for (const k of keep) yield k.doc;
+  const { sampleInOrder } = await import("../ops/ops.js");
+  yield* sampleInOrder(src, n, seed, (d) => d.type === "document", (kept, seen) => onNotice(`--sample ${n}: ${kept} of ${seen} documents sampled (seed ${seed})`));
 }
 
 export function addSynthCommand(program: Command, setExit: (code: number) => void): void {

@@ -1,8 +1,7 @@
 import { datasetInfo, downloadFileToCacheDir, listFiles } from "@huggingface/hub";
 import { PrepError, finding, type SourceItem } from "../record.js";
 import { dataKind } from "../sources/open.js";
-import { byteRange, rangeable } from "../sources/range.js";
-import { readTable } from "../sources/table.js";
+import { readTable, type ShardPart } from "../sources/table.js";
 import { RepoCache } from "./cache.js";
 import { hubConfig, type HubConfig } from "./config.js";
 import { COMMIT_SHA, hubFetch, isNetworkError, retryPolicy, withRetries } from "./fetch.js";
@@ -245,7 +244,7 @@ export interface ReadHubOptions {
    * (Parquet) of the downloaded file; any other file is read every N-th row. Told which part it read.
    */
   shard?: { index: number; count: number };
-  onPart?: (part: { bytes?: [number, number]; firstLine?: number; rows?: "row groups" | "every N-th" }) => void;
+  onPart?: (part: ShardPart) => void;
 }
 
 /** Rows of one split of a Hub dataset, file after file, each downloaded (or found in the cache) when reached. */
@@ -254,23 +253,7 @@ export async function* readHubDataset(resolved: ResolvedSplit, hub: HubConfig = 
     const local = f.local ?? (await fetchFile(resolved, f.path, hub, opts.onDownload));
     const name = `hf:${resolved.repo}@${resolved.from === "parquet" ? PARQUET_REVISION : resolved.revision}/${f.path}`;
     try {
-      if (opts.shard) {
-        const kind = dataKind(f.path);
-        if (kind === "parquet") {
-          opts.onPart?.({ rows: "row groups" });
-          yield* readTable(local, { name, onBytes: opts.onBytes, kind, shard: opts.shard });
-        } else if (rangeable(f.path, kind)) {
-          const range = await byteRange(local, opts.shard, { csv: kind !== "jsonl", delimiter: kind === "tsv" ? "\t" : "," });
-          opts.onPart?.({ bytes: [range.start, range.end], firstLine: range.firstLine });
-          yield* readTable(local, { name, onBytes: opts.onBytes, kind, range });
-        } else {
-          opts.onPart?.({ rows: "every N-th" });
-          let i = 0;
-          for await (const x of readTable(local, { name, onBytes: opts.onBytes, kind })) if (i++ % opts.shard.count === opts.shard.index) yield x;
-        }
-        continue;
-      }
-      yield* readTable(local, { name, onBytes: opts.onBytes });
+      yield* readTable(local, { name, onBytes: opts.onBytes, ...(opts.shard ? { kind: dataKind(f.path), shard: opts.shard, onPart: opts.onPart } : {}) });
     } catch (e) {
       if (!(e instanceof PrepError)) throw e;
       yield finding("file", e.message, { source: name });

@@ -76,6 +76,32 @@ export function prng(seed: number): () => number {
   };
 }
 
+/**
+ * A uniform sample of n of the items `counts` picks, in one pass (reservoir sampling, seeded: the same seed, the
+ * same picks), emitted in input order once the source ends; every other item passes straight through as it comes.
+ * Holds n items. `onDone` is told how many were kept of how many there were.
+ */
+export async function* sampleInOrder<T>(src: AsyncIterable<T>, n: number, seed: number, counts: (x: T) => boolean, onDone?: (kept: number, seen: number) => void): AsyncGenerator<T> {
+  const rand = prng(seed);
+  const keep: { i: number; x: T }[] = [];
+  let seen = 0;
+  for await (const x of src) {
+    if (!counts(x)) {
+      yield x;
+      continue;
+    }
+    const i = seen++;
+    if (keep.length < n) keep.push({ i, x });
+    else {
+      const j = Math.floor(rand() * seen);
+      if (j < n) keep[j] = { i, x };
+    }
+  }
+  keep.sort((a, b) => a.i - b.i);
+  onDone?.(keep.length, seen);
+  for (const k of keep) yield k.x;
+}
+
 export interface NearOptions {
   /** Estimated Jaccard similarity of word shingles at or above which a record is a near-duplicate (default 0.8). */
   threshold?: number;

@@ -42,18 +42,15 @@ export async function byteRange(path: string, shard: { index: number; count: num
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   let pos = 0;
   let line = 1;
-  outer: for (;;) {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (const b of scan.starts(chunk)) {
-        // b: offset in chunk just after a record-ending newline.
-        line += scan.newlinesBefore(b);
-        take(pos + b, line);
-        if (need >= wanted.length) break outer;
-      }
-      line += scan.newlinesRest();
-      pos += chunk.length;
+  scan: for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (const b of scan.starts(chunk)) {
+      // b: the offset in the chunk just after a record-ending newline.
+      line += scan.newlinesSinceLast();
+      take(pos + b, line);
+      if (need >= wanted.length) break scan;
     }
-    break;
+    line += scan.newlinesSinceLast();
+    pos += chunk.length;
   }
   stream.destroy();
   // Past the last record start: the cut is at the file's end.
@@ -129,18 +126,10 @@ class BoundaryScanner {
     }
   }
 
-  /** Newlines seen since the previous call (the one at the yielded offset included). */
-  newlinesBefore(_b: number): number {
+  /** Newlines seen in this chunk since the previous call (the one just before a yielded offset included). */
+  newlinesSinceLast(): number {
     const n = this.lines - this.counted;
     this.counted = this.lines;
-    return n;
-  }
-
-  /** Newlines after the last yielded offset in the chunk. */
-  newlinesRest(): number {
-    const n = this.lines - this.counted;
-    this.lines = 0;
-    this.counted = 0;
     return n;
   }
 }

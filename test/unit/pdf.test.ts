@@ -336,4 +336,27 @@ describe("page extraction engines", () => {
     const one = await run(["pdf", bad, bomb, ...docs, "--engine", "poppler", "--max-stream-mb", "16", "-j", "1", "-o", "-"], { env: POPPLER });
     expect(one.stdout).toBe(many.stdout);
   });
+
+  it.skipIf(!HAVE_POPPLER)("poppler: a long document alone is read by several processes, a page range each, with the same records as one process", async () => {
+    const d = tmp();
+    const book = join(d, "long.pdf");
+    await writePdf(book, Array.from({ length: 200 }, (_, i) => prose([`Page ${i + 1} of the long manual.`, ...bodyOf(i)])));
+    // Wrappers that log how pdftotext is called, then run the real tools.
+    const real = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
+    const log = join(d, "calls.log");
+    writeFileSync(join(d, "pdftotext"), `#!/bin/sh\necho "$@" >> "${log}"\nexec "${real("pdftotext")}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(d, "pdfinfo"), `#!/bin/sh\nexec "${real("pdfinfo")}" "$@"\n`, { mode: 0o755 });
+    const env = { PREP_DATA_PDFTOTEXT: join(d, "pdftotext") };
+    const two = await run(["pdf", book, "--engine", "poppler", "-j", "2", "-o", "-"], { env });
+    expect(two.code, two.stderr).toBe(0);
+    const calls = readFileSync(log, "utf8");
+    expect(calls).toMatch(/-f 1 -l 100 /);
+    expect(calls).toMatch(/-f 101 -l 200 /);
+    writeFileSync(log, "");
+    const one = await run(["pdf", book, "--engine", "poppler", "-j", "1", "-o", "-"], { env });
+    expect(readFileSync(log, "utf8")).not.toMatch(/-f /);
+    expect(two.stdout).toBe(one.stdout);
+    // Every page's body is there (the "Page N" heads recur at page edges and go as running heads).
+    expect(((lines(one.stdout) as { input: string }[]).map((x) => x.input).join("\n").match(/Streams let the/g) ?? []).length).toBeGreaterThanOrEqual(200);
+  });
 });
