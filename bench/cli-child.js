@@ -1,6 +1,6 @@
 // One measured CLI run in a fresh process, as a user would start it: seconds since the process started (Node's
 // own start-up included) and peak RSS (worker threads included). Output goes where the arguments say.
-import { main } from "../dist/cli/main.js";
+import { main } from "../dist/cli-bundle/main.js";
 
 const code = await main(["node", "prep-data", ...process.argv.slice(2)]);
 console.error(JSON.stringify({ code, seconds: process.uptime(), maxRssKb: process.resourceUsage().maxRSS }));

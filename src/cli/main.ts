@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
 import { presets } from "../presets/index.js";
 import { whenSignalled } from "../jsonl.js";
+export { osReason } from "../jsonl.js";
 import { finding, PrepError, type Row } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { dataKind } from "../sources/open.js";

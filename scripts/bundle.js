@@ -1,0 +1,28 @@
+// Bundles the CLI (dist/cli/main.js, after tsc) into dist/cli-bundle/: our modules with zod, commander, csv-parse
+// and the other small dependencies in a few files, so a run compiles and resolves a handful of modules instead of
+// about 150 (start-up is most of a short run). Code loaded only by some commands stays in separate chunks, loaded
+// when used; the large packages those chunks need (pdf.js, the AWS SDK, tokenizer tables, openai) stay outside the
+// bundle and are loaded from node_modules. Worker threads (dist/pdf/worker.js, dist/validate/worker.js) are not
+// bundled: they start from dist/, where the bundle's chunks find them (dist/cli-bundle/../../dist/…).
+import { build } from "esbuild";
+import { rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = join(root, "dist/cli-bundle");
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, "dist/cli/main.js")],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20.19",
+  external: ["pdfjs-dist", "pdfjs-dist/*", "@aws-sdk/*", "@smithy/*", "openai", "openai/*", "gpt-tokenizer", "gpt-tokenizer/*", "llama-tokenizer-js", "llama3-tokenizer-js"],
+  // CommonJS dependencies (commander, csv-parse's helpers) call require() for Node's modules.
+  banner: { js: "import { createRequire as __prepDataRequire } from 'node:module'; const require = __prepDataRequire(import.meta.url);" },
+  logLevel: "warning",
+  legalComments: "none",
+});
