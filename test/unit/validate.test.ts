@@ -192,6 +192,29 @@ describe("token counting", () => {
     expect(l3.count(huge)).toBeGreaterThan(80_000);
   });
 
+  it("Llama 2 counted word by word equals the library's whole-text encoding (no token has a ▁ after another character)", async () => {
+    const l2 = (await import("llama-tokenizer-js")).default;
+    // The property the word split rests on, checked on the vocabulary itself.
+    expect((l2.vocabById as string[]).filter((t) => /[^▁]▁/.test(t))).toEqual([]);
+    const counter = await loadTokenCounter("llama2");
+    const dialogue = readFileSync(join(ROOT, "fixtures/hub/datasets/knkarthick/dialogsum/main/train.csv"), "utf8");
+    const texts = [
+      dialogue,
+      ...dialogue.split("\n").slice(0, 200),
+      "  leading spaces",
+      "a  b   c    d",
+      "trailing space ",
+      "tab\there and\nnew line  \n  indented",
+      " ",
+      "   ",
+      "中文 字符 and 한국어 텍스트",
+      "emoji 😀 x 👍🏽 and a ▁ literal ▁▁ here",
+      "ALLCAPS123 4567890 $%^&* (x) [y] {z}",
+      "x".repeat(500) + " " + "y".repeat(300),
+    ];
+    for (const t of texts) expect(counter.count(t), JSON.stringify(t.slice(0, 30))).toBe(t === "" ? 0 : l2.encode(t, false, true).length);
+  });
+
   it("the estimate is labelled and never below the exact counters on mixed scripts", async () => {
     const est = await loadTokenCounter("estimate");
     const exact = await Promise.all(["cl100k", "o200k", "llama3", "llama2"].map((n) => loadTokenCounter(n)));
