@@ -37,12 +37,16 @@ export class Reporter {
 
   /** The pipeline's counts, shown beside the progress figures. */
   progress = (s: Summary): void => {
-    this.counts = `read ${s.read.toLocaleString("en-US")}  written ${s.written.toLocaleString("en-US")}  rejected ${rejectedTotal(s).toLocaleString("en-US")}`;
+    this.last = s;
     this.meter?.();
   };
 
-  /** Counts text for the progress line, and the hook that redraws it with the current figures. */
-  counts = "";
+  /** Counts text for the progress line (built when drawn, not per record), and the hook that redraws it. */
+  get counts(): string {
+    const s = this.last;
+    return s ? `read ${s.read.toLocaleString("en-US")}  written ${s.written.toLocaleString("en-US")}  rejected ${rejectedTotal(s).toLocaleString("en-US")}` : "";
+  }
+  private last?: Summary;
   meter?: () => void;
 
   summary(s: Summary, label?: string, extra?: string): void {
