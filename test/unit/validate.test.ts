@@ -159,6 +159,35 @@ describe("token counting", () => {
     }
   });
 
+  it("past the first 2,000 distinct pieces (counted by our own short-piece BPE) counts still equal gpt-tokenizer's", async () => {
+    const { countTokens: cl } = await import("gpt-tokenizer/encoding/cl100k_base");
+    const { countTokens: o2 } = await import("gpt-tokenizer/encoding/o200k_base");
+    const asText = { disallowedSpecial: new Set<string>() };
+    const [c1, c2] = await Promise.all([loadTokenCounter("cl100k"), loadTokenCounter("o200k")]);
+    // Seeded words from many scripts: 12,000 distinct pieces, far past the switch, up to ~100 UTF-8 bytes each
+    // (the scan's limit) and past it; surrogate pairs, a lone surrogate, combining marks.
+    let seed = 11;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const ranges: [number, number][] = [[0x4e00, 0x9fff], [0x3040, 0x30ff], [0xac00, 0xd7a3], [0x0400, 0x04ff], [0x0600, 0x06ff], [0x0900, 0x097f], [0x0041, 0x007a], [0x00c0, 0x024f], [0x0300, 0x036f], [0x1f300, 0x1f64f]];
+    const word = () => {
+      const [lo, hi] = ranges[rand(ranges.length)]!;
+      const len = 1 + rand(rand(4) === 0 ? 45 : 8);
+      let w = "";
+      for (let i = 0; i < len; i++) w += String.fromCodePoint(lo + rand(hi - lo + 1));
+      return rand(50) === 0 ? w + "\ud800" : w;
+    };
+    const words = Array.from({ length: 12_000 }, word);
+    for (let i = 0; i < words.length; i += 40) {
+      const t = words.slice(i, i + 40).join(rand(3) === 0 ? "" : " ");
+      expect(c1.count(t), JSON.stringify(t.slice(0, 20))).toBe(cl(t, asText));
+      expect(c2.count(t), JSON.stringify(t.slice(0, 20))).toBe(o2(t, asText));
+    }
+    // And once more, now from the piece cache.
+    const all = words.join(" ");
+    expect(c1.count(all)).toBe(cl(all, asText));
+    expect(c2.count(all)).toBe(o2(all, asText));
+  });
+
   it("long pieces without spaces (CJK, base64, minified code) count exactly as the libraries and Meta's tokenizer.json do", async () => {
     const { countTokens: cl } = await import("gpt-tokenizer/encoding/cl100k_base");
     const { countTokens: o2 } = await import("gpt-tokenizer/encoding/o200k_base");
