@@ -139,7 +139,11 @@ export function ranksFromTable(table: readonly (string | number[])[]): Ranks {
 export class ShortBpe {
   private readonly tokens: string[];
   private readonly byteRank = new Int32Array(256);
-  private readonly pairs = new Map<number, number>();
+  // Pair cache: slot → left rank + 1 (0 = empty), right rank, merged rank or -1.
+  private readonly pairA = new Int32Array(PAIR_SLOTS);
+  private readonly pairB = new Int32Array(PAIR_SLOTS);
+  private readonly pairR = new Int32Array(PAIR_SLOTS);
+  private pairCount = 0;
   private rk = new Int32Array(SHORT_BYTES + 4);
   private pr = new Float64Array(SHORT_BYTES + 4);
 
@@ -153,15 +157,26 @@ export class ShortBpe {
     }
   }
 
-  /** The rank of parts a and b joined, or -1 when the vocabulary has no such token. */
+  /** The rank of parts a and b joined, or -1 when the vocabulary has no such token (open addressing on a, b). */
   private pair(a: number, b: number): number {
-    const key = a * 0x40000 + b;
-    let r = this.pairs.get(key);
-    if (r === undefined) {
-      r = this.ranks.get(this.tokens[a]! + this.tokens[b]!) ?? -1;
-      if (this.pairs.size >= 1 << 21) this.pairs.clear();
-      this.pairs.set(key, r);
+    const mask = PAIR_SLOTS - 1;
+    let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> 12 & mask;
+    for (;;) {
+      const k = this.pairA[h]!;
+      if (k === 0) break;
+      if (k === a + 1 && this.pairB[h] === b) return this.pairR[h]!;
+      h = (h + 1) & mask;
     }
+    const r = this.ranks.get(this.tokens[a]! + this.tokens[b]!) ?? -1;
+    if (++this.pairCount > PAIR_SLOTS >> 1) {
+      // Half full: start again (a long run over many scripts; the pairs worth keeping come back at once).
+      this.pairA.fill(0);
+      this.pairCount = 1;
+      h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> 12 & mask;
+    }
+    this.pairA[h] = a + 1;
+    this.pairB[h] = b;
+    this.pairR[h] = r;
     return r;
   }
 
@@ -231,6 +246,8 @@ export class ShortBpe {
     return n;
   }
 }
+
+const PAIR_SLOTS = 1 << 19;
 
 /** Pieces up to this many UTF-8 bytes are counted by {@link ShortBpe}'s scan, longer ones by {@link bpeCount}. */
 export const SHORT_BYTES = 96;
