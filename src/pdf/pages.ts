@@ -8,7 +8,7 @@ import { collectCompounds, joinHyphenated } from "./clean.js";
 import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
 import { InProcessExtractor, MixedExtractor, type ExtractedPage, type Extractor } from "./pool.js";
-import { PopplerExtractor, resolveEngine, type PdfEngine } from "./poppler.js";
+import { PopplerExtractor, READY_AHEAD, resolveEngine, type PdfEngine } from "./poppler.js";
 
 export const DEFAULT_MAX_PAGES = 100_000;
 
@@ -123,7 +123,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       const doc = docId++;
       // poppler: the next documents' processes start now (once each passed the bomb check), while this one's pages
       // are consumed.
-      for (let k = 1; poppler && k < poppler.jobs + 1; k++) {
+      for (let k = 1; poppler && k < poppler.jobs + 1 + READY_AHEAD; k++) {
         const i = at + k;
         const ahead = inputs[i];
         if (ahead === undefined || ahead === "-" || ahead.startsWith("s3://") || bombs.has(i)) continue;

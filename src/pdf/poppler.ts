@@ -53,6 +53,9 @@ export function popplerLines(page: string): PageLine[] {
 /** A document is split among processes only when each gets at least this many pages. */
 const PAGES_PER_PROCESS = 64;
 
+/** Documents extracted ahead and waiting to be opened, beyond those being extracted (their text is held). */
+export const READY_AHEAD = 4;
+
 interface Extracted {
   pages: string[];
 }
@@ -84,16 +87,48 @@ export class PopplerExtractor implements Extractor {
     return this.fb?.width ?? 2;
   }
 
-  /** Start extracting a document that will be opened soon (a local path only). */
+  /**
+   * Extract a document that will be opened soon (a local path only): queued, and started in document order while
+   * fewer than `jobs` extractions run and fewer than `jobs + READY_AHEAD` wait to be opened — so this thread has
+   * finished documents to chunk while a long one is still being read.
+   */
   prefetch(doc: number, src: { path?: string; data?: Uint8Array }, passwords: string[] = []): void {
-    if (doc <= this.opened || this.pending.has(doc) || this.pending.size >= this.jobs) return;
-    this.pending.set(doc, this.extract(src, passwords).catch((e: Error) => e));
+    if (doc <= this.opened || this.pending.has(doc) || this.queued.has(doc)) return;
+    this.queued.set(doc, { src, passwords });
+    this.pump();
+  }
+
+  private readonly queued = new Map<number, { src: { path?: string; data?: Uint8Array }; passwords: string[] }>();
+  /** Extractions started and not yet finished. */
+  private extracting = 0;
+
+  private pump(): void {
+    while (this.queued.size && this.extracting < this.jobs && this.pending.size < this.jobs + READY_AHEAD) {
+      const doc = Math.min(...this.queued.keys());
+      const { src, passwords } = this.queued.get(doc)!;
+      this.queued.delete(doc);
+      this.start(doc, src, passwords);
+    }
+  }
+
+  private start(doc: number, src: { path?: string; data?: Uint8Array }, passwords: string[]): Promise<Extracted | Error> {
+    this.extracting++;
+    const p = this.extract(src, passwords)
+      .catch((e: Error) => e)
+      .finally(() => {
+        this.extracting--;
+        this.pump();
+      });
+    this.pending.set(doc, p);
+    return p;
   }
 
   async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords: string[] = []): Promise<number> {
     this.opened = Math.max(this.opened, doc);
-    const r = await (this.pending.get(doc) ?? this.extract(src, passwords).catch((e: Error) => e));
+    for (const d of this.queued.keys()) if (d <= doc) this.queued.delete(d);
+    const r = await (this.pending.get(doc) ?? this.start(doc, src, passwords));
     this.pending.delete(doc);
+    this.pump();
     if (r instanceof Error) {
       if (!this.fallback) throw r instanceof PdfOpenError ? r : new PdfOpenError(r.message, "unreadable");
       this.fb ??= this.fallback();
@@ -118,6 +153,7 @@ export class PopplerExtractor implements Extractor {
 
   async end(): Promise<void> {
     this.docs.clear();
+    this.queued.clear();
     await Promise.allSettled(this.pending.values());
     this.pending.clear();
     await this.fb?.end();
