@@ -192,6 +192,22 @@ describe("PDF bounds: no document costs unbounded time or memory", () => {
     expect(lines(readFileSync(out, "utf8"))).toHaveLength(1);
   });
 
+  it("streams too short to inflate past the limit are skipped (deflate's 1032:1 bound), and the densest real bomb is still caught", async () => {
+    const { deflateSync } = await import("node:zlib");
+    const { oversizedStream } = await import("../../src/pdf/bounds.js");
+    const limit = 1 << 20;
+    const pdf = (body: Buffer) =>
+      Buffer.concat([Buffer.from(`%PDF-1.4\n4 0 obj\n<< /Length ${body.length} /Filter /FlateDecode >>\nstream\n`), body, Buffer.from("\nendstream\nendobj\n%%EOF\n")]);
+    // Zeros at zlib's best ratio: one byte over the limit is ~1,016 compressed bytes, above the skip threshold.
+    const dense = deflateSync(Buffer.alloc(limit + 1), { level: 9 });
+    expect(dense.length * 1040).toBeGreaterThanOrEqual(limit);
+    expect(oversizedStream(pdf(dense), limit)).toMatchObject({ object: "4 0 R" });
+    // Exactly the limit: not over.
+    expect(oversizedStream(pdf(deflateSync(Buffer.alloc(limit), { level: 9 })), limit)).toBeUndefined();
+    // Ordinary content streams: skipped, and the document passes.
+    expect(oversizedStream(pdf(deflateSync(Buffer.from("BT /F1 12 Tf (hello) Tj ET ".repeat(500)))), limit)).toBeUndefined();
+  });
+
   it("a page tree claiming a million pages is refused by --max-pages; one page listed many times stops after 25 repeats", async () => {
     const d = tmp();
     const { writePageTreeBomb } = await import("../helpers/pdf-bombs.js");
