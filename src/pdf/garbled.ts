@@ -22,13 +22,22 @@ const MIN_WORDLIKE = 0.4;
  */
 const FILLER = /^[.·…•_\-–—=*~\u2190-\u21FF\u2500-\u27BF\u2B00-\u2BFF]+$/u;
 
+const ALL_ALNUM = /^[\p{L}\p{N}\p{M}]+$/u;
+const ALNUM = /[\p{L}\p{N}\p{M}]/gu;
+const SURROGATE = /[\ud800-\udfff]/;
+
 export function garbledText(text: string): GarbledVerdict {
   const tokens = text.split(/\s+/).filter((t) => t && !FILLER.test(t));
   let wordlike = 0;
   for (const t of tokens) {
-    let alnum = 0;
-    for (const ch of t) if (/[\p{L}\p{N}\p{M}]/u.test(ch)) alnum++;
-    if (alnum > 0 && alnum * 2 >= [...t].length) wordlike++;
+    // Most tokens are all letters and digits; the rest are counted by code point (a regular expression per token,
+    // not per character: the check runs on every page).
+    if (ALL_ALNUM.test(t)) {
+      wordlike++;
+      continue;
+    }
+    const alnum = t.match(ALNUM)?.length ?? 0;
+    if (alnum > 0 && alnum * 2 >= (SURROGATE.test(t) ? [...t].length : t.length)) wordlike++;
   }
   const share = tokens.length ? wordlike / tokens.length : 1;
   return { garbled: tokens.length >= MIN_TOKENS && share < MIN_WORDLIKE, tokens: tokens.length, wordlike: share };

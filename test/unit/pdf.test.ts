@@ -273,6 +273,25 @@ describe("PDF text kept and passwords", () => {
 });
 
 describe("garbled text layers", () => {
+  it("the verdict counts word-like tokens by code point: equal to a per-character reference on seeded mixed text", async () => {
+    const { garbledText } = await import("../../src/pdf/garbled.js");
+    const reference = (t: string) => {
+      let alnum = 0;
+      for (const ch of t) if (/[\p{L}\p{N}\p{M}]/u.test(ch)) alnum++;
+      return alnum > 0 && alnum * 2 >= [...t].length;
+    };
+    const bits = ["a", "Z", "9", "é", "\u0301", "中", "😀", "𝐀", "+", "%", "!", "$", "-", ".", "…", "→", "(", ")", "ا", "ँ"];
+    let seed = 3;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    for (let k = 0; k < 300; k++) {
+      const tokens = Array.from({ length: 10 + rand(40) }, () => Array.from({ length: 1 + rand(6) }, () => bits[rand(bits.length)]).join(""));
+      const v = garbledText(tokens.join(rand(2) ? " " : "\n"));
+      const kept = tokens.filter((t) => !/^[.·…•_\-–—=*~\u2190-\u21FF\u2500-\u27BF\u2B00-\u2BFF]+$/u.test(t));
+      expect(v.tokens).toBe(kept.length);
+      expect(v.wordlike).toBeCloseTo(kept.length ? kept.filter(reference).length / kept.length : 1, 12);
+    }
+  });
+
   it("a PDF whose font maps glyphs to the wrong code points has its pages refused (garbled-text), never written", async () => {
     const d = tmp();
     const { writeWrongCodePointsPdf } = await import("../helpers/pdf-bombs.js");
