@@ -344,14 +344,19 @@ if (!only || only === "pdf") {
   ];
   const figures = [];
   for (const [label, files] of sets) {
-    console.log(`\nprep-data pdf ${label} → cpt JSONL (whole process, start-up included; median of 3)`);
-    const ref = poppler ? [await reference(files), await reference(files), await reference(files)].sort((x, y) => x - y)[1] : undefined;
+    console.log(`\nprep-data pdf ${label} → cpt JSONL (whole process, start-up included; median of 3, each round the reference then each engine, so all see the same load)`);
+    const refs = [];
+    const runs = Object.fromEntries(engines.map((e) => [e, []]));
+    for (let i = 0; i < 3; i++) {
+      if (poppler) refs.push(await reference(files));
+      for (const engine of engines) runs[engine].push(await cli(["pdf", ...files, "--engine", engine, "-o", join(work, `pdf-${engine}.jsonl`), "-q"]));
+    }
+    const ref = poppler ? refs.sort((x, y) => x - y)[1] : undefined;
     if (ref !== undefined) console.log(`  pdftotext, xargs -P${cores}: ${ref.toFixed(2)} s`);
     else console.log("  pdftotext: not available (apt-get install poppler-utils) — no reference ratio, no poppler engine");
     for (const engine of engines) {
-      const rs = [];
-      for (let i = 0; i < 3; i++) rs.push(await cli(["pdf", ...files, "--engine", engine, "-o", join(work, `pdf-${engine}.jsonl`), "-q"]));
-      const r = rs.sort((x, y) => x.seconds - y.seconds)[1];
+      const rs = runs[engine];
+      const r = [...rs].sort((x, y) => x.seconds - y.seconds)[1];
       const peak = Math.max(...rs.map((x) => x.maxRssKb));
       const ratio = ref !== undefined ? ` = ${(r.seconds / ref).toFixed(2)}× pdftotext's time` : "";
       console.log(`  --engine ${engine.padEnd(7)}: ${r.seconds.toFixed(2)} s${ratio}, peak RSS ${(peak / 1024).toFixed(0)} MB, exit ${r.code}`);
