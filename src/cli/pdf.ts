@@ -66,7 +66,11 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .option("-q, --quiet", "no per-file lines or summary")
     .action(async (inputs: string[], o: PdfCliOpts) => {
       // Loaded here, not at start-up: pdf.js and the text splitter cost ~0.4 s that other commands need not pay.
-      const [{ chunkPages }, { prepare }, { expandPdfInputs }, { readPdfPages }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../pdf/inputs.js"), import("../pdf/pages.js")]);
+      // The extraction modules first: pdftotext starts on the first documents while the chunker and the
+      // pipeline load.
+      const [{ expandPdfInputs }, { readPdfPages }] = await Promise.all([import("../pdf/inputs.js"), import("../pdf/pages.js")]);
+      const later = Promise.all([import("../chunk.js"), import("../prepare.js")]);
+      later.catch(() => undefined);
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
       const { popplerVersion, resolveEngine } = await import("../pdf/poppler.js");
@@ -103,6 +107,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       });
       const pages = started(extracting);
       try {
+        const [{ chunkPages }, { prepare }] = await later;
         const [counter, checker] = await Promise.all([loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k"), profile ? RecordChecker.create(checkerOpts) : undefined]);
         async function* rows(): AsyncGenerator<SourceItem> {
           for (const u of unmatched) yield finding("file", "no such file, folder or matching PDF", { source: u });
