@@ -1,4 +1,6 @@
+import { statSync } from "node:fs";
 import { parse, type CsvError } from "csv-parse";
+import { drain, fastBytes, fastEligible, noRows, papaRecords } from "./csv-fast.js";
 import { finding, type Origin, type SourceItem } from "../record.js";
 import { Utf8Tracker } from "./encoding.js";
 import { invalidUtf8Finding } from "./json.js";
@@ -21,6 +23,10 @@ export interface CsvOptions {
   onBytes?: (n: number) => void;
   /** Read only this byte range (one task of a sharded run), after the header; lines keep the file's numbers. */
   range?: import("./range.js").ByteRange;
+  /** false: always csv-parse, never the papaparse fast path (which gives the same items when it applies). */
+  fast?: boolean;
+  /** Internal: the range continues a whole-file read after this many data rows (origins keep row numbers). */
+  rowsFrom?: number;
 }
 
 const NEWLINES = /\r\n|\r|\n/g;
@@ -59,7 +65,10 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     overCount += crlf;
     const line = lines - overCount - breaks + lineShift;
     // Invalid UTF-8 in this record's bytes (csv-parse has replaced it with U+FFFD): the row is not written.
-    const bad = tracker.pending.length ? tracker.claim(bytes) : [];
+    emit(record, line, tracker.pending.length ? tracker.claim(bytes) : []);
+  };
+  /** A record, at its first line in the file: the header, or a row (or a finding) in `queue`. */
+  const emit = (record: string[], line: number, bad: number[]): void => {
     if (header === undefined) {
       header = dedupeHeader(record);
       if (bad.length) {
@@ -68,7 +77,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
       }
       return;
     }
-    const origin: Origin = opts.range ? { source: name, line } : { source: name, line, row };
+    const origin: Origin = opts.range && opts.rowsFrom === undefined ? { source: name, line } : { source: name, line, row: row + (opts.rowsFrom ?? 0) };
     row++;
     if (bad.length) {
       sawFinding = true;
@@ -87,6 +96,33 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     queue.push({ type: "row", values, origin });
   };
 
+  // The fast path when papaparse reads these bytes exactly as csv-parse would (csv-fast.ts); csv-parse reads on
+  // from the first row it would not.
+  if (opts.fast !== false && fastEligible(path, opts, delimiter) && (await fastBytes(path, opts.range))) {
+    const fast = papaRecords(path, opts, delimiter, (record, line) => emit(record, line, []), queue);
+    let r = await fast.next();
+    for (; !r.done; r = await fast.next()) yield r.value;
+    const stop = r.value;
+    if (stop) {
+      const end = opts.range ? opts.range.end : statSync(path).size;
+      yield* readCsv(path, {
+        ...opts,
+        fast: false,
+        rowsFrom: (opts.rowsFrom ?? 0) + stop.rows,
+        range: { start: stop.offset, end, firstLine: stop.line, ...(stop.header ? { header: stop.header.bytes, headerLines: stop.header.lines } : {}) },
+      });
+      return;
+    }
+    if (row === 0 && !sawFinding && !opts.range) yield noRows(header, { source: name });
+    return;
+  }
+
+  // csv-parse's line (in the finding and its message) is of what it read: after a byte range's start, the file's.
+  const syntaxFinding = (e: Error): SourceItem => {
+    const at = (e as CsvError & { lines?: number }).lines;
+    const message = lineShift ? e.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + lineShift}`) : e.message;
+    return finding("csv-syntax", message, { source: name, line: at === undefined ? undefined : at + lineShift });
+  };
   const parser = parse({
     bom: true,
     delimiter,
@@ -106,7 +142,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     },
     on_skip: (err: CsvError | undefined) => {
       sawFinding = true;
-      if (err) queue.push(finding("csv-syntax", err.message, { source: name, line: (err as CsvError & { lines?: number }).lines }));
+      if (err) queue.push(syntaxFinding(err));
     },
   });
   let failure: Error | undefined;
@@ -121,15 +157,15 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
       tracker.push(piece);
       await feed(piece);
       if (failure) break;
-      while (queue.length) yield queue.shift()!;
+      yield* drain(queue);
     }
     tracker.end();
     if (!failure) await feed(undefined);
-    while (queue.length) yield queue.shift()!;
-    if (failure) yield finding("csv-syntax", failure.message, { source: name, line: (failure as CsvError & { lines?: number }).lines });
+    yield* drain(queue);
+    if (failure) yield syntaxFinding(failure);
     else if (row === 0 && !sawFinding && !opts.range) {
       // Say so rather than end quietly: often a wrong --delimiter or a file of one long line.
-      yield finding("no-rows", header === undefined ? "the file is empty" : `no data rows after the header (${header.length} column${header.length === 1 ? "" : "s"}; check --delimiter)`, { source: name }, "warning");
+      yield noRows(header, { source: name });
     }
   } finally {
     // Stopped early (--limit) or failed: release the file.

@@ -44,6 +44,29 @@ describe.skipIf(!HAVE_SHARED)("../shared/corpus/csv", () => {
     }
   });
 
+  it("the papaparse fast path and csv-parse give the same items for every corpus CSV and DialogSum split, whole and in byte ranges", async () => {
+    const { byteRange } = await import("../../src/sources/range.js");
+    const files = HAVE_SHARED ? await fg(["**/*.csv", "**/*.tsv"], { cwd: join(SHARED, "corpus/csv"), absolute: true }) : [];
+    const dialogsum = HAVE_SHARED ? await fg(["*.csv"], { cwd: join(SHARED, "datasets/hf/datasets/knkarthick/dialogsum/main"), absolute: true }) : [];
+    expect(files.length).toBeGreaterThan(40);
+    expect(dialogsum.length).toBe(4);
+    const fastFiles: string[] = [];
+    for (const f of [...files, ...dialogsum]) {
+      const { fastBytes } = await import("../../src/sources/csv-fast.js");
+      if (await fastBytes(f)) fastFiles.push(f);
+      expect(await collect(f), f).toEqual(await collect(f, { fast: false }));
+    }
+    // The fast path did run (files with a CR or invalid UTF-8 are csv-parse's alone), DialogSum's among them.
+    expect(fastFiles.length).toBeGreaterThan(20);
+    for (const f of dialogsum) expect(fastFiles).toContain(f);
+    for (const f of dialogsum) {
+      for (let index = 0; index < 3; index++) {
+        const range = await byteRange(f, { index, count: 3 }, { csv: true });
+        expect(await collect(f, { range }), `${f} ${index}/3`).toEqual(await collect(f, { range, fast: false }));
+      }
+    }
+  });
+
   it("ragged rows are reported with their line", async () => {
     const items = await collect(join(SHARED, "corpus/csv/csv-parser-fixtures/strict-false-more-columns.csv"));
     const ragged = items.filter((i) => i.type === "finding" && i.reason === "ragged-row");

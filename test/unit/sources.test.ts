@@ -21,6 +21,50 @@ function file(name: string, content: string | Buffer): string {
 const rows = (items: SourceItem[]) => items.filter((i) => i.type === "row").map((i) => (i.type === "row" ? i.values : null));
 
 describe("CSV source", () => {
+  it("the papaparse fast path gives exactly csv-parse's items — rows, lines, row numbers, findings — on edge cases", async () => {
+    const big = "x".repeat(5 << 20); // one field longer than a read chunk and than MAX_ROW_CHARS (4 Mi characters)
+    const cases: [string, string | Buffer, Record<string, unknown>?][] = [
+      ["plain.csv", "q,a\nx,1\ny,2\n"],
+      ["quotes.csv", 'q,a\n"one, two","say ""hi"""\n"multi\nline",x\n""\n\n\nlast,"y"\n'],
+      ["noeol.csv", "q,a\nx,1\ny,2"],
+      ["bom.csv", "\uFEFFq,a\nx,1\n"],
+      ["ragged.csv", "q,a\nok,1\nthree,fields,here\nfine,2\n"],
+      ["unclosed.csv", 'q,a\nok,1\n"never closed,3\nmore,4\n'],
+      ["badclose.csv", 'q,a\nok,1\n"bad"x,2\nafter,3\n"ok ""q""",4\n'],
+      ["blank-after-quote.csv", 'q,a\n"a" ,1\n"b"\t,2\nc,3\n'],
+      ["blank-variants.csv", 'q,a\n"" ,1\n"a,"  ,2\n"x"""  ,3\n""""  ,4\nok,5\n"last" \n'],
+      ["escaped-then-blank.csv", 'q,a\n"He said ""hi"" \nthen ""bye"" ",1\n"x ""y""",2\nsay ""so"" ,3\n'],
+      ["relaxed.csv", "q,a\n37°36'37.8\"N,1\nsay \"hi\" there,2\n"],
+      ["spaces.csv", "q,a\n   \n x , y \n"],
+      ["dup-header.csv", "a,a,\n1,2,3\n"],
+      ["multibyte.csv", "q,a\n" + "中文,é😀\n".repeat(200_000)], // multi-byte characters across 1 MB chunk ends
+      ["long.csv", `q,a\n"${big}",1\nnext,2\n`],
+      ["long-unquoted.csv", `q,a\n${big},1\nnext,2\n`],
+      ["headerless.csv", "x,1\ny,2,3\n", { header: false }],
+      ["t.tsv", 'q\ta\nx\t"1\t2"\n'],
+      ["semi.csv", "q;a\nx;1\n", { delimiter: ";" }],
+      ["empty.csv", ""],
+      ["header-only.csv", "a;b;c\n"],
+      ["invalid-utf8.csv", Buffer.concat([Buffer.from("q,a\nok,1\n"), Buffer.from([0x62, 0xff, 0x2c, 0x32, 0x0a]), Buffer.from("after,3\n")])],
+      ["crlf-inside.csv", 'q,a\r\n"x\r\ny",1\n3,4\r5,6\n'],
+    ];
+    for (const [name, content, opts] of cases) {
+      const p = file(name, content);
+      const fast = await collect(readCsv(p, { name, ...opts }));
+      const reference = await collect(readCsv(p, { name, ...opts, fast: false }));
+      expect(fast, name).toEqual(reference);
+    }
+    // Byte ranges (a shard's part), the fast path and csv-parse alike: every row once, with the file's lines.
+    const { byteRange } = await import("../../src/sources/range.js");
+    const p = file("ranges.csv", "q,a\n" + Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? `"row ${i}\nsecond line","v""${i}"` : `row ${i},${i}`)).join("\n") + "\n");
+    for (const count of [2, 3]) {
+      for (let index = 0; index < count; index++) {
+        const range = await byteRange(p, { index, count }, { csv: true });
+        expect(await collect(readCsv(p, { range }))).toEqual(await collect(readCsv(p, { range, fast: false })));
+      }
+    }
+  });
+
   it("follows RFC 4180: quoted commas, doubled quotes, newlines inside quotes, CRLF, and reports each row's first line", async () => {
     const p = file("a.csv", 'q,a\r\n"one, two","say ""hi"""\r\n"multi\r\nline",x\r\nlast,y\r\n');
     const items = await collect(readCsv(p));
