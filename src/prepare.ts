@@ -42,6 +42,12 @@ export interface PrepareOptions {
   refine?: RefineOptions;
   filter?: (row: Row) => boolean;
   check?: (record: unknown, origin: Origin) => Finding[];
+  /**
+   * Awaited once the input is open (a Hub dataset resolved) and before the first record: work that `check` needs
+   * and that can overlap the input's round trips, such as loading a tokenizer's vocabulary. A rejection ends the
+   * run with nothing written.
+   */
+  ready?: Promise<unknown>;
   validationFraction?: number;
   validationOutput?: string;
   /** Fraction of records for `testOutput` (train / validation / test by one stable rule). */
@@ -154,6 +160,16 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     await sink.abort();
     await vsink?.abort();
     throw e;
+  }
+  if (o.ready) {
+    try {
+      await o.ready;
+    } catch (e) {
+      await sink.abort();
+      await vsink?.abort();
+      await tsink?.abort();
+      throw e;
+    }
   }
   const sampled = o.sample !== undefined ? sampleRows(rows, o.sample, o.seed ?? 0, o.onNotice) : rows;
   const refiner = o.refine ? await (await import("./quality/index.js")).DraftRefiner.create(o.refine) : undefined;

@@ -73,7 +73,10 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
   const o = shard ? { ...o0, output: shardPath(o0.output, shard), validationOutput: o0.validationOutput && shardPath(o0.validationOutput, shard), testOutput: o0.testOutput && shardPath(o0.testOutput, shard) } : o0;
   const rep = new Reporter(o.maxFindings, o.quiet, new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" }));
   const input = withProgress(input0, rep);
-  const checker = o.model ? await modelChecker(o.model, o.format, o.batchSize) : undefined;
+  // The model's rules are checked now (usage errors first); its vocabulary loads while the input opens.
+  let checker: RecordChecker | undefined;
+  const ready = o.model ? (await modelChecker(o.model, o.format, o.batchSize, { deferVocabulary: true })).load.then((c) => (checker = c)) : undefined;
+  ready?.catch(() => undefined);
   const split = splitOptions(o);
   checkShardSplit(shard, split, !!o.groupOf);
   const validationOutput = split.validationOutput;
@@ -90,7 +93,8 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     ...(o.groupOf && (split.validationFraction !== undefined || split.testFraction !== undefined) ? { groupOf: split.groupOf ?? o.groupOf } : {}),
     transformRows: o.transformRows,
     shard,
-    check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
+    check: await withDedup(o.dedup, ready ? (record, origin) => checker!.modelFindings(record, o.format, origin) : undefined),
+    ready,
     onFinding: rep.finding,
     onProgress: rep.progress,
     onNotice: rep.notice,
@@ -200,11 +204,14 @@ export function exitCodeOf(r: Summary): number {
 }
 
 /** The model's record rules, or a usage error when the model does not take the format. */
-export async function modelChecker(model: string, format: string, batchSize?: number): Promise<RecordChecker> {
-  const checker = await RecordChecker.create({ model, batchSize });
-  const plan = checker.plan(format);
+export async function modelChecker(model: string, format: string, batchSize?: number): Promise<RecordChecker>;
+/** With `deferVocabulary`: the usage checks now, and the checker with its vocabulary as a promise. */
+export async function modelChecker(model: string, format: string, batchSize: number | undefined, o: { deferVocabulary: true }): Promise<{ load: Promise<RecordChecker> }>;
+export async function modelChecker(model: string, format: string, batchSize?: number, o?: { deferVocabulary: true }): Promise<RecordChecker | { load: Promise<RecordChecker> }> {
+  const probe = await RecordChecker.create({ model, batchSize, vocabulary: !o?.deferVocabulary });
+  const plan = probe.plan(format);
   if ("type" in plan) throw new PrepError(plan.message, 2);
-  return checker;
+  return o?.deferVocabulary ? { load: RecordChecker.create({ model, batchSize }) } : probe;
 }
 
 /** After writing: the file-level rules (record counts, file size) through the same code as `validate`. */

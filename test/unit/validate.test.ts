@@ -343,6 +343,23 @@ describe("one rule set: prep commands with --model", () => {
     expect(few.code).toBe(1);
     expect(few.stderr).toContain("record-count: 2 valid training records; the model needs at least 32");
   });
+
+  it("prepare's ready promise: awaited before the first record, and a rejection leaves no output", async () => {
+    const { existsSync } = await import("node:fs");
+    const { prepare } = await import("../../src/index.js");
+    const input = join(tmp(), "in.csv");
+    writeFileSync(input, "q,a\nx,1\n");
+    const out = join(tmp(), "out.jsonl");
+    let loaded = false;
+    const ready = new Promise((res) => setTimeout(res, 50)).then(() => (loaded = true));
+    const seen: boolean[] = [];
+    const r = await prepare({ input: { kind: "files", paths: [input] }, format: "instruction", templates: { user: "{q}", assistant: "{a}" }, output: out, ready, check: () => (seen.push(loaded), []) });
+    expect(r.written).toBe(1);
+    expect(seen).toEqual([true]);
+    const failed = join(tmp(), "failed.jsonl");
+    await expect(prepare({ input: { kind: "files", paths: [input] }, format: "instruction", templates: { user: "{q}", assistant: "{a}" }, output: failed, ready: Promise.reject(new Error("vocabulary failed to load")) })).rejects.toThrow("vocabulary failed to load");
+    expect(existsSync(failed)).toBe(false);
+  });
 });
 
 describe("validate: rules checked side by side with AWS's validators", () => {
