@@ -9,14 +9,16 @@ type Count = ((text: string) => number) & {
 // Vocabularies are loaded on first use only: Llama 3's alone costs ~190 MB and 0.3 s, wasted on a file no rule
 // needs to count.
 const loaders: Record<string, () => Promise<Count>> = {
+  // gpt-tokenizer's rank tables and pre-tokenizer patterns, counted by our rank-BPE (ShortBpe, bpeCount): the same
+  // counts as its encoder (tests compare them on every script), ~3× faster on non-Latin text, and its encoder
+  // module is never loaded.
   cl100k: async () => {
-    // The rank table is the module the encoding itself loads (no second copy); its Map is built on first need.
-    const [{ countTokens }, { CL100K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encoding/cl100k_base"), import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/cl100k_base")]);
-    return lineCached(pieceCached(countTokens, CL100K_TOKEN_SPLIT_REGEX, () => ranksFromTable(table.default)));
+    const [{ CL100K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/cl100k_base")]);
+    return lineCached(pieceCached(CL100K_TOKEN_SPLIT_REGEX, ranksFromTable(table.default)));
   },
   o200k: async () => {
-    const [{ countTokens }, { O200K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encoding/o200k_base"), import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/o200k_base")]);
-    return pieceCached(countTokens, O200K_TOKEN_SPLIT_REGEX, () => ranksFromTable(table.default));
+    const [{ O200K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/o200k_base")]);
+    return pieceCached(O200K_TOKEN_SPLIT_REGEX, ranksFromTable(table.default));
   },
   llama3: async () => {
     const l3 = (await import("llama3-tokenizer-js")).default;
@@ -76,34 +78,22 @@ const LLAMA3_SPECIAL = new RegExp(`(${LLAMA3_SPECIAL_SOURCE})`);
 const LLAMA3_SPECIAL_WHOLE = new RegExp(`^${LLAMA3_SPECIAL_SOURCE}$`);
 
 
-// Special-token strings in data ("<|endoftext|>") are text to count, not an error.
-const AS_TEXT = { disallowedSpecial: new Set<string>() };
 const CACHE_LIMIT = 200_000;
-/** Distinct pieces counted by the library's encoder before ShortBpe takes over. */
-const LIBRARY_PIECES = 2000;
 
 /**
  * tiktoken-style BPE encodes each pre-tokenizer piece on its own, so a count is the sum of its pieces' counts;
  * caching counts per piece makes repeated words nearly free (7× faster on DialogSum text, identical results).
  */
-function pieceCached(countTokens: (t: string, o: typeof AS_TEXT) => number, split: RegExp, makeRanks: () => Ranks): Count {
+function pieceCached(split: RegExp, ranks: Ranks): Count {
   const re = new RegExp(split.source, split.flags.includes("g") ? split.flags : split.flags + "g");
   const cache = new Map<string, number>();
-  let ranks: Ranks | undefined;
-  let fast: ShortBpe | undefined;
-  let byLibrary = 0;
+  const fast = new ShortBpe(ranks);
   const piece = (p: string): number => {
     let c = cache.get(p);
     if (c === undefined) {
-      // A long piece (text without spaces: CJK, base64, minified code) by the O(n log n) merge, not the library's
-      // O(n²). Short pieces: the library's encoder for the first few thousand distinct ones (a small file pays
-      // nothing more), then ShortBpe, ~3× faster on non-Latin text, once building its table (~50 ms) pays off.
-      if (p.length >= LONG_PIECE) c = bpeCount((ranks ??= makeRanks()), p);
-      else if (fast) c = fast.count(p);
-      else {
-        c = countTokens(p, AS_TEXT);
-        if (++byLibrary === LIBRARY_PIECES) fast = new ShortBpe((ranks ??= makeRanks()));
-      }
+      // ShortBpe's scan for short pieces; a long one (text without spaces: CJK, base64, minified code) by the
+      // O(n log n) merge.
+      c = fast.count(p);
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(p, c);
     }
