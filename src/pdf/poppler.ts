@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { getPriority, setPriority } from "node:os";
 import { cleanText } from "./clean.js";
 import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
@@ -211,6 +212,15 @@ export class PopplerExtractor implements Extractor {
     return new Promise((resolve, reject) => {
       const args = ["-enc", "UTF-8", ...(range ? ["-f", String(range[0]), "-l", String(range[1])] : []), ...(password !== undefined ? ["-upw", password] : []), src.path ?? "-", "-"];
       const child = spawn(pdftotextBin(), args, { stdio: [src.path ? "ignore" : "pipe", "pipe", "pipe"] });
+      // Below this process's priority: with documents extracted ahead, this thread's chunking is the critical
+      // path when the cores are all busy, and pdftotext has the slack.
+      if (child.pid !== undefined) {
+        try {
+          setPriority(child.pid, Math.min(19, getPriority() + 5));
+        } catch {
+          // not permitted here: same priority
+        }
+      }
       this.running++;
       child.on("close", () => this.running--);
       const out: Buffer[] = [];
