@@ -3,13 +3,13 @@ import { createReadStream } from "node:fs";
 import Papa from "papaparse";
 import { finding, type Origin, type SourceItem } from "../record.js";
 import type { CsvOptions } from "./csv.js";
-import { openUtf8 } from "./open.js";
+import { openBytes } from "./open.js";
 
 /**
  * The fast path of readCsv: papaparse (~5× csv-parse's speed: it finds quotes, delimiters and line feeds with
  * indexOf rather than a state machine per byte) for the files it reads exactly as csv-parse does — a local,
  * uncompressed file (or byte range) of valid UTF-8 with no carriage return anywhere, the default quote and escape
- * and no comment character. Anything else goes to csv-parse, which is the reference: mixed CRLF/LF/CR records,
+ * and no comment character (the bytes are checked as they are read). Anything else goes to csv-parse, which is the reference: mixed CRLF/LF/CR records,
  * CRLF kept inside quotes, invalid UTF-8 per row, comments. So does the rest of a file from the first row papaparse
  * finds a quote error in (or a row longer than {@link MAX_ROW_CHARS}): csv-parse reads on from that row's start,
  * with the same header, line and row numbers, so its findings and recovery are csv-parse's own.
@@ -26,32 +26,43 @@ export function fastEligible(path: string, opts: CsvOptions, delimiter: string):
   return delimiter.length === 1 && !['"', "\r", "\n", "\uFEFF"].includes(delimiter);
 }
 
-/** The bytes the run will read hold no CR and are valid UTF-8 (a sequence cut by a chunk end is carried over). */
-export async function fastBytes(path: string, range?: { start: number; end: number; header?: Buffer }): Promise<boolean> {
-  const parts: AsyncIterable<Buffer>[] = [];
-  if (range?.header) parts.push([range.header] as unknown as AsyncIterable<Buffer>);
-  if (!range || range.end > range.start) parts.push(createReadStream(path, { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end - 1 } : {}) }));
-  let carry: Buffer | undefined;
-  for (const part of parts) {
-    for await (const raw of part) {
-      const buf = carry ? Buffer.concat([carry, raw]) : raw;
-      if (buf.indexOf(13) !== -1) return false;
-      // Back to the start of a sequence the chunk may have cut (at most 3 continuation bytes before it).
-      let cut = buf.length;
-      for (let i = buf.length - 1; i >= Math.max(0, buf.length - 4); i--) {
-        const b = buf[i]!;
-        if (b < 0x80) break;
-        if (b >= 0xc0) {
-          const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-          if (buf.length - i < need) cut = i;
-          break;
-        }
+/**
+ * Bytes the fast path reads as csv-parse does, checked chunk by chunk: no CR, no NUL (UTF-16 without a byte-order
+ * mark, which openUtf8 names), valid UTF-8 — a sequence cut by a chunk's end is checked with the next chunk.
+ */
+export class ByteCheck {
+  private carry: Buffer | undefined;
+
+  ok(raw: Buffer): boolean {
+    const buf = this.carry ? Buffer.concat([this.carry, raw]) : raw;
+    if (buf.indexOf(13) !== -1 || buf.indexOf(0) !== -1) return false;
+    // Back to the start of a sequence the chunk may have cut (at most 3 continuation bytes before it).
+    let cut = buf.length;
+    for (let i = buf.length - 1; i >= Math.max(0, buf.length - 4); i--) {
+      const b = buf[i]!;
+      if (b < 0x80) break;
+      if (b >= 0xc0) {
+        const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+        if (buf.length - i < need) cut = i;
+        break;
       }
-      if (!isUtf8(buf.subarray(0, cut))) return false;
-      carry = cut < buf.length ? Buffer.from(buf.subarray(cut)) : undefined;
     }
+    if (!isUtf8(buf.subarray(0, cut))) return false;
+    this.carry = cut < buf.length ? Buffer.from(buf.subarray(cut)) : undefined;
+    return true;
   }
-  return carry === undefined || isUtf8(carry);
+
+  /** At the end: no sequence left unfinished. */
+  end(): boolean {
+    return this.carry === undefined || isUtf8(this.carry);
+  }
+}
+
+/** Whether the fast path would read all of a file (tests and diagnostics; readCsv checks as it reads). */
+export async function fastBytes(path: string): Promise<boolean> {
+  const check = new ByteCheck();
+  for await (const raw of createReadStream(path, { highWaterMark: 1 << 20 })) if (!check.ok(raw as Buffer)) return false;
+  return check.end();
 }
 
 /** Where the fast path stopped: csv-parse reads on from here. */
@@ -78,7 +89,8 @@ export async function* papaRecords(
   queue: SourceItem[],
 ): AsyncGenerator<SourceItem, FastStop | undefined> {
   const range = opts.range;
-  const input = await openUtf8(path, undefined, opts.onBytes, range && opts.header === false ? { ...range, header: undefined } : range);
+  const input = await openBytes(path, opts.onBytes, range && opts.header === false ? { ...range, header: undefined } : range);
+  const check = new ByteCheck();
   const decoder = new TextDecoder("utf-8");
   // Byte position in the file of the stream's first byte (the stream starts with the header when a range has one).
   // A byte range is read after the header's lines: stream lines + shift = the file's.
@@ -145,6 +157,12 @@ export async function* papaRecords(
   };
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      // Bytes papaparse would not read as csv-parse does (a CR, a NUL — UTF-16 without a BOM —, invalid UTF-8):
+      // csv-parse reads on from the first row not yet parsed.
+      if (!check.ok(chunk)) {
+        stop = { at: 0, line };
+        break;
+      }
       let text = decoder.decode(chunk, { stream: true });
       if (firstChunk) {
         firstChunk = false;
@@ -158,6 +176,7 @@ export async function* papaRecords(
       if (!stop && pending.length > MAX_ROW_CHARS) stop = { at: 0, line };
       if (stop) break;
     }
+    if (!stop && !check.end()) stop = { at: 0, line };
     if (!stop) {
       pending += decoder.decode();
       parse(true);

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { parse, type CsvError } from "csv-parse";
-import { drain, fastBytes, fastEligible, noRows, papaRecords } from "./csv-fast.js";
+import { drain, fastEligible, noRows, papaRecords } from "./csv-fast.js";
 import { finding, type Origin, type SourceItem } from "../record.js";
 import { Utf8Tracker } from "./encoding.js";
 import { invalidUtf8Finding } from "./json.js";
@@ -48,6 +48,8 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   // A byte range is read after the header's lines: shift the parser's numbers back to the file's.
   const lineShift = opts.range && opts.range.start > 0 ? opts.range.firstLine - 1 - (opts.range.header && opts.header !== false ? (opts.range.headerLines ?? 0) : 0) : 0;
 
+  // …and its byte offsets (the stream starts with the header's bytes when the range has them).
+  const byteShift = opts.range && opts.range.start > 0 ? opts.range.start - (opts.range.header && opts.header !== false ? opts.range.header.length : 0) : 0;
   const tracker = new Utf8Tracker();
   const onRecord = (record: string[], lines: number, bytes: number): void => {
     let crlf = 0;
@@ -73,7 +75,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
       header = dedupeHeader(record);
       if (bad.length) {
         sawFinding = true;
-        queue.push(invalidUtf8Finding({ source: name, line }, { byte: bad[0] }));
+        queue.push(invalidUtf8Finding({ source: name, line }, { byte: bad[0]! + byteShift }));
       }
       return;
     }
@@ -81,7 +83,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     row++;
     if (bad.length) {
       sawFinding = true;
-      queue.push(invalidUtf8Finding(origin, { byte: bad[0] }));
+      queue.push(invalidUtf8Finding(origin, { byte: bad[0]! + byteShift }));
       return;
     }
     if (opts.header === false) {
@@ -98,11 +100,16 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
 
   // The fast path when papaparse reads these bytes exactly as csv-parse would (csv-fast.ts); csv-parse reads on
   // from the first row it would not.
-  if (opts.fast !== false && fastEligible(path, opts, delimiter) && (await fastBytes(path, opts.range))) {
+  if (opts.fast !== false && fastEligible(path, opts, delimiter)) {
     const fast = papaRecords(path, opts, delimiter, (record, line) => emit(record, line, []), queue);
     let r = await fast.next();
     for (; !r.done; r = await fast.next()) yield r.value;
     const stop = r.value;
+    // Nothing written yet (the first bytes were csv-parse's: UTF-16, a CR in the header): csv-parse from the start.
+    if (stop && stop.rows === 0) {
+      yield* readCsv(path, { ...opts, fast: false });
+      return;
+    }
     if (stop) {
       const end = opts.range ? opts.range.end : statSync(path).size;
       yield* readCsv(path, {
