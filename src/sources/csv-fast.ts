@@ -4,6 +4,7 @@ import Papa from "papaparse";
 import { finding, type Origin, type SourceItem } from "../record.js";
 import type { CsvOptions } from "./csv.js";
 import { openBytes } from "./open.js";
+import { rangeShift } from "./range.js";
 
 /**
  * The fast path of readCsv: papaparse (~5× csv-parse's speed: it finds quotes, delimiters and line feeds with
@@ -92,11 +93,9 @@ export async function* papaRecords(
   const input = await openBytes(path, opts.onBytes, range && opts.header === false ? { ...range, header: undefined } : range);
   const check = new ByteCheck();
   const decoder = new TextDecoder("utf-8");
-  // Byte position in the file of the stream's first byte (the stream starts with the header when a range has one).
-  // A byte range is read after the header's lines: stream lines + shift = the file's.
-  const shift = range && range.start > 0 ? range.firstLine - 1 - (range.header && opts.header !== false ? (range.headerLines ?? 0) : 0) : 0;
-  const headerBytes = range?.header && opts.header !== false ? range.header.length : 0;
-  let fileOffset = range ? range.start - headerBytes : 0;
+  // Stream lines + shift.lines = the file's; fileOffset: the file's byte position of what is not yet parsed.
+  const shift = rangeShift(range, opts.header !== false);
+  let fileOffset = shift.bytes;
   let line = 1; // stream line of `pending`'s first character
   let pending = "";
   let firstChunk = true;
@@ -142,7 +141,7 @@ export async function* papaRecords(
       const record = r.data[0]!;
       if (text === "\n" || text === "") return; // an empty line (csv-parse's skip_empty_lines); `""` is a record
       if (records++ === 0 && opts.header !== false) headerRaw = text.endsWith("\n") ? text : `${text}\n`;
-      row(record, startLine + shift);
+      row(record, startLine + shift.lines);
     },
   } as unknown as Papa.ParseConfig);
   const parse = (final: boolean): void => {
@@ -163,14 +162,12 @@ export async function* papaRecords(
         stop = { at: 0, line };
         break;
       }
-      let text = decoder.decode(chunk, { stream: true });
       if (firstChunk) {
         firstChunk = false;
         // TextDecoder drops a leading BOM; its 3 bytes still count for offsets.
         if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) fileOffset += 3;
       }
-      pending += text;
-      text = "";
+      pending += decoder.decode(chunk, { stream: true });
       parse(false);
       yield* drain(queue);
       if (!stop && pending.length > MAX_ROW_CHARS) stop = { at: 0, line };
@@ -188,7 +185,7 @@ export async function* papaRecords(
   if (!stop) return undefined;
   const offset = fileOffset + Buffer.byteLength(pending.slice(0, stop.at));
   const header = opts.header === false ? undefined : range?.header ? { bytes: range.header, lines: range.headerLines ?? 1 } : headerRaw ? { bytes: Buffer.from(headerRaw), lines: (headerRaw.match(/\n/g) ?? []).length } : undefined;
-  return { offset, line: stop.line + shift, rows: Math.max(0, records - (opts.header === false ? 0 : 1)), header };
+  return { offset, line: stop.line + shift.lines, rows: Math.max(0, records - (opts.header === false ? 0 : 1)), header };
 }
 
 /** The finding readCsv's paths share for a file with no data rows. */

@@ -3,6 +3,7 @@ import { parse, type CsvError } from "csv-parse";
 import { drain, fastEligible, noRows, papaRecords } from "./csv-fast.js";
 import { finding, type Origin, type SourceItem } from "../record.js";
 import { Utf8Tracker } from "./encoding.js";
+import { rangeShift } from "./range.js";
 import { invalidUtf8Finding } from "./json.js";
 import { openUtf8 } from "./open.js";
 
@@ -46,10 +47,8 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
   let overCount = 0;
   let sawFinding = false;
   // A byte range is read after the header's lines: shift the parser's numbers back to the file's.
-  const lineShift = opts.range && opts.range.start > 0 ? opts.range.firstLine - 1 - (opts.range.header && opts.header !== false ? (opts.range.headerLines ?? 0) : 0) : 0;
-
-  // …and its byte offsets (the stream starts with the header's bytes when the range has them).
-  const byteShift = opts.range && opts.range.start > 0 ? opts.range.start - (opts.range.header && opts.header !== false ? opts.range.header.length : 0) : 0;
+  // …and its byte offsets.
+  const { lines: lineShift, bytes: byteShift } = rangeShift(opts.range, opts.header !== false);
   const tracker = new Utf8Tracker();
   const onRecord = (record: string[], lines: number, bytes: number): void => {
     let crlf = 0;

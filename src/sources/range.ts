@@ -13,6 +13,16 @@ export interface ByteRange {
   headerLines?: number;
 }
 
+/**
+ * What to add to a reader's line and byte numbers to make them the file's, when it reads `range` (the stream then
+ * starts with the header's bytes, unless the file has no header row).
+ */
+export function rangeShift(range: ByteRange | undefined, hasHeader: boolean): { lines: number; bytes: number } {
+  if (!range || range.start === 0) return { lines: 0, bytes: 0 };
+  const header = range.header && hasHeader;
+  return { lines: range.firstLine - 1 - (header ? (range.headerLines ?? 0) : 0), bytes: range.start - (header ? range.header!.length : 0) };
+}
+
 /** Whether a file can be divided by byte ranges: a local, uncompressed CSV/TSV or JSON Lines file. */
 export function rangeable(path: string, kind: string | undefined): boolean {
   return path !== "-" && !path.startsWith("s3://") && !path.endsWith(".gz") && (kind === "jsonl" || kind === "csv" || kind === "tsv");

@@ -51,13 +51,7 @@ const loaders: Record<string, () => Promise<Count>> = {
           const p = m[0];
           if (p.length >= LONG_PIECE) n += bpeCount((ranks ??= ranksFromByteVocab(l3.vocabById as string[], 128_000)), p);
           else {
-            let c = pieces.get(p);
-            if (c === undefined) {
-              c = encode(p);
-              if (pieces.size >= CACHE_LIMIT) pieces.clear();
-              pieces.set(p, c);
-            }
-            n += c;
+            n += remembered(pieces, p, encode);
           }
         }
       }
@@ -80,6 +74,17 @@ const LLAMA3_SPECIAL_WHOLE = new RegExp(`^${LLAMA3_SPECIAL_SOURCE}$`);
 
 const CACHE_LIMIT = 200_000;
 
+/** `f(key)`, remembered in `cache`, which is emptied when it reaches `limit` entries (memory stays bounded). */
+function remembered(cache: Map<string, number>, key: string, f: (key: string) => number, limit = CACHE_LIMIT): number {
+  let c = cache.get(key);
+  if (c === undefined) {
+    c = f(key);
+    if (cache.size >= limit) cache.clear();
+    cache.set(key, c);
+  }
+  return c;
+}
+
 /**
  * tiktoken-style BPE encodes each pre-tokenizer piece on its own, so a count is the sum of its pieces' counts;
  * caching counts per piece makes repeated words nearly free (7× faster on DialogSum text, identical results).
@@ -87,18 +92,11 @@ const CACHE_LIMIT = 200_000;
 function pieceCached(split: RegExp, ranks: Ranks): Count {
   const re = new RegExp(split.source, split.flags.includes("g") ? split.flags : split.flags + "g");
   const cache = new Map<string, number>();
+  // ShortBpe's scan for short pieces; a long one (text without spaces: CJK, base64, minified code) by the
+  // O(n log n) merge.
   const fast = new ShortBpe(ranks);
-  const piece = (p: string): number => {
-    let c = cache.get(p);
-    if (c === undefined) {
-      // ShortBpe's scan for short pieces; a long one (text without spaces: CJK, base64, minified code) by the
-      // O(n log n) merge.
-      c = fast.count(p);
-      if (cache.size >= CACHE_LIMIT) cache.clear();
-      cache.set(p, c);
-    }
-    return c;
-  };
+  const bpe = (p: string) => fast.count(p);
+  const piece = (p: string): number => remembered(cache, p, bpe);
   const count: Count = (text) => {
     let n = 0;
     re.lastIndex = 0;
@@ -127,16 +125,9 @@ function pieceCached(split: RegExp, ranks: Ranks): Count {
 export function llama2Words(encode: (text: string, first: boolean) => number): Count {
   const later = new Map<string, number>();
   const firsts = new Map<string, number>();
-  const word = (w: string, first: boolean): number => {
-    const cache = first ? firsts : later;
-    let c = cache.get(w);
-    if (c === undefined) {
-      c = encode(w, first);
-      if (cache.size >= CACHE_LIMIT) cache.clear();
-      cache.set(w, c);
-    }
-    return c;
-  };
+  const encodeLater = (w: string) => encode(w, false);
+  const encodeFirst = (w: string) => encode(w, true);
+  const word = (w: string, first: boolean): number => (first ? remembered(firsts, w, encodeFirst) : remembered(later, w, encodeLater));
   return (t) => {
     if (t === "") return 0;
     let n = 0;
@@ -159,15 +150,7 @@ export function llama2Words(encode: (text: string, first: boolean) => number): C
  */
 function lineCached(pieces: Count): Count {
   const cache = new Map<string, number>();
-  const segment = (t: string): number => {
-    let c = cache.get(t);
-    if (c === undefined) {
-      c = pieces(t);
-      if (cache.size >= SEGMENT_CACHE_LIMIT) cache.clear();
-      cache.set(t, c);
-    }
-    return c;
-  };
+  const segment = (t: string): number => remembered(cache, t, pieces, SEGMENT_CACHE_LIMIT);
   const count: Count = (text) => {
     let n = 0;
     let start = 0;
