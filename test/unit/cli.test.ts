@@ -147,3 +147,26 @@ describe("train / validation / test splits", () => {
     expect(bad.code).toBe(2);
   });
 });
+
+describe("the bundled CLI (dist/cli-bundle, what bin/prep-data.js loads)", () => {
+  it("runs on its own: a CSV job, and a PDF job whose pdf.js worker threads start from dist/", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { ROOT } = await import("../helpers/run.js");
+    const { prose, writePdf } = await import("../helpers/pdf.js");
+    const d = tmp();
+    const csv = join(d, "in.csv");
+    writeFileSync(csv, "q,a\nwhat,that\n");
+    const pdf = join(d, "doc.pdf");
+    await writePdf(pdf, [prose(["A page of plain words for the bundled reader to chunk.", "Another line of words here."]), prose(["The second page has words too."])]);
+    // A script file, not `node -e`: worker threads inherit the process's execArgv, and `-e` would run in them too.
+    const script = join(d, "run-bundle.mjs");
+    writeFileSync(script, `const { main } = await import(${JSON.stringify(join(ROOT, "dist/cli-bundle/main.js"))});\nprocess.exitCode = await main(process.argv);\n`);
+    const go = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: "utf8", env: { ...process.env, PREP_DATA_PDFTOTEXT: "/nonexistent/pdftotext" } });
+    const a = go("csv", csv, "--prompt", "{q}", "--completion", "{a}", "-o", "-", "-q");
+    expect(a.status, a.stderr).toBe(0);
+    expect(lines(a.stdout)).toEqual([{ prompt: "what", completion: "that" }]);
+    const p = go("pdf", pdf, "--engine", "pdfjs", "-j", "2", "-o", "-", "-q");
+    expect(p.status, p.stderr).toBe(0);
+    expect((lines(p.stdout) as { input: string }[]).map((r) => r.input).join(" "), p.stderr).toContain("The second page has words too.");
+  });
+});
