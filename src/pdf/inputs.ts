@@ -1,5 +1,4 @@
 import { stat } from "node:fs/promises";
-import fg from "fast-glob";
 
 /** Files, directories (every PDF under them) and globs → PDF paths, in a stable order; `-` stays as stdin. */
 export function expandPdfInputs(inputs: string[]): Promise<{ paths: string[]; unmatched: string[] }> {
@@ -10,7 +9,10 @@ export function expandPdfInputs(inputs: string[]): Promise<{ paths: string[]; un
 export async function expandInputs(inputs: string[], glob: string): Promise<{ paths: string[]; unmatched: string[] }> {
   const paths: string[] = [];
   const unmatched: string[] = [];
-  for (const input of inputs) {
+  // Every local input's stat at once (a long list of files is the common case); fast-glob only for folders and globs.
+  const stats = await Promise.all(inputs.map((i) => (i === "-" || i.startsWith("s3://") ? undefined : stat(i).catch(() => undefined))));
+  const fastGlob = () => import("fast-glob").then((m) => m.default);
+  for (const [at, input] of inputs.entries()) {
     if (input === "-") {
       paths.push("-");
       continue;
@@ -28,13 +30,15 @@ export async function expandInputs(inputs: string[], glob: string): Promise<{ pa
       paths.push(...found);
       continue;
     }
-    const st = await stat(input).catch(() => undefined);
+    const st = stats[at];
     if (st?.isFile()) paths.push(input);
     else if (st?.isDirectory()) {
+      const fg = await fastGlob();
       const found = (await fg(glob, { cwd: input, caseSensitiveMatch: false, onlyFiles: true })).sort();
       if (!found.length) unmatched.push(input);
       paths.push(...found.map((f) => `${input.replace(/\/+$/, "")}/${f}`));
-    } else if (fg.isDynamicPattern(input)) {
+    } else if ((await fastGlob()).isDynamicPattern(input)) {
+      const fg = await fastGlob();
       const found = (await fg(input, { onlyFiles: true, caseSensitiveMatch: false })).sort();
       if (!found.length) unmatched.push(input);
       paths.push(...found);

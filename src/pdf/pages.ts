@@ -116,19 +116,20 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
   const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
   let docId = 0;
   const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
-  /** Bomb checks of documents ahead (poppler's prefetch), by input index. */
+  /** Bomb checks of documents ahead (poppler's prefetch), by input index: one file at a time, in order. */
   const bombs = new Map<number, Promise<ReturnType<typeof oversizedStream>>>();
+  let checked: Promise<unknown> = Promise.resolve();
+  poppler?.expect(inputs.length);
   try {
     for (const [at, source] of inputs.entries()) {
       const doc = docId++;
       // poppler: the next documents' processes start now (once each passed the bomb check), while this one's pages
-      // are consumed.
+      // are consumed; how many run at once, and how much text waits, is the extractor's to bound.
       for (let k = 1; poppler && k < poppler.jobs + 1 + READY_AHEAD; k++) {
         const i = at + k;
         const ahead = inputs[i];
         if (ahead === undefined || ahead === "-" || ahead.startsWith("s3://") || bombs.has(i)) continue;
-        bombs.set(
-          i,
+        const check = checked.then(() =>
           readFile(ahead).then(
             (b) => {
               const bomb = oversizedStream(b, limit);
@@ -138,6 +139,8 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
             () => undefined,
           ),
         );
+        checked = check;
+        bombs.set(i, check);
       }
       const outcome: PdfOutcome = { source, pages: 0, textPages: 0, emptyPages: 0, failedPages: 0, garbledPages: 0, boilerplateLines: 0 };
       let numPages: number;

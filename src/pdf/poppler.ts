@@ -1,4 +1,6 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { getPriority, setPriority } from "node:os";
 import { cleanText } from "./clean.js";
 import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
@@ -9,15 +11,26 @@ export type PdfEngine = "auto" | "pdfjs" | "poppler";
 
 const found = new Map<string, string | undefined>();
 
-/** poppler's `pdftotext` on PATH (or at PREP_DATA_PDFTOTEXT), with its version line; undefined when there is none. */
-export function popplerVersion(): string | undefined {
+/**
+ * poppler's `pdftotext`: the executable at PREP_DATA_PDFTOTEXT, or the first on PATH; undefined when there is none.
+ * Looked up, not run: a `pdftotext -v` would cost this process ~20–40 ms before the first document starts.
+ */
+export function popplerBinary(): string | undefined {
   const bin = pdftotextBin();
   if (!found.has(bin)) {
-    const r = spawnSync(bin, ["-v"], { encoding: "utf8", timeout: 10_000 });
-    const line = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n").find((l) => /pdftotext version/i.test(l));
-    found.set(bin, r.error || !line ? undefined : line.trim());
+    const dirs = bin.includes("/") ? [""] : (process.env.PATH ?? "").split(delimiter).filter(Boolean);
+    found.set(bin, dirs.map((d) => (d ? join(d, bin) : bin)).find(executable));
   }
   return found.get(bin);
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function pdftotextBin(): string {
@@ -27,7 +40,7 @@ function pdftotextBin(): string {
 /** The engine a run uses: `auto` is poppler when `pdftotext` is installed, else pdf.js. */
 export function resolveEngine(engine: PdfEngine = "auto"): "pdfjs" | "poppler" {
   if (engine === "pdfjs") return "pdfjs";
-  if (popplerVersion()) return "poppler";
+  if (popplerBinary()) return "poppler";
   if (engine === "poppler") throw new PdfOpenError("--engine poppler needs poppler's pdftotext (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler)", "unreadable");
   return "pdfjs";
 }
@@ -54,8 +67,14 @@ export function popplerLines(page: string): PageLine[] {
 /** A document is split among processes only when each gets at least this many pages. */
 const PAGES_PER_PROCESS = 64;
 
-/** Documents extracted ahead and waiting to be opened, beyond those being extracted (their text is held). */
-export const READY_AHEAD = 4;
+/**
+ * Documents extracted ahead of the one being chunked, at most (their text is held until it is). Far enough that
+ * the cores never wait on a slow stretch of chunking (a run of CJK pages), and no further than {@link HELD_CHARS}.
+ */
+export const READY_AHEAD = 32;
+
+/** Characters of extracted text held for documents not yet chunked, beyond which no new extraction starts. */
+export const HELD_CHARS = 32 * 1024 * 1024;
 
 interface Extracted {
   pages: string[];
@@ -77,21 +96,35 @@ export class PopplerExtractor implements Extractor {
   private running = 0;
   /** The last document opened: later prefetches of it (or earlier ones) are ignored. */
   private opened = -1;
+  /** Characters of text extracted and not yet closed, and each document's share. */
+  private held = 0;
+  private readonly heldBy = new Map<number, number>();
+  /** Documents in the run (see {@link expect}): a document is split among processes only when no other is left. */
+  private total = Infinity;
+  private lastStarted = -1;
 
   constructor(
     private readonly limits: PageLimits = DEFAULT_PAGE_LIMITS,
     readonly jobs = 2,
     private readonly fallback?: () => Extractor,
+    /** How far ahead extraction may run: documents waiting to be opened, and characters of text held. */
+    private readonly ahead = { docs: READY_AHEAD, chars: HELD_CHARS },
   ) {}
 
   get width(): number {
     return this.fb?.width ?? 2;
   }
 
+  /** The number of documents the run will open (0 … total − 1). */
+  expect(total: number): void {
+    this.total = total;
+  }
+
   /**
    * Extract a document that will be opened soon (a local path only): queued, and started in document order while
-   * fewer than `jobs` extractions run and fewer than `jobs + READY_AHEAD` wait to be opened — so this thread has
-   * finished documents to chunk while a long one is still being read.
+   * fewer than `jobs` extractions run, fewer than `jobs + READY_AHEAD` wait to be opened and less than
+   * {@link HELD_CHARS} of text is held — so the cores keep extracting while this thread chunks, and memory stays
+   * bounded however far ahead that is.
    */
   prefetch(doc: number, src: { path?: string; data?: Uint8Array }, passwords: string[] = []): void {
     if (doc <= this.opened || this.pending.has(doc) || this.queued.has(doc)) return;
@@ -104,7 +137,7 @@ export class PopplerExtractor implements Extractor {
   private extracting = 0;
 
   private pump(): void {
-    while (this.queued.size && this.extracting < this.jobs && this.pending.size < this.jobs + READY_AHEAD) {
+    while (this.queued.size && this.extracting < this.jobs && this.pending.size < this.jobs + this.ahead.docs && this.held < this.ahead.chars) {
       const doc = Math.min(...this.queued.keys());
       const { src, passwords } = this.queued.get(doc)!;
       this.queued.delete(doc);
@@ -114,7 +147,14 @@ export class PopplerExtractor implements Extractor {
 
   private start(doc: number, src: { path?: string; data?: Uint8Array }, passwords: string[]): Promise<Extracted | Error> {
     this.extracting++;
-    const p = this.extract(src, passwords)
+    this.lastStarted = Math.max(this.lastStarted, doc);
+    const p = this.extract(src, passwords, doc)
+      .then((r) => {
+        const chars = r.pages.reduce((a, t) => a + t.length, 0);
+        this.held += chars;
+        this.heldBy.set(doc, chars);
+        return r;
+      })
       .catch((e: Error) => e)
       .finally(() => {
         this.extracting--;
@@ -149,25 +189,30 @@ export class PopplerExtractor implements Extractor {
 
   async close(doc: number): Promise<void> {
     this.docs.delete(doc);
+    this.held -= this.heldBy.get(doc) ?? 0;
+    this.heldBy.delete(doc);
+    this.pump();
     if (this.fallbackDocs.delete(doc)) await this.fb!.close(doc);
   }
 
   async end(): Promise<void> {
     this.docs.clear();
     this.queued.clear();
+    this.heldBy.clear();
+    this.held = 0;
     await Promise.allSettled(this.pending.values());
     this.pending.clear();
     await this.fb?.end();
   }
 
   /** Run pdftotext: no password first, then each password in each of its forms; pages split at form feeds. */
-  private async extract(src: { path?: string; data?: Uint8Array }, passwords: string[]): Promise<Extracted> {
+  private async extract(src: { path?: string; data?: Uint8Array }, passwords: string[], doc: number): Promise<Extracted> {
     // pdftotext takes the password as UTF-8 from the command line: as typed, and composed (NFC).
     const tries: (string | undefined)[] = [undefined, ...passwords.flatMap((p) => [p, p.normalize("NFC")])];
     let last: PdfOpenError | undefined;
     for (const pw of [...new Set(tries)]) {
       // A long document is read by several processes at once, each a range of its pages.
-      const split = src.path && this.jobs > 1 ? await this.ranges(src.path, pw) : undefined;
+      const split = src.path && this.jobs > 1 && this.alone(doc) ? await this.ranges(src.path, pw) : undefined;
       if (split) {
         const parts = await Promise.all(split.map(([f, l]) => this.run(src, pw, [f, l])));
         const pages = parts.flatMap((r) => r.stdout.split("\f").slice(0, -1));
@@ -189,11 +234,17 @@ export class PopplerExtractor implements Extractor {
     throw passwords.length ? new PdfOpenError(`wrong password (tried ${passwords.length})`, "wrong-password") : last!;
   }
 
+  /**
+   * Whether `doc` is the only document left to read: none other is being read, and every later one has started or
+   * there is none. Several documents at once already keep the cores busy (and this thread's chunking needs one).
+   */
+  private alone(doc: number): boolean {
+    // Documents start in order, so the last one started says how far the run has got (not told: any document).
+    return this.running === 0 && (!Number.isFinite(this.total) || doc >= this.total - 1 || this.lastStarted >= this.total - 1);
+  }
+
   /** Page ranges for `jobs` processes when the document is long enough to be worth it (pdfinfo's page count). */
   private async ranges(path: string, password: string | undefined): Promise<[number, number][] | undefined> {
-    // Only when no other document is being read: several documents at once already keep the cores busy (and this
-    // thread's chunking needs one).
-    if (this.running > 0) return undefined;
     const bin = pdftotextBin().replace(/pdftotext$/, "pdfinfo");
     const info = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(bin, [...(password !== undefined ? ["-upw", password] : []), path], { stdio: ["ignore", "pipe", "ignore"] });

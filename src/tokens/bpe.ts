@@ -5,18 +5,17 @@
  * piece, as text without spaces is) took 19 s. Used for long pieces only; short ones stay with the library.
  */
 
-/** Token bytes, as a latin1 string (one char per byte), → rank. */
-export type Ranks = Map<string, number>;
+import { Vocab } from "./vocab.js";
 
 /** Pieces this long (UTF-16 units) or longer are counted here rather than by the library's encoder. */
 export const LONG_PIECE = 256;
 
 /** The number of tokens rank-BPE makes of one piece's UTF-8 bytes. */
-export function bpeCount(ranks: Ranks, piece: string): number {
+export function bpeCount(vocab: Vocab, piece: string): number {
   const buf = Buffer.from(piece, "utf8");
   const n = buf.length;
   if (n <= 1) return n;
-  if (ranks.has(buf.toString("latin1", 0, n))) return 1;
+  if (vocab.rank(buf, 0, n) >= 0) return 1;
   // Parts are byte ranges [start[i], start[next[i]]); removed parts have start -1.
   const start = new Int32Array(n + 1);
   const next = new Int32Array(n + 1);
@@ -85,7 +84,8 @@ export function bpeCount(ranks: Ranks, piece: string): number {
   const pairRank = (i: number): number | undefined => {
     const j = next[i]!;
     if (j >= n) return undefined;
-    return ranks.get(buf.toString("latin1", i, next[j]!));
+    const r = vocab.rank(buf, i, next[j]!);
+    return r < 0 ? undefined : r;
   };
   for (let i = 0; i < n - 1; i++) {
     const r = pairRank(i);
@@ -116,19 +116,6 @@ export function bpeCount(ranks: Ranks, piece: string): number {
   return parts;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
-/** Ranks from gpt-tokenizer's tables: index = rank, value = the token as text, or its bytes when not UTF-8. */
-export function ranksFromTable(table: readonly (string | number[])[]): Ranks {
-  const m: Ranks = new Map();
-  for (let rank = 0; rank < table.length; rank++) {
-    const t = table[rank]!;
-    // The token's UTF-8 bytes as latin1 (unescape(encodeURIComponent(…)) is that, without two Buffer calls).
-    m.set(typeof t === "string" ? (ASCII.test(t) ? t : unescape(encodeURIComponent(t))) : String.fromCharCode(...t), rank);
-  }
-  return m;
-}
-
 /**
  * Rank-BPE over numeric ranks for the short pieces that are almost all of real text: the piece's UTF-8 bytes go
  * straight to byte ranks, and "may parts a and b merge, into what" is a number-keyed cache of the vocabulary's
@@ -137,7 +124,6 @@ export function ranksFromTable(table: readonly (string | number[])[]): Ranks {
  * Pieces over {@link SHORT_BYTES} bytes go to {@link bpeCount} (O(n log n)); the scan here is O(n²).
  */
 export class ShortBpe {
-  private readonly tokens: string[];
   private readonly byteRank = new Int32Array(256);
   // Pair cache: slot → left rank + 1 (0 = empty), right rank, merged rank or -1.
   private readonly pairA = new Int32Array(PAIR_SLOTS);
@@ -147,12 +133,10 @@ export class ShortBpe {
   private rk = new Int32Array(SHORT_BYTES + 4);
   private pr = new Float64Array(SHORT_BYTES + 4);
 
-  constructor(readonly ranks: Ranks) {
-    this.tokens = [];
-    for (const [bytes, rank] of ranks) this.tokens[rank] = bytes;
+  constructor(readonly vocab: Vocab) {
     for (let b = 0; b < 256; b++) {
-      const r = ranks.get(String.fromCharCode(b));
-      if (r === undefined) throw new Error(`byte-level BPE vocabulary without a token for byte ${b}`);
+      const r = vocab.rank(Uint8Array.of(b), 0, 1);
+      if (r < 0) throw new Error(`byte-level BPE vocabulary without a token for byte ${b}`);
       this.byteRank[b] = r;
     }
   }
@@ -167,7 +151,7 @@ export class ShortBpe {
       if (k === a + 1 && this.pairB[h] === b) return this.pairR[h]!;
       h = (h + 1) & mask;
     }
-    const r = this.ranks.get(this.tokens[a]! + this.tokens[b]!) ?? -1;
+    const r = this.vocab.pairRank(a, b);
     if (++this.pairCount > PAIR_SLOTS >> 1) {
       // Half full: start again (a long run over many scripts; the pairs worth keeping come back at once).
       this.pairA.fill(0);
@@ -211,7 +195,7 @@ export class ShortBpe {
   /** Tokens in one pre-tokenizer piece. */
   count(p: string): number {
     let n = this.bytes(p);
-    if (n < 0) return bpeCount(this.ranks, p);
+    if (n < 0) return bpeCount(this.vocab, p);
     if (n <= 1) return n;
     const rk = this.rk;
     const pr = this.pr;
@@ -271,24 +255,19 @@ function unicodeToByte(): Map<string, number> {
   return m;
 }
 
-/** Ranks from a byte-level vocabulary listed by id (tiktoken-derived, so id = rank), in GPT-2's byte spelling. */
-export function ranksFromByteVocab(vocabById: readonly string[], firstSpecial = Infinity): Ranks {
+/** A byte-level vocabulary listed by id (tiktoken-derived, so id = rank), in GPT-2's byte spelling. */
+export function vocabFromByteVocab(vocabById: readonly string[], firstSpecial = Infinity): Vocab {
   const map = unicodeToByte();
-  const m: Ranks = new Map();
   const n = Math.min(vocabById.length, firstSpecial);
+  const tokens: (Uint8Array | undefined)[] = [];
   for (let id = 0; id < n; id++) {
-    const s = vocabById[id]!;
-    let key = "";
-    let ok = true;
-    for (const ch of s) {
+    const bytes: number[] = [];
+    for (const ch of vocabById[id]!) {
       const b = map.get(ch);
-      if (b === undefined) {
-        ok = false;
-        break;
-      }
-      key += String.fromCharCode(b);
+      if (b === undefined) break;
+      bytes.push(b);
     }
-    if (ok) m.set(key, id);
+    tokens.push(bytes.length === [...vocabById[id]!].length ? Uint8Array.from(bytes) : undefined);
   }
-  return m;
+  return Vocab.fromTokens(tokens);
 }

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
 import { PrepError } from "../record.js";
-import { bpeCount, LONG_PIECE, ranksFromByteVocab, ranksFromTable, ShortBpe, type Ranks } from "./bpe.js";
+import { createRequire } from "node:module";
+import { bpeCount, LONG_PIECE, ShortBpe, vocabFromByteVocab } from "./bpe.js";
+import { tokensFromTable, Vocab } from "./vocab.js";
 
 type Count = ((text: string) => number) & {
   /** Count piece by piece until `stop(tokens so far, index where the rest starts)` says enough. */
@@ -13,18 +16,18 @@ const loaders: Record<string, () => Promise<Count>> = {
   // counts as its encoder (tests compare them on every script), ~3× faster on non-Latin text, and its encoder
   // module is never loaded.
   cl100k: async () => {
-    const [{ CL100K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/cl100k_base")]);
-    return lineCached(pieceCached(CL100K_TOKEN_SPLIT_REGEX, ranksFromTable(table.default)));
+    const [{ CL100K_TOKEN_SPLIT_REGEX }, vocab] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), tableVocab("cl100k_base", () => import("gpt-tokenizer/bpeRanks/cl100k_base"))]);
+    return lineCached(pieceCached(CL100K_TOKEN_SPLIT_REGEX, vocab));
   },
   o200k: async () => {
-    const [{ O200K_TOKEN_SPLIT_REGEX }, table] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), import("gpt-tokenizer/bpeRanks/o200k_base")]);
-    return pieceCached(O200K_TOKEN_SPLIT_REGEX, ranksFromTable(table.default));
+    const [{ O200K_TOKEN_SPLIT_REGEX }, vocab] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), tableVocab("o200k_base", () => import("gpt-tokenizer/bpeRanks/o200k_base"))]);
+    return pieceCached(O200K_TOKEN_SPLIT_REGEX, vocab);
   },
   llama3: async () => {
     const l3 = (await import("llama3-tokenizer-js")).default;
     const encode = (t: string) => l3.encode(t, { bos: false, eos: false }).length;
     // Ids below 128,000 are the byte-level BPE vocabulary (tiktoken-derived: id = rank); the rest are special.
-    let ranks: Ranks | undefined;
+    let vocab: Vocab | undefined;
     const pieces = new Map<string, number>();
     return (t) => {
       if (t.length < LONG_PIECE) return encode(t);
@@ -49,7 +52,7 @@ const loaders: Record<string, () => Promise<Count>> = {
         LLAMA3_SPLIT.lastIndex = 0;
         for (let m = LLAMA3_SPLIT.exec(part); m !== null; m = LLAMA3_SPLIT.exec(part)) {
           const p = m[0];
-          if (p.length >= LONG_PIECE) n += bpeCount((ranks ??= ranksFromByteVocab(l3.vocabById as string[], 128_000)), p);
+          if (p.length >= LONG_PIECE) n += bpeCount((vocab ??= vocabFromByteVocab(l3.vocabById as string[], 128_000)), p);
           else {
             n += remembered(pieces, p, encode);
           }
@@ -74,6 +77,20 @@ const LLAMA3_SPECIAL_WHOLE = new RegExp(`^${LLAMA3_SPECIAL_SOURCE}$`);
 
 const CACHE_LIMIT = 200_000;
 
+/** What a vocabulary file written at build time must say it holds: the table's name and gpt-tokenizer's version. */
+export function vocabTag(table: string): string {
+  const version = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("gpt-tokenizer/package.json"), "utf8")) as { version: string }).version;
+  return `gpt-tokenizer ${version} ${table}`;
+}
+
+/**
+ * A gpt-tokenizer rank table as a {@link Vocab}: from the file `npm run build` writes beside this module
+ * (`NAME.bpe`, ~1 ms), else built from the table module (~0.1 s: running from src/, or a file of another version).
+ */
+async function tableVocab(table: string, load: () => Promise<{ default: (string | number[])[] }>): Promise<Vocab> {
+  return Vocab.read(new URL(`./${table}.bpe`, import.meta.url), vocabTag(table)) ?? Vocab.fromTokens(tokensFromTable((await load()).default));
+}
+
 /** `f(key)`, remembered in `cache`, which is emptied when it reaches `limit` entries (memory stays bounded). */
 function remembered(cache: Map<string, number>, key: string, f: (key: string) => number, limit = CACHE_LIMIT): number {
   let c = cache.get(key);
@@ -89,12 +106,12 @@ function remembered(cache: Map<string, number>, key: string, f: (key: string) =>
  * tiktoken-style BPE encodes each pre-tokenizer piece on its own, so a count is the sum of its pieces' counts;
  * caching counts per piece makes repeated words nearly free (7× faster on DialogSum text, identical results).
  */
-function pieceCached(split: RegExp, ranks: Ranks): Count {
+function pieceCached(split: RegExp, vocab: Vocab): Count {
   const re = new RegExp(split.source, split.flags.includes("g") ? split.flags : split.flags + "g");
   const cache = new Map<string, number>();
   // ShortBpe's scan for short pieces; a long one (text without spaces: CJK, base64, minified code) by the
   // O(n log n) merge.
-  const fast = new ShortBpe(ranks);
+  const fast = new ShortBpe(vocab);
   const bpe = (p: string) => fast.count(p);
   const piece = (p: string): number => remembered(cache, p, bpe);
   const count: Count = (text) => {

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanText, loadTokenCounter, readPdfPages, type PdfPage } from "../../src/index.js";
-import { popplerLines } from "../../src/pdf/poppler.js";
+import { PopplerExtractor, popplerLines } from "../../src/pdf/poppler.js";
 import { prose, wordRuns, writePdf } from "../helpers/pdf.js";
 import { lines, run, tmp } from "../helpers/run.js";
 
@@ -370,6 +370,106 @@ describe("page extraction engines", () => {
     expect((lines(many.stdout) as { input: string }[]).map((x) => x.input.slice(0, 10))).toEqual(docs.map((_, k) => `Document ${k}`));
     const one = await run(["pdf", bad, bomb, ...docs, "--engine", "poppler", "--max-stream-mb", "16", "-j", "1", "-o", "-"], { env: POPPLER });
     expect(one.stdout).toBe(many.stdout);
+  });
+
+  it.skipIf(!HAVE_POPPLER)("poppler: documents are extracted ahead of the one being chunked, 2 processes at a time, until the text held reaches its bound", async () => {
+    const d = tmp();
+    const log = join(d, "calls.log");
+    const real = spawnSync("sh", ["-c", "command -v pdftotext"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(d, "pdftotext"), `#!/bin/sh\necho "$@" >> "${log}"\nexec "${real}" "$@"\n`, { mode: 0o755 });
+    const docs: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      docs.push(join(d, `doc${k}.pdf`));
+      await writePdf(docs[k]!, [prose([`Document ${k} has a page of ordinary text about pumps and valves.`])]);
+    }
+    const calls = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0);
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    const pinned = process.env.PREP_DATA_PDFTOTEXT;
+    process.env.PREP_DATA_PDFTOTEXT = join(d, "pdftotext");
+    try {
+      // Held text bounded to 1 character: the first two run, and the next starts only when a document is closed.
+      const tight = new PopplerExtractor(undefined, 2, undefined, { docs: 32, chars: 1 });
+      tight.expect(docs.length);
+      docs.forEach((p, k) => tight.prefetch(k, { path: p }));
+      await until(() => calls() >= 2);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(calls()).toBe(2);
+      // Closing the first frees its text, but the second's is still held: nothing starts.
+      expect(await tight.open(0, { path: docs[0]! })).toBe(1);
+      expect((await tight.page(0, 1)).lines[0]!.text).toMatch(/^Document 0 has/);
+      await tight.close(0);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(calls()).toBe(2);
+      // Nothing held: the next two start (2 processes), and then hold text again.
+      await tight.open(1, { path: docs[1]! });
+      await tight.close(1);
+      await until(() => calls() >= 4);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(calls()).toBe(4);
+      await tight.end();
+      // As shipped: all ten are extracted before the first is opened (the bound is 32 documents, 32 Mi characters).
+      writeFileSync(log, "");
+      const wide = new PopplerExtractor(undefined, 2);
+      wide.expect(docs.length);
+      docs.forEach((p, k) => wide.prefetch(k, { path: p }));
+      await until(() => calls() >= 10);
+      expect(calls()).toBe(10);
+      for (let k = 0; k < docs.length; k++) {
+        expect(await wide.open(k, { path: docs[k]! })).toBe(1);
+        expect((await wide.page(k, 1)).lines[0]!.text).toMatch(new RegExp(`^Document ${k} has`));
+        await wide.close(k);
+      }
+      await wide.end();
+    } finally {
+      process.env.PREP_DATA_PDFTOTEXT = pinned;
+    }
+  });
+
+  it.skipIf(!HAVE_POPPLER)("poppler: pdftotext is found on PATH; a long document is split among processes only when no other document is left to read", async () => {
+    const d = tmp();
+    const book = join(d, "a-long.pdf");
+    await writePdf(book, Array.from({ length: 200 }, (_, i) => prose([`Page ${i + 1} of the long manual.`, ...bodyOf(i)])));
+    const short = [join(d, "b.pdf"), join(d, "c.pdf")];
+    for (const [k, f] of short.entries()) await writePdf(f, [prose([`Short document ${k} about valves.`])]);
+    const real = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
+    const log = join(d, "calls.log");
+    const bin = join(d, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "pdftotext"), `#!/bin/sh\necho "$@" >> "${log}"\nexec "${real("pdftotext")}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(bin, "pdfinfo"), `#!/bin/sh\necho pdfinfo "$@" >> "${log}"\nexec "${real("pdfinfo")}" "$@"\n`, { mode: 0o755 });
+    const read = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
+    // Found on PATH (no PREP_DATA_PDFTOTEXT): the wrappers are the ones called.
+    const two = await run(["pdf", book, ...short, "--engine", "poppler", "-j", "2", "-o", "-"], { env: { PREP_DATA_PDFTOTEXT: undefined, PATH: `${bin}:${process.env.PATH}` } });
+    expect(two.code, two.stderr).toBe(0);
+    expect(read()).toContain(book);
+    const one = await run(["pdf", book, ...short, "--engine", "poppler", "-j", "1", "-o", "-"], { env: { PREP_DATA_PDFTOTEXT: undefined } });
+    expect(two.stdout).toBe(one.stdout);
+    const pinned = process.env.PREP_DATA_PDFTOTEXT;
+    process.env.PREP_DATA_PDFTOTEXT = join(bin, "pdftotext");
+    try {
+      // The long one opened first, the other two not yet started: one process reads it whole.
+      writeFileSync(log, "");
+      const first = new PopplerExtractor(undefined, 2);
+      first.expect(3);
+      expect(await first.open(0, { path: book })).toBe(200);
+      expect(read()).not.toMatch(/-f \d|^pdfinfo/m);
+      await first.end();
+      // The other two read and done before it is opened: it is the last left, and two processes share it.
+      writeFileSync(log, "");
+      const last = new PopplerExtractor(undefined, 2);
+      last.expect(3);
+      short.forEach((p, k) => last.prefetch(k + 1, { path: p }));
+      for (let i = 0; i < 200 && read().split("\n").filter(Boolean).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await last.open(0, { path: book })).toBe(200);
+      expect(read()).toMatch(/-f 1 -l 100 /);
+      expect(read()).toMatch(/-f 101 -l 200 /);
+      await last.end();
+    } finally {
+      process.env.PREP_DATA_PDFTOTEXT = pinned;
+    }
   });
 
   it.skipIf(!HAVE_POPPLER)("poppler: a long document alone is read by several processes, a page range each, with the same records as one process", async () => {

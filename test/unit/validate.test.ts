@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
+import { vocabTag } from "../../src/tokens/index.js";
+import { tokensFromTable, Vocab } from "../../src/tokens/vocab.js";
 import { lines, ROOT, run, tmp } from "../helpers/run.js";
 
 const ok = (i: number) => JSON.stringify({ prompt: `Question ${i}: what is ${i} + ${i}?`, completion: `${2 * i}` });
@@ -186,6 +188,40 @@ describe("token counting", () => {
     const all = words.join(" ");
     expect(c1.count(all)).toBe(cl(all, asText));
     expect(c2.count(all)).toBe(o2(all, asText));
+  });
+
+  it("the vocabulary files `npm run build` writes hold gpt-tokenizer's tables byte for byte, and a stale or damaged file is refused", async () => {
+    for (const table of ["cl100k_base", "o200k_base"] as const) {
+      const ranks = (await import(`gpt-tokenizer/bpeRanks/${table}`)).default as (string | number[])[];
+      const tokens = tokensFromTable(ranks);
+      for (const dir of ["dist/tokens", "dist/cli-bundle"]) {
+        const file = join(ROOT, dir, `${table}.bpe`);
+        const v = Vocab.read(file, vocabTag(table))!;
+        expect(v, file).toBeDefined();
+        expect(v.size).toBe(tokens.length);
+        // Every token's bytes are its rank's, and looking them up finds that rank.
+        let wrong = 0;
+        for (let r = 0; r < tokens.length; r++) {
+          const t = tokens[r]!;
+          const at = v.offsets[r]!;
+          if (v.offsets[r + 1]! - at !== t.length || Buffer.compare(Buffer.from(v.bytes.subarray(at, at + t.length)), Buffer.from(t)) !== 0 || v.rank(t, 0, t.length) !== r) wrong++;
+        }
+        expect(wrong, file).toBe(0);
+        // Another version's file, and a damaged one, are not used.
+        const bytes = readFileSync(file);
+        expect(Vocab.parse(bytes, vocabTag(table).replace(/gpt-tokenizer \S+/, "gpt-tokenizer 0.0.0"))).toBeUndefined();
+        expect(Vocab.parse(bytes.subarray(0, bytes.length - 8), vocabTag(table))).toBeUndefined();
+        const bad = Buffer.from(bytes);
+        bad[0] = 0;
+        expect(Vocab.parse(bad, vocabTag(table))).toBeUndefined();
+      }
+    }
+    // Pairs: two tokens' bytes joined are found as the token they make, and not found when none is.
+    const v = Vocab.fromTokens([Buffer.from("a"), Buffer.from("b"), Buffer.from("ab"), undefined, Buffer.from("abb"), Buffer.from("ab")]);
+    expect([v.pairRank(0, 1), v.pairRank(2, 1), v.pairRank(1, 0), v.pairRank(0, 0)]).toEqual([2, 4, -1, -1]);
+    expect(v.rank(Buffer.from("ab"), 0, 2)).toBe(2); // a duplicate token keeps its first rank
+    const back = Vocab.parse(v.serialize("t"), "t")!;
+    expect([back.size, back.pairRank(2, 1), back.rank(Buffer.from("xabb"), 1, 4)]).toEqual([6, 4, 4]);
   });
 
   it("long pieces without spaces (CJK, base64, minified code) count exactly as the libraries and Meta's tokenizer.json do", async () => {
