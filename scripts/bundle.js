@@ -28,13 +28,13 @@ await build({
 });
 
 // gpt-tokenizer's rank tables as vocabulary files (src/tokens/vocab.ts): read in ~1 ms where the table modules take
-// ~0.1 s to compile and index. One beside dist/tokens/index.js and one beside the bundle's chunks (each looks
-// for `./NAME.bpe` next to itself); a missing or other-version file is rebuilt from the table at run time instead.
+// ~0.1 s to compile and index. Written beside dist/tokens/index.js, where the bundle's chunks find them too
+// (../tokens/ from dist/cli-bundle/); a missing or other-version file is rebuilt from the table at run time instead.
 const { Vocab, tokensFromTable } = await import(join(root, "dist/tokens/vocab.js"));
 const { vocabTag } = await import(join(root, "dist/tokens/index.js"));
 const { writeFileSync } = await import("node:fs");
 for (const table of ["cl100k_base", "o200k_base"]) {
   const { default: ranks } = await import(`gpt-tokenizer/bpeRanks/${table}`);
   const file = Vocab.fromTokens(tokensFromTable(ranks)).serialize(vocabTag(table));
-  for (const dir of ["dist/tokens", "dist/cli-bundle"]) writeFileSync(join(root, dir, `${table}.bpe`), file);
+  writeFileSync(join(root, "dist/tokens", `${table}.bpe`), file);
 }

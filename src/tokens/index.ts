@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { PrepError } from "../record.js";
 import { createRequire } from "node:module";
 import { bpeCount, LONG_PIECE, ShortBpe, vocabFromByteVocab } from "./bpe.js";
+import { nextPiece, PieceTable } from "./cl100k-split.js";
 import { tokensFromTable, Vocab } from "./vocab.js";
 
 type Count = ((text: string) => number) & {
@@ -15,10 +16,8 @@ const loaders: Record<string, () => Promise<Count>> = {
   // gpt-tokenizer's rank tables and pre-tokenizer patterns, counted by our rank-BPE (ShortBpe, bpeCount): the same
   // counts as its encoder (tests compare them on every script), ~3× faster on non-Latin text, and its encoder
   // module is never loaded.
-  cl100k: async () => {
-    const [{ CL100K_TOKEN_SPLIT_REGEX }, vocab] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), tableVocab("cl100k_base", () => import("gpt-tokenizer/bpeRanks/cl100k_base"))]);
-    return lineCached(pieceCached(CL100K_TOKEN_SPLIT_REGEX, vocab));
-  },
+  // cl100k's pre-tokenizer by our scanner (cl100k-split.ts: the same pieces as gpt-tokenizer's expression, tested).
+  cl100k: async () => lineCached(scannedPieces(nextPiece, await tableVocab("cl100k_base", () => import("gpt-tokenizer/bpeRanks/cl100k_base")))),
   o200k: async () => {
     const [{ O200K_TOKEN_SPLIT_REGEX }, vocab] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), tableVocab("o200k_base", () => import("gpt-tokenizer/bpeRanks/o200k_base"))]);
     return pieceCached(O200K_TOKEN_SPLIT_REGEX, vocab);
@@ -84,11 +83,13 @@ export function vocabTag(table: string): string {
 }
 
 /**
- * A gpt-tokenizer rank table as a {@link Vocab}: from the file `npm run build` writes beside this module
- * (`NAME.bpe`, ~1 ms), else built from the table module (~0.1 s: running from src/, or a file of another version).
+ * A gpt-tokenizer rank table as a {@link Vocab}: from the file `npm run build` writes to dist/tokens/ (`NAME.bpe`,
+ * ~5 ms), else built from the table module (~0.3 s: running from src/, or a file of another version).
  */
 async function tableVocab(table: string, load: () => Promise<{ default: (string | number[])[] }>): Promise<Vocab> {
-  return Vocab.read(new URL(`./${table}.bpe`, import.meta.url), vocabTag(table)) ?? Vocab.fromTokens(tokensFromTable((await load()).default));
+  const tag = vocabTag(table);
+  // Beside this module (dist/tokens/), or beside the bundled CLI's chunks (dist/cli-bundle/ → ../tokens/).
+  return Vocab.read(new URL(`./${table}.bpe`, import.meta.url), tag) ?? Vocab.read(new URL(`../tokens/${table}.bpe`, import.meta.url), tag) ?? Vocab.fromTokens(tokensFromTable((await load()).default));
 }
 
 /** `f(key)`, remembered in `cache`, which is emptied when it reaches `limit` entries (memory stays bounded). */
@@ -132,6 +133,32 @@ function pieceCached(split: RegExp, vocab: Vocab): Count {
   };
   return count;
 }
+/** {@link pieceCached} with a scanner for the pre-tokenizer, and pieces looked up in place ({@link PieceTable}). */
+function scannedPieces(next: (t: string, p: number) => number, vocab: Vocab): Count {
+  const fast = new ShortBpe(vocab);
+  const table = new PieceTable((p) => fast.count(p));
+  const count: Count = (text) => {
+    let n = 0;
+    for (let p = 0; p < text.length; ) {
+      const e = next(text, p);
+      n += table.get(text, p, e);
+      p = e;
+    }
+    return n;
+  };
+  count.prefix = (text, stop) => {
+    let n = 0;
+    for (let p = 0; p < text.length; ) {
+      const e = next(text, p);
+      n += table.get(text, p, e);
+      p = e;
+      if (stop(n, p)) return { tokens: n, stopped: true, at: p };
+    }
+    return { tokens: n, stopped: false, at: text.length };
+  };
+  return count;
+}
+
 /**
  * Llama 2's SentencePiece BPE runs over the whole text (spaces as ▁, one ▁ put in front), with no pre-tokenizer to
  * make counts add up piece by piece. But no token of its 32,000 has a ▁ after another character (test/unit checks

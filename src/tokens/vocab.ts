@@ -16,6 +16,11 @@ export class Vocab {
     readonly bytes: Uint8Array,
     /** rank + 1 at the slot its bytes hash to (linear probing); 0 = empty. */
     readonly slots: Int32Array,
+    /**
+     * Every merge the vocabulary can make: at the slot a pair of ranks (a, b) hashes to (linear probing), the rank + 1
+     * of the token whose bytes are a's then b's. Built when first needed, or read from the file.
+     */
+    private pairs?: Int32Array,
   ) {
     this.mask = slots.length - 1;
   }
@@ -66,17 +71,19 @@ export class Vocab {
 
   /** The rank of token a's bytes followed by token b's, or −1 when no token is those bytes. */
   pairRank(a: number, b: number): number {
-    const { offsets, bytes, slots, mask } = this;
+    const pairs = (this.pairs ??= this.buildPairs());
+    const { offsets, bytes } = this;
+    const mask = pairs.length - 1;
     const ao = offsets[a]!;
     const al = offsets[a + 1]! - ao;
     const bo = offsets[b]!;
     const bl = offsets[b + 1]! - bo;
-    const len = al + bl;
-    for (let h = fnv(bytes, bo, bo + bl, fnv(bytes, ao, ao + al, FNV_BASIS)) & mask; ; h = (h + 1) & mask) {
-      const s = slots[h]!;
+    for (let h = pairSlot(a, b) & mask; ; h = (h + 1) & mask) {
+      const s = pairs[h]!;
       if (s === 0) return -1;
+      // The slot's token is a's bytes then b's exactly when its length is theirs and both parts match.
       const o = offsets[s - 1]!;
-      if (offsets[s]! - o !== len) continue;
+      if (offsets[s]! - o !== al + bl) continue;
       let i = 0;
       while (i < al && bytes[o + i] === bytes[ao + i]) i++;
       if (i < al) continue;
@@ -86,30 +93,59 @@ export class Vocab {
     }
   }
 
+  /** Each token's every split into two tokens, at the slot of that pair. */
+  private buildPairs(): Int32Array {
+    const { offsets, bytes } = this;
+    const found: number[] = [];
+    for (let r = 0; r < this.size; r++) {
+      const o = offsets[r]!;
+      const end = offsets[r + 1]!;
+      if (end - o < 2 || this.rank(bytes, o, end) !== r) continue;
+      for (let k = o + 1; k < end; k++) {
+        const a = this.rank(bytes, o, k);
+        if (a < 0) continue;
+        const b = this.rank(bytes, k, end);
+        if (b >= 0) found.push(a, b, r);
+      }
+    }
+    let n = 1;
+    while (n < (found.length / 3) * 2.2) n *= 2;
+    const pairs = new Int32Array(n);
+    for (let i = 0; i < found.length; i += 3) {
+      let h = pairSlot(found[i]!, found[i + 1]!) & (n - 1);
+      while (pairs[h] !== 0) h = (h + 1) & (n - 1);
+      pairs[h] = found[i + 2]! + 1;
+    }
+    return pairs;
+  }
+
   /** The file form: a header (magic, `tag`, sizes), then the three arrays. */
   serialize(tag: string): Buffer {
+    const pairs = (this.pairs ??= this.buildPairs());
     const t = Buffer.from(tag, "utf8");
-    const head = Buffer.alloc(24);
+    const head = Buffer.alloc(28);
     head.write(MAGIC, 0, "latin1");
     head.writeUInt32LE(t.length, 8);
     head.writeUInt32LE(this.offsets.length, 12);
     head.writeUInt32LE(this.bytes.length, 16);
     head.writeUInt32LE(this.slots.length, 20);
+    head.writeUInt32LE(pairs.length, 24);
     const pad = (b: Buffer) => Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
     const view = (a: Uint32Array | Int32Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    return Buffer.concat([head, pad(t), view(this.offsets), view(this.slots), pad(view(this.bytes))]);
+    return Buffer.concat([head, pad(t), view(this.offsets), view(this.slots), view(pairs), pad(view(this.bytes))]);
   }
 
   /** A vocabulary read back from {@link serialize}'s form; undefined when the file is not one or its tag differs. */
   static parse(file: Buffer, tag: string): Vocab | undefined {
-    if (file.length < 24 || file.toString("latin1", 0, 8) !== MAGIC) return undefined;
+    if (file.length < 28 || file.toString("latin1", 0, 8) !== MAGIC) return undefined;
     const tl = file.readUInt32LE(8);
     const no = file.readUInt32LE(12);
     const nb = file.readUInt32LE(16);
     const ns = file.readUInt32LE(20);
-    if (file.toString("utf8", 24, 24 + tl) !== tag || ns & (ns - 1)) return undefined;
-    let at = 24 + tl + ((4 - (tl % 4)) % 4);
-    if (file.length < at + 4 * no + 4 * ns + nb) return undefined;
+    const np = file.readUInt32LE(24);
+    if (file.toString("utf8", 28, 28 + tl) !== tag || ns & (ns - 1) || np & (np - 1) || !ns || !np) return undefined;
+    let at = 28 + tl + ((4 - (tl % 4)) % 4);
+    if (file.length < at + 4 * no + 4 * ns + 4 * np + nb) return undefined;
     // Typed views need 4-byte alignment: a file read whole has its own buffer at offset 0; anything else is copied.
     let body: Uint8Array = file.subarray(at);
     if (body.byteOffset % 4 !== 0) body = Uint8Array.from(body);
@@ -118,9 +154,11 @@ export class Vocab {
     at += 4 * no;
     const slots = new Int32Array(body.buffer, at, ns);
     at += 4 * ns;
+    const pairs = new Int32Array(body.buffer, at, np);
+    at += 4 * np;
     const bytes = new Uint8Array(body.buffer, at, nb);
     if (offsets[no - 1] !== nb) return undefined;
-    return new Vocab(offsets, bytes, slots);
+    return new Vocab(offsets, bytes, slots, pairs);
   }
 
   /** {@link parse} of a file, undefined when it is missing or not this vocabulary. */
@@ -133,8 +171,14 @@ export class Vocab {
   }
 }
 
-const MAGIC = "PDBPE\x001\x00";
+const MAGIC = "PDBPE\x002\x00";
 const FNV_BASIS = 0x811c9dc5;
+
+/** The slot of a pair of ranks, before masking. */
+function pairSlot(a: number, b: number): number {
+  const h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b);
+  return (h ^ (h >>> 15)) >>> 0;
+}
 
 /** FNV-1a over buf[start … end), continuing from `h`. */
 function fnv(buf: Uint8Array, start: number, end: number, h: number): number {

@@ -4,6 +4,7 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
 import { vocabTag } from "../../src/tokens/index.js";
+import { nextPiece } from "../../src/tokens/cl100k-split.js";
 import { tokensFromTable, Vocab } from "../../src/tokens/vocab.js";
 import { lines, ROOT, run, tmp } from "../helpers/run.js";
 
@@ -190,12 +191,33 @@ describe("token counting", () => {
     expect(c2.count(all)).toBe(o2(all, asText));
   });
 
+  it("cl100k's pre-tokenizer scanner cuts exactly the pieces gpt-tokenizer's expression cuts: contractions, every kind of space, numbers, marks, astral and lone surrogates", async () => {
+    const { CL100K_TOKEN_SPLIT_REGEX } = await import("gpt-tokenizer/encodingParams/constants");
+    const re = new RegExp(CL100K_TOKEN_SPLIT_REGEX.source, "gu");
+    const scanned = (t: string) => {
+      const out: string[] = [];
+      for (let p = 0; p < t.length; ) {
+        const e = nextPiece(t, p);
+        expect(e).toBeGreaterThan(p);
+        out.push(t.slice(p, e));
+        p = e;
+      }
+      return out;
+    };
+    const same = (t: string) => expect(scanned(t), JSON.stringify(t.slice(0, 80))).toEqual(t.match(re) ?? []);
+    same(readFileSync(join(ROOT, "README.md"), "utf8"));
+    let seed = 5;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const bits = ["'", "s", "S", "l", "L", "ll", "v", "e", "E", "r", "R", "d", "m", "t", "T", " ", "  ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u3000", "\u2028", "\ufeff", "\u200b", "\v", "\f", "\u0085", "\u1680", "\u202f", "0", "12", "1234", "١٢", "²", "Ⅻ", "a", "Word", "中文", "。", "é", "e\u0301", "\u0301", "🙂", "𝐀", "𝟘", "\ud800", "\udc00", "-", ".", "/", "$", "x'", "'re", "'Ve", "'LL", "'D"];
+    for (let k = 0; k < 60_000; k++) same(Array.from({ length: 1 + rand(12) }, () => bits[rand(bits.length)]).join(""));
+  });
+
   it("the vocabulary files `npm run build` writes hold gpt-tokenizer's tables byte for byte, and a stale or damaged file is refused", async () => {
     for (const table of ["cl100k_base", "o200k_base"] as const) {
       const ranks = (await import(`gpt-tokenizer/bpeRanks/${table}`)).default as (string | number[])[];
       const tokens = tokensFromTable(ranks);
-      for (const dir of ["dist/tokens", "dist/cli-bundle"]) {
-        const file = join(ROOT, dir, `${table}.bpe`);
+      {
+        const file = join(ROOT, "dist/tokens", `${table}.bpe`);
         const v = Vocab.read(file, vocabTag(table))!;
         expect(v, file).toBeDefined();
         expect(v.size).toBe(tokens.length);
@@ -215,6 +237,32 @@ describe("token counting", () => {
         bad[0] = 0;
         expect(Vocab.parse(bad, vocabTag(table))).toBeUndefined();
       }
+      // Every merge the file's pair table answers is the token of the two parts' bytes joined, and only that.
+      const v = Vocab.read(join(ROOT, "dist/tokens", `${table}.bpe`), vocabTag(table))!;
+      let seed = 3;
+      const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+      let merges = 0;
+      for (let k = 0; k < 20_000; k++) {
+        const a = rand(tokens.length);
+        const b = k % 2 ? rand(tokens.length) : rand(256); // a long and a one-byte part: many of those do merge
+        const joined = Buffer.concat([tokens[a]!, tokens[b]!]);
+        const want = v.rank(joined, 0, joined.length);
+        expect(v.pairRank(a, b), `${a} ${b}`).toBe(want);
+        if (want >= 0) merges++;
+      }
+      // And every split of real tokens into two tokens merges back into that token.
+      for (let k = 0; k < 3_000; k++) {
+        const r = rand(tokens.length);
+        const t = tokens[r]!;
+        for (let cut = 1; cut < t.length; cut++) {
+          const a = v.rank(t, 0, cut);
+          const b = v.rank(t, cut, t.length);
+          if (a < 0 || b < 0) continue;
+          expect(v.pairRank(a, b), `${r} at ${cut}`).toBe(r);
+          merges++;
+        }
+      }
+      expect(merges).toBeGreaterThan(3_000);
     }
     // Pairs: two tokens' bytes joined are found as the token they make, and not found when none is.
     const v = Vocab.fromTokens([Buffer.from("a"), Buffer.from("b"), Buffer.from("ab"), undefined, Buffer.from("abb"), Buffer.from("ab")]);
