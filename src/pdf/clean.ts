@@ -13,6 +13,13 @@ export function cleanText(s: string): string {
   return s.replace(COMPAT, (m) => m.normalize("NFKC")).replace(NOISE, "");
 }
 
+const ANY = new RegExp(`${COMPAT.source}|${NOISE.source}`);
+
+/** Whether {@link cleanText} would change anything in `s` (false for almost every page: one scan, no copy). */
+export function needsCleaning(s: string): boolean {
+  return ANY.test(s);
+}
+
 const WORD_HYPHEN = /(\p{L}+)-$/u;
 const NEXT_WORD = /^(\p{Ll}[\p{L}]*)/u;
 

@@ -18,27 +18,73 @@ const MIN_WORDLIKE = 0.4;
 
 /**
  * Dot leaders, rules and bullets (a table of contents, a form), and ornaments drawn with arrows, box drawing,
- * geometric shapes and dingbats (a book's printer's marks, ❚❘❙): filler, not evidence either way.
+ * geometric shapes and dingbats (a book's printer's marks, ❚❘❙): filler, not evidence either way. A token made
+ * only of these is not counted.
  */
-const FILLER = /^[.·…•_\-–—=*~\u2190-\u21FF\u2500-\u27BF\u2B00-\u2BFF]+$/u;
+const FILLER = /^[.·…•_\-–—=*~\u2190-\u21FF\u2500-\u27BF\u2B00-\u2BFF]$/u;
+const ALNUM = /^[\p{L}\p{N}\p{M}]$/u;
+const SPACE = /^\s$/u;
 
-const ALL_ALNUM = /^[\p{L}\p{N}\p{M}]+$/u;
-const ALNUM = /[\p{L}\p{N}\p{M}]/gu;
-const SURROGATE = /[\ud800-\udfff]/;
+// Character classes, as bits: whitespace (splits tokens), a letter, digit or mark, filler.
+const IS_SPACE = 1;
+const IS_ALNUM = 2;
+const IS_FILLER = 4;
+/** BMP classes + 8, filled as characters are met (0 = not yet); astral ones in a map. */
+const bmp = new Uint8Array(65536);
+const astral = new Map<number, number>();
 
+function classify(cp: number): number {
+  const ch = String.fromCodePoint(cp);
+  return (SPACE.test(ch) ? IS_SPACE : 0) | (ALNUM.test(ch) ? IS_ALNUM : 0) | (FILLER.test(ch) ? IS_FILLER : 0);
+}
+
+/**
+ * One pass over the text, character class by table: tokens are runs of non-whitespace; a token is word-like when
+ * at least half its code points are letters, digits or marks (and one is). The check runs on every page.
+ */
 export function garbledText(text: string): GarbledVerdict {
-  const tokens = text.split(/\s+/).filter((t) => t && !FILLER.test(t));
+  let tokens = 0;
   let wordlike = 0;
-  for (const t of tokens) {
-    // Most tokens are all letters and digits; the rest are counted by code point (a regular expression per token,
-    // not per character: the check runs on every page).
-    if (ALL_ALNUM.test(t)) {
-      wordlike++;
+  // The current token: code points, letters/digits/marks among them, whether all were filler.
+  let cps = 0;
+  let alnum = 0;
+  let filler = true;
+  const n = text.length;
+  for (let i = 0; i <= n; i++) {
+    let k = IS_SPACE;
+    if (i < n) {
+      let c = text.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
+      }
+      if (c < 65536) {
+        k = bmp[c]!;
+        if (k === 0) bmp[c] = k = classify(c) + 8;
+        k -= 8;
+      } else {
+        let a = astral.get(c);
+        if (a === undefined) astral.set(c, (a = classify(c)));
+        k = a;
+      }
+    }
+    if (k & IS_SPACE) {
+      if (cps > 0 && !filler) {
+        tokens++;
+        if (alnum > 0 && alnum * 2 >= cps) wordlike++;
+      }
+      cps = 0;
+      alnum = 0;
+      filler = true;
       continue;
     }
-    const alnum = t.match(ALNUM)?.length ?? 0;
-    if (alnum > 0 && alnum * 2 >= (SURROGATE.test(t) ? [...t].length : t.length)) wordlike++;
+    cps++;
+    if (k & IS_ALNUM) alnum++;
+    if (!(k & IS_FILLER)) filler = false;
   }
-  const share = tokens.length ? wordlike / tokens.length : 1;
-  return { garbled: tokens.length >= MIN_TOKENS && share < MIN_WORDLIKE, tokens: tokens.length, wordlike: share };
+  const share = tokens ? wordlike / tokens : 1;
+  return { garbled: tokens >= MIN_TOKENS && share < MIN_WORDLIKE, tokens, wordlike: share };
 }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { getPriority, setPriority } from "node:os";
-import { cleanText } from "./clean.js";
+import { cleanText, needsCleaning } from "./clean.js";
 import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
 import type { ExtractedPage, Extractor } from "./pool.js";
@@ -52,8 +52,10 @@ export function resolveEngine(engine: PdfEngine = "auto"): "pdfjs" | "poppler" {
 export function popplerLines(page: string): PageLine[] {
   const out: PageLine[] = [];
   let gap = false;
+  // Most pages have nothing for cleanText to do (one scan says so): their lines are only collapsed and trimmed.
+  const clean = !needsCleaning(page);
   for (const raw of page.split("\n")) {
-    const text = cleanText(raw.replace(/\s+/g, " ")).trim();
+    const text = clean ? raw.replace(SPACES, " ").trim() : cleanText(raw.replace(SPACES, " ")).trim();
     if (text === "") {
       gap = true;
       continue;
@@ -63,6 +65,8 @@ export function popplerLines(page: string): PageLine[] {
   }
   return out;
 }
+
+const SPACES = /\s+/g;
 
 /** A document is split among processes only when each gets at least this many pages. */
 const PAGES_PER_PROCESS = 64;

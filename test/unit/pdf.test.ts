@@ -280,12 +280,13 @@ describe("garbled text layers", () => {
       for (const ch of t) if (/[\p{L}\p{N}\p{M}]/u.test(ch)) alnum++;
       return alnum > 0 && alnum * 2 >= [...t].length;
     };
-    const bits = ["a", "Z", "9", "é", "\u0301", "中", "😀", "𝐀", "+", "%", "!", "$", "-", ".", "…", "→", "(", ")", "ا", "ँ"];
+    const bits = ["a", "Z", "9", "é", "\u0301", "中", "😀", "𝐀", "𝟘", "+", "%", "!", "$", "-", ".", "…", "→", "─", "—", "•", "(", ")", "ا", "ँ", "\ud800", "\udfff"];
+    const spaces = [" ", "\n", "\t", "  ", "\u00a0", "\u3000", "\u2028", " \r\n"];
     let seed = 3;
     const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
     for (let k = 0; k < 300; k++) {
       const tokens = Array.from({ length: 10 + rand(40) }, () => Array.from({ length: 1 + rand(6) }, () => bits[rand(bits.length)]).join(""));
-      const v = garbledText(tokens.join(rand(2) ? " " : "\n"));
+      const v = garbledText(tokens.map((t) => t + spaces[rand(spaces.length)]).join(""));
       const kept = tokens.filter((t) => !/^[.·…•_\-–—=*~\u2190-\u21FF\u2500-\u27BF\u2B00-\u2BFF]+$/u.test(t));
       expect(v.tokens).toBe(kept.length);
       expect(v.wordlike).toBeCloseTo(kept.length ? kept.filter(reference).length / kept.length : 1, 12);
@@ -328,6 +329,21 @@ describe("page extraction engines", () => {
       { text: "second line", y: 0, size: 0, paragraph: false },
       { text: "Next file block", y: 0, size: 0, paragraph: true },
     ]);
+  });
+
+  it("poppler lines: a page with nothing to clean skips cleaning and gives the same lines; noise and ligatures beside spaces are cleaned line by line as before", () => {
+    const reference = (page: string) => page.split("\n").map((raw) => cleanText(raw.replace(/\s+/g, " ")).trim());
+    const plain = ["word", " ", "  ", "\t", "\u00a0", "é", "中文", "\n", "\n\n", "\u3000", "x", "\u2028"];
+    const noisy = [...plain, "\u000b", "\u000c", "\r", "\ufeff", "\ufffd", "\ue000", "\u200e", "ﬁ", "ﻻ", "\u0085", "\u0007", "\ufe70"];
+    let seed = 9;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    for (let k = 0; k < 3000; k++) {
+      const bits = k % 2 ? noisy : plain;
+      const page = Array.from({ length: 1 + rand(30) }, () => bits[rand(bits.length)]).join("");
+      const want = reference(page);
+      const texts = popplerLines(page).map((l) => l.text);
+      expect(texts, JSON.stringify(page)).toEqual(want.filter((t) => t !== ""));
+    }
   });
 
   it("--engine poppler without pdftotext is a usage error naming the package; auto falls back to pdf.js", async () => {
