@@ -105,7 +105,10 @@ export async function openInput(input: Input, onNotice?: (m: string) => void, sh
   if (input.kind === "rows") return { rows: shard ? everyNth(input.rows, shard) : input.rows, paths: input.paths ?? [] };
   const { readHubDataset, resolveSplit } = await import("./hub/dataset.js");
   const hub = input.hub ?? hubConfig();
-  const resolved = await resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
+  const resolving = resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
+  // The table readers compile while the Hub answers (the revision check is a round trip this thread waits on).
+  import("./sources/table.js").catch(() => undefined);
+  const resolved = await resolving;
   if (shard && resolved.files.length > 1) {
     const own = new Set(shareOf(resolved.files.map((f) => f.path), shard));
     resolved.files = resolved.files.filter((f) => own.has(f.path));

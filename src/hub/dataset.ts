@@ -1,7 +1,7 @@
 import { datasetInfo, downloadFileToCacheDir, listFiles } from "@huggingface/hub";
 import { PrepError, finding, type SourceItem } from "../record.js";
 import { dataKind } from "../sources/open.js";
-import { readTable, type ShardPart } from "../sources/table.js";
+import type { ShardPart } from "../sources/table.js";
 import { RepoCache } from "./cache.js";
 import { hubConfig, type HubConfig } from "./config.js";
 import { COMMIT_SHA, hubFetch, isNetworkError, retryPolicy, withRetries } from "./fetch.js";
@@ -249,6 +249,7 @@ export interface ReadHubOptions {
 
 /** Rows of one split of a Hub dataset, file after file, each downloaded (or found in the cache) when reached. */
 export async function* readHubDataset(resolved: ResolvedSplit, hub: HubConfig = hubConfig(), opts: ReadHubOptions = {}): AsyncGenerator<SourceItem> {
+  const { readTable } = await import("../sources/table.js");
   for (const f of resolved.files) {
     const local = f.local ?? (await fetchFile(resolved, f.path, hub, opts.onDownload));
     const name = `hf:${resolved.repo}@${resolved.from === "parquet" ? PARQUET_REVISION : resolved.revision}/${f.path}`;

@@ -2,7 +2,7 @@ import { PrepError, finding, type SourceItem } from "../record.js";
 import { readCsv, type CsvOptions } from "./csv.js";
 import { readJson, readJsonl } from "./json.js";
 import { dataKind } from "./open.js";
-import { readParquet } from "./parquet.js";
+import type { readParquet as ReadParquet } from "./parquet.js";
 import { byteRange, rangeable } from "./range.js";
 
 export interface TableOptions extends CsvOptions {
@@ -41,13 +41,19 @@ export function readTable(path: string, opts: TableOptions = {}): AsyncGenerator
     case "json":
       return readJson(path, opts);
     case "parquet":
-      return readParquet(path, opts);
+      return parquet(path, opts);
     default:
       throw new PrepError(
         `${path}: cannot tell the data format from the name; expected .csv, .tsv, .jsonl, .json or .parquet (or pass --input-format)`,
         2,
       );
   }
+}
+
+/** Parquet's reader (hyparquet and its codecs) is loaded only for a Parquet file: CSV and JSON runs skip compiling it. */
+async function* parquet(...args: Parameters<typeof ReadParquet>): AsyncGenerator<SourceItem> {
+  const { readParquet } = await import("./parquet.js");
+  yield* readParquet(...args);
 }
 
 /** One task's part of a text table: its byte range when the file allows one, else every N-th item. */
