@@ -242,12 +242,6 @@ console.log(`  peak RSS:      ${(peak / 1024).toFixed(0)} MB`);
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const plain = [];
   const checked = [];
-  for (let i = 0; i < 3; i++) {
-    plain.push((await cliRun(["dialogsum", "-o", join(work, "cli.jsonl"), "-q"])).seconds);
-    checked.push((await cliRun(["dialogsum", "--model", "llama2-13b", "-o", join(work, "cli-llama.jsonl"), "-q"])).seconds);
-  }
-  console.log(`  prep-data dialogsum (whole process, median of 3):                    ${median(plain).toFixed(2)} s`);
-  console.log(`  prep-data dialogsum --model llama2-13b (exact Llama 2 token checks): ${median(checked).toFixed(2)} s`);
   const py = join(work, "demo.py");
   (await import("node:fs")).writeFileSync(
     py,
@@ -265,16 +259,26 @@ print(time.time() - t0)
 `,
   );
   const hasDatasets = await run("python3", ["-c", "import datasets"]).then(() => true, () => false);
+  const demoRun = async () => {
+    const t0 = performance.now();
+    await run("python3", [py, join(shared, "datasets/hf/datasets/knkarthick/dialogsum/main/train.csv"), join(work, "demo.jsonl")], { env: { ...process.env, HF_DATASETS_CACHE: join(work, "dcache"), HF_HUB_OFFLINE: "1" } });
+    return (performance.now() - t0) / 1000;
+  };
+  // The demo's first run builds its Arrow cache: run once untimed, so each timed run is a cached one as ours are.
+  if (hasDatasets) await demoRun();
+  // Each round runs the demo, then each of ours, so all see the same load of this shared machine.
+  const demo = [];
+  for (let i = 0; i < 3; i++) {
+    if (hasDatasets) demo.push(await demoRun());
+    plain.push((await cliRun(["dialogsum", "-o", join(work, "cli.jsonl"), "-q"])).seconds);
+    checked.push((await cliRun(["dialogsum", "--model", "llama2-13b", "-o", join(work, "cli-llama.jsonl"), "-q"])).seconds);
+  }
+  console.log(`  prep-data dialogsum (whole process, median of 3):                    ${median(plain).toFixed(2)} s`);
+  console.log(`  prep-data dialogsum --model llama2-13b (exact Llama 2 token checks): ${median(checked).toFixed(2)} s`);
   if (!hasDatasets) console.log("  demo pipeline (Python datasets): SKIPPED — the `datasets` package is not installed (pip install datasets), so no ratio");
   else {
-    const demo = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      await run("python3", [py, join(shared, "datasets/hf/datasets/knkarthick/dialogsum/main/train.csv"), join(work, "demo.jsonl")], { env: { ...process.env, HF_DATASETS_CACHE: join(work, "dcache"), HF_HUB_OFFLINE: "1" } });
-      demo.push((performance.now() - t0) / 1000);
-    }
     const d = median(demo);
-    console.log(`  demo pipeline (Python datasets, whole process, median of 3): ${d.toFixed(2)} s`);
+    console.log(`  demo pipeline (Python datasets, whole process, its cache built, median of 3): ${d.toFixed(2)} s`);
     console.log(`  ratios to the demo: plain ${(median(plain) / d).toFixed(2)}× (target ≤ 0.4), --model llama2-13b ${(median(checked) / d).toFixed(2)}× (target ≤ 0.5)`);
   }
 }
