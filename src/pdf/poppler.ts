@@ -100,8 +100,7 @@ export class PopplerExtractor implements Extractor {
   private running = 0;
   /** The last document opened: later prefetches of it (or earlier ones) are ignored. */
   private opened = -1;
-  /** Characters of text extracted and not yet closed, and each document's share. */
-  private held = 0;
+  /** Characters of text extracted and not yet closed, by document (at most jobs + READY_AHEAD of them). */
   private readonly heldBy = new Map<number, number>();
   /** Documents in the run (see {@link expect}): a document is split among processes only when no other is left. */
   private total = Infinity;
@@ -140,8 +139,14 @@ export class PopplerExtractor implements Extractor {
   /** Extractions started and not yet finished. */
   private extracting = 0;
 
+  private held(): number {
+    let n = 0;
+    for (const c of this.heldBy.values()) n += c;
+    return n;
+  }
+
   private pump(): void {
-    while (this.queued.size && this.extracting < this.jobs && this.pending.size < this.jobs + this.ahead.docs && this.held < this.ahead.chars) {
+    while (this.queued.size && this.extracting < this.jobs && this.pending.size < this.jobs + this.ahead.docs && this.held() < this.ahead.chars) {
       const doc = Math.min(...this.queued.keys());
       const { src, passwords } = this.queued.get(doc)!;
       this.queued.delete(doc);
@@ -155,7 +160,6 @@ export class PopplerExtractor implements Extractor {
     const p = this.extract(src, passwords, doc)
       .then((r) => {
         const chars = r.pages.reduce((a, t) => a + t.length, 0);
-        this.held += chars;
         this.heldBy.set(doc, chars);
         return r;
       })
@@ -193,7 +197,6 @@ export class PopplerExtractor implements Extractor {
 
   async close(doc: number): Promise<void> {
     this.docs.delete(doc);
-    this.held -= this.heldBy.get(doc) ?? 0;
     this.heldBy.delete(doc);
     this.pump();
     if (this.fallbackDocs.delete(doc)) await this.fb!.close(doc);
@@ -203,7 +206,6 @@ export class PopplerExtractor implements Extractor {
     this.docs.clear();
     this.queued.clear();
     this.heldBy.clear();
-    this.held = 0;
     await Promise.allSettled(this.pending.values());
     this.pending.clear();
     await this.fb?.end();

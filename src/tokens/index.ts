@@ -17,10 +17,10 @@ const loaders: Record<string, () => Promise<Count>> = {
   // counts as its encoder (tests compare them on every script), ~3× faster on non-Latin text, and its encoder
   // module is never loaded.
   // cl100k's pre-tokenizer by our scanner (cl100k-split.ts: the same pieces as gpt-tokenizer's expression, tested).
-  cl100k: async () => lineCached(scannedPieces(nextPiece, await tableVocab("cl100k_base", () => import("gpt-tokenizer/bpeRanks/cl100k_base")))),
+  cl100k: async () => lineCached(pieceCached(nextPiece, await tableVocab("cl100k_base", () => import("gpt-tokenizer/bpeRanks/cl100k_base")))),
   o200k: async () => {
     const [{ O200K_TOKEN_SPLIT_REGEX }, vocab] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), tableVocab("o200k_base", () => import("gpt-tokenizer/bpeRanks/o200k_base"))]);
-    return pieceCached(O200K_TOKEN_SPLIT_REGEX, vocab);
+    return pieceCached(regexPieces(O200K_TOKEN_SPLIT_REGEX), vocab);
   },
   llama3: async () => {
     const l3 = (await import("llama3-tokenizer-js")).default;
@@ -106,35 +106,11 @@ function remembered(cache: Map<string, number>, key: string, f: (key: string) =>
 /**
  * tiktoken-style BPE encodes each pre-tokenizer piece on its own, so a count is the sum of its pieces' counts;
  * caching counts per piece makes repeated words nearly free (7× faster on DialogSum text, identical results).
+ * `next(text, p)` is where the piece starting at p ends; pieces are looked up in place ({@link PieceTable}).
  */
-function pieceCached(split: RegExp, vocab: Vocab): Count {
-  const re = new RegExp(split.source, split.flags.includes("g") ? split.flags : split.flags + "g");
-  const cache = new Map<string, number>();
+function pieceCached(next: (t: string, p: number) => number, vocab: Vocab): Count {
   // ShortBpe's scan for short pieces; a long one (text without spaces: CJK, base64, minified code) by the
   // O(n log n) merge.
-  const fast = new ShortBpe(vocab);
-  const bpe = (p: string) => fast.count(p);
-  const piece = (p: string): number => remembered(cache, p, bpe);
-  const count: Count = (text) => {
-    let n = 0;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) n += piece(m[0]);
-    return n;
-  };
-  // The pieces cover the text end to end, so the rest of a text starts where the last piece ended.
-  count.prefix = (text, stop) => {
-    let n = 0;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      n += piece(m[0]);
-      if (stop(n, re.lastIndex)) return { tokens: n, stopped: true, at: re.lastIndex };
-    }
-    return { tokens: n, stopped: false, at: text.length };
-  };
-  return count;
-}
-/** {@link pieceCached} with a scanner for the pre-tokenizer, and pieces looked up in place ({@link PieceTable}). */
-function scannedPieces(next: (t: string, p: number) => number, vocab: Vocab): Count {
   const fast = new ShortBpe(vocab);
   const table = new PieceTable((p) => fast.count(p));
   const count: Count = (text) => {
@@ -146,6 +122,7 @@ function scannedPieces(next: (t: string, p: number) => number, vocab: Vocab): Co
     }
     return n;
   };
+  // The pieces cover the text end to end, so the rest of a text starts where the last piece ended.
   count.prefix = (text, stop) => {
     let n = 0;
     for (let p = 0; p < text.length; ) {
@@ -157,6 +134,15 @@ function scannedPieces(next: (t: string, p: number) => number, vocab: Vocab): Co
     return { tokens: n, stopped: false, at: text.length };
   };
   return count;
+}
+
+/** A pre-tokenizer's expression as `next` for {@link pieceCached}: its alternatives match any character, so the match at p is the piece. */
+function regexPieces(split: RegExp): (t: string, p: number) => number {
+  const re = new RegExp(split.source, split.flags.replace("g", "") + "y");
+  return (t, p) => {
+    re.lastIndex = p;
+    return re.test(t) && re.lastIndex > p ? re.lastIndex : p + 1;
+  };
 }
 
 /**

@@ -322,6 +322,18 @@ if (!HAVE_POPPLER) console.warn("\n*** SKIPPING the poppler engine tests: pdftot
 /** Runs that may pick poppler: the suite pins pdf.js (vitest.config.ts) unless a test unsets the pin. */
 const POPPLER = { PREP_DATA_PDFTOTEXT: undefined };
 
+/**
+ * `pdftotext` and `pdfinfo` wrappers in `dir` that log each call (arguments; pdfinfo's prefixed "pdfinfo") to
+ * `log`, then run the real tools. `calls()` counts pdftotext's.
+ */
+function loggedPoppler(dir: string, log: string): { read: () => string; calls: () => number } {
+  const real = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
+  writeFileSync(join(dir, "pdftotext"), `#!/bin/sh\necho "$@" >> "${log}"\nexec "${real("pdftotext")}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(dir, "pdfinfo"), `#!/bin/sh\necho pdfinfo "$@" >> "${log}"\nexec "${real("pdfinfo")}" "$@"\n`, { mode: 0o755 });
+  const read = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
+  return { read, calls: () => read().split("\n").filter((l) => l && !l.startsWith("pdfinfo")).length };
+}
+
 describe("page extraction engines", () => {
   it("poppler's text becomes lines and paragraphs like pdf.js's: blank lines between its blocks start paragraphs, lines cleaned", () => {
     expect(popplerLines("First  line of a block\nsecond line\n\nNext ﬁle block\n\n\n")).toEqual([
@@ -391,14 +403,12 @@ describe("page extraction engines", () => {
   it.skipIf(!HAVE_POPPLER)("poppler: documents are extracted ahead of the one being chunked, 2 processes at a time, until the text held reaches its bound", async () => {
     const d = tmp();
     const log = join(d, "calls.log");
-    const real = spawnSync("sh", ["-c", "command -v pdftotext"], { encoding: "utf8" }).stdout.trim();
-    writeFileSync(join(d, "pdftotext"), `#!/bin/sh\necho "$@" >> "${log}"\nexec "${real}" "$@"\n`, { mode: 0o755 });
+    const { calls } = loggedPoppler(d, log);
     const docs: string[] = [];
     for (let k = 0; k < 10; k++) {
       docs.push(join(d, `doc${k}.pdf`));
       await writePdf(docs[k]!, [prose([`Document ${k} has a page of ordinary text about pumps and valves.`])]);
     }
-    const calls = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0);
     const until = async (ok: () => boolean) => {
       for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
     };
@@ -449,13 +459,10 @@ describe("page extraction engines", () => {
     await writePdf(book, Array.from({ length: 200 }, (_, i) => prose([`Page ${i + 1} of the long manual.`, ...bodyOf(i)])));
     const short = [join(d, "b.pdf"), join(d, "c.pdf")];
     for (const [k, f] of short.entries()) await writePdf(f, [prose([`Short document ${k} about valves.`])]);
-    const real = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
     const log = join(d, "calls.log");
     const bin = join(d, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "pdftotext"), `#!/bin/sh\necho "$@" >> "${log}"\nexec "${real("pdftotext")}" "$@"\n`, { mode: 0o755 });
-    writeFileSync(join(bin, "pdfinfo"), `#!/bin/sh\necho pdfinfo "$@" >> "${log}"\nexec "${real("pdfinfo")}" "$@"\n`, { mode: 0o755 });
-    const read = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
+    const { read, calls } = loggedPoppler(bin, log);
     // Found on PATH (no PREP_DATA_PDFTOTEXT): the wrappers are the ones called.
     const two = await run(["pdf", book, ...short, "--engine", "poppler", "-j", "2", "-o", "-"], { env: { PREP_DATA_PDFTOTEXT: undefined, PATH: `${bin}:${process.env.PATH}` } });
     expect(two.code, two.stderr).toBe(0);
@@ -477,7 +484,7 @@ describe("page extraction engines", () => {
       const last = new PopplerExtractor(undefined, 2);
       last.expect(3);
       short.forEach((p, k) => last.prefetch(k + 1, { path: p }));
-      for (let i = 0; i < 200 && read().split("\n").filter(Boolean).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && calls() < 2; i++) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 300));
       expect(await last.open(0, { path: book })).toBe(200);
       expect(read()).toMatch(/-f 1 -l 100 /);
@@ -493,10 +500,8 @@ describe("page extraction engines", () => {
     const book = join(d, "long.pdf");
     await writePdf(book, Array.from({ length: 200 }, (_, i) => prose([`Page ${i + 1} of the long manual.`, ...bodyOf(i)])));
     // Wrappers that log how pdftotext is called, then run the real tools.
-    const real = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
     const log = join(d, "calls.log");
-    writeFileSync(join(d, "pdftotext"), `#!/bin/sh\necho "$@" >> "${log}"\nexec "${real("pdftotext")}" "$@"\n`, { mode: 0o755 });
-    writeFileSync(join(d, "pdfinfo"), `#!/bin/sh\nexec "${real("pdfinfo")}" "$@"\n`, { mode: 0o755 });
+    loggedPoppler(d, log);
     const env = { PREP_DATA_PDFTOTEXT: join(d, "pdftotext") };
     const two = await run(["pdf", book, "--engine", "poppler", "-j", "2", "-o", "-"], { env });
     expect(two.code, two.stderr).toBe(0);
