@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, readdirSync, realpathSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { accessSync, constants, fstatSync, readdirSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PrepError } from "./record.js";
@@ -56,7 +56,9 @@ export function installSignalHandlers(): void {
   }
 }
 
-const BATCH_BYTES = 1 << 16;
+/** A batch is written once it holds this many bytes; its buffer holds a line of up to a third of the capacity. */
+const BATCH_BYTES = 1 << 18;
+const BATCH_CAPACITY = 1 << 20;
 
 /** `ENOSPC: no space left on device, write` → `no space left on device (ENOSPC)`. */
 export function osReason(e: unknown): string {
@@ -73,36 +75,112 @@ function writeError(path: string, e: unknown): PrepError {
   return new PrepError(`cannot write ${path === "-" ? "stdout" : path}: ${osReason(e)}`, 3);
 }
 
-/** Batches lines and hands them to `put`; any error of `put` fails the run with the output's name. */
+const LS = Buffer.from("\u2028");
+const PS = Buffer.from("\u2029");
+const NEL = Buffer.from("\u0085");
+const ESCAPED = [LS, PS, NEL].map((b) => Buffer.from("\\u" + b.toString().charCodeAt(0).toString(16).padStart(4, "0")));
+
+/**
+ * `jsonLine`'s escapes applied to encoded JSON lines: in UTF-8 the bytes E2 80 A8 / E2 80 A9 / C2 85 are those
+ * characters and nothing else, and in JSON they can only be inside strings. The same copy when there are none.
+ */
+export function escapeLineBreakers(buf: Buffer): Buffer {
+  const marks = [LS, PS, NEL];
+  // The next place of each mark; only the one consumed is looked for again (each scan goes forward once).
+  const at = marks.map((m) => buf.indexOf(m));
+  if (at.every((i) => i === -1)) return buf;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (;;) {
+    let k = -1;
+    for (let j = 0; j < at.length; j++) if (at[j]! !== -1 && (k === -1 || at[j]! < at[k]!)) k = j;
+    if (k === -1) break;
+    parts.push(buf.subarray(from, at[k]), ESCAPED[k]!);
+    from = at[k]! + marks[k]!.length;
+    at[k] = buf.indexOf(marks[k]!, from);
+  }
+  parts.push(buf.subarray(from));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Encodes lines straight into a batch buffer (no joined string) and hands each batch to `put`, one in flight while
+ * the next is filled, so a run does not wait on each write's round trip. Two buffers take turns: `put` must be done
+ * with a batch when its promise settles. Any error of `put` fails the run with the output's name, at the next batch
+ * or at close.
+ */
 abstract class BatchingSink implements Sink {
-  private buf: string[] = [];
-  private bufLen = 0;
+  private cur: Buffer = Buffer.allocUnsafe(BATCH_CAPACITY);
+  private free: Buffer | undefined;
+  private used = 0;
+  private inFlight: Promise<void> | undefined;
   bytes = 0;
   constructor(readonly path: string) {}
-  protected abstract put(chunk: string): Promise<void>;
+  protected abstract put(chunk: Buffer): Promise<void>;
   async write(record: unknown): Promise<void> {
-    const line = jsonLine(record);
-    this.buf.push(line);
-    this.bufLen += line.length;
-    if (this.bufLen >= BATCH_BYTES) await this.flush();
+    const s = JSON.stringify(record);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the newline is one more.
+    const most = s.length * 3 + 1;
+    if (this.used + most > BATCH_CAPACITY) {
+      await this.flush(false);
+      if (most > BATCH_CAPACITY) {
+        await this.send(Buffer.from(s + "\n"));
+        return;
+      }
+    }
+    this.used += this.cur.write(s, this.used);
+    this.cur[this.used++] = 10;
+    if (this.used >= BATCH_BYTES) await this.flush(false);
   }
-  protected async flush(): Promise<void> {
-    if (this.buf.length === 0) return;
-    const chunk = this.buf.join("");
-    this.buf = [];
-    this.bufLen = 0;
+  /** Hands the batch to `put` once the one before it is written; `wait`: and waits for this one too. */
+  protected async flush(wait = true): Promise<void> {
+    if (this.used > 0) {
+      const batch = this.cur;
+      const used = this.used;
+      await this.settle();
+      this.cur = this.free ?? Buffer.allocUnsafe(BATCH_CAPACITY);
+      this.free = undefined;
+      this.used = 0;
+      await this.send(batch.subarray(0, used), batch);
+    }
+    if (wait) await this.settle();
+  }
+  /** `chunk` to `put` after the batch before it; `owner` is free again once it is written. */
+  private async send(chunk: Buffer, owner?: Buffer): Promise<void> {
+    await this.settle();
+    const out = escapeLineBreakers(chunk);
+    this.inFlight = this.put(out).then(() => {
+      this.bytes += out.length;
+      if (owner) this.free = owner;
+    });
+    // Seen at the next batch; never an unhandled rejection in between.
+    this.inFlight.catch(() => undefined);
+  }
+  private async settle(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = undefined;
     try {
-      await this.put(chunk);
+      await pending;
     } catch (e) {
       throw writeError(this.path, e);
     }
-    this.bytes += Buffer.byteLength(chunk);
   }
   async close(): Promise<void> {
     await this.flush();
   }
   async abort(): Promise<void> {
-    this.buf = [];
+    this.used = 0;
+    await this.inFlight?.catch(() => undefined);
+    this.inFlight = undefined;
+  }
+}
+
+/** All of `chunk` (one write(2) may take part of it: a pipe, a signal). */
+async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
+  for (let at = 0; at < chunk.length; ) {
+    const { bytesWritten } = await fh.write(chunk, at, chunk.length - at);
+    if (bytesWritten === 0) throw new Error("the write made no progress");
+    at += bytesWritten;
   }
 }
 
@@ -110,16 +188,38 @@ abstract class BatchingSink implements Sink {
 class StdoutSink extends BatchingSink {
   private failed: Error | undefined;
   private readonly out: NodeJS.WritableStream;
+  /** Standard output redirected to a regular file (`> out.jsonl`): written here, every byte. */
+  private readonly fileFd: number | undefined;
   constructor(out: NodeJS.WritableStream = process.stdout) {
     super("-");
     this.out = out;
     out.on("error", (e: Error) => (this.failed = e));
+    // Node writes such a stdout with one write(2) per chunk and drops what a short write left (a nearly full
+    // disk takes part of a batch without an error): the file is written here in a loop, as Node would, synchronously.
+    const fd = (out as { fd?: unknown }).fd;
+    this.fileFd = typeof fd === "number" && isRegularFile(fd) ? fd : undefined;
   }
-  protected async put(chunk: string): Promise<void> {
+  protected async put(chunk: Buffer): Promise<void> {
     if (this.failed) throw this.failed;
+    if (this.fileFd !== undefined) {
+      for (let at = 0; at < chunk.length; ) {
+        const n = writeSync(this.fileFd, chunk, at, chunk.length - at);
+        if (n === 0) throw new Error("the write made no progress");
+        at += n;
+      }
+      return;
+    }
     await new Promise<void>((res, rej) => {
       this.out.write(chunk, (e) => (e ? rej(e) : res()));
     });
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -131,9 +231,8 @@ class DirectSink extends BatchingSink {
     this.fh = open(target, "w");
     this.fh.catch(() => undefined);
   }
-  protected async put(chunk: string): Promise<void> {
-    const fh = await this.fh;
-    await fh.write(chunk);
+  protected async put(chunk: Buffer): Promise<void> {
+    await writeAll(await this.fh, chunk);
   }
   override async close(): Promise<void> {
     await this.flush();
@@ -209,8 +308,8 @@ class AtomicFileSink extends BatchingSink {
     this.fh = open(tmp, "wx", 0o644);
     this.fh.catch(() => undefined);
   }
-  protected async put(chunk: string): Promise<void> {
-    await (await this.fh).write(chunk);
+  protected async put(chunk: Buffer): Promise<void> {
+    await writeAll(await this.fh, chunk);
   }
   private finished = false;
   async finish(): Promise<void> {
@@ -267,9 +366,10 @@ class S3Sink extends BatchingSink {
     this.up = import("./s3/s3.js").then((m) => m.uploadStream(path));
     this.up.catch(() => undefined);
   }
-  protected async put(chunk: string): Promise<void> {
+  protected async put(chunk: Buffer): Promise<void> {
     const u = await this.up;
-    if (!u.body.write(chunk)) await new Promise<void>((res, rej) => {
+    // The stream holds what it is given until the upload reads it: a copy, as the batch's buffer is reused.
+    if (!u.body.write(Buffer.from(chunk))) await new Promise<void>((res, rej) => {
       u.body.once("drain", res);
       u.done.catch(rej);
     });

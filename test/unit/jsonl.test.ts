@@ -22,6 +22,48 @@ describe("JSONL writer", () => {
     expect(JSON.parse(line)).toEqual({ input: "héllo 中文 😀 a\u2028b\u2029c\u0085d \"q\" \n" });
   });
 
+  it("writes exactly the records' JSON lines across batches, escapes, lines longer than a batch and every sink", async () => {
+    // Lines of every size around the batch buffer (1 MiB, flushed at 256 KiB; a line's bound is 3 bytes per unit),
+    // with the escaped characters at batch edges, multi-byte text and lone surrogates.
+    const records: unknown[] = [];
+    const sizes = [0, 1, 100, 5_000, 87_000, 180_000, 349_000, 350_000, 400_000, 1_200_000, 3, 262_000, 70_000];
+    for (let i = 0; i < 300; i++) {
+      const n = sizes[i % sizes.length]! + (i % 5);
+      const unit = ["a", "é", "中", "😀", "\u2028", "\u0085", "\ud800", '"\n'][i % 8]!;
+      records.push(i % 3 ? { prompt: `${i} ${unit.repeat(Math.ceil(n / unit.length) / 8)}\u2029`, completion: unit.repeat(3) } : { input: unit + "x".repeat(n) + unit });
+    }
+    const expected = records.map(jsonLine).join("");
+    const dir = tmp();
+    const file = openSink(join(dir, "out.jsonl"));
+    for (const r of records) await file.write(r);
+    await file.close();
+    const got = readFileSync(join(dir, "out.jsonl"), "utf8");
+    expect(got.length).toBe(expected.length);
+    expect(got === expected).toBe(true);
+    expect(file.bytes).toBe(statSync(join(dir, "out.jsonl")).size);
+    // The same bytes through a file written in place (a FIFO-like target) and through standard output.
+    const fifo = spawnSync("mkfifo", [join(dir, "pipe")]);
+    expect(fifo.status).toBe(0);
+    const reader = spawn("cat", [join(dir, "pipe")]);
+    const chunks: Buffer[] = [];
+    reader.stdout.on("data", (c: Buffer) => chunks.push(c));
+    const direct = openSink(join(dir, "pipe"));
+    for (const r of records) await direct.write(r);
+    await direct.close();
+    await new Promise((res) => reader.on("close", res));
+    expect(Buffer.concat(chunks).toString("utf8") === expected).toBe(true);
+  });
+
+  it("a write that fails while the next batch is built fails the run with the output's name", async () => {
+    const sink = openSink("/dev/full");
+    const big = { input: "x".repeat(300_000) };
+    const err = await (async () => {
+      for (let i = 0; i < 10; i++) await sink.write(big);
+      await sink.close();
+    })().catch((e: Error) => e);
+    expect(String((err as Error)?.message)).toBe("cannot write /dev/full: no space left on device (ENOSPC)");
+  });
+
   it("commits by rename on close and leaves nothing on abort", async () => {
     const dir = tmp();
     const ok = openSink(join(dir, "ok.jsonl"));
