@@ -27,7 +27,7 @@ await build({
   legalComments: "none",
 });
 
-// gpt-tokenizer's rank tables as vocabulary files (src/tokens/vocab.ts): read in ~1 ms where the table modules take
+// gpt-tokenizer's rank tables (and Llama 2's tables, below) as vocabulary files (src/tokens/vocab.ts): read in ~1 ms where the table modules take
 // ~0.1 s to compile and index. Written beside dist/tokens/index.js, where the bundle's chunks find them too
 // (../tokens/ from dist/cli-bundle/); a missing or other-version file is rebuilt from the table at run time instead.
 const { Vocab, tokensFromTable } = await import(join(root, "dist/tokens/vocab.js"));
@@ -38,3 +38,8 @@ for (const table of ["cl100k_base", "o200k_base"]) {
   const file = Vocab.fromTokens(tokensFromTable(ranks)).serialize(vocabTag(table));
   writeFileSync(join(root, "dist/tokens", `${table}.bpe`), file);
 }
+// Llama 2's tables (src/tokens/llama2.ts) from llama-tokenizer-js's own, which it decodes on every import (~80 ms).
+const { Llama2Bpe } = await import(join(root, "dist/tokens/llama2.js"));
+const { llama2Tag } = await import(join(root, "dist/tokens/index.js"));
+const { default: llama2 } = await import("llama-tokenizer-js");
+writeFileSync(join(root, "dist/tokens/llama2.bpe"), Llama2Bpe.fromLibrary(llama2).serialize(llama2Tag()));

@@ -3,6 +3,7 @@ import { PrepError } from "../record.js";
 import { createRequire } from "node:module";
 import { bpeCount, LONG_PIECE, ShortBpe, vocabFromByteVocab } from "./bpe.js";
 import { nextPiece, PieceTable } from "./cl100k-split.js";
+import { Llama2Bpe } from "./llama2.js";
 import { tokensFromTable, Vocab } from "./vocab.js";
 
 type Count = ((text: string) => number) & {
@@ -60,9 +61,10 @@ const loaders: Record<string, () => Promise<Count>> = {
       return n;
     };
   },
+  // llama-tokenizer-js's BPE over integer tables (llama2.ts), read from the file `npm run build` writes.
   llama2: async () => {
-    const l2 = (await import("llama-tokenizer-js")).default;
-    return llama2Words((t, first) => l2.encode(t, false, first).length);
+    const bpe = await llama2Tables();
+    return llama2Words((t, first) => bpe.count(t, first));
   },
 };
 const loaded = new Map<string, Promise<Count>>();
@@ -90,6 +92,18 @@ async function tableVocab(table: string, load: () => Promise<{ default: (string 
   const tag = vocabTag(table);
   // Beside this module (dist/tokens/), or beside the bundled CLI's chunks (dist/cli-bundle/ → ../tokens/).
   return Vocab.read(new URL(`./${table}.bpe`, import.meta.url), tag) ?? Vocab.read(new URL(`../tokens/${table}.bpe`, import.meta.url), tag) ?? Vocab.fromTokens(tokensFromTable((await load()).default));
+}
+
+/** What the Llama 2 tables file must say it holds: llama-tokenizer-js's version. */
+export function llama2Tag(): string {
+  const version = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("llama-tokenizer-js/package.json"), "utf8")) as { version: string }).version;
+  return `llama-tokenizer-js ${version}`;
+}
+
+/** Llama 2's tables: from dist/tokens/llama2.bpe (~2 ms), else from the library's own (~80 ms to import). */
+export async function llama2Tables(): Promise<Llama2Bpe> {
+  const tag = llama2Tag();
+  return Llama2Bpe.read(new URL("./llama2.bpe", import.meta.url), tag) ?? Llama2Bpe.read(new URL("../tokens/llama2.bpe", import.meta.url), tag) ?? Llama2Bpe.fromLibrary((await import("llama-tokenizer-js")).default as never);
 }
 
 /** `f(key)`, remembered in `cache`, which is emptied when it reaches `limit` entries (memory stays bounded). */

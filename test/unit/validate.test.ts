@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
-import { vocabTag } from "../../src/tokens/index.js";
+import { llama2Tag, vocabTag } from "../../src/tokens/index.js";
+import { Llama2Bpe } from "../../src/tokens/llama2.js";
 import { nextPiece } from "../../src/tokens/cl100k-split.js";
 import { tokensFromTable, Vocab } from "../../src/tokens/vocab.js";
 import { lines, ROOT, run, tmp } from "../helpers/run.js";
@@ -303,6 +304,32 @@ describe("token counting", () => {
     // Past ~120k tokens in one piece the Llama 3 library overflowed the stack; now it is counted.
     const huge = scripts[0]!(80_000);
     expect(l3.count(huge)).toBeGreaterThan(80_000);
+  });
+
+  it("Llama 2's integer tables (from the file `npm run build` writes) count as llama-tokenizer-js encodes, byte fallback included; a stale or damaged file is refused", async () => {
+    const l2 = (await import("llama-tokenizer-js")).default as never as { encode(t: string, bos: boolean, space: boolean): number[] };
+    const file = join(ROOT, "dist/tokens/llama2.bpe");
+    const bpe = Llama2Bpe.read(file, llama2Tag())!;
+    expect(bpe, file).toBeDefined();
+    // The file holds what the library's tables make, integer for integer.
+    expect(Buffer.compare(readFileSync(file), Llama2Bpe.fromLibrary((await import("llama-tokenizer-js")).default as never).serialize(llama2Tag()))).toBe(0);
+    let seed = 11;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    // Characters in and out of the vocabulary (out: their UTF-8 bytes' tokens, three for most CJK), lone
+    // surrogates, spaces in runs, the ▁ character itself and token names written as text.
+    const pool = ["a", "é", "中", "文", "😀", " ", "  ", "\n", "\t", "한", "ก", "\ud800", "\u2028", "x", "ing", "the", "ё", "ß", "’", "\u0000", "🀄", "ﬁ", "1", "23", "▁", "<0x0A>", "<s>"];
+    const texts: string[] = [];
+    for (let i = 0; i < 3000; i++) texts.push(Array.from({ length: 1 + rand(50) }, () => pool[rand(pool.length)]!).join(""));
+    for (let i = 0; i < 300; i++) texts.push(Array.from({ length: 1 + rand(60) }, () => String.fromCharCode(0x4e00 + rand(20_000))).join(""));
+    texts.push(readFileSync(join(ROOT, "README.md"), "utf8").slice(0, 6000));
+    const differ = texts.flatMap((t) => [true, false].filter((space) => bpe.count(t, space) !== l2.encode(t, false, space).length).map((space) => [t, space]));
+    expect(differ).toEqual([]);
+    const bytes = readFileSync(file);
+    expect(Llama2Bpe.parse(bytes, "llama-tokenizer-js 0.0.0")).toBeUndefined();
+    expect(Llama2Bpe.parse(bytes.subarray(0, bytes.length - 4), llama2Tag())).toBeUndefined();
+    const bad = Buffer.from(bytes);
+    bad[0] = 0;
+    expect(Llama2Bpe.parse(bad, llama2Tag())).toBeUndefined();
   });
 
   it("Llama 2 counted word by word equals the library's whole-text encoding (no token has a ▁ after another character)", async () => {
