@@ -283,6 +283,7 @@ print(time.time() - t0)
   }
 }
 await server.close();
+if (only === "dialogsum") process.exit(0);
 
 // validate: a generated ~1 GB instruction file (DialogSum records, each made unique), against jq on the same file.
 if (!only || only === "validate") {

@@ -1,4 +1,4 @@
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
 import Papa from "papaparse";
 import { finding, type Origin, type SourceItem } from "../record.js";
@@ -162,12 +162,15 @@ export async function* papaRecords(
         stop = { at: 0, line };
         break;
       }
+      const first = firstChunk;
       if (firstChunk) {
         firstChunk = false;
         // TextDecoder drops a leading BOM; its 3 bytes still count for offsets.
         if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) fileOffset += 3;
       }
-      pending += decoder.decode(chunk, { stream: true });
+      // An ASCII chunk (the check above leaves the decoder nothing pending before one) is its own Latin-1 text, a
+      // copy instead of a decode; the first goes through the decoder, which drops a leading byte-order mark.
+      pending += !first && isAscii(chunk) ? chunk.toString("latin1") : decoder.decode(chunk, { stream: true });
       parse(false);
       yield* drain(queue);
       if (!stop && pending.length > MAX_ROW_CHARS) stop = { at: 0, line };

@@ -51,6 +51,10 @@ describe("CSV source", () => {
       ["late-cr.csv", "q,a\n" + "x,1\n".repeat(300_000) + '"y\r\nz",2\r\nw,3\n'],
       ["late-invalid.csv", Buffer.concat([Buffer.from("q,a\n" + "x,1\n".repeat(300_000)), Buffer.from([0x62, 0xc3, 0x2c, 0x32, 0x0a]), Buffer.from("after,3\n")])],
       ["late-nul.csv", "q,a\n" + "x,1\n".repeat(300_000) + "n\u0000l,2\nafter,3\n"],
+      // ASCII chunks read as they are, the others decoded: a U+FEFF at a later chunk's start is text (only the
+      // file's first is a byte-order mark), and a character cut by a chunk's end after ASCII chunks.
+      ["late-feff.csv", "q,a\n" + "x".repeat((1 << 20) - 5) + "\n" + "\uFEFFz,1\n" + "ascii,2\n".repeat(200_000) + "é,3\n"],
+      ["ascii-then-cut.csv", "q,a\n" + "y,1\n".repeat(262_143) + "ab中文,2\n" + "z,3\n".repeat(300_000) + "😀,4\n"],
       ["utf16-no-bom.csv", Buffer.from("q,a\nx,1\n", "utf16le")],
       ["utf16-bom.csv", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("q,a\nx,1\n", "utf16le")])],
     ];
