@@ -393,6 +393,14 @@ describe("token counting", () => {
     expect(countSumUpTo(est, [input, output], exact - 1)).toEqual({ tokens: exact, counted: true });
     const cl = await loadTokenCounter("cl100k");
     expect(countSumUpTo(cl, [input, output], cl.count(input) + cl.count(output) - 1).tokens).toBe(cl.count(input) + cl.count(output));
+    // Texts whose UTF-16 length alone keeps them within (3 bytes a unit at most) are not measured or counted, and
+    // the bound stands for multi-byte text too; just past it, the bytes decide.
+    const l2 = await loadTokenCounter("llama2");
+    const cjk = "中文字符".repeat(100); // 400 units, 1,200 bytes: Llama 2 falls back to bytes for most CJK
+    expect(countSumUpTo(l2, [cjk, "ok"], 3 * 402 + 2)).toEqual({ tokens: 3 * 402 + 2, counted: false });
+    expect(countSumUpTo(l2, [cjk, "ok"], 3 * 402 + 1)).toEqual({ tokens: 1200 + 1 + 2 + 1, counted: false });
+    expect(countSumUpTo(l2, [cjk, "ok"], 1000)).toEqual({ tokens: l2.count(cjk) + l2.count("ok"), counted: true });
+    expect(l2.count(cjk)).toBeLessThanOrEqual(1201);
   });
 });
 
