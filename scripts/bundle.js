@@ -12,6 +12,15 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist/cli-bundle");
 rmSync(outdir, { recursive: true, force: true });
+// zod's `z.locales` namespace holds every language's messages (~60 modules, most of the 650 KB a run compiles before
+// its first record); the CLI never reads it. English, which zod's schemas import for themselves, stays.
+const zodLocalesStub = {
+  name: "zod-locales-stub",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "zod-locales-stub" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "zod-locales-stub" }, () => ({ contents: "export {};", loader: "js" }));
+  },
+};
 await build({
   entryPoints: [join(root, "dist/cli/main.js")],
   outdir,
@@ -23,6 +32,7 @@ await build({
   external: ["pdfjs-dist", "pdfjs-dist/*", "@aws-sdk/*", "@smithy/*", "openai", "openai/*", "gpt-tokenizer", "gpt-tokenizer/*", "llama-tokenizer-js", "llama3-tokenizer-js"],
   // CommonJS dependencies (commander, csv-parse's helpers) call require() for Node's modules.
   banner: { js: "import { createRequire as __prepDataRequire } from 'node:module'; const require = __prepDataRequire(import.meta.url);" },
+  plugins: [zodLocalesStub],
   logLevel: "warning",
   legalComments: "none",
 });
