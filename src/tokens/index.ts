@@ -78,10 +78,19 @@ const LLAMA3_SPECIAL_WHOLE = new RegExp(`^${LLAMA3_SPECIAL_SOURCE}$`);
 
 const CACHE_LIMIT = 200_000;
 
+/** An installed package's version (from its package.json). */
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(createRequire(import.meta.url).resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
+}
+
 /** What a vocabulary file written at build time must say it holds: the table's name and gpt-tokenizer's version. */
 export function vocabTag(table: string): string {
-  const version = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("gpt-tokenizer/package.json"), "utf8")) as { version: string }).version;
-  return `gpt-tokenizer ${version} ${table}`;
+  return `gpt-tokenizer ${packageVersion("gpt-tokenizer")} ${table}`;
+}
+
+/** A file `npm run build` writes to dist/tokens/: beside this module, or beside the bundled CLI's chunks (../tokens/). */
+function built<T>(name: string, read: (file: URL) => T | undefined): T | undefined {
+  return read(new URL(`./${name}`, import.meta.url)) ?? read(new URL(`../tokens/${name}`, import.meta.url));
 }
 
 /**
@@ -90,20 +99,18 @@ export function vocabTag(table: string): string {
  */
 async function tableVocab(table: string, load: () => Promise<{ default: (string | number[])[] }>): Promise<Vocab> {
   const tag = vocabTag(table);
-  // Beside this module (dist/tokens/), or beside the bundled CLI's chunks (dist/cli-bundle/ → ../tokens/).
-  return Vocab.read(new URL(`./${table}.bpe`, import.meta.url), tag) ?? Vocab.read(new URL(`../tokens/${table}.bpe`, import.meta.url), tag) ?? Vocab.fromTokens(tokensFromTable((await load()).default));
+  return built(`${table}.bpe`, (f) => Vocab.read(f, tag)) ?? Vocab.fromTokens(tokensFromTable((await load()).default));
 }
 
 /** What the Llama 2 tables file must say it holds: llama-tokenizer-js's version. */
 export function llama2Tag(): string {
-  const version = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("llama-tokenizer-js/package.json"), "utf8")) as { version: string }).version;
-  return `llama-tokenizer-js ${version}`;
+  return `llama-tokenizer-js ${packageVersion("llama-tokenizer-js")}`;
 }
 
-/** Llama 2's tables: from dist/tokens/llama2.bpe (~2 ms), else from the library's own (~80 ms to import). */
+/** Llama 2's tables: from dist/tokens/llama2.bpe (~10 ms), else from the library's own (~80 ms to import). */
 export async function llama2Tables(): Promise<Llama2Bpe> {
   const tag = llama2Tag();
-  return Llama2Bpe.read(new URL("./llama2.bpe", import.meta.url), tag) ?? Llama2Bpe.read(new URL("../tokens/llama2.bpe", import.meta.url), tag) ?? Llama2Bpe.fromLibrary((await import("llama-tokenizer-js")).default as never);
+  return built("llama2.bpe", (f) => Llama2Bpe.read(f, tag)) ?? Llama2Bpe.fromLibrary((await import("llama-tokenizer-js")).default as never);
 }
 
 /** `f(key)`, remembered in `cache`, which is emptied when it reaches `limit` entries (memory stays bounded). */

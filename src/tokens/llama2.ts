@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readTables } from "./vocab.js";
 
 /**
  * Llama 2's SentencePiece BPE as llama-tokenizer-js runs it, over integer tables instead of its string-keyed maps
@@ -163,11 +163,7 @@ export class Llama2Bpe {
 
   /** {@link parse} of a file, undefined when it is missing or not these tables. */
   static read(file: URL | string, tag: string): Llama2Bpe | undefined {
-    try {
-      return Llama2Bpe.parse(readFileSync(file), tag);
-    } catch {
-      return undefined;
-    }
+    return readTables(file, (b) => Llama2Bpe.parse(b, tag));
   }
 }
 
@@ -217,12 +213,11 @@ class Heap {
     if (bottom > 0) [h[0], h[bottom]] = [h[bottom]!, h[0]!];
     h.pop();
     let node = 0;
-    const greater = (i: number, j: number) => h[i]!.prio < h[j]!.prio;
     for (;;) {
       const l = (node << 1) + 1;
       const r = (node + 1) << 1;
-      if (!((l < h.length && greater(l, node)) || (r < h.length && greater(r, node)))) break;
-      const child = r < h.length && greater(r, l) ? r : l;
+      if (!((l < h.length && h[l]!.prio < h[node]!.prio) || (r < h.length && h[r]!.prio < h[node]!.prio))) break;
+      const child = r < h.length && h[r]!.prio < h[l]!.prio ? r : l;
       [h[node], h[child]] = [h[child]!, h[node]!];
       node = child;
     }

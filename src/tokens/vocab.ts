@@ -163,11 +163,16 @@ export class Vocab {
 
   /** {@link parse} of a file, undefined when it is missing or not this vocabulary. */
   static read(file: URL | string, tag: string): Vocab | undefined {
-    try {
-      return Vocab.parse(readFileSync(file), tag);
-    } catch {
-      return undefined;
-    }
+    return readTables(file, (b) => Vocab.parse(b, tag));
+  }
+}
+
+/** `parse` of a file written at build time; undefined when the file is missing, unreadable or refused. */
+export function readTables<T>(file: URL | string, parse: (file: Buffer) => T | undefined): T | undefined {
+  try {
+    return parse(readFileSync(file));
+  } catch {
+    return undefined;
   }
 }
 
