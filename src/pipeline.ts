@@ -1,5 +1,6 @@
 import { checkRecord, RecordIssue, type Format } from "./formats/index.js";
 import type { Sink } from "./jsonl.js";
+import { rejectLine } from "./outputs/rejects.js";
 import { finding, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
 
 /** Counts every run ends with: nothing read is unaccounted for. */
@@ -20,6 +21,11 @@ export interface Summary {
   redacted?: Record<string, number>;
   output: string;
   elapsedMs: number;
+  /**
+   * False when the run wrote nothing usable (every row refused): its outputs were not put in place, so an existing
+   * file of the same name is left as it was. `--rejects` is still written: it says why.
+   */
+  committed?: boolean;
 }
 
 export interface PipelineOptions {
@@ -53,6 +59,24 @@ export interface PipelineOptions {
   onWritten?: (record: unknown, origin: Origin, index: number, toValidation: boolean) => void | Promise<void>;
   /** Called about every 1,000 rows, for progress display. */
   onProgress?: (s: Summary) => void;
+  /**
+   * Each refused row, page or record (an error finding) with its origin, reason, message and the row itself; and
+   * each warning that carries input not used in full (a teacher's short reply).
+   */
+  rejects?: Sink;
+  /** Files written beside the records (`--metadata`): put in place together with the records, or not at all. */
+  sideSinks?: Sink[];
+  /**
+   * Whether the run's outputs are put in place (default: unless every row was refused — nothing was written and
+   * something was rejected). A failed run leaves an existing output untouched. May throw to fail the run (a
+   * file-level rule broken before anything is committed).
+   */
+  commitIf?: (s: Summary) => boolean | Promise<boolean>;
+}
+
+/** The default commit rule: a run that wrote nothing and refused something failed (exit 3) and replaces nothing. */
+export function usableRun(s: Summary): boolean {
+  return s.written > 0 || rejectedTotal(s) === 0;
 }
 
 function bump(m: Record<string, number>, k: string, n = 1): void {
@@ -96,12 +120,13 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   const s: Summary = { read: 0, written: 0, rejected: {}, warnings: {}, output: o.sink.path, elapsedMs: 0 };
   if (o.validationSink) s.validation = 0;
   if (o.testSink) s.test = 0;
-  const report = (f: Finding) => {
+  const report = async (f: Finding, row?: Row, record?: unknown) => {
     bump(f.severity === "error" ? s.rejected : s.warnings, f.reason);
     o.onFinding?.(f);
+    if (o.rejects && (f.severity === "error" || f.raw !== undefined)) await o.rejects.write(rejectLine(f, row, record));
   };
-  const emit = async (d0: Draft | Finding, index: number, group?: string) => {
-    if ("type" in d0) return report(d0);
+  const emit = async (d0: Draft | Finding, index: number, row: Row, group?: string) => {
+    if ("type" in d0) return report(d0, row);
     let d = d0;
     if (o.refine) {
       const r = o.refine(d);
@@ -112,19 +137,19 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       d = r;
     }
     const built = o.format.fromDraft(d);
-    if (built instanceof RecordIssue) return report(finding(built.category, built.message, d.origin));
+    if (built instanceof RecordIssue) return report(finding(built.category, built.message, d.origin), row);
     const checked = checkRecord(o.format, built);
     if (!checked.ok) {
       const first = checked.issues[0]!;
       const more = checked.issues.length > 1 ? ` (+${checked.issues.length - 1} more)` : "";
-      return report(finding(first.category, first.message + more, d.origin));
+      return report(finding(first.category, first.message + more, d.origin), row, built);
     }
     if (o.check) {
       const fs = o.check(checked.record, d.origin);
       let bad = false;
       for (const f of fs) {
         if (f.severity === "error") bad = true;
-        report(f);
+        await report(f, row, checked.record);
       }
       if (bad) return;
     }
@@ -152,7 +177,11 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         if (item.severity === "error") {
           s.read += n;
           bump(s.rejected, item.reason, n);
-        } else bump(s.warnings, item.reason, n);
+          if (o.rejects) await o.rejects.write(rejectLine(item));
+        } else {
+          bump(s.warnings, item.reason, n);
+          if (o.rejects && item.raw !== undefined) await o.rejects.write(rejectLine(item));
+        }
         o.onFinding?.(item);
         continue;
       }
@@ -167,23 +196,26 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       const out = o.toDraft(item);
       const group = o.groupOf?.(item);
       if (isIterable(out)) {
-        for (const d of out) await emit(d, s.read - 1, group);
+        for (const d of out) await emit(d, s.read - 1, item, group);
       } else {
-        await emit(out, s.read - 1, group);
+        await emit(out, s.read - 1, item, group);
       }
       if (o.onProgress && !item.part && s.read % 1000 === 0) o.onProgress(s);
     }
-    // Both outputs written and synced before either is put in place: a failure in one leaves neither.
-    await o.sink.finish?.();
-    await o.validationSink?.finish?.();
-    await o.testSink?.finish?.();
-    await o.sink.close();
-    await o.validationSink?.close();
-    await o.testSink?.close();
+    s.elapsedMs = performance.now() - t0;
+    s.committed = await (o.commitIf ?? usableRun)(s);
+    // Every output written and synced before any is put in place: a failure in one leaves none.
+    const data = [o.sink, o.validationSink, o.testSink, ...(o.sideSinks ?? [])].filter((x): x is Sink => !!x);
+    if (s.committed) {
+      for (const x of data) await x.finish?.();
+      await o.rejects?.finish?.();
+      for (const x of data) await x.close();
+    } else {
+      for (const x of data) await x.abort();
+    }
+    await o.rejects?.close();
   } catch (e) {
-    await o.sink.abort();
-    await o.validationSink?.abort();
-    await o.testSink?.abort();
+    for (const x of [o.sink, o.validationSink, o.testSink, ...(o.sideSinks ?? []), o.rejects]) await x?.abort();
     throw e;
   }
   s.elapsedMs = performance.now() - t0;

@@ -65,8 +65,17 @@ export interface PrepareOptions {
    * every count-th item, starting at index; the other tasks take the rest.
    */
   shard?: { index: number; count: number };
-  /** Other files the caller writes in the same run (`--metadata`, `--rejects`): must differ from the outputs. */
+  /** Other files the caller writes in the same run (`--metadata`, `--report`): must differ from the outputs. */
   otherOutputs?: { option: string; path: string | undefined }[];
+  /** `--rejects`: every refused row, page or record as a JSON line (see RejectLine); written also when the run fails. */
+  rejects?: string;
+  /**
+   * Files the caller writes beside the records (`--metadata`), opened here after the outputs are checked: each is
+   * put in place together with the records, or not at all. `write` is called for each record written.
+   */
+  sideOutputs?: { option: string; path: string; role: OutputFile["role"]; line: (record: unknown, origin: Origin, index: number, toValidation: boolean) => unknown }[];
+  /** See PipelineOptions.commitIf. */
+  commitIf?: PipelineOptions["commitIf"];
 }
 
 /** One file a run wrote, for reports. */
@@ -75,6 +84,8 @@ export interface OutputFile {
   path: string;
   bytes: number;
   records?: number;
+  /** false: not put in place, the run failed; an existing file of that name was left as it was. */
+  committed?: boolean;
 }
 
 export interface PrepareResult extends Summary {
@@ -151,32 +162,31 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   if (!toDraft) throw new PrepError("prepare: give templates or toDraft", 2);
   // Output paths are checked before any input is opened (a Hub download, a PDF extraction): usage errors first.
   const localInputs = o.input.kind === "hub" ? [] : (o.input.paths ?? []);
-  checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--validation-output", path: o.validationOutput }, { option: "--test-output", path: o.testOutput }, ...(o.otherOutputs ?? [])]);
+  const others = [...(o.otherOutputs ?? []), { option: "--rejects", path: o.rejects }, ...(o.sideOutputs ?? [])];
+  checkDistinctOutputs([{ option: "-o", path: o.output }, { option: "--validation-output", path: o.validationOutput }, { option: "--test-output", path: o.testOutput }, ...others]);
   if (o.testOutput) checkOutputTarget(o.testOutput, { inputs: localInputs, option: "--test-output" });
   checkOutputTarget(o.output, { inputs: localInputs });
   if (o.validationOutput) checkOutputTarget(o.validationOutput, { inputs: localInputs, option: "--validation-output" });
-  for (const x of o.otherOutputs ?? []) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
+  for (const x of others) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
   const { rows, resolved, paths, part } = await openInput(o.input, o.onNotice, o.shard);
-  const sink: Sink = openSink(o.output, { inputs: paths });
-  let vsink: Sink | undefined;
-  let tsink: Sink | undefined;
+  const opened: Sink[] = [];
+  const open = (path: string, option?: string) => {
+    const s = openSink(path, { inputs: paths, option });
+    opened.push(s);
+    return s;
+  };
+  let sink: Sink, vsink: Sink | undefined, tsink: Sink | undefined, rsink: Sink | undefined;
+  let sides: { sink: Sink; line: NonNullable<PrepareOptions["sideOutputs"]>[number]["line"]; role: OutputFile["role"] }[];
   try {
-    vsink = o.validationOutput ? openSink(o.validationOutput, { inputs: paths, option: "--validation-output" }) : undefined;
-    tsink = o.testOutput ? openSink(o.testOutput, { inputs: paths, option: "--test-output" }) : undefined;
+    sink = open(o.output);
+    vsink = o.validationOutput ? open(o.validationOutput, "--validation-output") : undefined;
+    tsink = o.testOutput ? open(o.testOutput, "--test-output") : undefined;
+    rsink = o.rejects ? open(o.rejects, "--rejects") : undefined;
+    sides = (o.sideOutputs ?? []).map((x) => ({ sink: open(x.path, x.option), line: x.line, role: x.role }));
+    await o.ready;
   } catch (e) {
-    await sink.abort();
-    await vsink?.abort();
+    for (const s of opened) await s.abort();
     throw e;
-  }
-  if (o.ready) {
-    try {
-      await o.ready;
-    } catch (e) {
-      await sink.abort();
-      await vsink?.abort();
-      await tsink?.abort();
-      throw e;
-    }
   }
   const sampled = o.sample !== undefined ? sampleRows(rows, o.sample, o.seed ?? 0, o.onNotice) : rows;
   const refiner = o.refine ? await (await import("./quality/index.js")).DraftRefiner.create(o.refine) : undefined;
@@ -196,14 +206,25 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     groupOf: o.groupOf,
     seed: o.seed,
     onFinding: o.onFinding,
-    onWritten: o.onWritten,
+    onWritten: sides.length
+      ? async (record, origin, index, toValidation) => {
+          for (const x of sides) await x.sink.write(x.line(record, origin, index, toValidation));
+          await o.onWritten?.(record, origin, index, toValidation);
+        }
+      : o.onWritten,
     onProgress: o.onProgress,
+    rejects: rsink,
+    sideSinks: sides.map((x) => x.sink),
+    commitIf: o.commitIf,
   };
   const summary = await runPipeline(opts);
   if (refiner && Object.keys(refiner.redacted).length) summary.redacted = { ...refiner.redacted };
   const outputs: OutputFile[] = [{ role: "train", path: o.output, bytes: sink.bytes ?? 0, records: summary.written - (summary.validation ?? 0) - (summary.test ?? 0) }];
   if (vsink) outputs.push({ role: "validation", path: vsink.path, bytes: vsink.bytes ?? 0, records: summary.validation ?? 0 });
   if (tsink) outputs.push({ role: "test", path: tsink.path, bytes: tsink.bytes ?? 0, records: summary.test ?? 0 });
+  for (const x of sides) outputs.push({ role: x.role, path: x.sink.path, bytes: x.sink.bytes ?? 0, records: summary.written });
+  if (rsink) outputs.push({ role: "rejects", path: rsink.path, bytes: rsink.bytes ?? 0, records: Object.values(summary.rejected).reduce((a, b) => a + b, 0) });
+  if (!summary.committed) for (const f of outputs) if (f.role !== "rejects") Object.assign(f, { bytes: 0, records: 0, committed: false });
   return {
     ...summary,
     outputs,

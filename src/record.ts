@@ -35,6 +35,8 @@ export interface Finding {
   severity: "error" | "warning";
   /** How many source rows this finding stands for (a corrupt Parquet row group: its rows); default 1. */
   rows?: number;
+  /** The input as read, where there is one that is not a row (a JSON line's text, a ragged CSV row's fields): for --rejects. */
+  raw?: unknown;
 }
 
 export type SourceItem = Row | Finding;

@@ -27,13 +27,18 @@ export interface DocumentOpts extends OutputOpts {
 export function documentPlan(expanded: { paths: string[]; unmatched: string[] }, o: DocumentOpts) {
   const shard = shardOf(o);
   const paths = shard ? shareOf(expanded.paths, shard) : expanded.paths;
-  if (shard) o.output = shardPath(o.output, shard);
+  if (shard) {
+    o.output = shardPath(o.output, shard);
+    if (o.metadata) o.metadata = shardPath(o.metadata, shard);
+    if (o.rejects) o.rejects = shardPath(o.rejects, shard);
+  }
   const split = splitOptions(o);
   checkShardSplit(shard, split);
   const others = [
     { option: "--validation-output", path: split.validationOutput },
     { option: "--test-output", path: split.testOutput },
     { option: "--metadata", path: o.metadata },
+    { option: "--rejects", path: o.rejects },
     { option: "--report", path: o.report },
   ];
   checkDistinctOutputs([{ option: "-o", path: o.output }, ...others]);

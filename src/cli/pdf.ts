@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import { openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
 import type { PdfOutcome } from "../pdf/pages.js";
 import { finding, PrepError, type SourceItem } from "../record.js";
@@ -85,7 +84,6 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const checkerOpts = { model: profile, batchSize: o.batchSize, tokenizer: o.tokenizer };
 
       const outcomes: PdfOutcome[] = [];
-      let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths, option: "--metadata" }) : undefined;
       // Extraction starts now (workers load pdf.js and open the first file) while this thread loads the vocabulary.
       progress.start(paths.length === 1 ? `extracting ${basename(paths[0]!)}` : "extracting", paths.length, "files");
       let pagesDone = 0;
@@ -122,23 +120,23 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           format: o.format,
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
+          rejects: o.rejects,
           ...selection,
           ...split,
           check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
           onFinding: rep.finding,
-          onWritten: meta
-            ? async (rec, origin, index) => {
+          sideOutputs: o.metadata
+            ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (rec, origin, index) => {
                 const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
-                await meta!.write({ record: index, source: origin.source, pages: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name });
-              }
+                return { record: index, source: origin.source, pages: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
+              } }]
             : undefined,
+          // Pages had text but nothing was written (every chunk refused or removed): the run failed, nothing replaced.
+          commitIf: (s) => s.written > 0 || (rejectedTotal(s) === 0 && outcomes.every((x) => x.textPages === 0)),
           onProgress: rep.progress,
         });
-        await meta?.close();
-        const metaBytes = meta?.bytes ?? 0;
-        meta = undefined;
         if (shard) await writeShardManifest(o.output, shard, paths, r);
-        report.add(r, [...r.outputs, ...(o.metadata ? [{ role: "metadata", path: o.metadata, bytes: metaBytes, records: r.written }] : [])], {
+        report.add(r, r.outputs, {
           files: outcomes.map((x) => ({ source: x.source, pages: x.pages, textPages: x.textPages, emptyPages: x.emptyPages, failedPages: x.failedPages, boilerplateLines: x.boilerplateLines, ...(x.error ? { error: x.error } : {}) })),
         });
         const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed`;
@@ -152,7 +150,6 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       } finally {
         // Stops the workers if the run ended before reading every page (an error), a no-op otherwise.
         await extracting.return(undefined);
-        await meta?.abort();
       }
     });
 }

@@ -1,5 +1,5 @@
 import { rejectedTotal, type Summary } from "../pipeline.js";
-import { describeOrigin, type Finding } from "../record.js";
+import { describeOrigin, type Finding, type Origin } from "../record.js";
 import { Progress } from "./progress.js";
 
 /**
@@ -7,8 +7,11 @@ import { Progress } from "./progress.js";
  * through {@link Progress}: every other line is printed above it), and the closing summary.
  */
 export class Reporter {
+  /** Errors are printed as they come, up to `max`; warnings wait for the room errors leave (errors first). */
   private shown = 0;
-  private hidden = 0;
+  private hiddenErrors = 0;
+  private hiddenWarnings = 0;
+  private warningsHeld: Finding[] = [];
   readonly progressLine: Progress;
   constructor(
     private readonly max = 20,
@@ -22,13 +25,46 @@ export class Reporter {
   line = (text: string): void => this.progressLine.line(text);
 
   finding = (f: Finding): void => {
-    if (this.shown >= this.max) {
-      this.hidden++;
+    report.finding(f, this.max);
+    if (f.severity === "error") {
+      if (this.shown >= this.max) {
+        this.hiddenErrors++;
+        return;
+      }
+      this.shown++;
+      this.print(f);
+      // An error takes the room of a held warning.
+      if (this.shown + this.warningsHeld.length > this.max) {
+        this.warningsHeld.pop();
+        this.hiddenWarnings++;
+      }
       return;
     }
-    this.shown++;
-    this.line(`${f.severity}: ${describeOrigin(f.origin)}: ${f.reason}: ${f.message}`);
+    if (this.shown + this.warningsHeld.length >= this.max) {
+      this.hiddenWarnings++;
+      return;
+    }
+    this.warningsHeld.push(f);
   };
+
+  private print(f: Finding): void {
+    this.line(`${f.severity}: ${describeOrigin(f.origin)}: ${f.reason}: ${f.message}`);
+  }
+
+  /** The warnings held back for errors, then how many findings were not shown, by severity. */
+  flushFindings(): void {
+    for (const f of this.warningsHeld) this.print(f);
+    this.shown += this.warningsHeld.length;
+    this.warningsHeld = [];
+    const e = this.hiddenErrors;
+    const w = this.hiddenWarnings;
+    if (e || w) {
+      const parts = [e ? `${e} error${e === 1 ? "" : "s"}` : "", w ? `${w} warning${w === 1 ? "" : "s"}` : ""].filter(Boolean).join(" and ");
+      this.line(`… ${parts} more not shown (--max-findings${e ? "; --rejects FILE lists every refused row" : ""}; --report FILE has them by reason)`);
+    }
+    this.hiddenErrors = 0;
+    this.hiddenWarnings = 0;
+  }
 
   notice = (message: string): void => {
     if (this.quiet) return;
@@ -51,10 +87,7 @@ export class Reporter {
 
   summary(s: Summary, label?: string, extra?: string): void {
     this.progressLine.stop();
-    if (this.hidden) {
-      this.line(`… ${this.hidden} more finding${this.hidden === 1 ? "" : "s"} not shown (--max-findings)`);
-      this.hidden = 0;
-    }
+    this.flushFindings();
     if (this.quiet) return;
     const rej = rejectedTotal(s);
     const reasons = Object.entries(s.rejected)
@@ -64,7 +97,7 @@ export class Reporter {
     const warn = Object.entries(s.warnings)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
-    const out = s.output === "-" ? "stdout" : s.output;
+    const out = s.committed === false ? `nothing written (${s.output === "-" ? "stdout" : `${s.output} left as it was`})` : s.output === "-" ? "stdout" : s.output;
     const tally = (m: Record<string, number> | undefined) =>
       Object.entries(m ?? {})
         .sort((a, b) => b[1] - a[1])
@@ -99,8 +132,16 @@ export interface RunReport {
   warnings: Record<string, number>;
   outputs: ReportOutput[];
   elapsedMs: number;
+  /** Findings by reason: severity, count, and the first examples (as many as --max-findings) with their origin. */
+  findings?: Record<string, ReasonFindings>;
   /** Command-specific parts: Hub commit, PDF files, the model's file-level rules, a validation report. */
   [key: string]: unknown;
+}
+
+export interface ReasonFindings {
+  severity: "error" | "warning";
+  count: number;
+  examples: ({ message: string } & Origin)[];
 }
 
 /**
@@ -127,6 +168,18 @@ export class ReportCollector {
     r.outputs.push(...outputs);
     for (const [k, v] of Object.entries(extra)) {
       if (v !== undefined) r[k] = r[k] === undefined ? v : ([] as unknown[]).concat(r[k], v);
+    }
+  }
+
+  /** One finding: counted under its reason, kept as an example while the reason has fewer than `max`. */
+  finding(f: Finding, max: number): void {
+    const all = (this.report.findings ??= {});
+    const key = f.severity === "warning" && all[f.reason]?.severity === "error" ? `${f.reason} (warning)` : f.reason;
+    const r = (all[key] ??= { severity: f.severity, count: 0, examples: [] });
+    r.count += f.rows ?? 1;
+    if (r.examples.length < max) {
+      const { meta: _meta, ...origin } = f.origin;
+      r.examples.push({ ...origin, message: f.message });
     }
   }
 

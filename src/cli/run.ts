@@ -70,7 +70,7 @@ export interface ChunkCliOpts {
 export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o0: OutputOpts & { format: string; transformRows?: PrepareOptions["transformRows"]; groupOf?: (row: Row) => string }): Promise<number> {
   // One task of an array job: its share of the input, written under a shard name with a manifest.
   const shard = shardOf(o0);
-  const o = shard ? { ...o0, output: shardPath(o0.output, shard), validationOutput: o0.validationOutput && shardPath(o0.validationOutput, shard), testOutput: o0.testOutput && shardPath(o0.testOutput, shard) } : o0;
+  const o = shard ? { ...o0, output: shardPath(o0.output, shard), validationOutput: o0.validationOutput && shardPath(o0.validationOutput, shard), testOutput: o0.testOutput && shardPath(o0.testOutput, shard), rejects: o0.rejects && shardPath(o0.rejects, shard) } : o0;
   const rep = new Reporter(o.maxFindings, o.quiet, new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" }));
   const input = withProgress(input0, rep);
   // The model's rules are checked now (usage errors first); its vocabulary loads while the input opens.
@@ -88,6 +88,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     otherOutputs: [{ option: "--report", path: o.report }],
     toDraft,
     output: o.output,
+    rejects: o.rejects,
     ...(await selectionOf(o, o.format)),
     ...split,
     ...(o.groupOf && (split.validationFraction !== undefined || split.testFraction !== undefined) ? { groupOf: split.groupOf ?? o.groupOf } : {}),

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { asFormatName } from "../formats/index.js";
-import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "../jsonl.js";
+import { checkDistinctOutputs, checkOutputTarget, openSink } from "../jsonl.js";
 import { finding, PrepError, type Finding, type Origin, type Row, type SourceItem } from "../record.js";
 import { dataKind } from "../sources/open.js";
 import { Template } from "../transforms/template.js";
@@ -152,7 +152,6 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("-m, --model <id>", "check every record against the student model's rules, and the record counts after")
     .option("--batch-size <n>", "with --model: the student job's batch size", intArg("--batch-size", 1))
     .option("--metadata <file>", "each record's provenance: source row or pages, synthetic/original, teacher, topic")
-    .option("--rejects <file>", "teacher replies that could not be used in full, with the reason")
     .option("--concurrency <n>", "requests in flight at most; output order is input order", intArg("--concurrency", 1), 8)
     .option("--retries <n>", "retries of throttling, 5xx, timeouts and dropped connections per request", intArg("--retries"), 5)
     .option("--cache <file>", "teacher replies kept here so a re-run sends no answered request (default: OUTPUT.synth-cache.jsonl beside the output)")
@@ -262,9 +261,6 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     }
 
     const checker = o.model && !distill ? await modelChecker(o.model, format, o.batchSize) : undefined;
-    const meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: localInputs, option: "--metadata" }) : undefined;
-    const rejects: Sink | undefined = o.rejects ? openSink(o.rejects, { inputs: localInputs, option: "--rejects" }) : undefined;
-    const pendingRejects: unknown[] = [];
     let rows: AsyncIterable<SourceItem>;
     let cache: import("../synth/cache.js").ReplyCache | undefined;
     const t0 = Date.now();
@@ -311,29 +307,14 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           maxTokens: o.maxTokens,
           includeOriginals: o.includeOriginals,
           stats,
-          onReject: (d, reason, reply) => pendingRejects.push({ source: d.origin.source, ...(d.origin.line !== undefined ? { line: d.origin.line } : {}), ...(d.origin.row !== undefined ? { row: d.origin.row } : {}), ...(d.origin.pages ? { pages: d.origin.pages } : {}), reason, reply }),
           onProgress: (s) => progress.update(s.documents, `${s.requests} requests${s.retries ? `, ${s.retries} retries` : ""}  ${rep.counts}`),
         });
       }
-      // Rejected replies go out as they come, in document order.
-      const drained = async () => {
-        while (pendingRejects.length) await rejects?.write(pendingRejects.shift());
-      };
       const { prepare } = await import("../prepare.js");
       const templates = { user: unescapeOption(o.user)!, ...(distill && !o.golden ? {} : { assistant: unescapeOption(o.assistant)! }), ...(o.recordSystem ? { system: unescapeOption(o.recordSystem)! } : {}) };
       const draft = draftFromTemplates(templates);
       const r = await prepare({
-        input: {
-          kind: "rows",
-          rows: (async function* () {
-            for await (const x of rows) {
-              await drained();
-              yield x;
-            }
-            await drained();
-          })(),
-          paths: localInputs,
-        },
+        input: { kind: "rows", rows, paths: localInputs },
         format,
         // Distillation rows without an answer are prompts alone.
         toDraft: distill ? (row) => draftFromTemplates(row.values.answer === null || !o.golden ? { user: templates.user, ...(templates.system ? { system: templates.system } : {}) } : templates)(row) : draft,
@@ -345,14 +326,12 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         onFinding: rep.finding,
         onProgress: rep.progress,
         onNotice: rep.notice,
-        onWritten: meta
-          ? async (_rec, origin: Origin, index) => {
-              await meta.write({ record: index, source: origin.source, ...(origin.line !== undefined ? { line: origin.line } : {}), ...(origin.row !== undefined ? { row: origin.row } : {}), ...(origin.pages ? { pages: origin.pages } : {}), ...origin.meta });
-            }
+        // Replies not used in full and refused rows go to --rejects; records, --metadata and it are put in place together.
+        rejects: o.rejects,
+        sideOutputs: o.metadata
+          ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (_rec, origin: Origin, index) => ({ record: index, source: origin.source, ...(origin.line !== undefined ? { line: origin.line } : {}), ...(origin.row !== undefined ? { row: origin.row } : {}), ...(origin.pages ? { pages: origin.pages } : {}), ...origin.meta }) }]
           : undefined,
       });
-      await meta?.close();
-      await rejects?.close();
       const cost = o.priceIn !== undefined || o.priceOut !== undefined ? (stats.inputTokens / 1000) * (o.priceIn ?? 0) + (stats.outputTokens / 1000) * (o.priceOut ?? 0) : undefined;
       const teacherLine = distill
         ? undefined
@@ -369,12 +348,8 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       }
       if (o.model && !distill) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep, { format, outputs: r.outputs }));
       if (shard) await writeShardManifest(o.output, shard, opened ? (hub.length ? hub : opened.paths) : paths, { ...r, ...(opened?.part ? { part: opened.part } : {}) });
-      report.add(r, [...r.outputs, ...(o.metadata ? [{ role: "metadata", path: o.metadata, bytes: meta?.bytes ?? 0, records: r.written }] : [])], distill ? {} : { synth: { ...stats, ...(cost !== undefined ? { cost } : {}) } });
+      report.add(r, r.outputs, distill ? {} : { synth: { ...stats, ...(cost !== undefined ? { cost } : {}) } });
       setExit(code);
-    } catch (e) {
-      await meta?.abort();
-      await rejects?.abort();
-      throw e;
     } finally {
       cache?.close();
       progress.stop();

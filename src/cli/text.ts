@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import { openSink, type Sink } from "../jsonl.js";
 import { rejectedTotal } from "../pipeline.js";
 import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
 import { RecordChecker } from "../validate/checker.js";
@@ -64,34 +63,31 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages } };
         }
       }
-      let meta: Sink | undefined = o.metadata ? openSink(o.metadata, { inputs: paths, option: "--metadata" }) : undefined;
       try {
         const r = await prepare({
           input: { kind: "rows", rows: rows(), paths },
           format: o.format,
           toDraft: (row) => ({ kind: "text", text: row.values.text as string, origin: row.origin }),
           output: o.output,
+          rejects: o.rejects,
           ...selection,
           ...split,
           check: await withDedup(o.dedup, checker ? (record, origin) => checker.modelFindings(record, o.format, origin) : undefined),
           onFinding: rep.finding,
           onProgress: rep.progress,
-          onWritten: meta
-            ? async (rec, origin, index) => {
+          sideOutputs: o.metadata
+            ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (rec, origin, index) => {
                 const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
                 const html = /\.html?$/i.test(origin.source);
-                await meta!.write({ record: index, source: origin.source, [html ? "paragraphs" : "lines"]: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name });
-              }
+                return { record: index, source: origin.source, [html ? "paragraphs" : "lines"]: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
+              } }]
             : undefined,
         });
-        await meta?.close();
-        meta = undefined;
         rep.summary(r, undefined, `(${paths.length} file${paths.length === 1 ? "" : "s"}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens)`);
         if (shard) await writeShardManifest(o.output, shard, paths, r);
         report.add(r, r.outputs);
         setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {
-        await meta?.abort();
         progress.stop();
       }
     });

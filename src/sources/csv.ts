@@ -89,7 +89,7 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
       for (let i = header.length; i < record.length; i++) header.push(`col${i + 1}`);
     } else if (record.length !== header.length) {
       sawFinding = true;
-      queue.push(finding("ragged-row", `row has ${record.length} field${record.length === 1 ? "" : "s"}, the header has ${header.length}`, origin));
+      queue.push({ ...finding("ragged-row", `row has ${record.length} field${record.length === 1 ? "" : "s"}, the header has ${header.length}`, origin), raw: record });
       return;
     }
     const values: Record<string, unknown> = {};

@@ -44,10 +44,10 @@ function lineItem(line: Line, name: string, row: number | undefined): SourceItem
   try {
     value = JSON.parse(line.text);
   } catch (e) {
-    return finding("json-syntax", (e as Error).message, origin);
+    return { ...finding("json-syntax", (e as Error).message, origin), raw: line.text };
   }
   const values = rowOf(value);
-  if (!values) return finding("not-an-object", `expected a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`, origin);
+  if (!values) return { ...finding("not-an-object", `expected a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`, origin), raw: value };
   const bad = loneSurrogate(line.text, values);
   if (bad) return surrogateFinding(origin, bad);
   return { type: "row", values, origin: row === undefined ? origin : { ...origin, row } };

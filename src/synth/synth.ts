@@ -77,8 +77,6 @@ export interface SynthOptions {
   includeOriginals?: boolean;
   /** Replies read from a batch-inference job instead of live requests: the document's recordId → reply. */
   replies?: (recordId: string) => TeacherReply | { error: string } | undefined;
-  /** Told each reply that could not be used in full, with why (for --rejects). */
-  onReject?: (doc: SynthDocument, reason: string, reply: string) => void;
   onProgress?: (stats: SynthStats) => void;
   stats?: SynthStats;
 }
@@ -245,24 +243,21 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
     for (const p of parsed.pairs) {
       const k = questionKey(p.question);
       if (keys.has(k)) {
-        out.push(finding("duplicate-question", `the teacher's question repeats ${doc.question !== undefined && k === questionKey(doc.question) ? "the original question" : "another of its questions"} for this document: ${JSON.stringify(p.question.slice(0, 80))}`, doc.origin));
-        o.onReject?.(doc, "duplicate-question", reply.text);
+        out.push({ ...finding("duplicate-question", `the teacher's question repeats ${doc.question !== undefined && k === questionKey(doc.question) ? "the original question" : "another of its questions"} for this document: ${JSON.stringify(p.question.slice(0, 80))}`, doc.origin), raw: reply.text });
         continue;
       }
       keys.add(k);
       kept.push(p);
     }
     if (parsed.pairs.length === 0) {
-      out.push({ ...finding("teacher-parse", `no question/answer pair could be read from the reply (${reply.text.length} characters${parsed.unusable ? `, ${parsed.unusable} object(s) without a question and an answer` : ""})`, doc.origin), rows: n });
-      o.onReject?.(doc, "teacher-parse", reply.text);
+      out.push({ ...finding("teacher-parse", `no question/answer pair could be read from the reply (${reply.text.length} characters${parsed.unusable ? `, ${parsed.unusable} object(s) without a question and an answer` : ""})`, doc.origin), rows: n, raw: reply.text });
     } else {
       if (parsed.unusable) {
-        out.push({ ...finding("teacher-parse", `${parsed.unusable} object(s) in the reply have an empty or missing question or answer`, doc.origin), rows: parsed.unusable });
-        o.onReject?.(doc, "teacher-parse", reply.text);
+        out.push({ ...finding("teacher-parse", `${parsed.unusable} object(s) in the reply have an empty or missing question or answer`, doc.origin), rows: parsed.unusable, raw: reply.text });
       }
       if (parsed.pairs.length < n) {
-        out.push(finding("teacher-short", `the reply has ${parsed.pairs.length} usable pair${parsed.pairs.length === 1 ? "" : "s"}, ${n} were asked for`, doc.origin, "warning"));
-        if (!parsed.unusable) o.onReject?.(doc, "teacher-short", reply.text);
+        // The pairs received are kept; the reply goes to --rejects once (with the teacher-parse finding when it has one).
+        out.push({ ...finding("teacher-short", `the reply has ${parsed.pairs.length} usable pair${parsed.pairs.length === 1 ? "" : "s"}, ${n} were asked for`, doc.origin, "warning"), ...(parsed.unusable ? {} : { raw: reply.text }) });
       }
     }
     kept.forEach((p, j) => out.push({ type: "row", values: { ...base, question: p.question, answer: p.answer, topic: p.topic ?? null }, origin: meta("synthetic", { pair: j + 1, topic: p.topic }) }));

@@ -167,13 +167,13 @@ describe("prep-data synth under faults", () => {
     expect(r.stderr).toMatch(/docs\.csv:4: duplicate-question: the teacher's question repeats another of its questions/);
     // malformed 0 + short 2 + duplicate 2 + prose 3 + fenced 3
     expect(lines(readFileSync(out, "utf8"))).toHaveLength(10);
-    const rej = lines(readFileSync(join(d, "rejects.jsonl"), "utf8")) as { reason: string; line: number; reply: string }[];
+    const rej = lines(readFileSync(join(d, "rejects.jsonl"), "utf8")) as { reason: string; line: number; raw: string }[];
     expect(rej.map((x) => [x.reason, x.line])).toEqual([
       ["teacher-parse", 2],
       ["teacher-short", 3],
       ["duplicate-question", 4],
     ]);
-    expect(rej[0]!.reply).toContain("no JSON at all");
+    expect(rej[0]!.raw).toContain("no JSON at all");
     expect(r.stderr).toMatch(/rejected \d+ \(teacher-parse 3, duplicate-question 1\)/);
   });
 

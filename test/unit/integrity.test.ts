@@ -1,0 +1,180 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { writePdf, prose } from "../helpers/pdf.js";
+import { lines, ROOT, run, tmp } from "../helpers/run.js";
+
+const HUB = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(ROOT, "fixtures", "hf-cache") };
+
+function file(dir: string, name: string, content: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+describe("a failed run leaves every existing output as it was", () => {
+  it("csv: a missing input, or every row refused, exits 3 and replaces nothing (-o, --validation-output, --test-output)", async () => {
+    const d = tmp();
+    const faq = file(d, "faq.csv", "question,answer\nWhat is 2+2?,4\nCapital of France?,Paris\n");
+    const keep = join(d, "keep.jsonl");
+    const val = file(d, "val.jsonl", "old validation\n");
+    const test = file(d, "test.jsonl", "old test\n");
+    const ok = await run(["csv", faq, "--prompt", "{question}", "--completion", "{answer}", "-o", keep]);
+    expect(ok.code).toBe(0);
+    const before = readFileSync(keep, "utf8");
+    expect(before.length).toBeGreaterThan(0);
+
+    const missing = await run(["csv", join(d, "nofile.csv"), "--prompt", "{question}", "--completion", "{answer}", "-o", keep, "--validation-fraction", "0.3", "--validation-output", val, "--test-fraction", "0.3", "--test-output", test]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain(`nothing written (${keep} left as it was)`);
+    expect(readFileSync(keep, "utf8")).toBe(before);
+    expect(readFileSync(val, "utf8")).toBe("old validation\n");
+    expect(readFileSync(test, "utf8")).toBe("old test\n");
+
+    const ragged = file(d, "ragged.csv", "question,answer\na,b,c\nd,e,f\n");
+    const refused = await run(["csv", ragged, "--prompt", "{question}", "--completion", "{answer}", "-o", keep]);
+    expect(refused.code).toBe(3);
+    expect(readFileSync(keep, "utf8")).toBe(before);
+    expect(readdirSync(d).filter((n) => n.includes("prep-data-tmp"))).toEqual([]);
+  });
+
+  it("pdf of a document with no text layer exits 3 and leaves -o and --metadata as they were", async () => {
+    const d = tmp();
+    const scan = join(d, "scan.pdf");
+    await writePdf(scan, [[], []]);
+    const out = file(d, "train.jsonl", "old records\n");
+    const meta = file(d, "meta.jsonl", "old metadata\n");
+    const r = await run(["pdf", scan, "--engine", "pdfjs", "-o", out, "--metadata", meta]);
+    expect(r.code).toBe(3);
+    expect(readFileSync(out, "utf8")).toBe("old records\n");
+    expect(readFileSync(meta, "utf8")).toBe("old metadata\n");
+  });
+
+  it("text: a file whose only block is refused (symbol soup) exits 3 and leaves -o as it was", async () => {
+    const d = tmp();
+    const out = file(d, "cpt.jsonl", "old\n");
+    const soup = file(d, "soup.txt", Array.from({ length: 40 }, () => "+ +  %  !$ & ,  -./01 * ^^ ~~ ## @@ || <> {} [] ;; :: ==").join("\n") + "\n");
+    const r = await run(["text", soup, "-o", out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("garbled-text");
+    expect(readFileSync(out, "utf8")).toBe("old\n");
+  });
+});
+
+describe("--rejects on every data command", () => {
+  it("csv: each refused row with its file, line, reason, message and the row itself; written also when the run fails", async () => {
+    const d = tmp();
+    const input = file(d, "qa.csv", "question,answer\nWhat is 2+2?,4\nragged,row,here\nEmpty answer,\n");
+    const out = join(d, "out.jsonl");
+    const rej = join(d, "rejects.jsonl");
+    const r = await run(["csv", input, "--prompt", "Q: {question}", "--completion", "{answer}", "-o", out, "--rejects", rej]);
+    expect(r.code).toBe(1);
+    expect(lines(readFileSync(rej, "utf8"))).toEqual([
+      { source: input, line: 3, row: 1, reason: "ragged-row", message: "row has 3 fields, the header has 2", raw: ["ragged", "row", "here"] },
+      { source: input, line: 4, row: 2, reason: "empty", message: expect.stringContaining("completion is empty"), values: { question: "Empty answer", answer: "" }, record: { prompt: "Q: Empty answer", completion: "" } },
+    ]);
+    // Every row refused: the records are not replaced, the rejects say why.
+    const bad = file(d, "bad.csv", "question,answer\nx,\n");
+    const f = await run(["csv", bad, "--prompt", "{question}", "--completion", "{answer}", "-o", out, "--rejects", rej]);
+    expect(f.code).toBe(3);
+    expect(lines(readFileSync(out, "utf8"))).toEqual([{ prompt: "Q: What is 2+2?", completion: "4" }]);
+    expect(lines(readFileSync(rej, "utf8"))).toMatchObject([{ source: bad, line: 2, reason: "empty" }]);
+  });
+
+  it("json, convert, text, pdf and dialogsum take --rejects too", async () => {
+    const d = tmp();
+    const jl = file(d, "rows.jsonl", '{"q":"a","a":"b"}\n{oops\n[1,2]\n');
+    const j = await run(["json", jl, "--prompt", "{q}", "--completion", "{a}", "-o", join(d, "j.jsonl"), "--rejects", join(d, "jr.jsonl")]);
+    expect(j.code).toBe(1);
+    expect(lines(readFileSync(join(d, "jr.jsonl"), "utf8"))).toMatchObject([
+      { source: jl, line: 2, reason: "json-syntax", raw: "{oops" },
+      { source: jl, line: 3, reason: "not-an-object", raw: [1, 2] },
+    ]);
+
+    const chat = file(d, "chat.jsonl", JSON.stringify({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] }) + "\n" + JSON.stringify({ messages: [{ role: "user", content: "x" }, { role: "tool", content: "y" }] }) + "\n");
+    const c = await run(["convert", chat, "--to", "messages", "-o", join(d, "c.jsonl"), "--rejects", join(d, "cr.jsonl")]);
+    expect(c.code).toBe(1);
+    const cr = lines(readFileSync(join(d, "cr.jsonl"), "utf8")) as { source: string; line: number; values: unknown }[];
+    expect(cr).toHaveLength(1);
+    expect(cr[0]).toMatchObject({ source: chat, line: 2, values: { messages: [{ role: "user" }, { role: "tool" }] } });
+
+    const t = await run(["text", join(d, "missing.md"), file(d, "ok.md", "# Title\n\nSome words here.\n"), "-o", join(d, "t.jsonl"), "--rejects", join(d, "tr.jsonl")]);
+    expect(t.code).toBe(1);
+    expect(lines(readFileSync(join(d, "tr.jsonl"), "utf8"))).toMatchObject([{ source: join(d, "missing.md"), reason: "file" }]);
+
+    const blank = join(d, "blank.pdf");
+    await writePdf(blank, [[]]);
+    const good = join(d, "good.pdf");
+    await writePdf(good, [prose(["A page of plain English prose for the test."])]);
+    const p = await run(["pdf", blank, good, "--engine", "pdfjs", "-o", join(d, "p.jsonl"), "--rejects", join(d, "pr.jsonl")]);
+    expect(p.code).toBe(1);
+    expect(lines(readFileSync(join(d, "pr.jsonl"), "utf8"))).toMatchObject([{ source: blank, reason: "no-text-layer" }]);
+
+    const ds = await run(["dialogsum", "--format", "messages", "--turns", "--trailing-user", "report", "-o", join(d, "ds.jsonl"), "--rejects", join(d, "dsr.jsonl")], { env: HUB });
+    expect(ds.code).toBe(1);
+    const dsr = lines(readFileSync(join(d, "dsr.jsonl"), "utf8")) as { source: string; line: number; reason: string; values: Record<string, unknown> }[];
+    expect(dsr.map((x) => [x.line, x.reason])).toEqual([[2, "role-order"], [7, "role-order"], [10, "role-order"]]);
+    expect(dsr[0]!.values.dialogue).toMatch(/^#Person1#: Did you water the tomatoes/);
+  });
+});
+
+describe("findings: errors first on stderr, by reason with examples in --report", () => {
+  it("a run with many warnings and a later error shows the error within --max-findings; --report holds examples per reason", async () => {
+    const d = tmp();
+    // 10 conversations that each need a warning (a leading assistant turn dropped), then one with an unknown role.
+    const rows = Array.from({ length: 10 }, (_, i) => JSON.stringify({ messages: [{ role: "assistant", content: `lead ${i}` }, { role: "user", content: `q ${i}` }, { role: "assistant", content: `a ${i}` }] }));
+    rows.push(JSON.stringify({ messages: [{ role: "wizard", content: "?" }, { role: "assistant", content: "!" }] }));
+    const input = file(d, "chat.jsonl", rows.join("\n") + "\n");
+    const rep = join(d, "report.json");
+    const r = await run(["convert", input, "--to", "messages", "-o", join(d, "out.jsonl"), "--max-findings", "3", "--report", rep]);
+    expect(r.code).toBe(1);
+    const shown = r.stderr.split("\n").filter((l) => /^(error|warning): /.test(l));
+    expect(shown).toHaveLength(3);
+    expect(shown[0]).toMatch(/^error: .*chat\.jsonl:11: /);
+    expect(r.stderr).toMatch(/… 8 warnings more not shown/);
+    const report = JSON.parse(readFileSync(rep, "utf8")) as { findings: Record<string, { severity: string; count: number; examples: { line: number; message: string }[] }> };
+    const warn = Object.values(report.findings).find((x) => x.severity === "warning")!;
+    expect(warn.count).toBe(10);
+    expect(warn.examples).toHaveLength(3);
+    expect(warn.examples[0]).toMatchObject({ source: input, line: 1 });
+    const err = Object.values(report.findings).find((x) => x.severity === "error")!;
+    expect(err).toMatchObject({ count: 1, examples: [{ source: input, line: 11 }] });
+  });
+});
+
+/** A 2 MB tmpfs mounted in a new folder (root only), or undefined where mounting is not allowed. */
+function tinyDisk(): { dir: string; unmount: () => void } | undefined {
+  const dir = tmp();
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
+  if (r.status !== 0) return undefined;
+  return { dir, unmount: () => void spawnSync("umount", [dir]) };
+}
+const disk = tinyDisk();
+disk?.unmount();
+if (!disk) console.warn("SKIPPED side-file full-disk tests: mounting a tmpfs needs root (mount -t tmpfs failed)");
+
+describe.skipIf(!disk)("all outputs of a run commit together or none", () => {
+  it("text and pdf: a full disk on --metadata or --rejects fails the run before -o is replaced", async () => {
+    const t = tinyDisk()!;
+    try {
+      writeFileSync(join(t.dir, "filler"), Buffer.alloc(2_040_000));
+      const d = tmp();
+      const big = file(d, "big.md", Array.from({ length: 3000 }, (_, i) => `Paragraph ${i} holds a sentence of ordinary English words for the chunker.\n`).join("\n"));
+      const out = file(d, "out.jsonl", "old\n");
+      const r = await run(["text", big, "--chunk-size", "50", "-o", out, "--metadata", join(t.dir, "meta.jsonl")]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("no space left on device");
+      expect(readFileSync(out, "utf8")).toBe("old\n");
+      const bad = file(d, "bad.csv", "q,a\n" + Array.from({ length: 3000 }, (_, i) => `${"x".repeat(30)} ${i},\n`).join(""));
+      const keep = file(d, "keep.jsonl", "kept\n");
+      const g = file(d, "good.csv", "q,a\n1,2\n");
+      const c = await run(["csv", g, bad, "--prompt", "{q}", "--completion", "{a}", "-o", keep, "--rejects", join(t.dir, "rej.jsonl")]);
+      expect(c.code).toBe(3);
+      expect(readFileSync(keep, "utf8")).toBe("kept\n");
+      expect(readdirSync(t.dir)).toEqual(["filler"]);
+    } finally {
+      t.unmount();
+    }
+  });
+});
