@@ -85,11 +85,14 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     if (!buf.slice(from).trim()) return;
     const parts = await main.splitText(buf.slice(from));
     memo.clear();
+    // The splitter (overlap 0) returns its parts in order, each a piece of the text after the one before: each is
+    // looked for from the previous part's end, so a part that repeats earlier text (a repeated sentence) is placed
+    // where it is, not at its first occurrence (which made chunks overlap almost entirely).
     let search = from;
     const cores = parts.map((text) => {
       let at = buf.indexOf(text, search);
       if (at === -1) at = search;
-      search = at + 1;
+      search = at + text.length;
       return { at, end: at + text.length };
     });
     // A separator kept at the start of a piece (". Next sentence") belongs to the end of the piece before it.
@@ -133,7 +136,7 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
       const found = text.indexOf(part, off);
       if (found !== -1) off = found;
       yield* bounded(part, at + off);
-      off += 1;
+      off += part.length;
     }
   }
 
