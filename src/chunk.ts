@@ -20,7 +20,7 @@ export interface Chunk {
   type: "chunk";
   text: string;
   source: string;
-  /** First and last page (1-based) the chunk draws on. */
+  /** First and last page (1-based) the chunk draws on: lines or paragraphs where the pages carry marks. */
   pages: [number, number];
   tokens: number;
 }
@@ -108,7 +108,8 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     for (const core of emit) {
       if (core.at >= core.end) continue;
       const at = prev ? Math.min(core.at, tailStart(prev)) : core.at;
-      yield* bounded(buf.slice(at, core.end).trim(), at);
+      const raw = buf.slice(at, core.end);
+      yield* bounded(raw.trim(), at + raw.length - raw.trimStart().length);
       prev = core;
     }
     if (!final && cores.length) {
@@ -162,6 +163,7 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     } else {
       if (buf) buf += "\n\n";
       starts.push({ at: buf.length, page: item.page });
+      if (item.marks) for (const m of item.marks) if (m.at > 0) starts.push({ at: buf.length + m.at, page: m.n });
       buf += item.text;
     }
     if (buf.length - from > gather) yield* flush(false);

@@ -10,8 +10,10 @@ export interface Origin {
   byte?: number;
   /** 0-based data row index within the source (header excluded). */
   row?: number;
-  /** 1-based page range for document sources. */
+  /** 1-based page range for document sources (lines or paragraphs where `rangeUnit` says so). */
   pages?: [number, number];
+  /** What `pages` counts for a text file (`lines`) or an HTML file (`paragraphs`); default pages. */
+  rangeUnit?: "lines" | "paragraphs";
   /** Further provenance carried to --metadata (synthetic or original, teacher, topic). */
   meta?: Record<string, unknown>;
 }
@@ -77,7 +79,10 @@ export function describeOrigin(o: Origin): string {
   let s = o.source;
   if (o.line !== undefined) s += `:${o.line}${o.column !== undefined ? `:${o.column}` : ""}`;
   else if (o.row !== undefined) s += ` row ${o.row}`;
-  if (o.pages) s += o.pages[0] === o.pages[1] ? ` page ${o.pages[0]}` : ` pages ${o.pages[0]}-${o.pages[1]}`;
+  if (o.pages) {
+    const [one, many] = o.rangeUnit === "lines" ? ["line", "lines"] : o.rangeUnit === "paragraphs" ? ["paragraph", "paragraphs"] : ["page", "pages"];
+    s += o.pages[0] === o.pages[1] ? ` ${one} ${o.pages[0]}` : ` ${many} ${o.pages[0]}-${o.pages[1]}`;
+  }
   return s;
 }
 

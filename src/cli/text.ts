@@ -13,6 +13,11 @@ import { garbledText } from "../pdf/garbled.js";
 
 const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm}";
 
+/** What a chunk's range counts in a file: paragraphs of HTML, lines of text and Markdown. */
+function unitOf(path: string): "lines" | "paragraphs" {
+  return /\.html?$/i.test(path) ? "paragraphs" : "lines";
+}
+
 interface TextCliOpts extends DocumentOpts {
   encoding?: string;
 }
@@ -46,8 +51,11 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           try {
             for await (const b of /\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding)) {
               const g = b.type === "page" ? garbledText(b.text) : undefined;
-              if (g?.garbled) yield finding("garbled-text", `lines from ${(b as PdfPage).page}: not language (${Math.round(g.wordlike * 100)} % of ${g.tokens} tokens look like words)`, { source: p });
-              else yield b;
+              if (g?.garbled) {
+                const page = b as PdfPage;
+                const last = page.marks?.length ? page.marks[page.marks.length - 1]!.n : page.page;
+                yield finding("garbled-text", `not language (${Math.round(g.wordlike * 100)} % of ${g.tokens} tokens look like words)`, { source: p, pages: [page.page, last], rangeUnit: unitOf(p) });
+              } else yield b;
             }
           } catch (e) {
             if (!(e instanceof PrepError)) throw e;
@@ -60,7 +68,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
         for (const u of unmatched) yield finding("file", "no such file, folder or matching text file", { source: u });
         for await (const c of chunkPages(blocks(), { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
           if (c.type === "finding") yield c;
-          else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages } };
+          else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages, rangeUnit: unitOf(c.source) } };
         }
       }
       try {

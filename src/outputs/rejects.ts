@@ -13,6 +13,9 @@ export interface RejectLine {
   row?: number;
   byte?: number;
   pages?: [number, number];
+  /** A text file's line range, an HTML file's paragraph range (instead of pages). */
+  lines?: [number, number];
+  paragraphs?: [number, number];
   reason: string;
   message: string;
   /** Set for a warning whose input was not used in full (a teacher's reply with fewer pairs than asked). */
@@ -33,7 +36,7 @@ export function rejectLine(f: Finding, row?: Row, record?: unknown): RejectLine 
     ...(o.column !== undefined ? { column: o.column } : {}),
     ...(o.row !== undefined ? { row: o.row } : {}),
     ...(o.byte !== undefined ? { byte: o.byte } : {}),
-    ...(o.pages ? { pages: o.pages } : {}),
+    ...(o.pages ? { [o.rangeUnit ?? "pages"]: o.pages } : {}),
     reason: f.reason,
     message: f.message,
     ...(f.severity === "warning" ? { severity: "warning" as const } : {}),

@@ -18,6 +18,11 @@ export interface PdfPage {
   source: string;
   page: number;
   text: string;
+  /**
+   * Where later numbered parts of a block start in `text` (a text file's lines, an HTML file's paragraphs): a
+   * chunk's range then names the lines it holds, not only the block's first.
+   */
+  marks?: { at: number; n: number }[];
 }
 
 /** How one file went: pages read, pages without text, pages that failed, or why the file failed. */

@@ -14,11 +14,24 @@ const BLOCK_LINES = 200;
  */
 export async function* textBlocks(path: string, encoding?: string): AsyncGenerator<PdfPage | Finding> {
   let lines: string[] = [];
-  let first = 1;
+  let numbers: number[] = [];
   const flush = function* (): Generator<PdfPage> {
-    const text = lines.join("\n").trim();
-    if (text) yield { type: "page", source: path, page: first, text };
+    // Blank lines at either end dropped; each remaining line's start marked with its number in the file.
+    let a = 0;
+    let b = lines.length;
+    while (a < b && lines[a]!.trim() === "") a++;
+    while (b > a && lines[b - 1]!.trim() === "") b--;
+    if (a < b) {
+      const marks: { at: number; n: number }[] = [];
+      let at = 0;
+      for (let i = a; i < b; i++) {
+        marks.push({ at, n: numbers[i]! });
+        at += lines[i]!.length + 1;
+      }
+      yield { type: "page", source: path, page: numbers[a]!, text: lines.slice(a, b).join("\n").trimEnd(), marks };
+    }
     lines = [];
+    numbers = [];
   };
   for await (const batch of lineBatches(await openUtf8(path, encoding))) {
     for (const l of batch) {
@@ -26,8 +39,8 @@ export async function* textBlocks(path: string, encoding?: string): AsyncGenerat
         yield finding("encoding", `invalid UTF-8 at byte offset ${l.invalid.at} of the line; pass --encoding if the file is not UTF-8`, { source: path, line: l.n });
         continue;
       }
-      if (lines.length === 0) first = l.n;
       lines.push(l.text);
+      numbers.push(l.n);
       // At a blank line once the block is long enough; at twice that length in any case (a file without blank lines).
       if ((lines.length >= BLOCK_LINES && l.text.trim() === "") || lines.length >= 2 * BLOCK_LINES) yield* flush();
     }
@@ -58,7 +71,16 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
     if (paragraphs.length === 0) firstPara = para + 1;
     paragraphs.push(t);
     para++;
-    if (paragraphs.length >= 50) out.push({ type: "page", source: path, page: firstPara, text: paragraphs.splice(0).join("\n\n") });
+    if (paragraphs.length >= 50) out.push(block());
+  };
+  const block = (): PdfPage => {
+    const marks: { at: number; n: number }[] = [];
+    let at = 0;
+    paragraphs.forEach((p, i) => {
+      marks.push({ at, n: firstPara + i });
+      at += p.length + 2;
+    });
+    return { type: "page", source: path, page: firstPara, text: paragraphs.splice(0).join("\n\n"), marks };
   };
   const parser = new Parser(
     {
@@ -88,5 +110,5 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
   parser.end();
   endParagraph();
   yield* out.splice(0);
-  if (paragraphs.length) yield { type: "page", source: path, page: firstPara, text: paragraphs.join("\n\n") };
+  if (paragraphs.length) yield block();
 }

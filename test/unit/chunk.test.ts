@@ -49,3 +49,34 @@ describe("chunking repetitive text writes each part once, plus the overlap", () 
     expect(ratio).toBeLessThan(1.2);
   });
 });
+
+describe("text --metadata: the real line ranges", () => {
+  it("each record's lines name the first and last line of the file it holds; findings name lines, not pages", async () => {
+    const d = tmp();
+    const md = join(d, "notes.md");
+    const body = Array.from({ length: 600 }, (_, i) => `Line ${i + 1} says something ordinary about the topic at hand.`);
+    writeFileSync(md, ["", "", ...body].join("\n") + "\n"); // two blank lines first: line numbers start at 3
+    const out = join(d, "out.jsonl");
+    const meta = join(d, "meta.jsonl");
+    const r = await run(["text", md, "--format", "text", "--chunk-size", "60", "-o", out, "--metadata", meta]);
+    expect(r.code, r.stderr).toBe(0);
+    const recs = lines(readFileSync(out, "utf8")) as { text: string }[];
+    const metas = lines(readFileSync(meta, "utf8")) as { lines: [number, number] }[];
+    expect(recs.length).toBeGreaterThan(20);
+    recs.forEach((rec, i) => {
+      const [a, b] = metas[i]!.lines;
+      const first = Number(/^Line (\d+)/.exec(rec.text)?.[1]);
+      const last = Number([...rec.text.matchAll(/Line (\d+)/g)].pop()?.[1]);
+      // The chunk may start mid-line (the overlap is cut at a word): its first line is then the one before.
+      expect(a).toBe(Number.isNaN(first) ? Number(/Line (\d+)/.exec(rec.text)![1]) + 2 - 1 : first + 2);
+      expect(b).toBe(last + 2);
+    });
+    expect(metas[metas.length - 1]!.lines[1]).toBe(602);
+    // A finding on a text file names its lines.
+    const soup = join(d, "soup.txt");
+    writeFileSync(soup, "Plain words first.\n\n" + Array.from({ length: 5 }, () => "+ +  %  !$ & ,  -./01 * ^^ ~~ ## @@ || <> {} [] ;; :: ==").join("\n") + "\n");
+    const g = await run(["text", soup, "-o", join(d, "g.jsonl")]);
+    expect(g.stderr).toMatch(/soup\.txt lines 1-7: garbled-text/);
+    expect(g.stderr).not.toMatch(/page/);
+  });
+});
