@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { COMMIT_SHA } from "./fetch.js";
 
 /**
@@ -17,11 +17,19 @@ export class RepoCache {
     this.dir = join(cacheDir, `datasets--${repo.split("/").join("--")}`);
   }
 
+  /** The file of a revision under `refs/`; never a path outside it (a revision is checked when parsed, too). */
+  private refPath(revision: string): string {
+    const refs = resolve(this.dir, "refs");
+    const p = resolve(refs, revision);
+    if (!p.startsWith(refs + sep)) throw new Error(`revision ${JSON.stringify(revision)} would name a file outside the cache's refs`);
+    return p;
+  }
+
   /** The commit a revision (branch, tag, `refs/convert/parquet`) last resolved to, if cached. */
   async readRef(revision: string): Promise<string | undefined> {
     if (COMMIT_SHA.test(revision)) return revision;
     try {
-      const commit = (await readFile(join(this.dir, "refs", revision), "utf8")).trim();
+      const commit = (await readFile(this.refPath(revision), "utf8")).trim();
       // Anything but a commit sha is not a ref this cache wrote (and must not become a path).
       return COMMIT_SHA.test(commit) ? commit : undefined;
     } catch {
@@ -32,7 +40,7 @@ export class RepoCache {
   async writeRef(revision: string, commit: string): Promise<void> {
     if (revision === commit) return;
     if (!COMMIT_SHA.test(commit)) throw new Error(`not a commit sha: ${commit}`);
-    const p = join(this.dir, "refs", revision);
+    const p = this.refPath(revision);
     await mkdir(dirname(p), { recursive: true });
     const tmp = `${p}.${process.pid}.tmp`;
     await writeFile(tmp, commit);

@@ -20,10 +20,36 @@ export function parseDatasetRef(spec: string): DatasetRef {
   const at = s.indexOf("@");
   const repo = at === -1 ? s : s.slice(0, at);
   const revision = at === -1 ? "main" : s.slice(at + 1);
-  if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || revision === "") {
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || !repo.split("/").every(hubName) || revision === "") {
     throw new PrepError(`"${spec}" is not a Hub dataset; expected owner/name or owner/name@revision`, 2);
   }
+  const bad = revisionProblem(revision);
+  if (bad) throw new PrepError(`"${spec}": revision "${revision}" ${bad}; give a branch, tag, refs/pr/N, refs/convert/parquet or a commit sha`, 2);
   return { repo, revision };
+}
+
+/**
+ * The Hub's rule for owner and repository names: letters, digits, `-`, `_` and `.`, neither starting nor ending
+ * with `-` or `.`, without `--` or `..` (huggingface_hub's validate_repo_id).
+ */
+function hubName(s: string): boolean {
+  return s.length <= 96 && !/^[-.]|[-.]$/.test(s) && !s.includes("--") && !s.includes("..");
+}
+
+/**
+ * Why a revision is not one the Hub can have, or undefined: a revision is a git ref name (git check-ref-format:
+ * no `..`, no part starting with `.` or ending in `.lock`, no control characters, space, `~^:?*[\`, no `@{`,
+ * no empty part) or a commit sha. It becomes a file under the cache's `refs/`, so anything else could name a
+ * path outside it.
+ */
+export function revisionProblem(rev: string): string | undefined {
+  if (rev.length > 255) return "is too long";
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(rev)) return "holds a character a git ref cannot (control, space, ~^:?*[\\)";
+  if (rev.includes("..") || rev.includes("@{") || rev === "@") return "holds '..' or '@{'";
+  if (rev.startsWith("/") || rev.endsWith("/") || rev.includes("//")) return "has an empty path part";
+  if (rev.endsWith(".")) return "ends with '.'";
+  for (const part of rev.split("/")) if (part.startsWith(".") || part.endsWith(".lock")) return `has a part '${part}' starting with '.' or ending in '.lock'`;
+  return undefined;
 }
 
 /** The files one split resolves to, and where they are cached. */

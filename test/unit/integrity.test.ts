@@ -178,3 +178,19 @@ describe.skipIf(!disk)("all outputs of a run commit together or none", () => {
     }
   });
 });
+
+describe("Hub revisions are git ref names, never paths", () => {
+  it("hf 'evil/ds@../../x/victim.txt' is a usage error and writes nothing outside the cache", async () => {
+    const d = tmp();
+    const cache = join(d, "cache");
+    const victim = file(d, "victim.txt", "precious\n");
+    for (const spec of ["evil/ds@../../victim.txt", "evil/ds@refs/../../../victim.txt", "evil/ds@/etc/passwd", "evil/ds@a b", "../..@main", "evil/-ds"]) {
+      const r = await run(["hf", spec, "--prompt", "{q}", "--completion", "{a}", "-o", join(d, "o.jsonl")], { env: { HF_HUB_CACHE: cache } });
+      expect(r.code, spec).toBe(2);
+      expect(r.stderr, spec).toMatch(/revision|not a Hub dataset/);
+    }
+    const dsr = await run(["dialogsum", "--revision", "../../../victim.txt", "-o", join(d, "o.jsonl")], { env: { HF_HUB_CACHE: cache } });
+    expect(dsr.code).toBe(2);
+    expect(readFileSync(victim, "utf8")).toBe("precious\n");
+  });
+});
