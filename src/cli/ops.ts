@@ -1,9 +1,10 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "../jsonl.js";
-import { PrepError, type Finding } from "../record.js";
+import { finding, PrepError, type Finding, type Origin } from "../record.js";
 import { sizeOf } from "../sources/open.js";
-import { intArg, REPORT_HELP, validationPathFor } from "./options.js";
+import { rejectLine } from "../outputs/rejects.js";
+import { fractionArg, intArg, REPORT_HELP, validationPathFor } from "./options.js";
 import { report, Reporter } from "./report.js";
 
 interface OpsOpts {
@@ -21,7 +22,7 @@ async function operate(
   inputs: string[],
   o: OpsOpts,
   extra: { option: string; path: string | undefined }[],
-  body: (out: { main: Sink; others: Map<string, Sink>; rep: Reporter; counts: { read: number; written: number; removed: Record<string, number> }; remove: (reason: string) => void; reject: (f: Finding) => void }) => Promise<void>,
+  body: (out: { main: Sink; others: Map<string, Sink>; rep: Reporter; counts: { read: number; written: number; removed: Record<string, number> }; remove: (reason: string) => void; reject: (f: Finding) => Promise<void> }) => Promise<void>,
 ): Promise<number> {
   const outputs = [{ option: "-o", path: o.output }, { option: "--rejects", path: o.rejects }, { option: "--metadata", path: o.metadata }, { option: "--report", path: o.report }, ...extra];
   checkDistinctOutputs(outputs);
@@ -31,33 +32,51 @@ async function operate(
   const main = openSink(o.output, { inputs, option: "-o" });
   const others = new Map<string, Sink>();
   const counts = { read: 0, written: 0, removed: {} as Record<string, number> };
+  let committed = true;
   const t0 = Date.now();
   try {
     for (const x of [...outputs.slice(1), ...extra]) if (x.path !== undefined && x.option !== "--report" && !others.has(x.option)) others.set(x.option, openSink(x.path, { inputs, option: x.option }));
     const remove = (reason: string) => void (counts.removed[reason] = (counts.removed[reason] ?? 0) + 1);
-    // A line that is not a record: printed, and counted as removed by its reason.
-    const reject = (f: Finding) => {
+    // A line that is not a record: printed, counted as removed by its reason, and listed in --rejects.
+    const reject = async (f: Finding) => {
       rep.finding(f);
       remove(f.reason);
+      await others.get("--rejects")?.write(rejectLine(f));
     };
     await body({ main, others, rep, counts, remove, reject });
-    for (const s of [main, ...others.values()]) await s.finish?.();
-    for (const s of [main, ...others.values()]) await s.close();
+    const rejects = others.get("--rejects");
+    const data = [main, ...[...others].filter(([k]) => k !== "--rejects").map(([, v]) => v)];
+    if (counts.written === 0 && counts.read > 0) {
+      // Nothing usable: no output is replaced; --rejects says why.
+      committed = false;
+      for (const s of data) await s.abort();
+    } else {
+      for (const s of data) await s.finish?.();
+      await rejects?.finish?.();
+      for (const s of data) await s.close();
+    }
+    await rejects?.close();
   } catch (e) {
     for (const s of [main, ...others.values()]) await s.abort();
     throw e;
   }
   const removed = Object.values(counts.removed).reduce((a, b) => a + b, 0);
   const reasons = Object.entries(counts.removed).map(([k, v]) => `${k} ${v}`).join(", ");
-  if (!o.quiet) rep.line(`${name}: read ${counts.read}, written ${counts.written}, removed ${removed}${removed ? ` (${reasons})` : ""} → ${o.output === "-" ? "stdout" : o.output} in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
-  report.add({ read: counts.read, written: counts.written, rejected: counts.removed, warnings: {}, output: o.output, elapsedMs: Date.now() - t0 }, [{ role: "output", path: o.output, bytes: main.bytes ?? 0, records: counts.written }]);
-  return counts.written === 0 && counts.read > 0 ? 3 : Object.keys(counts.removed).some((k) => k === "json-syntax" || k === "schema" || k === "format") ? 1 : 0;
+  rep.flushFindings();
+  const target = o.output === "-" ? "stdout" : o.output;
+  if (!o.quiet) rep.line(`${name}: read ${counts.read}, written ${counts.written}, removed ${removed}${removed ? ` (${reasons})` : ""} → ${committed ? target : `nothing written (${o.output === "-" ? "stdout" : `${o.output} left as it was`})`} in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+  report.add({ read: counts.read, written: counts.written, rejected: counts.removed, warnings: {}, output: o.output, elapsedMs: Date.now() - t0 }, [{ role: "output", path: o.output, bytes: committed ? (main.bytes ?? 0) : 0, records: counts.written, ...(committed ? {} : { committed: false }) }]);
+  return counts.written === 0 && counts.read > 0 ? 3 : Object.keys(counts.removed).some((k) => REFUSALS.has(k)) ? 1 : 0;
 }
+
+/** Reasons that refuse a line as input it could not read (exit 1); the others are what the command is for (duplicates). */
+const REFUSALS = new Set(["json-syntax", "schema", "format", "encoding", "no-group"]);
 
 const common = (c: Command, defaultOutput = "-") =>
   c
     .option("-o, --output <file>", "output JSONL file, or - for stdout", defaultOutput)
     .option("--report <file>", REPORT_HELP)
+    .option("--rejects <file>", "each refused line (not JSON, not UTF-8, no --group-by value) and each removed duplicate (with the line of the one kept), as JSONL")
     .option("--max-findings <n>", "print at most N findings", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no summary");
 
@@ -121,9 +140,9 @@ interface SplitOpts {
 /** The split options of `split` and `merge`: fractions, files, and the stable coin of a record's index or group. */
 const splitFlags = (c: Command) =>
   c
-    .option("--validation-fraction <f>", "fraction for the validation file", Number)
+    .option("--validation-fraction <f>", "fraction for the validation file (0 < f < 1)", fractionArg)
     .option("--validation <file>", "validation file (default: train → validation in the output's name)")
-    .option("--test-fraction <f>", "fraction for the test file", Number)
+    .option("--test-fraction <f>", "fraction for the test file (0 < f < 1)", fractionArg)
     .option("--test <file>", "test file (default: train → test)")
     .option("--group-by <field>", "a top-level field (or a {template} over fields) whose value keeps records together")
     .option("--seed <n>", "seed", intArg("--seed"), 0);
@@ -138,9 +157,13 @@ async function splitPlan(o: SplitOpts) {
   const { splitCoin } = await import("../pipeline.js");
   const { Template } = await import("../transforms/template.js");
   const group = o.groupBy === undefined ? undefined : new Template(o.groupBy.includes("{") ? o.groupBy : `{${o.groupBy}}`);
-  /** Where the record with this index (among the records kept) goes. */
-  const route = (value: Record<string, unknown>, index: number): "train" | "validation" | "test" => {
+  /**
+   * Where the record with this index (among the records kept) goes; a finding when --group-by names a field the
+   * record lacks (splitting it on its own would let its group straddle the splits).
+   */
+  const route = (value: Record<string, unknown>, index: number, origin: Origin): "train" | "validation" | "test" | Finding => {
     const g = group?.render(value);
+    if (g && !("text" in g)) return { ...finding("no-group", `--group-by ${o.groupBy}: the record has no field ${JSON.stringify(g.missing)}`, origin), raw: value };
     const c = splitCoin(index, o.seed, g && "text" in g ? g.text : undefined);
     if (vf !== undefined && c < vf) return "validation";
     if (tf !== undefined && c >= (vf ?? 0) && c < (vf ?? 0) + tf) return "test";
@@ -163,8 +186,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     program
       .command("dedup <files...>")
       .description("remove duplicate records: exact (whitespace-normalised, as validate) and, with --near, near-duplicates by MinHash + LSH over word shingles; the first occurrence is kept")
-      .option("--near [threshold]", "also remove near-duplicates at this estimated Jaccard similarity (default 0.8)")
-      .option("--rejects <file>", "each removed record with the reason and the line of the one kept"),
+      .option("--near [threshold]", "also remove near-duplicates at this estimated Jaccard similarity (default 0.8)"),
   ).action(async (files: string[], o: OpsOpts & { near?: string | boolean }) => {
     const { readRecords, ExactDuplicates, NearDuplicates, recordText } = await import("../ops/ops.js");
     const threshold = o.near === undefined ? undefined : o.near === true ? 0.8 : Number(o.near);
@@ -176,7 +198,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         const rejects = others.get("--rejects");
         for await (const r of readRecords(files)) {
           if (r.type === "finding") {
-            reject(r);
+            await reject(r);
             counts.read++;
             continue;
           }
@@ -225,7 +247,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         for await (const r of sampleInOrder(readRecords(files), o.count, o.seed, (x) => x.type === "record", done)) {
           if (r.type === "finding") {
             counts.read++;
-            reject(r);
+            await reject(r);
             continue;
           }
           await main.write(r.value);
@@ -251,7 +273,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         for await (const r of externalShuffle(readRecords(files), o.seed, o.bucketMb * 1024 * 1024, total)) {
           counts.read++;
           if (r.type === "finding") {
-            reject(r);
+            await reject(r);
             continue;
           }
           await main.write(r.value);
@@ -276,10 +298,14 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         for await (const r of readRecords([file])) {
           counts.read++;
           if (r.type === "finding") {
-            reject(r);
+            await reject(r);
             continue;
           }
-          const to = plan.route(r.value, r.index);
+          const to = plan.route(r.value, r.index, { source: r.source, line: r.line });
+          if (typeof to === "object") {
+            await reject(to);
+            continue;
+          }
           if (to === "train") await main.write(r.value);
           else {
             await others.get(to === "validation" ? "--validation" : "--test")!.write(r.value);
@@ -304,7 +330,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .option("--model <id>", "validate the merged files against this model's dataset rules (exit 1 when they would be rejected)")
       .option("--batch-size <n>", "with --model: the batch size the job will use", intArg("--batch-size", 1))
       .option("--metadata <file>", "each record's origin: file, line, and --tag")
-      .option("--rejects <file>", "each removed duplicate with the reason and the line of the one kept")
+
       .option("--tag", "name each input's records by the file's name in --metadata (e.g. originals vs synthetic)"),
   ).action(async (files0: string[], o: OpsOpts & SplitOpts & { dedup?: string; tag?: boolean; model?: string; batchSize?: number }) => {
     if (o.dedup !== undefined && o.dedup !== "exact" && o.dedup !== "near") throw new PrepError("--dedup takes exact or near", 2);
@@ -326,7 +352,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         for await (const r of readRecords(files)) {
           counts.read++;
           if (r.type === "finding") {
-            reject(r);
+            await reject(r);
             continue;
           }
           const f = formatOf(r.value);
@@ -346,7 +372,11 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
             continue;
           }
           // The stable split over the merged records, as `split` would make it of the merged file.
-          const to = plan ? plan.route(r.value, counts.written) : "train";
+          const to = plan ? plan.route(r.value, counts.written, { source: r.source, line: r.line }) : "train";
+          if (typeof to === "object") {
+            await reject(to);
+            continue;
+          }
           if (to === "train") await main.write(r.value);
           else {
             await others.get(to === "validation" ? "--validation" : "--test")!.write(r.value);

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getFormat, type FormatName } from "../formats/index.js";
 import { finding, type Finding } from "../record.js";
+import { loneSurrogate } from "../sources/encoding.js";
+import { invalidUtf8Finding, surrogateFinding } from "../sources/json.js";
 import { lineBatches } from "../sources/lines.js";
 import { openBytes } from "../sources/open.js";
 import { recordTexts } from "../validate/checker.js";
@@ -25,16 +27,26 @@ export async function* readRecords(paths: string[]): AsyncGenerator<DatasetRecor
   for (const source of paths) {
     for await (const batch of lineBatches(await openBytes(source))) {
       for (const l of batch) {
+        // Invalid UTF-8 is never replaced: the line is refused with where it is (the decoder every reader shares).
+        if (l.invalid) {
+          yield invalidUtf8Finding({ source, line: l.n }, { line: l.invalid.at, byte: l.invalid.byte });
+          continue;
+        }
         if (l.text.trim() === "") continue;
         let v: unknown;
         try {
           v = JSON.parse(l.text);
         } catch (e) {
-          yield finding("json-syntax", (e as Error).message, { source, line: l.n });
+          yield { ...finding("json-syntax", (e as Error).message, { source, line: l.n }), raw: l.text };
           continue;
         }
         if (!v || typeof v !== "object" || Array.isArray(v)) {
-          yield finding("schema", "expected a JSON object", { source, line: l.n });
+          yield { ...finding("schema", "expected a JSON object", { source, line: l.n }), raw: v };
+          continue;
+        }
+        const bad = loneSurrogate(l.text, v);
+        if (bad) {
+          yield surrogateFinding({ source, line: l.n }, bad);
           continue;
         }
         yield { type: "record", value: v as Record<string, unknown>, source, line: l.n, index: index++ };

@@ -194,3 +194,55 @@ describe("Hub revisions are git ref names, never paths", () => {
     expect(readFileSync(victim, "utf8")).toBe("precious\n");
   });
 });
+
+describe("split and merge check what they are given", () => {
+  const recs = (n: number, f: (i: number) => Record<string, unknown>) => Array.from({ length: n }, (_, i) => JSON.stringify(f(i))).join("\n") + "\n";
+  it("a fraction that is not a number is a usage error; a --group-by field a record lacks refuses that record, counted and listed", async () => {
+    const d = tmp();
+    const data = file(d, "data.jsonl", recs(40, (i) => ({ prompt: `p${i}`, completion: `c${i}`, ...(i < 30 ? { doc: `d${i % 5}` } : {}) })));
+    for (const args of [["split", data, "--validation-fraction", "abc"], ["merge", data, "--test-fraction", "NaN"], ["split", data, "--validation-fraction", "1.5"]]) {
+      const r = await run([...args, "-o", join(d, "train.jsonl")]);
+      expect(r.code, args.join(" ")).toBe(2);
+    }
+    const r = await run(["split", data, "--validation-fraction", "0.3", "--group-by", "doc", "-o", join(d, "train.jsonl"), "--rejects", join(d, "rej.jsonl")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no-group 10/);
+    const rej = lines(readFileSync(join(d, "rej.jsonl"), "utf8")) as { line: number; reason: string }[];
+    expect(rej.map((x) => x.line)).toEqual(Array.from({ length: 10 }, (_, i) => 31 + i));
+    // Each document's records on one side only.
+    const side = new Map<string, string>();
+    for (const [name, f] of [["train", "train.jsonl"], ["validation", "validation.jsonl"]] as const) {
+      for (const rec of lines(readFileSync(join(d, f), "utf8")) as { prompt: string }[]) {
+        const doc = `d${Number(rec.prompt.slice(1)) % 5}`;
+        expect(side.get(doc) ?? name).toBe(name);
+        side.set(doc, name);
+      }
+    }
+    // A field missing from every record: nothing is written, the old output stays.
+    const none = file(d, "none.jsonl", recs(5, (i) => ({ prompt: `p${i}`, completion: "c" })));
+    const keep = file(d, "keep.train.jsonl", "old\n");
+    const m = await run(["merge", none, "--validation-fraction", "0.2", "--group-by", "doc", "-o", keep]);
+    expect(m.code).toBe(3);
+    expect(m.stderr).toMatch(/no-group 5/);
+    expect(readFileSync(keep, "utf8")).toBe("old\n");
+  });
+
+  it("dedup, shuffle, sample, split and merge refuse invalid UTF-8 and lone surrogates instead of replacing them", async () => {
+    const d = tmp();
+    const good = JSON.stringify({ prompt: "a", completion: "b" });
+    const bytes = Buffer.concat([Buffer.from(good + "\n"), Buffer.from('{"prompt":"caf'), Buffer.from([0xe9]), Buffer.from('","completion":"x"}\n'), Buffer.from('{"prompt":"\\ud800","completion":"y"}\n'), Buffer.from(JSON.stringify({ prompt: "c", completion: "d" }) + "\n")]);
+    const f = join(d, "mixed.jsonl");
+    writeFileSync(f, bytes);
+    for (const cmd of [["dedup"], ["shuffle"], ["sample", "-n", "10"], ["split", "--validation-fraction", "0.5"], ["merge"]]) {
+      const out = join(d, `${cmd[0]}.train.jsonl`);
+      const r = await run([cmd[0]!, f, ...cmd.slice(1), "-o", out, "--rejects", join(d, `${cmd[0]}.rej.jsonl`)]);
+      expect(r.code, cmd[0]).toBe(1);
+      expect(r.stderr, cmd[0]).toMatch(/mixed\.jsonl:2: encoding: invalid UTF-8/);
+      expect(r.stderr, cmd[0]).toMatch(/mixed\.jsonl:3: encoding: .*lone surrogate/);
+      const written = readFileSync(out, "utf8") + (cmd[0] === "split" ? readFileSync(join(d, "split.validation.jsonl"), "utf8") : "");
+      expect(written, cmd[0]).not.toContain("\ufffd");
+      expect(written.trim().split("\n"), cmd[0]).toHaveLength(2);
+      expect((lines(readFileSync(join(d, `${cmd[0]}.rej.jsonl`), "utf8")) as { line: number }[]).map((x) => x.line), cmd[0]).toEqual([2, 3]);
+    }
+  });
+});
