@@ -214,7 +214,8 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     ];
     checkDistinctOutputs([{ option: "-o", path: o.batchInput ? undefined : o.output }, ...others]);
     const localInputs = [...tables, ...paths];
-    for (const x of others) if (x.path !== undefined && x.option !== "--cache") checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
+    // --cache too: it is appended to, so it may not be an input (a CSV named as the cache lost its last row).
+    for (const x of others) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: localInputs, option: x.option });
     report.target = o.report;
 
     const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" && !o.batchInput });

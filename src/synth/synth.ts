@@ -194,7 +194,14 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
         const r = await teacher.generate(req, ctl.signal);
         stats.inputTokens += r.inputTokens;
         stats.outputTokens += r.outputTokens;
-        o.cache?.put(key, r);
+        try {
+          o.cache?.put(key, r);
+        } catch (e) {
+          // Not a teacher error: the reply came and could not be kept. The run stops rather than pay again later.
+          fatal ??= e instanceof PrepError ? e : new PrepError(String(e), 3);
+          abort.abort();
+          return "stopped";
+        }
         return r;
       } catch (e) {
         const err = e instanceof TeacherError ? e : new TeacherError((e as Error).message, "document");
@@ -205,7 +212,9 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
         }
         if (err.kind === "retry" && attempt < retries) {
           stats.retries++;
-          const wait = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : backoff * 2 ** attempt * (0.5 + Math.random() * 0.5);
+          // Exponential backoff with jitter always; a server's Retry-After is a floor (Retry-After: 0 never means
+          // "retry at once": six attempts within milliseconds lost documents to a throttling server).
+          const wait = Math.max(err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0, backoff * 2 ** attempt * (0.5 + Math.random() * 0.5));
           await sleep(Math.min(wait, 60_000), abort.signal);
           continue;
         }
