@@ -1,7 +1,8 @@
 import { checkRecord, RecordIssue, type Format } from "./formats/index.js";
 import type { Sink } from "./jsonl.js";
+import { overLimitMessage, type RecordLimit } from "./formats/limits.js";
 import { rejectLine } from "./outputs/rejects.js";
-import { finding, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
+import { finding, PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
 
 /** Counts every run ends with: nothing read is unaccounted for. */
 export interface Summary {
@@ -72,6 +73,11 @@ export interface PipelineOptions {
    * file-level rule broken before anything is committed).
    */
   commitIf?: (s: Summary) => boolean | Promise<boolean>;
+  /**
+   * The format's bound on the records of the main output (evaluation prompts, distillation prompts): `error` fails
+   * the run before anything is committed; `truncate` writes the first `max` and refuses the rest as `over-limit`.
+   */
+  recordLimit?: { limit: RecordLimit; policy: "error" | "truncate" };
 }
 
 /** The default commit rule: a run that wrote nothing and refused something failed (exit 3) and replaces nothing. */
@@ -120,6 +126,8 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   const s: Summary = { read: 0, written: 0, rejected: {}, warnings: {}, output: o.sink.path, elapsedMs: 0 };
   if (o.validationSink) s.validation = 0;
   if (o.testSink) s.test = 0;
+  let trainWritten = 0;
+  let overLimit = 0;
   const report = async (f: Finding, row?: Row, record?: unknown) => {
     bump(f.severity === "error" ? s.rejected : s.warnings, f.reason);
     o.onFinding?.(f);
@@ -164,7 +172,14 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       await o.testSink!.write(checked.record);
       s.test!++;
     } else {
+      const lim = o.recordLimit;
+      if (lim && trainWritten >= lim.limit.max) {
+        if (lim.policy === "truncate") return report(finding("over-limit", `past the first ${lim.limit.max.toLocaleString("en-US")} ${lim.limit.noun} (--limit-policy truncate): ${lim.limit.job} takes no more`, d.origin), row, checked.record);
+        overLimit++;
+        return;
+      }
       await o.sink.write(checked.record);
+      trainWritten++;
     }
     await o.onWritten?.(checked.record, d.origin, s.written, toValidation);
     s.written++;
@@ -201,6 +216,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         await emit(out, s.read - 1, item, group);
       }
       if (o.onProgress && !item.part && s.read % 1000 === 0) o.onProgress(s);
+    }
+    if (overLimit) {
+      throw new PrepError(`${overLimitMessage(o.recordLimit!.limit, trainWritten + overLimit)}; nothing was written: take a part (-n, --sample), or --limit-policy truncate (the first ${o.recordLimit!.limit.max.toLocaleString("en-US")}) or split (files of at most ${o.recordLimit!.limit.max.toLocaleString("en-US")})`, 3);
     }
     s.elapsedMs = performance.now() - t0;
     s.committed = await (o.commitIf ?? usableRun)(s);

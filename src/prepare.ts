@@ -3,6 +3,8 @@ import { hubConfig, type HubConfig } from "./hub/config.js";
 import type { DownloadProgress, ResolvedSplit } from "./hub/dataset.js";
 import { checkDistinctOutputs, checkOutputTarget, openSink, type Sink } from "./jsonl.js";
 import { runPipeline, type PipelineOptions, type Summary } from "./pipeline.js";
+import { RECORD_LIMITS, type LimitPolicy } from "./formats/limits.js";
+import { PartsSink } from "./outputs/parts.js";
 import { PrepError, type Draft, type Finding, type Origin, type Row, type SourceItem } from "./record.js";
 import type { RefineOptions } from "./quality/index.js";
 import { shareOf } from "./shard.js";
@@ -76,6 +78,12 @@ export interface PrepareOptions {
   sideOutputs?: { option: string; path: string; role: OutputFile["role"]; line: (record: unknown, origin: Origin, index: number, toValidation: boolean) => unknown }[];
   /** See PipelineOptions.commitIf. */
   commitIf?: PipelineOptions["commitIf"];
+  /**
+   * Over the format's record bound (evaluation ≤ 1,000, distillation ≤ 15,000 prompts): `error` (default) fails the
+   * run with nothing committed, `truncate` writes the first ones and refuses the rest, `split` writes
+   * NAME-part-0000K.jsonl files within the bound.
+   */
+  limitPolicy?: LimitPolicy;
 }
 
 /** One file a run wrote, for reports. */
@@ -177,8 +185,13 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   };
   let sink: Sink, vsink: Sink | undefined, tsink: Sink | undefined, rsink: Sink | undefined;
   let sides: { sink: Sink; line: NonNullable<PrepareOptions["sideOutputs"]>[number]["line"]; role: OutputFile["role"] }[];
+  const limit = RECORD_LIMITS[o.format];
+  const policy = o.limitPolicy ?? "error";
   try {
-    sink = open(o.output);
+    if (limit && policy === "split") {
+      sink = new PartsSink(o.output, limit.max, { inputs: paths });
+      opened.push(sink);
+    } else sink = open(o.output);
     vsink = o.validationOutput ? open(o.validationOutput, "--validation-output") : undefined;
     tsink = o.testOutput ? open(o.testOutput, "--test-output") : undefined;
     rsink = o.rejects ? open(o.rejects, "--rejects") : undefined;
@@ -216,10 +229,12 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     rejects: rsink,
     sideSinks: sides.map((x) => x.sink),
     commitIf: o.commitIf,
+    recordLimit: limit && policy !== "split" ? { limit, policy } : undefined,
   };
   const summary = await runPipeline(opts);
   if (refiner && Object.keys(refiner.redacted).length) summary.redacted = { ...refiner.redacted };
-  const outputs: OutputFile[] = [{ role: "train", path: o.output, bytes: sink.bytes ?? 0, records: summary.written - (summary.validation ?? 0) - (summary.test ?? 0) }];
+  const outputs: OutputFile[] =
+    sink instanceof PartsSink ? sink.parts.map((p) => ({ role: "train" as const, ...p })) : [{ role: "train", path: o.output, bytes: sink.bytes ?? 0, records: summary.written - (summary.validation ?? 0) - (summary.test ?? 0) }];
   if (vsink) outputs.push({ role: "validation", path: vsink.path, bytes: vsink.bytes ?? 0, records: summary.validation ?? 0 });
   if (tsink) outputs.push({ role: "test", path: tsink.path, bytes: tsink.bytes ?? 0, records: summary.test ?? 0 });
   for (const x of sides) outputs.push({ role: x.role, path: x.sink.path, bytes: x.sink.bytes ?? 0, records: summary.written });

@@ -30,6 +30,7 @@ export interface OutputOpts {
   seed: number;
   report?: string;
   rejects?: string;
+  limitPolicy?: "error" | "truncate" | "split";
   testFraction?: number;
   testOutput?: string;
   groupBy?: string;
@@ -112,6 +113,7 @@ export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"
     .option("--dedup <kind>", "drop duplicate records as they are written: exact (whitespace-normalised) or near (MinHash, similarity 0.8); counted, the first kept")
     .option("--seed <n>", "seed for --sample, --shuffle, --validation-fraction and --test-fraction", intArg("--seed"), 0)
     .option("--report <file>", REPORT_HELP)
+    .addOption(new Option("--limit-policy <policy>", "a format with a record bound (evaluation ≤ 1,000, distillation ≤ 15,000 prompts): error (default: refuse, nothing written), truncate (the first ones; the rest refused as over-limit) or split (NAME-part-0000K.jsonl files within the bound)").choices(["error", "truncate", "split"]))
     .option("--rejects <file>", "every refused row, page or record as JSONL: origin (file, line/row/page), reason, message and the row itself; written also when the run fails")
     .option("--shard <i/n>", "run as task I of N (0-based) of an array job: this task's share of the input, written to NAME-0000I-of-0000N.jsonl with a manifest (default: from JOB_COMPLETION_INDEX with --shards, AWS_BATCH_JOB_ARRAY_INDEX/SIZE, SLURM_ARRAY_TASK_ID/MIN/COUNT)")
     .option("--shards <n>", "with Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX): the number of tasks", intArg("--shards", 1));

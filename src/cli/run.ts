@@ -89,6 +89,7 @@ export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Find
     toDraft,
     output: o.output,
     rejects: o.rejects,
+    limitPolicy: o.limitPolicy,
     ...(await selectionOf(o, o.format)),
     ...split,
     ...(o.groupOf && (split.validationFraction !== undefined || split.testFraction !== undefined) ? { groupOf: split.groupOf ?? o.groupOf } : {}),

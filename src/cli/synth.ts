@@ -329,6 +329,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         onNotice: rep.notice,
         // Replies not used in full and refused rows go to --rejects; records, --metadata and it are put in place together.
         rejects: o.rejects,
+        limitPolicy: o.limitPolicy,
         sideOutputs: o.metadata
           ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (_rec, origin: Origin, index) => ({ record: index, source: origin.source, ...(origin.line !== undefined ? { line: origin.line } : {}), ...(origin.row !== undefined ? { row: origin.row } : {}), ...(origin.pages ? { pages: origin.pages } : {}), ...origin.meta }) }]
           : undefined,
@@ -341,11 +342,9 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       if (teacherLine && !o.quiet) rep.line(teacherLine);
       let code = exitCodeOf(r);
       if (distill) {
-        const { DISTILLATION_MAX_PROMPTS, DISTILLATION_MIN_PROMPTS } = await import("../formats/distillation.js");
-        if (r.written > DISTILLATION_MAX_PROMPTS) {
-          rep.line(`error: ${r.written.toLocaleString("en-US")} prompts; a distillation job takes at most ${DISTILLATION_MAX_PROMPTS.toLocaleString("en-US")}`);
-          code = Math.max(code, 1);
-        } else if (r.written < DISTILLATION_MIN_PROMPTS) rep.notice(`${r.written} prompts; AWS's distillation validator asks for at least ${DISTILLATION_MIN_PROMPTS} valid prompts`);
+        // The upper bound is held by prepare before anything is committed (--limit-policy).
+        const { DISTILLATION_MIN_PROMPTS } = await import("../formats/distillation.js");
+        if (r.written < DISTILLATION_MIN_PROMPTS) rep.notice(`${r.written} prompts; AWS's distillation validator asks for at least ${DISTILLATION_MIN_PROMPTS} valid prompts`);
       }
       if (o.model && !distill) code = Math.max(code, await fileChecks([o.output, validationOutput], o.model, o.batchSize, rep, { format, outputs: r.outputs }));
       if (shard) await writeShardManifest(o.output, shard, opened ? (hub.length ? hub : opened.paths) : paths, { ...r, ...(opened?.part ? { part: opened.part } : {}) });

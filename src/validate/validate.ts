@@ -1,4 +1,4 @@
-import { EVALUATION_MAX_PROMPTS } from "../formats/evaluation.js";
+import { overLimitMessage, RECORD_LIMITS } from "../formats/limits.js";
 import { formatNames, type FormatName } from "../formats/index.js";
 import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
@@ -302,9 +302,8 @@ function applyFileRules(files: FileReport[], checker: RecordChecker, opts: Valid
       if (f && limit && f.bytes > limit.value) add(finding("file-size", `${f.path} is ${(f.bytes / 1024 ** 2).toFixed(1)} MiB; the limit is ${(limit.value / 1024 ** 2).toFixed(0)} MiB`, { source: f.path }, limit.confirmed ? "error" : "warning"));
     }
   }
-  if (train!.format === "evaluation" && train!.records > EVALUATION_MAX_PROMPTS && opts.limit === undefined) {
-    add(finding("record-count", `${train!.records.toLocaleString("en-US")} prompts; a Bedrock model evaluation job takes at most ${EVALUATION_MAX_PROMPTS.toLocaleString("en-US")}`, { source: train!.path }));
-  }
+  const bound1 = train!.format ? RECORD_LIMITS[train!.format] : undefined;
+  if (bound1 && train!.records > bound1.max && opts.limit === undefined) add(finding("record-count", overLimitMessage(bound1, train!.records), { source: train!.path }));
   if (val && train!.format && val.format && val.format !== train!.format) {
     add(finding("format", `validation file is ${val.format} but the training file is ${train!.format}`, { source: val.path }));
   }

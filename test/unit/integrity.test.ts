@@ -246,3 +246,42 @@ describe("split and merge check what they are given", () => {
     }
   });
 });
+
+describe("record-count bounds hold before any file is committed", () => {
+  const qa = (n: number) => "q,a\n" + Array.from({ length: n }, (_, i) => `question ${i},answer ${i}`).join("\n") + "\n";
+  it("evaluation > 1,000 prompts: refused with the source (nothing written), truncated, or split into files within the bound", async () => {
+    const d = tmp();
+    const input = file(d, "qa.csv", qa(2300));
+    const out = file(d, "eval.jsonl", "old\n");
+    const base = ["csv", input, "--format", "evaluation", "--prompt", "{q}", "--completion", "{a}", "-o", out];
+    const r = await run(base);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/2,300 prompts; a Bedrock model evaluation job takes at most 1,000 \(https:\/\/docs\.aws\.amazon\.com\/bedrock\/latest\/userguide\/model-evaluation-prompt-datasets-judge\.html/);
+    expect(readFileSync(out, "utf8")).toBe("old\n");
+    const t = await run([...base, "--limit-policy", "truncate", "--rejects", join(d, "rej.jsonl")]);
+    expect(t.code).toBe(1);
+    expect(lines(readFileSync(out, "utf8"))).toHaveLength(1000);
+    expect(t.stderr).toMatch(/over-limit 1300/);
+    expect(lines(readFileSync(join(d, "rej.jsonl"), "utf8"))).toHaveLength(1300);
+    const s = await run([...base, "--limit-policy", "split"]);
+    expect(s.code, s.stderr).toBe(0);
+    const parts = ["eval-part-00001.jsonl", "eval-part-00002.jsonl", "eval-part-00003.jsonl"].map((n) => lines(readFileSync(join(d, n), "utf8")).length);
+    expect(parts).toEqual([1000, 1000, 300]);
+    for (const n of ["eval-part-00001.jsonl", "eval-part-00003.jsonl"]) expect((await run(["validate", join(d, n), "--format", "evaluation"])).code).toBe(0);
+  });
+
+  it("distillation > 15,000 prompts: csv refuses, validate --format distillation finds it", async () => {
+    const d = tmp();
+    const input = file(d, "qa.csv", qa(15_001));
+    const out = join(d, "distill.jsonl");
+    const r = await run(["csv", input, "--format", "distillation", "--prompt", "{q}", "--completion", "{a}", "-o", out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/15,001 prompts; a Bedrock model distillation job takes at most 15,000/);
+    const ok = await run(["csv", input, "--format", "distillation", "--prompt", "{q}", "--completion", "{a}", "-o", out, "--limit-policy", "truncate"]);
+    expect(ok.code).toBe(1);
+    writeFileSync(out, readFileSync(out, "utf8") + readFileSync(out, "utf8").split("\n")[0] + "\n");
+    const v = await run(["validate", out, "--format", "distillation"]);
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toMatch(/15,001 prompts; a Bedrock model distillation job takes at most 15,000/);
+  });
+});

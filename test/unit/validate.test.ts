@@ -554,14 +554,18 @@ describe("evaluation prompts", () => {
     const csv = join(d, "q.csv");
     writeFileSync(csv, "q,a\n" + Array.from({ length: 1001 }, (_, i) => `question ${i},answer ${i}`).join("\n") + "\n");
     const out = join(d, "eval.jsonl");
+    // Over the bound, the data command refuses before writing (integrity.test.ts has the policies).
     const r = await run(["csv", csv, "--format", "evaluation", "--prompt", "{q}", "--completion", "{a}", "-o", out]);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(3);
+    const ok = await run(["csv", csv, "--format", "evaluation", "--prompt", "{q}", "--completion", "{a}", "-n", "1000", "-o", out]);
+    expect(ok.code, ok.stderr).toBe(0);
     expect(lines(readFileSync(out, "utf8"))[0]).toEqual({ prompt: "question 0", referenceResponse: "answer 0" });
+    writeFileSync(out, readFileSync(out, "utf8") + JSON.stringify({ prompt: "question 1000", referenceResponse: "answer 1000" }) + "\n");
     const v = await run(["validate", out, "--json"]);
     expect(v.code).toBe(1);
     const rep = JSON.parse(v.stdout);
     expect(rep.files[0].format).toBe("evaluation");
-    expect(rep.findings.map((f: { message: string }) => f.message)).toEqual(["1,001 prompts; a Bedrock model evaluation job takes at most 1,000"]);
+    expect(rep.findings.map((f: { message: string }) => f.message)).toEqual([expect.stringMatching(/^1,001 prompts; a Bedrock model evaluation job takes at most 1,000 \(https:/)]);
     const promptsOnly = await run(["csv", csv, "--format", "evaluation", "--prompt", "{q}", "-n", "2", "-o", "-"]);
     expect(lines(promptsOnly.stdout)).toEqual([{ prompt: "question 0" }, { prompt: "question 1" }]);
   });
