@@ -38,3 +38,6 @@ export { validateFiles, type ValidateOptions, type ValidationReport, type FileRe
 export { detectFormat } from "./validate/detect.js";
 export { TokenTally, renderHistogram, type TokenStats } from "./validate/stats.js";
 export { chatConverter, dialogueConverter, normaliseChat, dialogueParser, readChat, detectShape, chatShapes, fitConversation, DEFAULT_SPEAKER_PATTERN, type ConvertOptions, type ChatPolicy, type RawChat, type ChatShape, type TooLongPolicy, type DialogueOptions } from "./convert/index.js";
+export { uploadVerified, type UploadHooks } from "./s3/upload.js";
+export { requestProblems, checkRequest, checkS3Uri } from "./jobs/requests.js";
+export { planJob, type JobSpec, type JobPlan } from "./jobs/job.js";

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
-import { basename } from "node:path";
-import { pipeline } from "node:stream/promises";
+import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { basename, dirname, relative, resolve } from "node:path";
+import { checkS3Uri } from "../jobs/requests.js";
 import type { Command } from "commander";
 import { openSink } from "../jsonl.js";
 import { PrepError } from "../record.js";
@@ -22,7 +23,6 @@ async function sha256Of(stream: NodeJS.ReadableStream): Promise<string> {
   return h.digest("hex");
 }
 
-const n = (x: number) => x.toLocaleString("en-US");
 
 export function addJobCommands(program: Command, setExit: (code: number) => void): void {
   program
@@ -39,8 +39,16 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
       if (!dest?.startsWith("s3://")) throw new PrepError("upload FILE [--validation FILE] s3://bucket/prefix/: the last argument is the S3 destination", 2);
       if (files.length !== 1) throw new PrepError("upload takes one training file (and --validation FILE)", 2);
       const train = files[0]!;
+      const prefix = dest.endsWith("/") ? dest : `${dest}/`;
+      checkS3Uri(prefix, "the S3 destination");
+      // Two inputs may not resolve to one key (the validation file would replace the training data).
+      if (o.validation && basename(o.validation) === basename(train)) {
+        throw new PrepError(`${train} and --validation ${o.validation} would both be uploaded as ${prefix}${basename(train)}: rename one (e.g. train.jsonl and validation.jsonl)`, 2);
+      }
+      for (const f of [train, o.validation]) if (f) checkS3Uri(`${prefix}${basename(f)}`, `the key for ${f}`);
       const { validateFiles } = await import("../validate/validate.js");
-      const r = await validateFiles({ train, validation: o.validation }, { model: o.model, batchSize: o.batchSize, keepFindings: 20 });
+      // Validated and hashed in one read: the upload is held to exactly these bytes.
+      const r = await validateFiles({ train, validation: o.validation }, { model: o.model, batchSize: o.batchSize, keepFindings: 20, digest: true });
       for (const f of r.findings.slice(0, 20)) process.stderr.write(`${f.severity}: ${f.origin.source}${f.origin.line ? `:${f.origin.line}` : ""}: ${f.reason}: ${f.message}\n`);
       if (!r.ok && !o.force) {
         process.stderr.write(`prep-data: not uploaded: ${r.errors} error(s) against ${o.model ?? "the format's rules"}; Bedrock would reject the data (fix it, or --force)\n`);
@@ -48,43 +56,26 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
         return;
       }
       if (!r.ok) process.stderr.write(`WARNING: uploading despite ${r.errors} validation error(s) (--force); the job will likely fail\n`);
-      const { headObject, readObject, uploadStream } = await import("../s3/s3.js");
-      const prefix = dest.endsWith("/") ? dest : `${dest}/`;
+      const { uploadVerified } = await import("../s3/upload.js");
       const manifest: UploadManifest = { ...(r.model ? { model: r.model.id } : {}), files: [], validation: { ok: r.ok, errors: r.errors, warnings: r.warnings, forced: !r.ok, counts: r.counts } };
       const progress = new Progress({ quiet: o.quiet });
       const todo: { role: "train" | "validation"; local: string; report: (typeof r.files)[number] }[] = [{ role: "train", local: train, report: r.files[0]! }, ...(o.validation ? [{ role: "validation" as const, local: o.validation, report: r.files[1]! }] : [])];
       for (const { role, local, report } of todo) {
         const uri = `${prefix}${basename(local)}`;
-        const bytes = (await stat(local)).size;
-        const sha256 = await sha256Of(createReadStream(local));
-        const there = await headObject(uri);
-        let uploaded = false;
-        if (there && there.size === bytes && there.metadata.sha256 === sha256) {
-          process.stderr.write(`${uri}: identical object already there (sha256 ${sha256.slice(0, 12)}…), not uploaded again\n`);
-        } else {
-          const up = await uploadStream(uri, { sha256 });
-          progress.start(`uploading ${basename(local)}`, bytes, "bytes");
-          let done = 0;
-          try {
-            const src = createReadStream(local, { highWaterMark: 1 << 20 });
-            src.on("data", (c) => progress.update((done += (c as Buffer).length)));
-            await pipeline(src, up.body);
-            await up.done;
-          } catch (e) {
-            await up.abort();
-            throw e;
-          } finally {
-            progress.stop();
-          }
-          // The object as stored, read back and hashed: what S3 holds is what was validated.
-          const back = await sha256Of(await readObject(uri));
-          if (back !== sha256) throw new PrepError(`${uri}: the uploaded object's sha256 ${back.slice(0, 12)}… differs from the file's ${sha256.slice(0, 12)}…`, 3);
-          uploaded = true;
-          process.stderr.write(`${uri}: ${n(bytes)} bytes uploaded, sha256 verified\n`);
-        }
+        const bytes = report.bytes;
+        const sha256 = report.sha256;
+        if (!sha256) throw new PrepError(`${local}: the file could not be read whole while it was validated; nothing uploaded`, 3);
+        const { uploaded } = await uploadVerified(local, uri, { sha256, bytes }, {
+          onStart: () => progress.start(`uploading ${basename(local)}`, bytes, "bytes"),
+          onBytes: (done) => progress.update(done),
+          onEnd: () => progress.stop(),
+          onNote: (m) => process.stderr.write(m + "\n"),
+        });
         manifest.files.push({ role, local, uri, bytes, sha256, records: report.records, format: report.format, uploaded });
       }
       const path = o.manifest ?? `${train.replace(/\.jsonl$/, "")}.manifest.json`;
+      // Local paths relative to the manifest, so `job create --manifest` finds them from any working directory.
+      for (const f of manifest.files) f.local = relative(dirname(resolve(path)), resolve(f.local)) || basename(f.local);
       const sink = openSink(path, { option: "--manifest" });
       await sink.write(manifest);
       await sink.close();
@@ -142,8 +133,14 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
       for (const h of plan.hyperparameters) process.stderr.write(`  ${h.name.padEnd(24)} ${h.given ? String(h.value).padEnd(10) : `(default ${h.default ?? "none"})`.padEnd(10)}  ${h.type} ${h.min}–${h.max}\n`);
       process.stderr.write(`  [hyperparameter ranges: ${plan.profile.hyperparameters.source}]\n`);
       // The training data's token limits at the chosen batch size, when the validated file is at hand.
-      const local = manifest?.files.find((f) => f.role === "train")?.local;
-      if (local) {
+      const entry = manifest?.files.find((f) => f.role === "train");
+      // The manifest's local paths are relative to the manifest; the file must still be the one uploaded.
+      const local = entry?.local !== undefined ? resolve(dirname(resolve(o.manifest!)), entry.local) : undefined;
+      if (local && entry && existsSync(local)) {
+        const now = await sha256Of(createReadStream(local));
+        if (entry.sha256 && now !== entry.sha256) throw new PrepError(`${local} changed since it was uploaded as ${entry.uri} (sha256 ${now.slice(0, 12)}…, the manifest says ${entry.sha256.slice(0, 12)}…): upload it again`, 2);
+      } else if (local) process.stderr.write(`note: ${local} (the manifest's training file) is not here; its token limits at the job's batch size are not re-checked\n`);
+      if (local && existsSync(local)) {
         const { validateFiles } = await import("../validate/validate.js");
         const r = await validateFiles({ train: local }, { model: plan.profile.id, batchSize: plan.batchSize, keepFindings: 5 });
         if (!r.ok) {

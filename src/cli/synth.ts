@@ -172,6 +172,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     const format = asFormatName(o.format);
     const distill = format === "distillation";
     if (!distill && !o.teacher && !o.batchOutput) throw new PrepError("synth needs --teacher bedrock:<modelId> or openai:<model> (or --format distillation, or --batch-output DIR)", 2);
+    if (o.teacher && !distill) await (await import("../synth/teacher.js")).checkTeacherOptions(o.teacher, { temperature: o.temperature, maxOutputTokens: o.maxOutputTokens, system: o.system });
     if (o.batchInput && !o.teacher?.startsWith("bedrock:")) throw new PrepError("--batch-input writes Bedrock batch-inference records: give --teacher bedrock:<modelId>", 2);
     if (o.batchInput && o.batchOutput) throw new PrepError("--batch-input writes a job's input, --batch-output reads its output: one at a time", 2);
 

@@ -1,5 +1,6 @@
 import { getProfile, type Profile } from "../profiles/index.js";
 import { PrepError } from "../record.js";
+import { checkRequest } from "./requests.js";
 
 export type CustomizationType = "fine-tuning" | "continued-pre-training" | "distillation";
 
@@ -60,8 +61,6 @@ export function planJob(spec: JobSpec): JobPlan {
   for (const [opt, uri] of [["--train", spec.train], ["--validation", spec.validation], ["--output", spec.output]] as const) {
     if (uri !== undefined && !/^s3:\/\/[^/]+/.test(uri)) throw new PrepError(`${opt} ${uri}: an s3:// URI is needed (upload the file first: prep-data upload)`, 2);
   }
-  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(spec.roleArn)) throw new PrepError(`--role-arn ${spec.roleArn}: not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`, 2);
-  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9+\-.])*$/.test(spec.name) || spec.name.length > 63) throw new PrepError(`--name ${spec.name}: 1-63 letters, digits, and - + . (starting with a letter or digit)`, 2);
   const table = profile.hyperparameters.value;
   const sent: Record<string, string> = {};
   for (const [name, raw] of Object.entries(spec.hyperparameters)) {
@@ -76,11 +75,7 @@ export function planJob(spec: JobSpec): JobPlan {
   }
   const hyperparameters = Object.entries(table).map(([name, r]) => ({ name, ...(sent[name] !== undefined ? { value: Number(sent[name]) } : {}), default: r.default, min: r.min, max: r.max, type: r.type, given: sent[name] !== undefined }));
   const batchSize = Number(sent.batchSize ?? table.batchSize?.default ?? 1);
-  return {
-    profile,
-    batchSize,
-    hyperparameters,
-    request: {
+  const request: JobPlan["request"] = {
       jobName: spec.name,
       customModelName: spec.customModelName ?? spec.name,
       roleArn: spec.roleArn,
@@ -91,9 +86,25 @@ export function planJob(spec: JobSpec): JobPlan {
       outputDataConfig: { s3Uri: spec.output },
       hyperParameters: sent,
       ...(spec.type === "distillation" ? { customizationConfig: { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: spec.teacher!, maxResponseLengthForInference: spec.maxResponseLength ?? 1000 } } } } : {}),
-    },
   };
+  // Every field against the API's own constraints (the service model's input shape), named by its option.
+  checkRequest("bedrock", "CreateModelCustomizationJob", request, REQUEST_OPTIONS);
+  return { profile, batchSize, hyperparameters, request };
 }
+
+/** The option that sets each field of the request, for messages. */
+const REQUEST_OPTIONS: Record<string, string> = {
+  jobName: "--name",
+  customModelName: "--custom-model-name (default: --name)",
+  roleArn: "--role-arn",
+  baseModelIdentifier: "--model",
+  "trainingDataConfig.s3Uri": "--train",
+  validationDataConfig: "--validation",
+  "outputDataConfig.s3Uri": "--output",
+  hyperParameters: "--hp",
+  "customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier": "--teacher",
+  "customizationConfig.distillationConfig.teacherModelConfig.maxResponseLengthForInference": "--max-response-length",
+};
 
 /** The Bedrock control-plane client (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_BEDROCK), over HTTP/1.1. */
 export async function bedrockControl() {

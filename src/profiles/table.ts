@@ -40,8 +40,8 @@ export interface Range {
   type: "int" | "float";
 }
 
-/** Hyperparameters that take whole numbers; every other one takes a float. */
-const INT_HPS = new Set(["epochCount", "batchSize", "learningRateWarmupSteps", "earlyStoppingPatience", "evalPercentage", "stepCount"]);
+/** Hyperparameters that take whole numbers; every other one takes a float (evalPercentage too: Cohere's page types it float, so 12.5 is taken). */
+const INT_HPS = new Set(["epochCount", "batchSize", "learningRateWarmupSteps", "earlyStoppingPatience", "stepCount"]);
 
 /** A hyperparameter table with each entry's type, from its name. */
 function hp(ranges: Record<string, Omit<Range, "type">>): Record<string, Range> {
@@ -206,7 +206,7 @@ export const profiles: Profile[] = ([
         validation: { max: C(1_000, "D1") },
       },
     },
-    hyperparameters: C(hp({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 8, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }), "H3"),
+    hyperparameters: C(hp({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 8, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, earlyStoppingThreshold: { min: 0, max: 0.1, default: 0.01 }, earlyStoppingPatience: { min: 1, max: 10, default: 6 }, evalPercentage: { min: 5, max: 50, default: 20 } }), "H3"),
   },
   {
     id: "cohere.command-light-text-v14",
@@ -222,7 +222,7 @@ export const profiles: Profile[] = ([
         validation: { max: U(1_000, "D1") },
       },
     },
-    hyperparameters: C(hp({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 32, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, evalPercentage: { min: 5, max: 50, default: 20 } }), "H3"),
+    hyperparameters: C(hp({ epochCount: { min: 1, max: 100, default: 1 }, batchSize: { min: 8, max: 32, default: 8 }, learningRate: { min: 5e-6, max: 0.1, default: 1e-5 }, earlyStoppingThreshold: { min: 0, max: 0.1, default: 0.01 }, earlyStoppingPatience: { min: 1, max: 10, default: 6 }, evalPercentage: { min: 5, max: 50, default: 20 } }), "H3"),
   },
   ...(["13b", "70b"] as const).map(
     (size): Profile => ({

@@ -62,6 +62,17 @@ export async function headObject(uri: string): Promise<{ size: number; metadata:
   }
 }
 
+/** Remove an object (one whose stored bytes turned out not to be the ones meant). */
+export async function deleteObject(uri: string): Promise<void> {
+  const { bucket, key } = parseS3Uri(uri);
+  const { m, c } = await s3();
+  try {
+    await c.send(new m.DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (e) {
+    throw s3Error(uri, e, "write");
+  }
+}
+
 /** The object as a byte stream (no temp copy), or a byte range of it. */
 export async function readObject(uri: string, range?: [number, number]): Promise<Readable> {
   const { bucket, key } = parseS3Uri(uri);

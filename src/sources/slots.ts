@@ -80,7 +80,8 @@ export class SlotReader {
     return slot;
   }
 
-  async *batches(path: string): AsyncGenerator<SlotBatch> {
+  /** Batches of whole lines; `onRead` sees every byte read, in order (a digest of exactly what was checked). */
+  async *batches(path: string, onRead?: (bytes: Buffer) => void): AsyncGenerator<SlotBatch> {
     const { fill, close } = await openFill(path);
     let carry: Buffer = Buffer.alloc(0);
     let line = 1;
@@ -99,6 +100,7 @@ export class SlotReader {
             eof = true;
             break;
           }
+          onRead?.(buf.subarray(filled, filled + n));
           filled += n;
         }
         let start = 0;

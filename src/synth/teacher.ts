@@ -109,12 +109,7 @@ export async function bedrockTeacher(modelId: string, opts: { region?: string; e
     async generate(req, signal) {
       try {
         const r = await client.send(
-          new ConverseCommand({
-            modelId,
-            messages: [{ role: "user", content: [{ text: req.prompt }] }],
-            ...(req.system ? { system: [{ text: req.system }] } : {}),
-            inferenceConfig: { ...(req.maxOutputTokens ? { maxTokens: req.maxOutputTokens } : {}), ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) },
-          }),
+          new ConverseCommand(converseInput(modelId, req) as unknown as ConstructorParameters<typeof ConverseCommand>[0]),
           { abortSignal: signal },
         );
         const text = (r.output?.message?.content ?? []).map((c) => ("text" in c ? (c.text ?? "") : "")).join("");
@@ -159,6 +154,33 @@ export async function openaiTeacher(model: string, opts: { baseUrl?: string; api
 }
 
 /** `bedrock:<modelId>` or `openai:<model>` → a teacher. */
+/** The Converse request for one teacher request. */
+export function converseInput(modelId: string, req: TeacherRequest): Record<string, unknown> {
+  return {
+    modelId,
+    messages: [{ role: "user", content: [{ text: req.prompt }] }],
+    ...(req.system ? { system: [{ text: req.system }] } : {}),
+    inferenceConfig: { ...(req.maxOutputTokens ? { maxTokens: req.maxOutputTokens } : {}), ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) },
+  };
+}
+
+/**
+ * The teacher options checked before any input is read: for a Bedrock teacher, the model id, --temperature (at most
+ * 1 in Converse), --max-output-tokens and --system against Converse's input shape in the service model.
+ */
+export async function checkTeacherOptions(spec: string, o: { temperature?: number; maxOutputTokens?: number; system?: string }): Promise<void> {
+  const m = /^(bedrock|openai):(.+)$/.exec(spec);
+  if (!m) throw new PrepError(`--teacher ${spec}: expected bedrock:<modelId> or openai:<model>`, 2);
+  if (m[1] !== "bedrock") return;
+  const { checkRequest } = await import("../jobs/requests.js");
+  checkRequest("bedrock-runtime", "Converse", converseInput(m[2]!, { prompt: "(the prompt)", system: o.system, temperature: o.temperature, maxOutputTokens: o.maxOutputTokens }), {
+    modelId: "--teacher",
+    "inferenceConfig.temperature": "--temperature",
+    "inferenceConfig.maxTokens": "--max-output-tokens",
+    system: "--system",
+  });
+}
+
 export async function teacherFrom(spec: string, opts: { baseUrl?: string; concurrency?: number } = {}): Promise<Teacher> {
   const m = /^(bedrock|openai):(.+)$/.exec(spec);
   if (!m) throw new PrepError(`--teacher ${spec}: expected bedrock:<modelId> or openai:<model>`, 2);

@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { finding, PrepError, type Finding } from "../record.js";
 import { utf16WithoutBom } from "../sources/encoding.js";
 import { splitLines } from "../sources/lines.js";
+import { createHash } from "node:crypto";
 import { sizeOf } from "../sources/open.js";
 import { SlotReader } from "../sources/slots.js";
 import { FIELDS, firstFormat, type BatchResult, type BatchSetup } from "./batch.js";
@@ -26,6 +27,11 @@ export interface ValidateOptions extends CheckerOptions {
   /** Findings kept in the report (all are counted). */
   keepFindings?: number;
   /**
+   * A SHA-256 of each file's bytes, computed from the same read that was checked (FileReport.sha256): what is
+   * uploaded can be held to exactly what was validated.
+   */
+  digest?: boolean;
+  /**
    * Check only the first N lines of each file (a quick look at a big file). The file-level rules (record counts,
    * file size) need the whole file and are skipped.
    */
@@ -41,6 +47,8 @@ export interface ValidateOptions extends CheckerOptions {
 }
 
 export interface FileReport {
+  /** With ValidateOptions.digest: the SHA-256 (hex) of the bytes read and checked, when the whole file was read. */
+  sha256?: string;
   path: string;
   role: "train" | "validation";
   bytes: number;
@@ -136,7 +144,9 @@ async function validateFile(
   };
 
   try {
-    for await (const batch0 of reader.batches(path)) {
+    const hash = opts.digest ? createHash("sha256") : undefined;
+    let whole = true;
+    for await (const batch0 of reader.batches(path, hash && ((b) => hash.update(b)))) {
       let batch = batch0;
       const limited = opts.limit !== undefined && batch.firstLine + (batch.lines ?? 0) - 1 >= opts.limit;
       if (limited) {
@@ -155,6 +165,7 @@ async function validateFile(
           const name = u16 === "utf16be" ? "UTF-16BE" : u16 ? "UTF-16LE" : "UTF-16";
           state.report(finding("encoding", `the file is ${name}${u16 ? " without a byte-order mark (NUL bytes between the characters)" : ""}; Bedrock takes UTF-8 only: convert it (iconv -f ${name} -t UTF-8)`, { source: path }));
           reader.release(batch.slot);
+          whole = false;
           break;
         }
         // Tell the format from the first JSON object, once, before batches are handed out.
@@ -177,9 +188,13 @@ async function validateFile(
       inflight.push({ slot: batch.slot, result: runner.submit(batch, !!state.rejects) });
       while (inflight.length > width) await settle(inflight.shift()!);
       opts.onProgress?.({ path, done: streamed, total: bytes });
-      if (limited) break;
+      if (limited) {
+        whole = false;
+        break;
+      }
     }
     while (inflight.length) await settle(inflight.shift()!);
+    if (hash && whole) file.sha256 = hash.digest("hex");
   } finally {
     await runner?.end();
   }
