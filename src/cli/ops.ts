@@ -113,17 +113,23 @@ async function expandShards(inputs: string[], quiet?: boolean): Promise<string[]
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(i));
   const name = (i: number) => `${stem}-${String(i).padStart(5, "0")}-of-${ofText}.jsonl`;
   if (missing.length) throw new PrepError(`missing shard${missing.length === 1 ? "" : "s"} of ${count}: ${missing.slice(0, 10).map(name).join(", ")}${missing.length > 10 ? ", …" : ""}`, 3);
+  // Nothing on disk is taken on trust: each manifest must be its shard's (index, count) and of one run, and each
+  // shard's bytes, sha256 and records must be what its manifest says.
+  const { checkManifest, verifyShard } = await import("../ops/shards.js");
   let read = 0;
   let written = 0;
+  let run: string | undefined;
   for (let i = 0; i < count; i++) {
     const m = name(i).replace(/\.jsonl$/, ".manifest.json");
     const text = m.startsWith("s3://") ? await readS3Text(m) : await readFile(m, "utf8").catch(() => undefined);
-    const manifest = text === undefined ? undefined : (JSON.parse(text) as { completed?: boolean; read: number; written: number });
-    if (!manifest?.completed) throw new PrepError(`shard ${name(i)} is incomplete: ${manifest ? "its manifest does not say completed" : `no manifest ${m}`} (re-run that task)`, 3);
+    const manifest = checkManifest(text, name(i), m, i, count);
+    if (run !== undefined && manifest.run !== run) throw new PrepError(`${name(i)} is from another run than shard 0 (run ${manifest.run.slice(0, 12)}…, shard 0's ${run.slice(0, 12)}…): merge one run's shards`, 3);
+    run = manifest.run;
+    await verifyShard(name(i), manifest);
     read += manifest.read;
     written += manifest.written;
   }
-  if (!quiet) process.stderr.write(`merge: ${count} of ${count} shards complete; the shards read ${read} and wrote ${written} records\n`);
+  if (!quiet) process.stderr.write(`merge: ${count} of ${count} shards complete and verified (bytes, sha256, records); the shards read ${read} and wrote ${written} records\n`);
   return Array.from({ length: count }, (_, i) => name(i));
 }
 

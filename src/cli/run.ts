@@ -174,15 +174,21 @@ export async function writeShardManifest(output: string, shard: { index: number;
   const outputs = [];
   for (const f of r.outputs) {
     let sha256: string | undefined;
-    if (!f.path.startsWith("s3://") && f.path !== "-") {
+    if (f.path !== "-") {
+      // An S3 output is read back: the digest is of what the bucket holds.
       const h = createHash("sha256");
-      for await (const c of createReadStream(f.path)) h.update(c as Buffer);
+      const src = f.path.startsWith("s3://") ? await (await import("../s3/s3.js")).readObject(f.path) : createReadStream(f.path);
+      for await (const c of src) h.update(c as Buffer);
       sha256 = h.digest("hex");
     }
     outputs.push({ ...f, ...(sha256 ? { sha256 } : {}) });
   }
+  // A task that wrote nothing usable (exit 3) committed no output: it leaves no manifest, so merge calls it incomplete.
+  if (r.committed === false) return;
+  const { shardRunId } = await import("../ops/shards.js");
   const manifest = {
     shard: { index: shard.index, count: shard.count, ...(shard.from ? { from: shard.from } : {}) },
+    run: shardRunId(shard.count),
     inputs,
     ...(r.part ? { part: r.part } : {}),
     ...(r.hub ? { hubFiles: r.hub.files } : {}),

@@ -28,7 +28,7 @@ describe("sharded runs writing to S3", () => {
     expect((await run(["csv", csv, ...tpl, "-o", join(d, "single.jsonl"), "-q"])).code).toBe(0);
     const m = await run(["merge", "s3://bucket/shards/train-*-of-00003.jsonl", "-o", join(d, "merged.jsonl")], { env: s3.env });
     expect(m.code, m.stderr).toBe(0);
-    expect(m.stderr).toMatch(/3 of 3 shards complete; the shards read 400 and wrote 400 records/);
+    expect(m.stderr).toMatch(/3 of 3 shards complete and verified \(bytes, sha256, records\); the shards read 400 and wrote 400 records/);
     expect(readFileSync(join(d, "merged.jsonl"), "utf8")).toBe(readFileSync(join(d, "single.jsonl"), "utf8"));
     const missing = await run(["merge", "s3://bucket/shards/train-00000-of-00003.jsonl", "s3://bucket/shards/train-00002-of-00003.jsonl", "-o", join(d, "x.jsonl")], { env: s3.env });
     expect(missing.code).toBe(3);

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writePdf, prose } from "../helpers/pdf.js";
@@ -283,5 +283,79 @@ describe("record-count bounds hold before any file is committed", () => {
     const v = await run(["validate", out, "--format", "distillation"]);
     expect(v.code).toBe(1);
     expect(v.stdout + v.stderr).toMatch(/15,001 prompts; a Bedrock model distillation job takes at most 15,000/);
+  });
+});
+
+describe("merge verifies every shard against its manifest", () => {
+  const tpl = ["--prompt", "{q}", "--completion", "{a}"];
+  const part = (d: string, name: string, n: number) => file(d, name, "q,a\n" + Array.from({ length: n }, (_, i) => `${name}-${i},answer ${i}`).join("\n") + "\n");
+  it("shards of inputs given out of sorted order merge to the single run's output", async () => {
+    const d = tmp();
+    const inputs = [part(d, "validation.csv", 7), part(d, "test.csv", 5), part(d, "alpha.csv", 4)];
+    const single = join(d, "single.jsonl");
+    expect((await run(["csv", ...inputs, ...tpl, "-o", single, "-q"])).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await run(["csv", ...inputs, ...tpl, "--shard", `${i}/3`, "-o", join(d, "train.jsonl"), "-q"])).code).toBe(0);
+    const m = await run(["merge", join(d, "train-*-of-00003.jsonl"), "-o", join(d, "merged.jsonl")]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(readFileSync(join(d, "merged.jsonl"), "utf8")).toBe(readFileSync(single, "utf8"));
+  });
+
+  it("a cut, emptied, appended, swapped or foreign shard, or an edited manifest, is refused naming the shard; nothing is written", async () => {
+    const d = tmp();
+    const inputs = [part(d, "p0.csv", 30), part(d, "p1.csv", 30), part(d, "p2.csv", 30)];
+    const make = async (dir: string, extra: string[] = []) => {
+      for (let i = 0; i < 3; i++) expect((await run(["csv", ...inputs, ...tpl, ...extra, "--shard", `${i}/3`, "-o", join(dir, "train.jsonl"), "-q"])).code).toBe(0);
+    };
+    const a = join(d, "a");
+    const b = join(d, "b");
+    mkdirSync(a);
+    mkdirSync(b);
+    await make(a);
+    await make(b, ["--seed", "7"]); // another run (other options), same names
+    const shard = (dir: string, i: number) => join(dir, `train-0000${i}-of-00003.jsonl`);
+    const manifest = (dir: string, i: number) => join(dir, `train-0000${i}-of-00003.manifest.json`);
+    const keep = new Map([0, 1, 2].flatMap((i) => [[shard(a, i), readFileSync(shard(a, i))], [manifest(a, i), readFileSync(manifest(a, i))]]));
+    const restore = () => {
+      for (const [p, v] of keep) writeFileSync(p, v);
+    };
+    const out = file(d, "merged.jsonl", "old\n");
+    const merge = () => run(["merge", join(a, "train-*-of-00003.jsonl"), "-o", out]);
+    expect((await merge()).code).toBe(0);
+    writeFileSync(out, "old\n");
+    const text = (p: string) => readFileSync(p, "utf8");
+    const cases: [string, () => void, RegExp][] = [
+      ["cut", () => writeFileSync(shard(a, 1), text(shard(a, 1)).split("\n").slice(0, 10).join("\n") + "\n"), /train-00001-of-00003\.jsonl is [\d,]+ bytes, its manifest says/],
+      ["emptied", () => writeFileSync(shard(a, 2), ""), /train-00002-of-00003\.jsonl is 0 bytes/],
+      ["appended", () => writeFileSync(shard(a, 0), text(shard(a, 0)) + text(shard(a, 0)).split("\n")[0] + "\n"), /train-00000-of-00003\.jsonl is [\d,]+ bytes/],
+      ["swapped", () => {
+        const x = text(shard(a, 0));
+        writeFileSync(shard(a, 0), text(shard(a, 1)));
+        writeFileSync(shard(a, 1), x);
+      }, /train-00000-of-00003\.jsonl: its bytes are not the ones its task wrote/],
+      ["foreign shard and manifest", () => {
+        writeFileSync(shard(a, 2), readFileSync(shard(b, 2)));
+        writeFileSync(manifest(a, 2), readFileSync(manifest(b, 2)));
+      }, /train-00002-of-00003\.jsonl is from another run/],
+      ["counts edited", () => {
+        const m = JSON.parse(text(manifest(a, 1)));
+        m.outputs[0].records = 99;
+        writeFileSync(manifest(a, 1), JSON.stringify(m));
+      }, /holds 30 records, its manifest says 99/],
+      ["sha256 edited", () => {
+        const m = JSON.parse(text(manifest(a, 1)));
+        m.outputs[0].sha256 = "0".repeat(64);
+        writeFileSync(manifest(a, 1), JSON.stringify(m));
+      }, /its bytes are not the ones its task wrote/],
+      ["bare manifest", () => writeFileSync(manifest(a, 0), '{"completed": true}'), /manifest of shard \? of \?/],
+      ["index mismatch", () => writeFileSync(manifest(a, 0), readFileSync(manifest(a, 1))), /manifest of shard 1 of 3, but its name says 0 of 3/],
+    ];
+    for (const [what, spoil, why] of cases) {
+      restore();
+      spoil();
+      const r = await merge();
+      expect(r.code, what).toBe(3);
+      expect(r.stderr, what).toMatch(why);
+      expect(readFileSync(out, "utf8"), what).toBe("old\n");
+    }
   });
 });

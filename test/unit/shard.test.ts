@@ -27,7 +27,7 @@ describe("sharded runs as tasks of an array job", () => {
     expect(manifest.outputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     const m = await run(["merge", join(d, "train-*-of-00003.jsonl"), "-o", join(d, "all.jsonl")]);
     expect(m.code, m.stderr).toBe(0);
-    expect(m.stderr).toMatch(/3 of 3 shards complete; the shards read 50 and wrote 50 records/);
+    expect(m.stderr).toMatch(/3 of 3 shards complete and verified \(bytes, sha256, records\); the shards read 50 and wrote 50 records/);
     expect(readFileSync(join(d, "all.jsonl"), "utf8")).toBe(readFileSync(join(d, "single.jsonl"), "utf8"));
     // A missing or unfinished shard is named and nothing is written.
     rmSync(join(d, "train-00002-of-00003.manifest.json"));
@@ -150,7 +150,7 @@ describe("sharded runs as tasks of an array job", () => {
       expect(rs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
       const m = await run(["merge", join(d, `${name}-*-of-00004.jsonl`), "-o", join(d, `${name}-all.jsonl`)]);
       expect(m.code, m.stderr).toBe(0);
-      expect(m.stderr).toMatch(/4 of 4 shards complete; the shards read 3000 and wrote 3000 records/);
+      expect(m.stderr).toMatch(/4 of 4 shards complete and verified \(bytes, sha256, records\); the shards read 3000 and wrote 3000 records/);
       expect(readFileSync(join(d, `${name}-all.jsonl`), "utf8")).toBe(single);
     }
     // Task 2 of a Slurm array killed mid-run (its input still arriving on stdin): no output, no manifest.
