@@ -28,7 +28,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .description(".txt, .md and .html files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML by paragraph)")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
   addChunkOptions(addWriteOptions(cmd, "-", "chunks"), "target chunk size (default 700 tokens)")
-    .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8")
+    .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1, windows-1252 (default: utf8; HTML: its <meta charset>, else utf8)")
     .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), tokens")
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))

@@ -40,8 +40,35 @@ export function checkRecord<T>(format: Format<T>, value: unknown): { ok: true; r
       ),
     };
   }
-  const issues = format.rules(parsed.data);
+  const control = controlCharacter(parsed.data, []);
+  const issues = [...(control ? [control] : []), ...format.rules(parsed.data)];
   return issues.length ? { ok: false, issues } : { ok: true, record: parsed.data };
+}
+
+// NUL and the C0/C1 controls other than tab, line feed, carriage return and form feed: binary junk, never text a
+// model should learn (a binary renamed .txt, a NUL-padded export). Escape (U+001B) is a control too.
+const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
+
+/** The first string of a record holding a control character, as an issue naming its field, character and offset. */
+function controlCharacter(value: unknown, path: (string | number)[]): RecordIssue | undefined {
+  if (typeof value === "string") {
+    const m = CONTROL.exec(value);
+    if (!m) return undefined;
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return new RecordIssue("control-characters", `${pathText(path)}: U+${code} at character ${m.index} (control characters are not text; a binary file or a broken export?)`);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const r = controlCharacter(value[i], [...path, i]);
+      if (r) return r;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const r = controlCharacter(v, [...path, k]);
+      if (r) return r;
+    }
+  }
+  return undefined;
 }
 
 /** `messages[0].content` for the path ["messages", 0, "content"]. */

@@ -1,8 +1,11 @@
 import { Parser } from "htmlparser2";
-import { finding, type Finding } from "../record.js";
+import { finding, PrepError, type Finding } from "../record.js";
 import type { PdfPage } from "../pdf/pages.js";
 import { lineBatches } from "./lines.js";
-import { openUtf8 } from "./open.js";
+import { openBytes, openUtf8 } from "./open.js";
+
+/** NUL and C0/C1 controls other than tab, form feed and carriage return (a line feed ends the line). */
+const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
 
 /** Lines per block handed to the chunker: memory stays at a block's worth whatever the file's size. */
 const BLOCK_LINES = 200;
@@ -33,12 +36,24 @@ export async function* textBlocks(path: string, encoding?: string): AsyncGenerat
     lines = [];
     numbers = [];
   };
+  let seen = 0;
   for await (const batch of lineBatches(await openUtf8(path, encoding))) {
     for (const l of batch) {
+      // A NUL near the start (git's rule: the first 8,000 bytes) is a binary file, refused whole; control
+      // characters later refuse their line (never written as text, never dropped silently).
+      if (seen < 8000 && l.text.includes("\u0000")) throw new PrepError(`${path}: a NUL byte on line ${l.n}: a binary file, not text`, 1, "binary");
       if (l.invalid) {
         yield finding("encoding", `invalid UTF-8 at byte offset ${l.invalid.at} of the line; pass --encoding if the file is not UTF-8`, { source: path, line: l.n });
+        seen += l.text.length + 1;
         continue;
       }
+      const c = CONTROL.exec(l.text);
+      if (c) {
+        yield finding("control-characters", `U+${c[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at character ${c.index}: control characters are not text; the line is left out`, { source: path, line: l.n, rangeUnit: "lines" });
+        seen += l.text.length + 1;
+        continue;
+      }
+      seen += l.text.length + 1;
       lines.push(l.text);
       numbers.push(l.n);
       // At a blank line once the block is long enough; at twice that length in any case (a file without blank lines).
@@ -100,15 +115,57 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
     },
     { decodeEntities: true, lowerCaseTags: true },
   );
-  const bytes = await openUtf8(path, encoding);
-  const decoder = new TextDecoder("utf-8");
+  const { bytes, decoder, charset } = await htmlDecoder(path, encoding);
+  let at = 0;
+  const decode = (chunk?: Buffer) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new PrepError(`${path}: invalid UTF-8 in bytes ${at}-${at + (chunk?.length ?? 0)}${charset ? "" : " (the page declares no charset)"}; pass --encoding with the page's real encoding (latin1, windows-1252, …)`, 1, "encoding");
+    }
+  };
   for await (const chunk of bytes as AsyncIterable<Buffer>) {
-    parser.write(decoder.decode(chunk, { stream: true }));
+    parser.write(decode(chunk));
+    at += chunk.length;
     yield* out.splice(0);
   }
-  parser.write(decoder.decode());
+  parser.write(decode());
   parser.end();
   endParagraph();
   yield* out.splice(0);
   if (paragraphs.length) yield block();
+}
+
+/** Charsets a page may declare that mean one of TextDecoder's single-byte tables (WHATWG: ISO-8859-1 is windows-1252). */
+const CHARSET_ALIASES: Record<string, string> = { "iso-8859-1": "windows-1252", latin1: "windows-1252", "us-ascii": "windows-1252", ascii: "windows-1252" };
+
+/**
+ * How an HTML file's bytes become text, as a browser decides it (WHATWG encoding sniffing, simplified): a byte-order
+ * mark; else `--encoding`; else the `<meta charset>` or `http-equiv` content-type in the first 1,024 bytes; else
+ * UTF-8. UTF-8 is decoded strictly: invalid bytes are an `encoding` finding, never replaced with U+FFFD.
+ */
+async function htmlDecoder(path: string, encoding?: string): Promise<{ bytes: AsyncIterable<Buffer>; decoder: TextDecoder; charset?: string }> {
+  if (encoding !== undefined) return { bytes: (await openUtf8(path, encoding)) as AsyncIterable<Buffer>, decoder: new TextDecoder("utf-8", { fatal: true }), charset: encoding };
+  const raw = await openBytes(path);
+  const it = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
+  const rest = (async function* () {
+    if (!first.done) yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  })();
+  if (head[0] === 0xff && head[1] === 0xfe) return { bytes: rest, decoder: new TextDecoder("utf-16le"), charset: "utf-16le" };
+  if (head[0] === 0xfe && head[1] === 0xff) return { bytes: rest, decoder: new TextDecoder("utf-16be"), charset: "utf-16be" };
+  const prescan = head.subarray(0, 1024).toString("latin1");
+  const m = /<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)/i.exec(prescan);
+  const declared = m?.[1]?.toLowerCase();
+  if (declared && declared !== "utf-8" && declared !== "utf8") {
+    const label = CHARSET_ALIASES[declared] ?? declared;
+    try {
+      return { bytes: rest, decoder: new TextDecoder(label), charset: declared };
+    } catch {
+      throw new PrepError(`${path}: the page declares charset ${declared}, which this Node.js cannot decode; convert it to UTF-8 (iconv -f ${declared} -t UTF-8)`, 1, "encoding");
+    }
+  }
+  return { bytes: rest, decoder: new TextDecoder("utf-8", { fatal: true }), charset: declared };
 }

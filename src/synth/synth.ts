@@ -246,6 +246,11 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
       out.push({ ...reply, origin: doc.origin });
       return out;
     }
+    if (!reply.text.isWellFormed()) {
+      // A lone surrogate (a "\ud800" escape in the reply's JSON) has no UTF-8 form: refused, never written.
+      out.push({ ...finding("encoding", "the teacher's reply holds a lone surrogate, which cannot be written as UTF-8", doc.origin), rows: n, raw: reply.text.toWellFormed() });
+      return out;
+    }
     const parsed = parseReply(reply.text);
     const keys = new Set<string>(doc.question !== undefined ? [questionKey(doc.question)] : []);
     const kept: Pair[] = [];

@@ -75,6 +75,10 @@ export function classifyBedrock(e: unknown): TeacherError {
 
 /** openai-node errors → the same classes. */
 export function classifyOpenAI(e: unknown): TeacherError {
+  // Our own fetch's verdict (a reply that is not UTF-8), wrapped by the client as a connection error.
+  if (e instanceof TeacherError) return e;
+  const cause = (e as { cause?: unknown })?.cause;
+  if (cause instanceof TeacherError) return cause;
   const err = e as { name?: string; message?: string; status?: number; headers?: Headers | Record<string, string>; cause?: { code?: string } };
   const status = err.status;
   const message = err.message ?? String(e);
@@ -129,7 +133,7 @@ export async function bedrockTeacher(modelId: string, opts: { region?: string; e
 export async function openaiTeacher(model: string, opts: { baseUrl?: string; apiKey?: string } = {}): Promise<Teacher> {
   const { default: OpenAI } = await import("openai");
   const baseURL = opts.baseUrl ?? process.env.OPENAI_BASE_URL;
-  const client = new OpenAI({ baseURL, apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed-for-local-servers", maxRetries: 0, timeout: 600_000 });
+  const client = new OpenAI({ baseURL, apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed-for-local-servers", maxRetries: 0, timeout: 600_000, fetch: strictUtf8Fetch });
   return {
     id: `openai:${model}`,
     backend: "openai",
@@ -153,7 +157,23 @@ export async function openaiTeacher(model: string, opts: { baseUrl?: string; api
   };
 }
 
-/** `bedrock:<modelId>` or `openai:<model>` → a teacher. */
+/**
+ * fetch, with a body that must be UTF-8: the client would decode invalid bytes to U+FFFD and hand the damaged reply
+ * on; here such a reply is a teacher error for its document (the server's fault, not retried).
+ */
+async function strictUtf8Fetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const res = await fetch(url, init);
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (res.ok) {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(body);
+    } catch {
+      throw new TeacherError("the reply is not valid UTF-8 (its bytes would have been replaced with U+FFFD)", "document");
+    }
+  }
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
 /** The Converse request for one teacher request. */
 export function converseInput(modelId: string, req: TeacherRequest): Record<string, unknown> {
   return {
@@ -181,6 +201,7 @@ export async function checkTeacherOptions(spec: string, o: { temperature?: numbe
   });
 }
 
+/** `bedrock:<modelId>` or `openai:<model>` → a teacher. */
 export async function teacherFrom(spec: string, opts: { baseUrl?: string; concurrency?: number } = {}): Promise<Teacher> {
   const m = /^(bedrock|openai):(.+)$/.exec(spec);
   if (!m) throw new PrepError(`--teacher ${spec}: expected bedrock:<modelId> or openai:<model>`, 2);

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
 /**
- * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400", retryAfter?: number }} Fault
+ * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate", retryAfter?: number }} Fault
  * @param {{ latencyMs?: number, faults?: (n: number, prompt: string) => Fault | undefined }} [opts]
  */
 export async function startTeacherServer(opts = {}) {
@@ -75,7 +75,15 @@ export async function startTeacherServer(opts = {}) {
         if (fault?.kind === "401") return error(converse ? 403 : 401, converse ? "UnrecognizedClientException" : "invalid_api_key", "The security token included in the request is invalid.");
         if (fault?.kind === "400") return error(400, "ValidationException", "Input is too long for requested model.");
         if (!converse && !chat) return error(404, "ResourceNotFoundException", `no route ${url}`);
-        const text = replyText(prompt, fault);
+        if (fault?.kind === "bad-utf8" && chat) {
+          // Valid JSON around bytes that are not UTF-8 (0xFF inside the reply's content).
+          const good = replyText(prompt, undefined);
+          const body = JSON.stringify({ id: `chatcmpl-${k}`, object: "chat.completion", created: 1700000000, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: "MARK" + good }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+          const [a, b] = body.split("MARK");
+          res.writeHead(200, { "Content-Type": "application/json" });
+          return res.end(Buffer.concat([Buffer.from(a), Buffer.from([0xff, 0xfe]), Buffer.from(b)]));
+        }
+        const text = fault?.kind === "surrogate" ? "\ud800" + replyText(prompt, undefined) : replyText(prompt, fault);
         const usage = { input: Math.ceil(prompt.length / 4), output: Math.ceil(text.length / 4) };
         res.writeHead(200, { "Content-Type": "application/json" });
         if (converse) {

@@ -359,3 +359,48 @@ describe("merge verifies every shard against its manifest", () => {
     }
   });
 });
+
+describe("text that is not text is refused", () => {
+  it("a binary renamed .txt, NULs in .md, control characters on a line; HTML decoded by its declared charset or strictly as UTF-8", async () => {
+    const d = tmp();
+    const bin = join(d, "ls.txt");
+    writeFileSync(bin, readFileSync(process.execPath).subarray(0, 20000));
+    const md = join(d, "notes.md");
+    writeFileSync(md, "# Notes\n\nPlain words\u0000\u0000 padded with NULs.\n");
+    const ctl = join(d, "ctl.txt");
+    writeFileSync(ctl, "A normal line of text for the record.\nA line with a bell \u0007 in it.\nAnother normal line.\n");
+    const out = join(d, "out.jsonl");
+    const r = await run(["text", bin, md, ctl, "--format", "text", "-o", out, "--rejects", join(d, "rej.jsonl")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ls\.txt: binary: a NUL byte on line \d+: a binary file, not text/);
+    expect(r.stderr).toMatch(/notes\.md: binary: a NUL byte on line 3/);
+    expect(r.stderr).toMatch(/ctl\.txt:2: control-characters: U\+0007/);
+    const recs = lines(readFileSync(out, "utf8")) as { text: string }[];
+    expect(recs).toHaveLength(1);
+    expect(recs[0]!.text).toBe("A normal line of text for the record.\nAnother normal line.");
+
+    const latin = join(d, "latin.html");
+    writeFileSync(latin, Buffer.concat([Buffer.from('<html><head><meta charset="iso-8859-1"><title>t</title></head><body><p>Caf'), Buffer.from([0xe9]), Buffer.from(" au lait, d"), Buffer.from([0xe9]), Buffer.from("j"), Buffer.from([0xe0]), Buffer.from(" vu.</p></body></html>")]));
+    const h = await run(["text", latin, "--format", "text", "-o", join(d, "h.jsonl")]);
+    expect(h.code, h.stderr).toBe(0);
+    expect((lines(readFileSync(join(d, "h.jsonl"), "utf8")) as { text: string }[])[0]!.text).toBe("Café au lait, déjà vu.");
+    const undeclared = join(d, "bad.html");
+    writeFileSync(undeclared, Buffer.concat([Buffer.from("<p>Caf"), Buffer.from([0xe9]), Buffer.from(" noir</p>")]));
+    const u = await run(["text", undeclared, "--format", "text", "-o", join(d, "u.jsonl")]);
+    expect(u.code).toBe(3);
+    expect(u.stderr).toMatch(/bad\.html: encoding: invalid UTF-8 .*pass --encoding/);
+  });
+
+  it("validate and every data command refuse NUL and control characters in a record's text", async () => {
+    const d = tmp();
+    const f = file(d, "t.jsonl", [JSON.stringify({ prompt: "fine", completion: "ok" }), JSON.stringify({ prompt: "bad\u0000nul", completion: "x" }), JSON.stringify({ prompt: "esc \u001b[31m red", completion: "x" })].join("\n") + "\n");
+    const v = await run(["validate", f, "--json"]);
+    expect(v.code).toBe(1);
+    const rep = JSON.parse(v.stdout) as { findings: { reason: string; origin: { line: number }; message: string }[] };
+    expect(rep.findings.filter((x) => x.reason === "control-characters").map((x) => x.origin.line)).toEqual([2, 3]);
+    const c = await run(["json", f, "--prompt", "{prompt}", "--completion", "{completion}", "-o", join(d, "o.jsonl")]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toMatch(/t\.jsonl:2: control-characters: prompt: U\+0000/);
+    expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(1);
+  });
+});

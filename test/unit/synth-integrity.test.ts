@@ -119,3 +119,20 @@ describe.skipIf(!disk)("a cache that cannot be written", () => {
     }
   });
 });
+
+describe("teacher replies are decoded strictly", () => {
+  it("a reply whose bytes are not UTF-8, or that holds a lone surrogate, is refused for its document, never written", async () => {
+    const s = await teacher({ faults: (_n, prompt) => (/Document 1:/.test(prompt) ? { kind: "bad-utf8" } : /Document 2:/.test(prompt) ? { kind: "surrogate" } : undefined) });
+    const d = tmp();
+    const out = join(d, "o.jsonl");
+    const r = await run(["synth", docsCsv(d, 4), ...openai(s), "--no-cache", "-o", out, "--rejects", join(d, "rej.jsonl")], { env: { PREP_DATA_TEACHER_BACKOFF_MS: "10" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/docs\.csv:3: teacher-error: the reply is not valid UTF-8/);
+    expect(r.stderr).toMatch(/docs\.csv:4: encoding: the teacher's reply holds a lone surrogate/);
+    const text = readFileSync(out, "utf8");
+    expect(text).not.toContain("\ufffd");
+    expect(text).not.toMatch(/\\ud800/i);
+    expect(lines(text)).toHaveLength(6);
+    expect(s.seen.filter((x) => /Document 1:/.test(x.prompt))).toHaveLength(1); // not retried
+  });
+});
