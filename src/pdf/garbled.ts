@@ -9,7 +9,20 @@ export interface GarbledVerdict {
   tokens: number;
   /** Share of word-like tokens. */
   wordlike: number;
+  /** Share of tokens holding a code point running text does not use (see ODD). */
+  odd: number;
 }
+
+/**
+ * Code points that running text in any living orthography does not use, but a font whose ToUnicode map is off by a
+ * block yields in place of digits and punctuation (a real paper came out of poppler as `wordǡ wordǤ ͳͻͺͷȌ`, pdf.js
+ * dropping the same glyphs): Latin Extended-B outside the letters Vietnamese (ơ ư), Pinyin (ǎ … ǜ), Romanian (ș ț)
+ * and a few others use, and the archaic Greek letters and signs before U+0384. Judged the same whichever engine
+ * extracted the page.
+ */
+const ODD = /^[\u0180-\u019f\u01a2-\u01ae\u01b1-\u01c3\u01dd-\u0217\u021c-\u024f\u0370-\u0373\u0376\u0377\u037a-\u037d]$/u;
+/** At or above this share of tokens with an odd code point a text is garbled. */
+const MAX_ODD = 0.08;
 
 /** Fewer tokens than this are too little to judge. */
 const MIN_TOKENS = 20;
@@ -29,13 +42,14 @@ const SPACE = /^\s$/u;
 const IS_SPACE = 1;
 const IS_ALNUM = 2;
 const IS_FILLER = 4;
+const IS_ODD = 16;
 /** BMP classes + 8, filled as characters are met (0 = not yet); astral ones in a map. */
-const bmp = new Uint8Array(65536);
+const bmp = new Uint8Array(65536); // classes + 8 fit in a byte (IS_ODD + … + 8 < 256)
 const astral = new Map<number, number>();
 
 function classify(cp: number): number {
   const ch = String.fromCodePoint(cp);
-  return (SPACE.test(ch) ? IS_SPACE : 0) | (ALNUM.test(ch) ? IS_ALNUM : 0) | (FILLER.test(ch) ? IS_FILLER : 0);
+  return (SPACE.test(ch) ? IS_SPACE : 0) | (ALNUM.test(ch) ? IS_ALNUM : 0) | (FILLER.test(ch) ? IS_FILLER : 0) | (ODD.test(ch) ? IS_ODD : 0);
 }
 
 /**
@@ -49,6 +63,8 @@ export function garbledText(text: string): GarbledVerdict {
   let cps = 0;
   let alnum = 0;
   let filler = true;
+  let oddHere = false;
+  let odd = 0;
   const n = text.length;
   for (let i = 0; i <= n; i++) {
     let k = IS_SPACE;
@@ -75,16 +91,20 @@ export function garbledText(text: string): GarbledVerdict {
       if (cps > 0 && !filler) {
         tokens++;
         if (alnum > 0 && alnum * 2 >= cps) wordlike++;
+        if (oddHere) odd++;
       }
       cps = 0;
       alnum = 0;
       filler = true;
+      oddHere = false;
       continue;
     }
     cps++;
     if (k & IS_ALNUM) alnum++;
+    if (k & IS_ODD) oddHere = true;
     if (!(k & IS_FILLER)) filler = false;
   }
   const share = tokens ? wordlike / tokens : 1;
-  return { garbled: tokens >= MIN_TOKENS && share < MIN_WORDLIKE, tokens, wordlike: share };
+  const oddShare = tokens ? odd / tokens : 0;
+  return { garbled: tokens >= MIN_TOKENS && (share < MIN_WORDLIKE || oddShare >= MAX_ODD), tokens, wordlike: share, odd: oddShare };
 }

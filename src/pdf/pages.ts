@@ -191,7 +191,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
             const g = garbledText(p.text);
             if (!g.garbled) return p;
             outcome.garbledPages++;
-            return finding("garbled-text", `page ${p.page}: the text layer is not language (${Math.round(g.wordlike * 100)} % of ${g.tokens} tokens look like words): a font maps its glyphs to the wrong characters; OCR the page instead`, { source, pages: [p.page, p.page] });
+            return finding("garbled-text", `page ${p.page}: the text layer is not language (${Math.round(g.wordlike * 100)} % of ${g.tokens} tokens look like words${g.odd ? `, ${Math.round(g.odd * 100)} % hold code points running text does not use` : ""}): a font maps its glyphs to the wrong characters; OCR the page instead`, { source, pages: [p.page, p.page] });
           });
       for (let page = 1; page <= numPages; page++) {
         while (next <= numPages && inflight.size < ex.width) {

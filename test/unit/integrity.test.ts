@@ -404,3 +404,33 @@ describe("text that is not text is refused", () => {
     expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(1);
   });
 });
+
+describe("the garbled-text verdict does not depend on the engine", () => {
+  it("a font whose ToUnicode map sends digits and punctuation to wrong code points is refused by pdf.js and by poppler alike; clean pages pass both", async () => {
+    const { writeMisMappedPdf } = await import("../helpers/pdf.js");
+    const d = tmp();
+    const para = [
+      "In 1985, the committee (chaired by Smith) met 12 times; its report, filed in 1987, ran to 340 pages.",
+      "The results (Table 3) show 45.2 percent growth, 17.9 percent decline, and 8 regions unchanged since 1990.",
+      "Earlier work (Jones, 1979; Lee, 1983) found similar effects, though only in 6 of the 14 provinces studied.",
+      "Funding rose from 2.1 million in 1984 to 3.6 million in 1986, according to the ministry (page 22).",
+    ];
+    const broken = join(d, "broken.pdf");
+    // As the real paper came out: digits as archaic Greek letters, punctuation as Latin Extended-B letters.
+    await writeMisMappedPdf(broken, [para, para], { "0": "\u0370", "1": "\u0373", "2": "\u0371", "3": "\u0372", "4": "\u0376", "5": "\u0377", "6": "\u037b", "7": "\u037c", "8": "\u037a", "9": "\u037d", ",": "\u01e1", ".": "\u01e4", "(": "\u020a", ")": "\u020c", ";": "\u01f6" });
+    const clean = join(d, "clean.pdf");
+    await writeMisMappedPdf(clean, [para], {});
+    const { spawnSync: sh } = await import("node:child_process");
+    const engines = sh("pdftotext", ["-v"]).error ? ["pdfjs"] : ["pdfjs", "poppler"];
+    if (engines.length === 1) console.warn("SKIPPED the poppler half of the engine-independence test: pdftotext is not installed");
+    for (const engine of engines) {
+      const r = await run(["pdf", broken, clean, "--engine", engine, "--format", "text", "-o", join(d, `${engine}.jsonl`)], { env: { PREP_DATA_PDFTOTEXT: undefined } });
+      expect(r.code, `${engine}: ${r.stderr}`).toBe(1);
+      expect(r.stderr, engine).toMatch(/broken\.pdf page 1: garbled-text/);
+      expect(r.stderr, engine).toMatch(/broken\.pdf page 2: garbled-text/);
+      const recs = lines(readFileSync(join(d, `${engine}.jsonl`), "utf8")) as { text: string }[];
+      expect(recs.map((x) => x.text).join(" "), engine).toContain("In 1985, the committee (chaired by Smith)");
+      expect(recs.map((x) => x.text).join(" "), engine).not.toMatch(/[\u0370-\u037d\u01e1\u01e4\u020a\u020c]/);
+    }
+  });
+});
