@@ -251,12 +251,14 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           }
           await sink.write(batchRecord(modelId, { system: o.system, prompt: promptFor(tpl, d, o.pairs), temperature: o.temperature, maxOutputTokens: o.maxOutputTokens }, recordId(docs++)));
         }
-        await sink.close();
+        // No record: the run failed (exit 3) and an existing batch-input file is left as it was.
+        if (docs === 0) await sink.abort();
+        else await sink.close();
       } catch (e) {
         await sink.abort();
         throw e;
       }
-      if (!o.quiet) rep.line(`${docs} batch-inference records → ${o.batchInput}${failed ? `, ${failed} inputs rejected` : ""}; run the job, then: prep-data synth … --batch-output <the job's output folder>`);
+      if (!o.quiet) rep.line(docs === 0 ? `no batch-inference record written (${o.batchInput} left as it was)${failed ? `; ${failed} inputs rejected` : ""}` : `${docs} batch-inference records → ${o.batchInput}${failed ? `, ${failed} inputs rejected` : ""}; run the job, then: prep-data synth … --batch-output <the job's output folder>`);
       report.add({ read: docs + failed, written: docs, rejected: failed ? { input: failed } : {}, warnings: {}, output: o.batchInput, elapsedMs: 0 }, [{ role: "batch-input", path: o.batchInput, bytes: sink.bytes ?? 0, records: docs }]);
       setExit(docs === 0 ? 3 : failed ? 1 : 0);
       return;

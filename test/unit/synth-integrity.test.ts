@@ -136,3 +136,16 @@ describe("teacher replies are decoded strictly", () => {
     expect(s.seen.filter((x) => /Document 1:/.test(x.prompt))).toHaveLength(1); // not retried
   });
 });
+
+describe("synth --batch-input", () => {
+  it("with no usable document writes nothing and leaves an existing batch file as it was (exit 3)", async () => {
+    const d = tmp();
+    const csv = join(d, "docs.csv");
+    writeFileSync(csv, "document,question,answer\na,b,c,d\n");
+    const batch = join(d, "batch.jsonl");
+    writeFileSync(batch, "old batch\n");
+    const r = await run(["synth", csv, "--teacher", "bedrock:anthropic.claude-3-haiku-20240307-v1:0", "--batch-input", batch]);
+    expect(r.code).toBe(3);
+    expect(readFileSync(batch, "utf8")).toBe("old batch\n");
+  });
+});
