@@ -1,7 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { canMountDisk, tinyDisk } from "../helpers/disk.js";
 import { writePdf, prose } from "../helpers/pdf.js";
 import { lines, ROOT, run, tmp } from "../helpers/run.js";
 
@@ -143,16 +143,7 @@ describe("findings: errors first on stderr, by reason with examples in --report"
   });
 });
 
-/** A 2 MB tmpfs mounted in a new folder (root only), or undefined where mounting is not allowed. */
-function tinyDisk(): { dir: string; unmount: () => void } | undefined {
-  const dir = tmp();
-  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
-  if (r.status !== 0) return undefined;
-  return { dir, unmount: () => void spawnSync("umount", [dir]) };
-}
-const disk = tinyDisk();
-disk?.unmount();
-if (!disk) console.warn("SKIPPED side-file full-disk tests: mounting a tmpfs needs root (mount -t tmpfs failed)");
+const disk = canMountDisk("side-file full-disk tests");
 
 describe.skipIf(!disk)("all outputs of a run commit together or none", () => {
   it("text and pdf: a full disk on --metadata or --rejects fails the run before -o is replaced", async () => {

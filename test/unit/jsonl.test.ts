@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { jsonLine, openSink } from "../../src/index.js";
 import { BIN, ROOT, run, tmp } from "../helpers/run.js";
+import { canMountDisk, tinyDisk } from "../helpers/disk.js";
 
 /** A folder holding a two-line CSV input. */
 function csvInput(): { dir: string; input: string } {
@@ -139,17 +140,7 @@ describe("output targets", () => {
   });
 });
 
-/** A 2 MB tmpfs mounted in a new folder (root only), or undefined where mounting is not allowed. */
-function tinyDisk(): { dir: string; unmount: () => void } | undefined {
-  const dir = tmp();
-  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
-  if (r.status !== 0) return undefined;
-  return { dir, unmount: () => void spawnSync("umount", [dir]) };
-}
-
-const disk = tinyDisk();
-disk?.unmount();
-if (!disk) console.warn("SKIPPED disk-full test: mounting a tmpfs needs root (mount -t tmpfs failed)");
+const disk = canMountDisk("disk-full test");
 
 describe.skipIf(!disk)("a full disk", () => {
   it("fails the run naming the output and the OS reason; the existing file is untouched and no temp file is left", async () => {

@@ -1,21 +1,10 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTeacherServer } from "../helpers/teacher-server.js";
+import { describe, expect, it } from "vitest";
+import { canMountDisk, tinyDisk } from "../helpers/disk.js";
+import { openai, teacher } from "../helpers/teachers.js";
 import { BIN, lines, run, tmp } from "../helpers/run.js";
-
-type Server = Awaited<ReturnType<typeof startTeacherServer>>;
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-async function teacher(opts: Parameters<typeof startTeacherServer>[0] = {}): Promise<Server> {
-  const s = await startTeacherServer(opts);
-  servers.push(s);
-  return s;
-}
-const openai = (s: Server) => ["--teacher", "openai:qwen2.5-7b-instruct", "--base-url", `${s.url}/v1`];
 
 function docsCsv(dir: string, n: number, name = "docs.csv"): string {
   const p = join(dir, name);
@@ -90,19 +79,11 @@ describe("synth keeps every document and every paid reply", () => {
   });
 });
 
-function tinyDisk(): { dir: string; unmount: () => void } | undefined {
-  const dir = tmp();
-  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]);
-  if (r.status !== 0) return undefined;
-  return { dir, unmount: () => void spawnSync("umount", [dir]) };
-}
-const disk = tinyDisk();
-disk?.unmount();
-if (!disk) console.warn("SKIPPED cache full-disk test: mounting a tmpfs needs root (mount -t tmpfs failed)");
+const disk = canMountDisk("cache full-disk test");
 
 describe.skipIf(!disk)("a cache that cannot be written", () => {
   it("fails the run (exit 3) with the cache named, not as teacher errors; the output is not replaced", async () => {
-    const t = tinyDisk()!;
+    const t = tinyDisk("1m")!;
     try {
       writeFileSync(join(t.dir, "filler"), Buffer.alloc(1_040_000));
       const s = await teacher();

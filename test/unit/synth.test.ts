@@ -1,21 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTeacherServer } from "../helpers/teacher-server.js";
+import { describe, expect, it } from "vitest";
+import { openai, teacher, type TeacherServer as Server } from "../helpers/teachers.js";
 import { writePdf, prose } from "../helpers/pdf.js";
 import { BIN, lines, run, tmp } from "../helpers/run.js";
-
-type Server = Awaited<ReturnType<typeof startTeacherServer>>;
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-async function teacher(opts: Parameters<typeof startTeacherServer>[0] = {}): Promise<Server> {
-  const s = await startTeacherServer(opts);
-  servers.push(s);
-  return s;
-}
 
 const TOPICS = ["rivers", "photosynthesis", "volcanoes", "tides", "glaciers", "deserts", "coral reefs", "monsoons", "aurorae", "earthquakes", "comets", "wetlands"];
 
@@ -30,7 +19,6 @@ function docsCsv(dir: string, n: number): string {
   return p;
 }
 
-const openai = (s: Server) => ["--teacher", "openai:qwen2.5-7b-instruct", "--base-url", `${s.url}/v1`];
 const awsEnv = (s: Server) => ({ AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "not-a-secret", AWS_ENDPOINT_URL_BEDROCK_RUNTIME: s.url, PREP_DATA_TEACHER_BACKOFF_MS: "10" });
 const fast = { PREP_DATA_TEACHER_BACKOFF_MS: "10" };
 
