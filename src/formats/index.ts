@@ -51,24 +51,28 @@ const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
 
 /** The first string of a record holding a control character, as an issue naming its field, character and offset. */
 function controlCharacter(value: unknown, path: (string | number)[]): RecordIssue | undefined {
+  // The common case costs one test per string and no allocation: the path is built only for a hit.
+  if (!hasControl(value)) return undefined;
   if (typeof value === "string") {
-    const m = CONTROL.exec(value);
-    if (!m) return undefined;
+    const m = CONTROL.exec(value)!;
     const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
     return new RecordIssue("control-characters", `${pathText(path)}: U+${code} at character ${m.index} (control characters are not text; a binary file or a broken export?)`);
   }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const r = controlCharacter(value[i], [...path, i]);
-      if (r) return r;
-    }
-  } else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const r = controlCharacter(v, [...path, k]);
-      if (r) return r;
-    }
-  }
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value as object);
+  for (const [k, v] of entries) if (hasControl(v)) return controlCharacter(v, [...path, k]);
   return undefined;
+}
+
+function hasControl(value: unknown): boolean {
+  if (typeof value === "string") return CONTROL.test(value);
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasControl(v)) return true;
+    return false;
+  }
+  if (value && typeof value === "object") {
+    for (const k in value) if (hasControl((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
 }
 
 /** `messages[0].content` for the path ["messages", 0, "content"]. */
