@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { checkS3Uri } from "../jobs/requests.js";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { openSink } from "../jsonl.js";
 import { PrepError } from "../record.js";
 import { intArg } from "./options.js";
@@ -23,6 +23,15 @@ async function sha256Of(stream: NodeJS.ReadableStream): Promise<string> {
   return h.digest("hex");
 }
 
+
+/** A duration in seconds: `30`, `0.5`, `30s`, `5m`, `1h`; anything else is a usage error (NaN polled ~150 times a second). */
+export function durationArg(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError("expected seconds or a duration such as 30s, 5m, 1h");
+  const n = Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  if (!(n > 0)) throw new InvalidArgumentError("must be more than 0");
+  return n;
+}
 
 export function addJobCommands(program: Command, setExit: (code: number) => void): void {
   program
@@ -189,9 +198,9 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
   job
     .command("wait <job>")
     .description("poll a job until it ends: exit 0 Completed, 1 Failed or Stopped (with the failure message)")
-    .option("--interval <seconds>", "first polling interval, doubled up to 5 minutes", "30")
-    .action(async (id: string, o: { interval: string }) => {
-      let wait = Math.max(0.01, Number(o.interval)) * 1000;
+    .option("--interval <time>", "first polling interval: seconds, or with a unit (30s, 5m, 1h); doubled up to 5 minutes", durationArg, 30)
+    .action(async (id: string, o: { interval: number }) => {
+      let wait = Math.max(0.01, o.interval) * 1000;
       const progress = new Progress({});
       const t0 = Date.now();
       for (;;) {

@@ -76,6 +76,8 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       }
       const engineName = resolveEngine(o.engine);
       const expanded = await expandPdfInputs(inputs);
+      if (!o.quiet) for (const t of expanded.twice) process.stderr.write(`note: ${t.path} is the same file as ${t.first} (a link or a repeated name): read once\n`);
+      if (!o.quiet) for (const l of expanded.notFollowed) process.stderr.write(`note: ${l} is a link to a folder: not walked (name the folder itself to read it)\n`);
       if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       // Every output is checked before a page is extracted.
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);

@@ -189,6 +189,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       const ex = await expandPdfInputs(docsIn.filter((i) => !texts.includes(i)));
       paths = [...texts, ...ex.paths];
       unmatched = ex.unmatched;
+      if (!o.quiet) for (const t of ex.twice) process.stderr.write(`note: ${t.path} is the same file as ${t.first} (a link or a repeated name): read once\n`);
       if (!paths.length) throw new PrepError(`no PDF or text files found in ${docsIn.join(", ")}`, 2);
     }
 

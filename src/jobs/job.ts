@@ -118,5 +118,6 @@ export function controlError(e: unknown, what: string): PrepError {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = err.$metadata?.httpStatusCode;
   const code = status === 403 || /AccessDenied|UnrecognizedClient|InvalidSignature|Credentials|Region is missing/i.test(`${err.name} ${err.message}`) ? 3 : status && status < 500 ? 1 : 3;
+  if (/Region is missing/i.test(err.message ?? "")) return new PrepError(`${what}: no AWS region: set AWS_REGION (or a region for the profile in ~/.aws/config)`, 3);
   return new PrepError(`${what}: ${err.name ? `${err.name}: ` : ""}${(err.message ?? String(e)).split("\n")[0]}`, code as 1 | 3);
 }

@@ -1,0 +1,64 @@
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { prose, writePdf } from "../helpers/pdf.js";
+import { lines, run, tmp } from "../helpers/run.js";
+import { openai, teacher } from "../helpers/teachers.js";
+
+describe("no hang", () => {
+  it("synth without --rejects finishes when the teacher's replies are short (the drain loop spun for ever)", async () => {
+    const s = await teacher({ faults: () => ({ kind: "short" }) });
+    const d = tmp();
+    writeFileSync(join(d, "docs.csv"), "document\n" + Array.from({ length: 4 }, (_, i) => `"Document ${i}: words about rivers and hills for the teacher."`).join("\n") + "\n");
+    const r = await run(["synth", join(d, "docs.csv"), ...openai(s), "--no-cache", "-o", join(d, "o.jsonl")], { env: { PREP_DATA_TEACHER_BACKOFF_MS: "10" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/teacher-short/);
+    expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(8);
+  });
+
+  it("a symlink loop under a folder input: text and pdf read each file once and say which links were not walked", async () => {
+    const d = tmp();
+    const root = join(d, "docs");
+    mkdirSync(join(root, "sub"), { recursive: true });
+    writeFileSync(join(root, "a.txt"), "Some words in a file for the loop test here.\n");
+    writeFileSync(join(root, "sub", "b.md"), "Other words in another file under sub.\n");
+    await writePdf(join(root, "c.pdf"), [prose(["A page of words in a PDF under the same folder."])]);
+    symlinkSync(".", join(root, "self"));
+    symlinkSync("..", join(root, "sub", "up"));
+    symlinkSync("a.txt", join(root, "alias.txt"));
+    symlinkSync("sub", join(root, "linked.md")); // a link to a folder that the glob names
+    const t = await run(["text", root, "--format", "text", "-o", join(d, "t.jsonl")]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(lines(readFileSync(join(d, "t.jsonl"), "utf8"))).toHaveLength(2);
+    expect(t.stderr).toMatch(/alias\.txt is the same file as .*a\.txt .*read once/);
+    expect(t.stderr).toMatch(/linked\.md is a link to a folder: not walked/);
+    const p = await run(["pdf", root, "--engine", "pdfjs", "--format", "text", "-o", join(d, "p.jsonl")]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(lines(readFileSync(join(d, "p.jsonl"), "utf8"))).toHaveLength(1);
+  });
+
+  it("job wait --interval takes seconds or 30s/5m/1h; anything else is a usage error (NaN polled ~150 times a second)", async () => {
+    for (const bad of ["30q", "abc", "0", "-5"]) {
+      const r = await run(["job", "wait", "x", "--interval", bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/--interval/);
+    }
+  });
+});
+
+describe("one line, not a stack trace", () => {
+  it("synth --cache in a missing folder or naming a folder; job create --submit without a region", async () => {
+    const s = await teacher();
+    const d = tmp();
+    writeFileSync(join(d, "docs.csv"), "document\nA short document.\n");
+    for (const cache of [join(d, "nodir", "c.jsonl"), d]) {
+      const r = await run(["synth", join(d, "docs.csv"), ...openai(s), "--cache", cache, "-o", join(d, "o.jsonl")]);
+      expect(r.code, cache).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const j = await run(["job", "create", "--model", "nova-lite", "--train", "s3://bucket/t.jsonl", "--output", "s3://bucket/o/", "--role-arn", "arn:aws:iam::123456789012:role/R", "--name", "j", "--submit"], { env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_PROFILE: undefined } });
+    expect(j.code).toBe(3);
+    expect(j.stderr.trim().split("\n").at(-1)).toBe("prep-data: CreateModelCustomizationJob: no AWS region: set AWS_REGION (or a region for the profile in ~/.aws/config)");
+  });
+});
