@@ -87,7 +87,10 @@ export class ReplyCache {
     const buf = Buffer.alloc(at[1]);
     readSync(this.fd, buf, 0, at[1], at[0]);
     try {
-      return (JSON.parse(buf.toString("utf8")) as { reply: TeacherReply }).reply;
+      const reply = (JSON.parse(buf.toString("utf8")) as { reply?: Partial<TeacherReply> }).reply;
+      // An entry of another shape (damaged, or an older prep-data's) is not a reply: the request is sent again.
+      if (!reply || typeof reply.text !== "string" || typeof reply.inputTokens !== "number" || typeof reply.outputTokens !== "number") return undefined;
+      return reply as TeacherReply;
     } catch {
       return undefined;
     }

@@ -49,14 +49,24 @@ function jsonSpans(text: string): string[] {
   return out;
 }
 
-function collect(v: unknown, into: unknown[]): void {
-  if (Array.isArray(v)) for (const x of v) collect(x, into);
-  else if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    // {"pairs": [...]} or {"questions": [...]}: a wrapper around the list.
-    const inner = Object.values(o).find((x) => Array.isArray(x) && x.some((y) => y && typeof y === "object" && "question" in (y as object)));
-    if (!("question" in o) && inner) collect(inner, into);
-    else into.push(o);
+/** Lists nested deeper than this are not looked into: pairs sit one or two levels down, a reply 10,000 deep is junk. */
+const MAX_DEPTH = 8;
+
+/** The objects a parsed reply holds, in order, without recursion (a reply of arrays 10,000 deep overflowed the stack). */
+function collect(v0: unknown, into: unknown[]): void {
+  const stack: { v: unknown; depth: number }[] = [{ v: v0, depth: 0 }];
+  while (stack.length) {
+    const { v, depth } = stack.pop()!;
+    if (depth > MAX_DEPTH) continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: depth + 1 });
+    } else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      // {"pairs": [...]} or {"questions": [...]}: a wrapper around the list.
+      const inner = Object.values(o).find((x) => Array.isArray(x) && x.some((y) => y && typeof y === "object" && "question" in (y as object)));
+      if (!("question" in o) && inner) stack.push({ v: inner, depth: depth + 1 });
+      else into.push(o);
+    }
   }
 }
 

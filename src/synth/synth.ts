@@ -274,6 +274,11 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
         out.push({ ...finding("teacher-short", `the reply has ${parsed.pairs.length} usable pair${parsed.pairs.length === 1 ? "" : "s"}, ${n} were asked for`, doc.origin, "warning"), ...(parsed.unusable ? {} : { raw: reply.text }) });
       }
     }
+    if (kept.length > n) {
+      // More pairs than asked (a reply of 10,000 for --pairs 3): the first N are used, the rest counted, not written.
+      out.push({ ...finding("teacher-long", `the reply has ${kept.length} usable pairs, ${n} were asked for: the first ${n} are used, ${kept.length - n} are not`, doc.origin, "warning"), raw: reply.text });
+      kept.length = n;
+    }
     kept.forEach((p, j) => out.push({ type: "row", values: { ...base, question: p.question, answer: p.answer, topic: p.topic ?? null }, origin: meta("synthetic", { pair: j + 1, topic: p.topic }) }));
     stats.pairs += kept.length;
     o.onProgress?.(stats);
@@ -281,7 +286,10 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
   };
 
   try {
-    for await (const items of mapOrdered(docs, concurrency, (d) => (d.type === "finding" ? Promise.resolve([d]) : work(d, docIndex++)), stopNow)) {
+    // An exception while one document is processed is a finding for that document; it never ends the run.
+    const guarded = (d: SynthDocument, i: number): Promise<SourceItem[]> =>
+      work(d, i).catch((e: unknown) => (e instanceof PrepError && e.exitCode !== 1 ? Promise.reject(e) : [finding("teacher-parse", `the reply could not be processed: ${(e as Error).message ?? String(e)}`, d.origin)]));
+    for await (const items of mapOrdered(docs, concurrency, (d) => (d.type === "finding" ? Promise.resolve([d]) : guarded(d, docIndex++)), stopNow)) {
       if (fatal) throw fatal;
       yield* items;
     }

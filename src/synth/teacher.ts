@@ -116,9 +116,12 @@ export async function bedrockTeacher(modelId: string, opts: { region?: string; e
           new ConverseCommand(converseInput(modelId, req) as unknown as ConstructorParameters<typeof ConverseCommand>[0]),
           { abortSignal: signal },
         );
-        const text = (r.output?.message?.content ?? []).map((c) => ("text" in c ? (c.text ?? "") : "")).join("");
+        const content = r.output?.message?.content;
+        if (!Array.isArray(content)) throw new TeacherError("the reply holds no message content (not a Converse response)", "retry");
+        const text = content.map((c) => (c && typeof c === "object" && "text" in c && typeof c.text === "string" ? c.text : "")).join("");
         return { text, inputTokens: r.usage?.inputTokens ?? 0, outputTokens: r.usage?.outputTokens ?? 0 };
       } catch (e) {
+        if (e instanceof TeacherError) throw e;
         throw classifyBedrock(e);
       }
     },
@@ -149,8 +152,13 @@ export async function openaiTeacher(model: string, opts: { baseUrl?: string; api
           },
           { signal },
         );
-        return { text: r.choices[0]?.message?.content ?? "", inputTokens: r.usage?.prompt_tokens ?? 0, outputTokens: r.usage?.completion_tokens ?? 0 };
+        // A gateway's HTML page or an error object with status 200: not a chat completion, retried like a 502.
+        if (!r || typeof r !== "object" || !Array.isArray(r.choices)) throw new TeacherError(`the server answered ${typeof r === "string" ? "text (an HTML page?)" : "something"} that is not a chat completion`, "retry");
+        const content: unknown = r.choices[0]?.message?.content ?? "";
+        if (typeof content !== "string") throw new TeacherError(`the reply's content is ${content === null ? "null" : typeof content}, not text`, "document");
+        return { text: content, inputTokens: r.usage?.prompt_tokens ?? 0, outputTokens: r.usage?.completion_tokens ?? 0 };
       } catch (e) {
+        if (e instanceof TeacherError) throw e;
         throw classifyOpenAI(e);
       }
     },

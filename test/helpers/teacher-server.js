@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
 /**
- * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate", retryAfter?: number }} Fault
+ * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate" | "html" | "number" | "null" | "nested" | "long", retryAfter?: number }} Fault
  * @param {{ latencyMs?: number, faults?: (n: number, prompt: string) => Fault | undefined }} [opts]
  */
 export async function startTeacherServer(opts = {}) {
@@ -75,6 +75,14 @@ export async function startTeacherServer(opts = {}) {
         if (fault?.kind === "401") return error(converse ? 403 : 401, converse ? "UnrecognizedClientException" : "invalid_api_key", "The security token included in the request is invalid.");
         if (fault?.kind === "400") return error(400, "ValidationException", "Input is too long for requested model.");
         if (!converse && !chat) return error(404, "ResourceNotFoundException", `no route ${url}`);
+        if (fault?.kind === "html") {
+          res.writeHead(200, { "Content-Type": "text/html" });
+          return res.end("<html><body><h1>Gateway</h1><p>Please log in.</p></body></html>");
+        }
+        if ((fault?.kind === "number" || fault?.kind === "null") && chat) {
+          res.writeHead(200, { "Content-Type": "application/json" });
+          return res.end(JSON.stringify({ id: `chatcmpl-${k}`, object: "chat.completion", created: 1700000000, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: fault.kind === "number" ? 12345 : null }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+        }
         if (fault?.kind === "bad-utf8" && chat) {
           // Valid JSON around bytes that are not UTF-8 (0xFF inside the reply's content).
           const good = replyText(prompt, undefined);
@@ -83,7 +91,14 @@ export async function startTeacherServer(opts = {}) {
           res.writeHead(200, { "Content-Type": "application/json" });
           return res.end(Buffer.concat([Buffer.from(a), Buffer.from([0xff, 0xfe]), Buffer.from(b)]));
         }
-        const text = fault?.kind === "surrogate" ? "\ud800" + replyText(prompt, undefined) : replyText(prompt, fault);
+        const text =
+          fault?.kind === "surrogate"
+            ? "\ud800" + replyText(prompt, undefined)
+            : fault?.kind === "nested"
+              ? "[".repeat(10_000) + "]".repeat(10_000)
+              : fault?.kind === "long"
+                ? replyText(prompt.replace(/(\d+) new question/, "10000 new question"), undefined)
+                : replyText(prompt, fault);
         const usage = { input: Math.ceil(prompt.length / 4), output: Math.ceil(text.length / 4) };
         res.writeHead(200, { "Content-Type": "application/json" });
         if (converse) {

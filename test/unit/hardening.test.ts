@@ -62,3 +62,30 @@ describe("one line, not a stack trace", () => {
     expect(j.stderr.trim().split("\n").at(-1)).toBe("prep-data: CreateModelCustomizationJob: no AWS region: set AWS_REGION (or a region for the profile in ~/.aws/config)");
   });
 });
+
+describe("every reply shape is a finding for its document only", () => {
+  it("nested 10,000 deep, content 12345 or null, an HTML page, 10,000 pairs for --pairs 3: findings, the run goes on; a cache entry of another shape is asked again", async () => {
+    const kinds = ["nested", "number", "null", "html", "long"] as const;
+    const s = await teacher({ faults: (_n, prompt) => ({ kind: kinds[Number(/Document (\d+):/.exec(prompt)?.[1] ?? 9)] ?? ("none" as never) }) });
+    const d = tmp();
+    writeFileSync(join(d, "docs.csv"), "document\n" + Array.from({ length: 6 }, (_, i) => `"Document ${i}: words about rivers and hills for the teacher."`).join("\n") + "\n");
+    const out = join(d, "o.jsonl");
+    const cache = join(d, "c.jsonl");
+    const r = await run(["synth", join(d, "docs.csv"), ...openai(s), "--retries", "1", "--cache", cache, "-o", out], { env: { PREP_DATA_TEACHER_BACKOFF_MS: "10" } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.stderr).toMatch(/docs\.csv:2: teacher-parse: no question\/answer pair/);
+    expect(r.stderr).toMatch(/docs\.csv:3: teacher-error: the reply's content is number, not text/);
+    expect(r.stderr).toMatch(/docs\.csv:4: teacher-parse: no question\/answer pair could be read from the reply \(0 characters\)/); // null content: an empty reply
+    expect(r.stderr).toMatch(/docs\.csv:5: teacher-error: the server answered .* not a chat completion \(after 2 attempts\)/);
+    expect(r.stderr).toMatch(/docs\.csv:6: teacher-long: the reply has 10000 usable pairs, 3 were asked for/);
+    // Document 5 (none) gives 3, the long one 3: nothing else.
+    expect(lines(readFileSync(out, "utf8"))).toHaveLength(6);
+    // A cache entry of another shape is not a reply: asked again.
+    const before = s.seen.length;
+    writeFileSync(cache, readFileSync(cache, "utf8").replace(/"reply":\{"text":"[^"]*"/, '"reply":{"text":12345'));
+    const again = await run(["synth", join(d, "docs.csv"), ...openai(s), "--retries", "0", "--cache", cache, "-o", out], { env: { PREP_DATA_TEACHER_BACKOFF_MS: "10" } });
+    expect(again.stderr).not.toMatch(/internal error/);
+    expect(s.seen.length).toBeGreaterThan(before);
+  });
+});
