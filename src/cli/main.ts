@@ -1,3 +1,4 @@
+import { maskStderr, registerEnvSecrets } from "../secrets.js";
 import { Command, CommanderError, Option } from "commander";
 import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
 import { presets } from "../presets/index.js";
@@ -182,6 +183,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
  * 3 the run failed and wrote nothing usable (input unreachable, write error, every row rejected).
  */
 export async function main(argv: string[] = process.argv): Promise<number> {
+  // Keys and passwords this process sends never reach stderr or --report (a gateway may echo them back).
+  registerEnvSecrets();
+  maskStderr();
   let code = 0;
   const program = buildProgram((c) => (code = c));
   const override = (c: Command) => {

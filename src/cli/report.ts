@@ -197,7 +197,9 @@ export class ReportCollector {
     const { openSink } = await import("../jsonl.js");
     const sink = openSink(target, { option: "--report" });
     try {
-      await sink.write(report);
+      // Error messages may quote a server's reply: the keys this process sent are masked.
+      const { maskSecrets } = await import("../secrets.js");
+      await sink.write(JSON.parse(maskSecrets(JSON.stringify(report))));
       await sink.close();
     } catch (e) {
       await sink.abort();

@@ -1,3 +1,4 @@
+import { registerSecret } from "../secrets.js";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +49,7 @@ export function hubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     }
     token = cleanToken(raw, path);
   }
+  registerSecret(token);
   return {
     endpoint: (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, ""),
     token,

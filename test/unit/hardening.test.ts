@@ -89,3 +89,30 @@ describe("every reply shape is a finding for its document only", () => {
     expect(s.seen.length).toBeGreaterThan(before);
   });
 });
+
+describe("no secret printed", () => {
+  it("a gateway echoing the Authorization header: the key is masked on stderr and in --report; a password in HF_ENDPOINT is not printed", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((q, r) => {
+      r.writeHead(401, { "content-type": "application/json" });
+      r.end(JSON.stringify({ error: { message: `bad key: ${q.headers.authorization}`, type: "invalid_api_key" } }));
+    });
+    await new Promise<void>((res) => server.listen(0, "127.0.0.1", res));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const d = tmp();
+      writeFileSync(join(d, "d.csv"), "document\nhello world doc\n");
+      const key = "sk-test-0123456789abcdef";
+      const r = await run(["synth", join(d, "d.csv"), "--teacher", "openai:x", "--base-url", `http://127.0.0.1:${port}/v1`, "--no-cache", "-o", join(d, "o.jsonl"), "--report", join(d, "rep.json")], { env: { OPENAI_API_KEY: key } });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/bad key: Bearer \*\*\*/);
+      expect(r.stderr).not.toContain(key);
+      expect(readFileSync(join(d, "rep.json"), "utf8")).not.toContain(key);
+      const h = await run(["hf", "a/b", "--prompt", "{q}", "--completion", "{a}", "-o", join(d, "x.jsonl")], { env: { HF_ENDPOINT: "http://user:PASSWORD123@127.0.0.1:9" } });
+      expect(h.code).toBe(3);
+      expect(h.stderr).not.toContain("PASSWORD123");
+    } finally {
+      server.close();
+    }
+  });
+});
