@@ -121,11 +121,19 @@ export function addWriteOptions(cmd: Command, defaultOutput = "-", what = "rows"
 
 /** This task's shard: from --shard I/N, else from the array-job engine's environment; undefined for a plain run. */
 export function shardOf(o: { shard?: string; shards?: number }, env: NodeJS.ProcessEnv = process.env): { index: number; count: number; from: string } | undefined {
-  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  // A variable that is set must be a whole number: `AWS_BATCH_JOB_ARRAY_INDEX=abc` ran the whole input unsharded.
+  const num = (v: string | undefined, name?: string) => {
+    if (v === undefined || v === "") return undefined;
+    if (!/^\d{1,9}$/.test(v)) throw new PrepError(`${name ?? "a shard variable"}=${v}: expected a whole number`, 2);
+    return Number(v);
+  };
+  const engines = (["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "SLURM_ARRAY_TASK_ID"] as const).filter((k) => env[k] !== undefined && env[k] !== "");
+  if (o.shard === undefined) for (const k of ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "AWS_BATCH_JOB_ARRAY_SIZE", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_STEP"]) num(env[k], k);
+  if (o.shard === undefined && engines.length > 1) throw new PrepError(`${engines.join(" and ")} are all set: the task's index is ambiguous; give --shard I/N, or unset the other engine's variables`, 2);
   let s: { index: number; count: number; from: string } | undefined;
   if (o.shard !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(o.shard);
-    if (!m) throw new PrepError(`--shard ${o.shard}: expected I/N, e.g. 3/16 (0-based)`, 2);
+    const m = /^(\d{1,6})\/(\d{1,6})$/.exec(o.shard);
+    if (!m) throw new PrepError(`--shard ${o.shard}: expected I/N, e.g. 3/16 (0-based; N at most 999999)`, 2);
     s = { index: Number(m[1]), count: Number(m[2]), from: "--shard" };
   } else if (num(env.JOB_COMPLETION_INDEX) !== undefined) {
     if (o.shards === undefined) throw new PrepError("JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job): give --shards N, the job's completions", 2);
@@ -144,6 +152,7 @@ export function shardOf(o: { shard?: string; shards?: number }, env: NodeJS.Proc
     if (!Number.isInteger(index)) throw new PrepError(`SLURM_ARRAY_TASK_ID ${env.SLURM_ARRAY_TASK_ID} is not MIN ${min} plus a multiple of STEP ${step}`, 2);
     s = { index, count, from: "SLURM_ARRAY_TASK_ID" };
   }
+  if (s && s.count > 999_999) throw new PrepError(`shard count ${s.count} (${s.from}): at most 999999 tasks`, 2);
   if (s && (s.count < 1 || s.index < 0 || s.index >= s.count)) throw new PrepError(`shard ${s.index} of ${s.count} (${s.from}): the index must be 0 to ${s.count - 1}`, 2);
   return s;
 }
@@ -160,7 +169,9 @@ export function checkShardSplit(shard: { index: number; count: number } | undefi
 /** `train.jsonl` → `train-00003-of-00016.jsonl` for shard 3 of 16. */
 export function shardPath(output: string, shard: { index: number; count: number }): string {
   if (output === "-") throw new PrepError("a sharded run writes NAME-0000I-of-0000N.jsonl: give -o NAME.jsonl", 2);
-  const tag = `-${String(shard.index).padStart(5, "0")}-of-${String(shard.count).padStart(5, "0")}`;
+  // Five digits, or as many as N has (up to six): every task's name sorts and matches merge's pattern.
+  const w = Math.max(5, String(shard.count).length);
+  const tag = `-${String(shard.index).padStart(w, "0")}-of-${String(shard.count).padStart(w, "0")}`;
   return output.endsWith(".jsonl") ? output.slice(0, -6) + tag + ".jsonl" : output + tag;
 }
 

@@ -22,7 +22,7 @@ export async function expandShards(inputs: string[], quiet?: boolean): Promise<s
       files.push(...found);
     } else files.push(i);
   }
-  const SHARD = /^(.*)-(\d{5})-of-(\d{5})\.jsonl$/;
+  const SHARD = /^(.*)-(\d{5,6})-of-(\d{5,6})\.jsonl$/;
   const shards = files.map((f) => SHARD.exec(f));
   if (!shards.every(Boolean) || !files.length) return files;
   const groups = new Set(shards.map((m) => `${m![1]}|${m![3]}`));
@@ -31,7 +31,7 @@ export async function expandShards(inputs: string[], quiet?: boolean): Promise<s
   const count = Number(ofText);
   const have = new Set(shards.map((m) => Number(m![2])));
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(i));
-  const name = (i: number) => `${stem}-${String(i).padStart(5, "0")}-of-${ofText}.jsonl`;
+  const name = (i: number) => `${stem}-${String(i).padStart(ofText.length, "0")}-of-${ofText}.jsonl`;
   if (missing.length) throw new PrepError(`missing shard${missing.length === 1 ? "" : "s"} of ${count}: ${missing.slice(0, 10).map(name).join(", ")}${missing.length > 10 ? ", …" : ""}`, 3);
   // Nothing on disk is taken on trust: each manifest must be its shard's (index, count) and of one run, and each
   // shard's bytes, sha256 and records must be what its manifest says.

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prose, writePdf } from "../helpers/pdf.js";
@@ -114,5 +114,24 @@ describe("no secret printed", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("shard settings are never guessed", () => {
+  it("a non-number index, two engines' variables at once, and counts past six digits are usage errors; 6-digit counts name shards merge finds", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "q.csv"), "q,a\n1,2\n3,4\n");
+    const base = ["csv", join(d, "q.csv"), "--prompt", "{q}", "--completion", "{a}", "-o", join(d, "train.jsonl")];
+    const abc = await run(base, { env: { AWS_BATCH_JOB_ARRAY_INDEX: "abc", AWS_BATCH_JOB_ARRAY_SIZE: "2" } });
+    expect(abc.code).toBe(2);
+    expect(abc.stderr).toMatch(/AWS_BATCH_JOB_ARRAY_INDEX=abc: expected a whole number/);
+    const both = await run(base, { env: { AWS_BATCH_JOB_ARRAY_INDEX: "0", AWS_BATCH_JOB_ARRAY_SIZE: "2", SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "2" } });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/AWS_BATCH_JOB_ARRAY_INDEX and SLURM_ARRAY_TASK_ID are all set/);
+    expect((await run([...base, "--shard", "1/1000000000000000000000"])).code).toBe(2);
+    const big = await run([...base, "--shard", "0/100000"]);
+    expect(big.code, big.stderr).toBe(0);
+    expect(existsSync(join(d, "train-000000-of-100000.jsonl"))).toBe(true);
+    expect(existsSync(join(d, "train-000000-of-100000.manifest.json"))).toBe(true);
   });
 });
