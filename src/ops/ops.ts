@@ -2,7 +2,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getFormat, type FormatName } from "../formats/index.js";
-import { finding, type Finding } from "../record.js";
+import { osReason } from "../jsonl.js";
+import { finding, PrepError, type Finding } from "../record.js";
 import { loneSurrogate } from "../sources/encoding.js";
 import { invalidUtf8Finding, surrogateFinding } from "../sources/json.js";
 import { lineBatches } from "../sources/lines.js";
@@ -364,7 +365,12 @@ export async function* shuffleBy<T>(items: AsyncIterable<T | Finding>, seed: num
   let i = 0;
   const spillTo = (x: { key: number; line: string }) => {
     const fds = spill!.fds;
-    writeSync(fds[Math.min(fds.length - 1, Math.floor(x.key * fds.length))]!, x.line + "\n");
+    try {
+      writeSync(fds[Math.min(fds.length - 1, Math.floor(x.key * fds.length))]!, x.line + "\n");
+    } catch (e) {
+      // A full or unwritable temp folder is the user's to fix: one line naming it, not an internal error.
+      throw new PrepError(`cannot spill the shuffle to ${spill!.dir}: ${osReason(e)} (free space there, or set TMPDIR to a folder with room for about the input's size)`, 3);
+    }
   };
   try {
     for await (const x of items) {
@@ -382,7 +388,12 @@ export async function* shuffleBy<T>(items: AsyncIterable<T | Finding>, seed: num
       held.push(item);
       heldBytes += line.length;
       if (heldBytes > budget) {
-        const dir = mkdtempSync(join(tmpdir(), "prep-data-shuffle-"));
+        let dir: string;
+        try {
+          dir = mkdtempSync(join(tmpdir(), "prep-data-shuffle-"));
+        } catch (e) {
+          throw new PrepError(`cannot make a temp folder for the shuffle in ${tmpdir()}: ${osReason(e)} (set TMPDIR to a writable folder)`, 3);
+        }
         const buckets = Math.max(64, Math.ceil((o.totalBytes ?? 0) / budget));
         spill = { dir, fds: Array.from({ length: buckets }, (_, b) => openSync(join(dir, `b${b}`), "w")) };
         for (const h of held) spillTo(h);

@@ -135,3 +135,29 @@ describe("shard settings are never guessed", () => {
     expect(existsSync(join(d, "train-000000-of-100000.manifest.json"))).toBe(true);
   });
 });
+
+describe("shuffle's temp folder", () => {
+  it("a missing TMPDIR, or a full one, is one line with exit 3, not an internal error; the output is left as it was", async () => {
+    const d = tmp();
+    const f = join(d, "big.jsonl");
+    writeFileSync(f, Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ prompt: `question number ${i} ${"x".repeat(60)}`, completion: `answer ${i}` })).join("\n") + "\n");
+    const out = join(d, "out.jsonl");
+    writeFileSync(out, "old\n");
+    const r = await run(["shuffle", f, "--bucket-mb", "1", "-o", out], { env: { TMPDIR: join(d, "no-such-dir") } });
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim()).toMatch(/^prep-data: cannot make a temp folder for the shuffle in .*no-such-dir: .*set TMPDIR/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(readFileSync(out, "utf8")).toBe("old\n");
+    const { canMountDisk, tinyDisk } = await import("../helpers/disk.js");
+    if (!canMountDisk("shuffle full-TMPDIR case")) return;
+    const t = tinyDisk("1m")!;
+    try {
+      const full = await run(["shuffle", f, "--bucket-mb", "1", "-o", out], { env: { TMPDIR: t.dir } });
+      expect(full.code).toBe(3);
+      expect(full.stderr.trim()).toMatch(/^prep-data: cannot spill the shuffle to .*: no space left on device/);
+      expect(readFileSync(out, "utf8")).toBe("old\n");
+    } finally {
+      t.unmount();
+    }
+  });
+});
