@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { checkS3Uri } from "../jobs/requests.js";
+import { sha256Of } from "../outputs/digest.js";
 import { InvalidArgumentError, type Command } from "commander";
 import { openSink } from "../jsonl.js";
 import { PrepError } from "../record.js";
@@ -17,11 +17,6 @@ export interface UploadManifest {
   validation: { ok: boolean; errors: number; warnings: number; forced: boolean; counts: Record<string, { errors: number; warnings: number }> };
 }
 
-async function sha256Of(stream: NodeJS.ReadableStream): Promise<string> {
-  const h = createHash("sha256");
-  for await (const c of stream) h.update(c as Buffer);
-  return h.digest("hex");
-}
 
 
 /** A duration in seconds: `30`, `0.5`, `30s`, `5m`, `1h`; anything else is a usage error (NaN polled ~150 times a second). */

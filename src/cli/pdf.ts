@@ -67,7 +67,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       // Loaded here, not at start-up: pdf.js and the text splitter cost ~0.4 s that other commands need not pay.
       // The extraction modules first: pdftotext starts on the first documents before the chunker and the pipeline
       // are loaded (compiling them takes ~0.1 s of this thread).
-      const [{ expandPdfInputs }, { readPdfPages }] = await Promise.all([import("../pdf/inputs.js"), import("../pdf/pages.js")]);
+      const [{ expandPdfInputs, expansionNotes }, { readPdfPages }] = await Promise.all([import("../pdf/inputs.js"), import("../pdf/pages.js")]);
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
       const { popplerBinary, resolveEngine } = await import("../pdf/poppler.js");
@@ -76,8 +76,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       }
       const engineName = resolveEngine(o.engine);
       const expanded = await expandPdfInputs(inputs);
-      if (!o.quiet) for (const t of expanded.twice) process.stderr.write(`note: ${t.path} is the same file as ${t.first} (a link or a repeated name): read once\n`);
-      if (!o.quiet) for (const l of expanded.notFollowed) process.stderr.write(`note: ${l} is a link to a folder: not walked (name the folder itself to read it)\n`);
+      if (!o.quiet) for (const n of expansionNotes(expanded)) process.stderr.write(`note: ${n}\n`);
       if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
       // Every output is checked before a page is extracted.
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);

@@ -168,7 +168,7 @@ function withProgress(input: Input, rep: Reporter): Input {
 
 /** `NAME-0000I-of-0000N.manifest.json` beside a shard's output: what it read, wrote and rejected, its digest, done. */
 export async function writeShardManifest(output: string, shard: { index: number; count: number; from?: string }, inputs: string[], r: PrepareResult): Promise<void> {
-  const { createHash } = await import("node:crypto");
+  const { sha256Of } = await import("../outputs/digest.js");
   const { createReadStream } = await import("node:fs");
   const { openSink } = await import("../jsonl.js");
   const outputs = [];
@@ -176,10 +176,7 @@ export async function writeShardManifest(output: string, shard: { index: number;
     let sha256: string | undefined;
     if (f.path !== "-") {
       // An S3 output is read back: the digest is of what the bucket holds.
-      const h = createHash("sha256");
-      const src = f.path.startsWith("s3://") ? await (await import("../s3/s3.js")).readObject(f.path) : createReadStream(f.path);
-      for await (const c of src) h.update(c as Buffer);
-      sha256 = h.digest("hex");
+      sha256 = await sha256Of(f.path.startsWith("s3://") ? await (await import("../s3/s3.js")).readObject(f.path) : createReadStream(f.path));
     }
     outputs.push({ ...f, ...(sha256 ? { sha256 } : {}) });
   }

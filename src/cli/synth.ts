@@ -184,12 +184,12 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     let paths: string[] = [];
     let unmatched: string[] = [];
     if (docsIn.length) {
-      const { expandPdfInputs } = await import("../pdf/inputs.js");
+      const { expandPdfInputs, expansionNotes } = await import("../pdf/inputs.js");
       const texts = docsIn.filter((i) => /\.(txt|md|markdown)$/i.test(i));
       const ex = await expandPdfInputs(docsIn.filter((i) => !texts.includes(i)));
       paths = [...texts, ...ex.paths];
       unmatched = ex.unmatched;
-      if (!o.quiet) for (const t of ex.twice) process.stderr.write(`note: ${t.path} is the same file as ${t.first} (a link or a repeated name): read once\n`);
+      if (!o.quiet) for (const n of expansionNotes(ex)) process.stderr.write(`note: ${n}\n`);
       if (!paths.length) throw new PrepError(`no PDF or text files found in ${docsIn.join(", ")}`, 2);
     }
 

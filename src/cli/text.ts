@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { rejectedTotal } from "../pipeline.js";
 import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
 import { RecordChecker } from "../validate/checker.js";
-import { expandInputs } from "../pdf/inputs.js";
+import { expandInputs, expansionNotes } from "../pdf/inputs.js";
 import { addChunkOptions, chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
 import { addWriteOptions, intArg, selectionOf, withDedup } from "./options.js";
 import { writeShardManifest } from "./run.js";
@@ -37,8 +37,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .action(async (inputs: string[], o: TextCliOpts) => {
       const [{ chunkPages }, { prepare }, { textBlocks, htmlBlocks }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../sources/text.js"), import("../tokens/index.js")]);
       const expanded = await expandInputs(inputs, TEXT_GLOB);
-      if (!o.quiet) for (const t of expanded.twice) process.stderr.write(`note: ${t.path} is the same file as ${t.first} (a link or a repeated name): read once\n`);
-      if (!o.quiet) for (const l of expanded.notFollowed) process.stderr.write(`note: ${l} is a link to a folder: not walked (name the folder itself to read it)\n`);
+      if (!o.quiet) for (const n of expansionNotes(expanded)) process.stderr.write(`note: ${n}\n`);
       if (!expanded.paths.length) throw new PrepError(`no .txt, .md or .html files found in ${inputs.join(", ")}`, 2);
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);
       const selection = await selectionOf(o, o.format);

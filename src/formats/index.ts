@@ -1,3 +1,4 @@
+import { codePointName, CONTROL_CHARACTER } from "../sources/encoding.js";
 import type { z } from "zod";
 import { PrepError } from "../record.js";
 import { conversation } from "./conversation.js";
@@ -45,18 +46,14 @@ export function checkRecord<T>(format: Format<T>, value: unknown): { ok: true; r
   return issues.length ? { ok: false, issues } : { ok: true, record: parsed.data };
 }
 
-// NUL and the C0/C1 controls other than tab, line feed, carriage return and form feed: binary junk, never text a
-// model should learn (a binary renamed .txt, a NUL-padded export). Escape (U+001B) is a control too.
-const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
 
 /** The first string of a record holding a control character, as an issue naming its field, character and offset. */
 function controlCharacter(value: unknown, path: (string | number)[]): RecordIssue | undefined {
   // The common case costs one test per string and no allocation: the path is built only for a hit.
   if (!hasControl(value)) return undefined;
   if (typeof value === "string") {
-    const m = CONTROL.exec(value)!;
-    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
-    return new RecordIssue("control-characters", `${pathText(path)}: U+${code} at character ${m.index} (control characters are not text; a binary file or a broken export?)`);
+    const m = CONTROL_CHARACTER.exec(value)!;
+    return new RecordIssue("control-characters", `${pathText(path)}: ${codePointName(m[0])} at character ${m.index} (control characters are not text; a binary file or a broken export?)`);
   }
   const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value as object);
   for (const [k, v] of entries) if (hasControl(v)) return controlCharacter(v, [...path, k]);
@@ -64,7 +61,7 @@ function controlCharacter(value: unknown, path: (string | number)[]): RecordIssu
 }
 
 function hasControl(value: unknown): boolean {
-  if (typeof value === "string") return CONTROL.test(value);
+  if (typeof value === "string") return CONTROL_CHARACTER.test(value);
   if (Array.isArray(value)) {
     for (const v of value) if (hasControl(v)) return true;
     return false;

@@ -96,6 +96,14 @@ async function filesUnder(fg: typeof import("fast-glob"), glob: string, cwd: str
   return out.sort();
 }
 
+/** Notes on what an expansion read once or did not walk (links), for stderr. */
+export function expansionNotes(e: ExpandedInputs): string[] {
+  return [
+    ...e.twice.map((t) => `${t.path} is the same file as ${t.first} (a link or a repeated name): read once`),
+    ...e.notFollowed.map((l) => `${l} is a link to a folder: not walked (name the folder itself to read it)`),
+  ];
+}
+
 /** `**\/*.pdf` → [".pdf"]; `**\/*.{txt,md}` → [".txt", ".md"]. */
 function extensionsOf(glob: string): string[] {
   const m = /\*\.(?:\{([^}]+)\}|([^/{}*]+))$/.exec(glob);

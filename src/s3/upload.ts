@@ -2,14 +2,10 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { sha256Of } from "../outputs/digest.js";
 import { PrepError } from "../record.js";
 import { deleteObject, headObject, readObject, uploadStream } from "./s3.js";
 
-async function sha256Of(stream: NodeJS.ReadableStream): Promise<string> {
-  const h = createHash("sha256");
-  for await (const c of stream) h.update(c as Buffer);
-  return h.digest("hex");
-}
 
 const n = (x: number) => x.toLocaleString("en-US");
 

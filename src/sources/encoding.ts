@@ -1,6 +1,17 @@
 import { isUtf8 } from "node:buffer";
 
 /** The hint every encoding finding ends with. */
+/**
+ * NUL and the C0/C1 controls other than tab, line feed, carriage return, form feed and U+0085 (a line breaker the
+ * writer escapes): binary junk, never text a model should learn. Escape (U+001B) is a control too.
+ */
+export const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
+
+/** `U+0007` for a character. */
+export function codePointName(ch: string): string {
+  return `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
 export const ENCODING_HINT = "if the file is not UTF-8, pass --encoding (utf16le, utf16be, latin1)";
 
 /**

@@ -2,10 +2,9 @@ import { Parser } from "htmlparser2";
 import { finding, PrepError, type Finding } from "../record.js";
 import type { PdfPage } from "../pdf/pages.js";
 import { lineBatches } from "./lines.js";
+import { codePointName, CONTROL_CHARACTER } from "./encoding.js";
 import { openBytes, openUtf8 } from "./open.js";
 
-/** NUL and C0/C1 controls other than tab, form feed and carriage return (a line feed ends the line). */
-const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
 
 /** Lines per block handed to the chunker: memory stays at a block's worth whatever the file's size. */
 const BLOCK_LINES = 200;
@@ -47,9 +46,9 @@ export async function* textBlocks(path: string, encoding?: string): AsyncGenerat
         seen += l.text.length + 1;
         continue;
       }
-      const c = CONTROL.exec(l.text);
+      const c = CONTROL_CHARACTER.exec(l.text);
       if (c) {
-        yield finding("control-characters", `U+${c[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at character ${c.index}: control characters are not text; the line is left out`, { source: path, line: l.n, rangeUnit: "lines" });
+        yield finding("control-characters", `${codePointName(c[0])} at character ${c.index}: control characters are not text; the line is left out`, { source: path, line: l.n, rangeUnit: "lines" });
         seen += l.text.length + 1;
         continue;
       }
