@@ -4,10 +4,10 @@ import { existsSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { checkS3Uri } from "../jobs/requests.js";
 import { sha256Of } from "../outputs/digest.js";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import { openSink } from "../jsonl.js";
 import { PrepError } from "../record.js";
-import { intArg } from "./options.js";
+import { durationArg, intArg } from "./options.js";
 import { Progress } from "./progress.js";
 
 /** What `upload` writes and `job create --manifest` reads. */
@@ -18,15 +18,6 @@ export interface UploadManifest {
 }
 
 
-
-/** A duration in seconds: `30`, `0.5`, `30s`, `5m`, `1h`; anything else is a usage error (NaN polled ~150 times a second). */
-export function durationArg(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError("expected seconds or a duration such as 30s, 5m, 1h");
-  const n = Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
-  if (!(n > 0)) throw new InvalidArgumentError("must be more than 0");
-  return n;
-}
 
 export function addJobCommands(program: Command, setExit: (code: number) => void): void {
   program

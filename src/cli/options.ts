@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatNames } from "../formats/index.js";
+import { DURATION_HELP, parseDuration } from "../duration.js";
 import { PrepError } from "../record.js";
 import type { DraftTemplates } from "../transforms/draft.js";
 import { Template } from "../transforms/template.js";
@@ -10,6 +11,13 @@ export function intArg(name: string, min = 0) {
     if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
     return Number(v);
   };
+}
+
+/** A duration in seconds: `30`, `0.5`, `30s`, `5m`, `1h`; anything else is a usage error (NaN polled ~150 times a second). */
+export function durationArg(v: string): number {
+  const n = parseDuration(v);
+  if (n === undefined) throw new InvalidArgumentError(/^\s*0+(\.0*)?(ms|s|m|h)?\s*$/.test(v) ? "must be more than 0" : DURATION_HELP);
+  return n;
 }
 
 export function fractionArg(v: string): number {

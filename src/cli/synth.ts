@@ -7,7 +7,7 @@ import { finding, PrepError, type Finding, type Origin, type Row, type SourceIte
 import { dataKind } from "../sources/open.js";
 import { Template } from "../transforms/template.js";
 import { draftFromTemplates } from "../transforms/draft.js";
-import { unescapeOption, addWriteOptions, checkShardSplit, intArg, selectionOf, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { unescapeOption, addWriteOptions, checkShardSplit, durationArg, intArg, selectionOf, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
 import { shareOf } from "../shard.js";
 import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
@@ -34,6 +34,7 @@ interface SynthCli extends OutputOpts {
   rejects?: string;
   concurrency: number;
   retries: number;
+  requestTimeout: number;
   cache?: string | false;
   maxRequests?: number;
   maxTokens?: number;
@@ -154,6 +155,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--metadata <file>", "each record's provenance: source row or pages, synthetic/original, teacher, topic")
     .option("--concurrency <n>", "requests in flight at most; output order is input order", intArg("--concurrency", 1), 8)
     .option("--retries <n>", "retries of throttling, 5xx, timeouts and dropped connections per request", intArg("--retries"), 5)
+    .option("--request-timeout <time>", "one attempt's deadline, request sent to reply complete: seconds or 30s/10m/1h; a reply not done by then is retried", durationArg, 600)
     .option("--cache <file>", "teacher replies kept here so a re-run sends no answered request (default: OUTPUT.synth-cache.jsonl beside the output)")
     .option("--no-cache", "keep no reply cache")
     .option("--max-requests <n>", "stop cleanly after this many requests", intArg("--max-requests", 1))
@@ -288,7 +290,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           rep.notice(`${map.size} replies read from ${o.batchOutput}`);
         } else {
           const { teacherFrom } = await import("../synth/teacher.js");
-          teacher = await teacherFrom(o.teacher!, { baseUrl: o.baseUrl, concurrency: o.concurrency });
+          teacher = await teacherFrom(o.teacher!, { baseUrl: o.baseUrl, concurrency: o.concurrency, requestTimeoutMs: o.requestTimeout * 1000 });
           if (cachePath) {
             const { ReplyCache } = await import("../synth/cache.js");
             cache = new ReplyCache(cachePath);
@@ -306,6 +308,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           maxOutputTokens: o.maxOutputTokens,
           concurrency: o.concurrency,
           retries: o.retries,
+          requestTimeoutMs: o.requestTimeout * 1000,
           backoffMs: Number(process.env.PREP_DATA_TEACHER_BACKOFF_MS ?? 1000),
           cache,
           maxRequests: o.maxRequests,

@@ -1,4 +1,5 @@
 import { PassThrough, type Readable } from "node:stream";
+import { DURATION_HELP, formatDuration, parseDuration } from "../duration.js";
 import { PrepError } from "../record.js";
 
 type S3Mod = typeof import("@aws-sdk/client-s3");
@@ -25,13 +26,29 @@ let client: S3Client | undefined;
 export async function s3(): Promise<{ m: S3Mod; c: S3Client }> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const m = await (mod ??= import("@aws-sdk/client-s3"));
-  client ??= new m.S3Client({
+  if (!client) {
+    const idle = s3TimeoutMs();
+    const { NodeHttpHandler } = await import("@smithy/node-http-handler");
+    client = new m.S3Client({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    // A request that moves no byte either way for this long fails (retried by the SDK, then the run's error): a part
+    // never answered held an upload until it was killed.
+    requestHandler: new NodeHttpHandler({ socketTimeout: idle }),
     forcePathStyle: /^(1|true|yes)$/i.test(process.env.PREP_DATA_S3_PATH_STYLE ?? ""),
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
+  }
   return { m, c: client };
+}
+
+/** The idle bound on each S3 request: `PREP_DATA_S3_TIMEOUT` (seconds or 30s/5m), default 120 s. */
+export function s3TimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.PREP_DATA_S3_TIMEOUT;
+  if (v === undefined || v === "") return 120_000;
+  const s = parseDuration(v);
+  if (s === undefined) throw new PrepError(`PREP_DATA_S3_TIMEOUT=${v}: ${DURATION_HELP}`, 2);
+  return Math.round(s * 1000);
 }
 
 /** One line a user can act on for an S3 failure: no such bucket or key, access denied, credentials. */
@@ -41,6 +58,7 @@ export function s3Error(uri: string, e: unknown, what = "read"): PrepError {
   const status = err.$metadata?.httpStatusCode;
   const name = err.name ?? "";
   if (name === "NoSuchBucket") return new PrepError(`${uri}: the bucket does not exist`, 3);
+  if (name === "TimeoutError") return new PrepError(`${uri}: cannot ${what}: no answer within ${formatDuration(s3TimeoutMs())} (PREP_DATA_S3_TIMEOUT), after the SDK's retries`, 3);
   if (name === "NoSuchKey" || name === "NotFound" || status === 404) return new PrepError(`${uri}: no such object`);
   if (status === 403 || /AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|Credentials/i.test(name + (err.message ?? ""))) {
     return new PrepError(`${uri}: access denied (${name || status}); check the AWS credentials, profile and region`, 3);

@@ -3,6 +3,7 @@ import { finding, PrepError, type Finding, type Origin, type SourceItem } from "
 import { Template } from "../transforms/template.js";
 import { ReplyCache, requestKey } from "./cache.js";
 import { parseReply, questionKey, type Pair } from "./parse.js";
+import { formatDuration } from "../duration.js";
 import { TeacherError, type Teacher, type TeacherReply, type TeacherRequest } from "./teacher.js";
 
 /** One reference document, with the original question and answer when the source has them. */
@@ -69,6 +70,12 @@ export interface SynthOptions {
   retries?: number;
   /** First backoff in ms, doubled each attempt, with jitter (default 1000); a server's Retry-After wins. */
   backoffMs?: number;
+  /**
+   * One attempt's deadline in ms, from sending the request to the reply's last byte (default 600,000): a reply not
+   * complete by then is aborted and retried like a dropped connection. A teacher that sends its headers and then a
+   * byte now and then held a run for ever without it.
+   */
+  requestTimeoutMs?: number;
   cache?: ReplyCache;
   maxRequests?: number;
   /** Stop once the replies' input + output tokens reach this. */
@@ -156,6 +163,7 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
   const concurrency = Math.max(1, o.concurrency ?? 8);
   const retries = o.retries ?? 5;
   const backoff = o.backoffMs ?? 1000;
+  const requestTimeout = o.requestTimeoutMs ?? 600_000;
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // one listener per request in flight, removed when it ends
   let fatal: Error | undefined;
@@ -190,6 +198,11 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
       const ctl = new AbortController();
       const cancel = () => ctl.abort();
       abort.signal.addEventListener("abort", cancel, { once: true });
+      let timedOut = false;
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        ctl.abort();
+      }, requestTimeout);
       try {
         const r = await teacher.generate(req, ctl.signal);
         stats.inputTokens += r.inputTokens;
@@ -204,7 +217,11 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
         }
         return r;
       } catch (e) {
-        const err = e instanceof TeacherError ? e : new TeacherError((e as Error).message, "document");
+        const err = timedOut
+          ? new TeacherError(`no complete reply within ${formatDuration(requestTimeout)} (--request-timeout)`, "retry")
+          : e instanceof TeacherError
+            ? e
+            : new TeacherError((e as Error).message, "document");
         if (err.kind === "fatal") {
           fatal ??= new PrepError(`${teacher.id}: ${err.message.split("\n")[0]} (check the credentials, region and endpoint)`);
           abort.abort();
@@ -220,6 +237,7 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
         }
         return finding("teacher-error", `${err.message.split("\n")[0]}${err.kind === "retry" ? ` (after ${attempt + 1} attempts)` : ""}`, { source: "" });
       } finally {
+        clearTimeout(deadline);
         abort.signal.removeEventListener("abort", cancel);
       }
     }

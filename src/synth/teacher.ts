@@ -95,7 +95,7 @@ export function classifyOpenAI(e: unknown): TeacherError {
  * HTTP/1.1 (NodeHttpHandler): the default HTTP/2 handler fails against plain HTTP/1.1 endpoints and proxies. The
  * SDK's own retries are off (one attempt): the runner retries with its own backoff, counted and bounded.
  */
-export async function bedrockTeacher(modelId: string, opts: { region?: string; endpoint?: string; concurrency?: number } = {}): Promise<Teacher> {
+export async function bedrockTeacher(modelId: string, opts: { region?: string; endpoint?: string; concurrency?: number; requestTimeoutMs?: number } = {}): Promise<Teacher> {
   // prep-data supports Node 20 with the SDK version its lockfile pins: the SDK's notice about future versions is not
   // this run's business (and would be the only multi-line message on stderr).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -103,7 +103,8 @@ export async function bedrockTeacher(modelId: string, opts: { region?: string; e
   const client = new BedrockRuntimeClient({
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) }, httpsAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) } }),
+    // socketTimeout: no byte either way for that long ends the attempt; the runner's deadline bounds the whole.
+    requestHandler: new NodeHttpHandler({ ...(opts.requestTimeoutMs ? { socketTimeout: opts.requestTimeoutMs } : {}), httpAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) }, httpsAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) } }),
     maxAttempts: 1,
   });
   return {
@@ -122,6 +123,7 @@ export async function bedrockTeacher(modelId: string, opts: { region?: string; e
         return { text, inputTokens: r.usage?.inputTokens ?? 0, outputTokens: r.usage?.outputTokens ?? 0 };
       } catch (e) {
         if (e instanceof TeacherError) throw e;
+        if (cutMidReply(e)) throw new TeacherError(`the connection was cut mid-reply (${(e as Error).message})`, "retry");
         throw classifyBedrock(e);
       }
     },
@@ -133,10 +135,12 @@ export async function bedrockTeacher(modelId: string, opts: { region?: string; e
  * `--base-url` or `OPENAI_BASE_URL`, key from `OPENAI_API_KEY` (local servers ignore it; a placeholder is sent when
  * unset). The client's own retries are off: the runner retries.
  */
-export async function openaiTeacher(model: string, opts: { baseUrl?: string; apiKey?: string } = {}): Promise<Teacher> {
+export async function openaiTeacher(model: string, opts: { baseUrl?: string; apiKey?: string; requestTimeoutMs?: number } = {}): Promise<Teacher> {
   const { default: OpenAI } = await import("openai");
   const baseURL = opts.baseUrl ?? process.env.OPENAI_BASE_URL;
-  const client = new OpenAI({ baseURL, apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed-for-local-servers", maxRetries: 0, timeout: 600_000, fetch: strictUtf8Fetch });
+  const deadline = opts.requestTimeoutMs ?? 600_000;
+  // The runner's deadline ends an attempt; the client's own is a backstop just after it.
+  const client = new OpenAI({ baseURL, apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY ?? "not-needed-for-local-servers", maxRetries: 0, timeout: deadline + 5_000, fetch: strictUtf8Fetch(Math.min(BODY_IDLE_MS, deadline)) });
   return {
     id: `openai:${model}`,
     backend: "openai",
@@ -165,13 +169,58 @@ export async function openaiTeacher(model: string, opts: { baseUrl?: string; api
   };
 }
 
+/** A reply body that sends no byte for this long, once its headers came, is given up (retried). */
+const BODY_IDLE_MS = 60_000;
+
+/** Node's words for a socket closed before the body's last byte (undici's "terminated", http's "aborted"). */
+function cutMidReply(e: unknown): boolean {
+  const err = e as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  return /^(terminated|aborted)$/.test(err?.message ?? "") || err?.code === "ECONNRESET" && /aborted/.test(err.message ?? "") || err?.cause?.code === "UND_ERR_SOCKET";
+}
+
 /**
- * fetch, with a body that must be UTF-8: the client would decode invalid bytes to U+FFFD and hand the damaged reply
- * on; here such a reply is a teacher error for its document (the server's fault, not retried).
+ * fetch, with a body read to its end here: one that stalls for `idleMs` after the headers is a retryable teacher
+ * error, a connection cut mid-body says so, and the bytes must be UTF-8 — the client would decode invalid bytes to
+ * U+FFFD and hand the damaged reply on; here such a reply is a teacher error for its document (the server's fault,
+ * not retried).
  */
-async function strictUtf8Fetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const res = await fetch(url, init);
-  const body = new Uint8Array(await res.arrayBuffer());
+function strictUtf8Fetch(idleMs: number) {
+  return async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const res = await fetch(url, init);
+    const body = await readBody(res, idleMs, init?.signal ?? undefined);
+    return checkedUtf8(res, body);
+  };
+}
+
+async function readBody(res: Response, idleMs: number, signal?: AbortSignal): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<"idle">((r) => (timer = setTimeout(() => r("idle"), idleMs)));
+    let step: Awaited<ReturnType<typeof reader.read>> | "idle";
+    try {
+      step = await Promise.race([reader.read(), idle]);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw new TeacherError(`the connection was cut mid-reply after ${size} bytes (${(e as Error).message})`, "retry");
+    } finally {
+      clearTimeout(timer);
+    }
+    if (step === "idle") {
+      reader.cancel().catch(() => {});
+      throw new TeacherError(`the reply stalled: no byte for ${idleMs / 1000} s after ${size} bytes`, "retry");
+    }
+    if (step.done) break;
+    parts.push(step.value);
+    size += step.value.byteLength;
+  }
+  return Buffer.concat(parts);
+}
+
+function checkedUtf8(res: Response, body: Uint8Array): Response {
   if (res.ok) {
     try {
       new TextDecoder("utf-8", { fatal: true }).decode(body);
@@ -210,8 +259,8 @@ export async function checkTeacherOptions(spec: string, o: { temperature?: numbe
 }
 
 /** `bedrock:<modelId>` or `openai:<model>` → a teacher. */
-export async function teacherFrom(spec: string, opts: { baseUrl?: string; concurrency?: number } = {}): Promise<Teacher> {
+export async function teacherFrom(spec: string, opts: { baseUrl?: string; concurrency?: number; requestTimeoutMs?: number } = {}): Promise<Teacher> {
   const m = /^(bedrock|openai):(.+)$/.exec(spec);
   if (!m) throw new PrepError(`--teacher ${spec}: expected bedrock:<modelId> or openai:<model>`, 2);
-  return m[1] === "bedrock" ? bedrockTeacher(m[2]!, { concurrency: opts.concurrency }) : openaiTeacher(m[2]!, { baseUrl: opts.baseUrl });
+  return m[1] === "bedrock" ? bedrockTeacher(m[2]!, { concurrency: opts.concurrency, requestTimeoutMs: opts.requestTimeoutMs }) : openaiTeacher(m[2]!, { baseUrl: opts.baseUrl, requestTimeoutMs: opts.requestTimeoutMs });
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
 /**
- * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate" | "html" | "number" | "null" | "nested" | "long", retryAfter?: number }} Fault
+ * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate" | "html" | "number" | "null" | "nested" | "long" | "slow-body" | "stall" | "cut", retryAfter?: number, byteEveryMs?: number }} Fault
  * @param {{ latencyMs?: number, faults?: (n: number, prompt: string) => Fault | undefined }} [opts]
  */
 export async function startTeacherServer(opts = {}) {
@@ -100,6 +100,27 @@ export async function startTeacherServer(opts = {}) {
                 ? replyText(prompt.replace(/(\d+) new question/, "10000 new question"), undefined)
                 : replyText(prompt, fault);
         const usage = { input: Math.ceil(prompt.length / 4), output: Math.ceil(text.length / 4) };
+        const payload = converse
+          ? JSON.stringify({ output: { message: { role: "assistant", content: [{ text }] } }, stopReason: "end_turn", usage: { inputTokens: usage.input, outputTokens: usage.output, totalTokens: usage.input + usage.output }, metrics: { latencyMs: opts.latencyMs ?? 0 } })
+          : JSON.stringify({ id: `chatcmpl-${k}`, object: "chat.completion", created: 1700000000, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } });
+        // Body faults: headers at once, then the body one byte at a time (slow-body), never (stall), or half of it
+        // and the connection cut (cut).
+        if (fault?.kind === "slow-body" || fault?.kind === "stall" || fault?.kind === "cut") {
+          res.writeHead(200, { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)) });
+          res.flushHeaders();
+          if (fault.kind === "cut") {
+            res.write(payload.slice(0, payload.length >> 1));
+            return setTimeout(() => req.socket.destroy(), 20);
+          }
+          if (fault.kind === "stall") return;
+          let i = 0;
+          const tick = setInterval(() => {
+            if (res.destroyed || i >= payload.length) return clearInterval(tick);
+            res.write(payload[i++]);
+          }, fault.byteEveryMs ?? 200);
+          res.on("close", () => clearInterval(tick));
+          return;
+        }
         res.writeHead(200, { "Content-Type": "application/json" });
         if (converse) {
           res.end(JSON.stringify({ output: { message: { role: "assistant", content: [{ text }] } }, stopReason: "end_turn", usage: { inputTokens: usage.input, outputTokens: usage.output, totalTokens: usage.input + usage.output }, metrics: { latencyMs: opts.latencyMs ?? 0 } }));

@@ -183,6 +183,30 @@ describe("S3 as a place to read and write", () => {
     }
   });
 
+  it("a part that is never answered ends the upload: PREP_DATA_S3_TIMEOUT bounds each request, the upload is aborted, no object appears (exit 3)", async () => {
+    const csv = bigCsv();
+    const faults = await startS3Faults({ target: s3.url, stallAfterParts: 1 });
+    try {
+      const t0 = Date.now();
+      const r = await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "-q", "-o", "s3://bucket/mp/stalled.jsonl"], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: faults.url, PREP_DATA_S3_TIMEOUT: "1s" } });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.stderr).toMatch(/s3:\/\/bucket\/mp\/stalled\.jsonl: .*no answer within 1 s \(PREP_DATA_S3_TIMEOUT\)/);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect(new Set(faults.log.aborted).size).toBe(1); // the one upload aborted (by the SDK and by us: the same id)
+      expect(faults.log.completed).toBe(0);
+      expect(await getObject("mp/stalled.jsonl")).toBe("NoSuchKey");
+    } finally {
+      await faults.close();
+    }
+  }, 60_000);
+
+  it("PREP_DATA_S3_TIMEOUT that is not a duration is a usage error", async () => {
+    const r = await run(["csv", bigCsv(), "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/x.jsonl"], { env: { ...s3.env, PREP_DATA_S3_TIMEOUT: "soon" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PREP_DATA_S3_TIMEOUT=soon: expected seconds or a duration such as 30s, 5m, 1h/);
+  });
+
   it("pdf and text read s3:// objects and prefixes (a prefix takes the command's file types)", async () => {
     const { S3Client, PutObjectCommand } = await import("@aws-sdk/client-s3");
     const c = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, requestChecksumCalculation: "WHEN_REQUIRED" });

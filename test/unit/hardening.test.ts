@@ -37,6 +37,37 @@ describe("no hang", () => {
     expect(lines(readFileSync(join(d, "p.jsonl"), "utf8"))).toHaveLength(1);
   });
 
+  it("a teacher that sends headers then a byte now and then, or nothing, or cuts the body: --request-timeout ends each attempt, retried, then a finding (both protocols)", async () => {
+    // Document 0 trickles (one byte every 300 ms: the whole reply would take minutes), 1 stalls, 2 is cut mid-body, 3 is fine.
+    const kinds = ["slow-body", "stall", "cut"] as const;
+    const s = await teacher({ faults: (_n, prompt) => { const k = kinds[Number(/Document (\d+):/.exec(prompt)?.[1] ?? 9)]; return k ? { kind: k, byteEveryMs: 300 } : undefined; } });
+    const d = tmp();
+    writeFileSync(join(d, "docs.csv"), "document\n" + Array.from({ length: 4 }, (_, i) => `"Document ${i}: words about rivers and hills for the teacher."`).join("\n") + "\n");
+    const env = { PREP_DATA_TEACHER_BACKOFF_MS: "10", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "not-a-secret", AWS_ENDPOINT_URL_BEDROCK_RUNTIME: s.url };
+    for (const backend of [openai(s), ["--teacher", "bedrock:anthropic.claude-3-haiku-20240307-v1:0"]]) {
+      const t0 = Date.now();
+      const r = await run(["synth", join(d, "docs.csv"), ...backend, "--retries", "1", "--request-timeout", "2s", "--no-cache", "-o", join(d, "o.jsonl")], { env });
+      const took = Date.now() - t0;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.stderr).toMatch(/docs\.csv:2: teacher-error: no complete reply within 2 s \(--request-timeout\) \(after 2 attempts\)/);
+      expect(r.stderr).toMatch(/docs\.csv:3: teacher-error: no complete reply within 2 s \(--request-timeout\) \(after 2 attempts\)/);
+      expect(r.stderr).toMatch(/docs\.csv:4: teacher-error: the connection was cut mid-reply.*\(after 2 attempts\)/);
+      expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(3);
+      expect(took).toBeLessThan(15_000); // two attempts of 2 s each, in parallel
+    }
+  }, 60_000);
+
+  it("--request-timeout takes a duration; 0 or words are usage errors", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "docs.csv"), "document\nx\n");
+    for (const v of ["0", "soon", "-1"]) {
+      const r = await run(["synth", join(d, "docs.csv"), "--teacher", "openai:x", "--base-url", "http://127.0.0.1:9/v1", "--request-timeout", v, "-o", join(d, "o.jsonl")]);
+      expect(r.code, v).toBe(2);
+      expect(r.stderr).toMatch(/--request-timeout.*(expected seconds or a duration|must be more than 0)/);
+    }
+  });
+
   it("job wait --interval takes seconds or 30s/5m/1h; anything else is a usage error (NaN polled ~150 times a second)", async () => {
     for (const bad of ["30q", "abc", "0", "-5"]) {
       const r = await run(["job", "wait", "x", "--interval", bad]);
