@@ -81,9 +81,24 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     return at;
   };
 
+  // The splitter is given at most this much at once: it holds every piece of what it is given (and the memo every
+  // count), so one 40 MB line took 815 MB. The last piece of a window is split again with the next.
+  const window = gather * 2;
+
+  /** Split what has gathered, a window at a time; all of it when `final`. */
   async function* flush(final: boolean): AsyncGenerator<Chunk | Finding> {
-    if (!buf.slice(from).trim()) return;
-    const parts = await main.splitText(buf.slice(from));
+    while (buf.length - from > window) {
+      const before = buf.length - from;
+      yield* split(false, window);
+      if (buf.length - from >= before) break; // no progress (one piece filled the window): split it whole below
+    }
+    if (final || buf.length - from > gather) yield* split(final);
+  }
+
+  async function* split(final: boolean, limit?: number): AsyncGenerator<Chunk | Finding> {
+    const text = limit === undefined ? buf.slice(from) : buf.slice(from, from + limit);
+    if (!text.trim()) return;
+    const parts = await main.splitText(text);
     memo.clear();
     // The splitter (overlap 0) returns its parts in order, each a piece of the text after the one before: each is
     // looked for from the previous part's end, so a part that repeats earlier text (a repeated sentence) is placed

@@ -72,30 +72,51 @@ const SKIP = new Set(["script", "style", "noscript", "template", "head", "svg", 
  */
 export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerator<PdfPage | Finding> {
   const paragraphs: string[] = [];
+  const continued: boolean[] = [];
+  let held = 0;
   let current = "";
   let skipping = 0;
   let pre = 0;
   let para = 0;
   let firstPara = 1;
-  const out: PdfPage[] = [];
-  const endParagraph = () => {
-    const t = pre ? current.replace(/^\n+|\n+$/g, "") : current.replace(/\s+/g, " ").trim();
+  const out: (PdfPage | Finding)[] = [];
+  // A paragraph still open when this much text has come is cut (at its last space, if one is near): one 500 MB text
+  // node aborted V8, and 20 M entities (one callback each) held 2.8 GB. The pieces keep the paragraph's number.
+  let open = false; // the paragraph being read was cut: its next piece is not a new paragraph
+  const endParagraph = (cut = false) => {
+    let t = pre ? current.replace(/^\n+|\n+$/g, "") : current.replace(/\s+/g, " ").trim();
     current = "";
-    if (!t) return;
-    if (paragraphs.length === 0) firstPara = para + 1;
-    paragraphs.push(t);
-    para++;
-    if (paragraphs.length >= 50) out.push(block());
+    if (cut) {
+      const space = t.lastIndexOf(" ");
+      if (space > t.length - 4096) {
+        current = t.slice(space + 1);
+        t = t.slice(0, space);
+      }
+    }
+    if (t) {
+      if (paragraphs.length === 0) firstPara = open ? para : para + 1;
+      paragraphs.push(t);
+      continued.push(open);
+      held += t.length;
+      if (!open) para++;
+    }
+    open = cut && (t !== "" || open);
+    if (paragraphs.length >= 50 || held >= MAX_BLOCK_CHARS) out.push(block());
   };
   const block = (): PdfPage => {
     const marks: { at: number; n: number }[] = [];
     let at = 0;
+    let n = firstPara - 1;
     paragraphs.forEach((p, i) => {
-      marks.push({ at, n: firstPara + i });
+      if (!continued[i] || i === 0) n = i === 0 ? firstPara : n + 1;
+      marks.push({ at, n });
       at += p.length + 2;
     });
+    continued.length = 0;
+    held = 0;
     return { type: "page", source: path, page: firstPara, text: paragraphs.splice(0).join("\n\n"), marks };
   };
+  let flattened = false;
   const parser = new Parser(
     {
       onopentag(name) {
@@ -109,11 +130,18 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
         if (name === "pre") pre = Math.max(0, pre - 1);
       },
       ontext(text) {
-        if (!skipping) current += text;
+        if (skipping) return;
+        current += text;
+        if (current.length >= MAX_PARAGRAPH_CHARS) endParagraph(true);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },
   );
+  boundDepth(parser, () => {
+    if (flattened) return;
+    flattened = true;
+    out.push(finding("html-depth", `elements nested deeper than ${MAX_HTML_DEPTH} (first at character ${parser.startIndex.toLocaleString("en-US")}): the deeper ones are read as siblings, as browsers do; their text is kept`, { source: path }, "warning"));
+  });
   const { bytes, decoder, charset } = await htmlDecoder(path, encoding);
   let at = 0;
   const decode = (chunk?: Buffer) => {
@@ -133,6 +161,33 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
   endParagraph();
   yield* out.splice(0);
   if (paragraphs.length) yield block();
+}
+
+/** Browsers' bound on element depth (Blink's kMaximumHTMLParserDOMTreeDepth): deeper elements become siblings. */
+export const MAX_HTML_DEPTH = 512;
+/** A paragraph is cut into pieces of about this many characters. */
+const MAX_PARAGRAPH_CHARS = 1 << 20;
+/** Paragraphs held before they go to the chunker as one block. */
+const MAX_BLOCK_CHARS = 1 << 20;
+
+/**
+ * Keep htmlparser2's open-element stack at most {@link MAX_HTML_DEPTH} deep: before a new element opens at that
+ * depth, the innermost one is closed (with its close event, so skipped and <pre> elements stay counted), as browsers
+ * do. htmlparser2 keeps the stack with unshift/shift, so each element cost time proportional to the depth: 400,000
+ * nested <div>s took 144 s. It has no option for this; its (private) emitOpenTag and popElement are wrapped, and a
+ * test fails if a new version renames them.
+ */
+function boundDepth(parser: Parser, onFlatten: () => void): void {
+  const p = parser as unknown as { stack: string[]; emitOpenTag: (name: string) => void; popElement: (implied: boolean) => void; isVoidElement: (name: string) => boolean };
+  if (typeof p.emitOpenTag !== "function" || typeof p.popElement !== "function" || !Array.isArray(p.stack)) throw new Error("htmlparser2 changed: emitOpenTag/popElement/stack are gone (see boundDepth)");
+  const emit = p.emitOpenTag.bind(p);
+  p.emitOpenTag = (name: string) => {
+    if (p.stack.length >= MAX_HTML_DEPTH && !p.isVoidElement(name)) {
+      onFlatten();
+      p.popElement(true);
+    }
+    emit(name);
+  };
 }
 
 /** Charsets a page may declare that mean one of TextDecoder's single-byte tables (WHATWG: ISO-8859-1 is windows-1252). */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { PrepError } from "../record.js";
 import { createRequire } from "node:module";
 import { bpeCount, LONG_PIECE, ShortBpe, vocabFromByteVocab } from "./bpe.js";
-import { nextPiece, PieceTable } from "./cl100k-split.js";
+import { nextPiece, ownCopy, PieceTable } from "./cl100k-split.js";
 import { Llama2Bpe } from "./llama2.js";
 import { tokensFromTable, Vocab } from "./vocab.js";
 
@@ -119,7 +119,7 @@ function remembered(cache: Map<string, number>, key: string, f: (key: string) =>
   if (c === undefined) {
     c = f(key);
     if (cache.size >= limit) cache.clear();
-    cache.set(key, c);
+    cache.set(ownCopy(key), c);
   }
   return c;
 }

@@ -77,6 +77,41 @@ describe("no hang", () => {
   });
 });
 
+describe("HTML is read in bounded time and memory", () => {
+  it("elements nested 400,000 deep are read as browsers do (deeper than 512 become siblings, said once); no text is lost", async () => {
+    const d = tmp();
+    const depth = 400_000;
+    const words = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");
+    writeFileSync(join(d, "deep.html"), `<html><body><p>Start of the page.</p>${"<div>".repeat(depth)}${words}${"</div>".repeat(depth)}<script>var hidden = 1;</script><p>End of the page.</p></body></html>`);
+    const r = await run(["text", join(d, "deep.html"), "--format", "text", "-o", join(d, "o.jsonl")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/deep\.html: html-depth: elements nested deeper than 512 .* read as siblings/);
+    const text = (lines(readFileSync(join(d, "o.jsonl"), "utf8")) as { text: string }[]).map((x) => x.text).join("\n");
+    expect(text).toMatch(/^Start of the page\./);
+    expect(text).toContain("word0 word1");
+    expect(text).toContain("word199");
+    expect(text).toMatch(/End of the page\.$/);
+    expect(text).not.toContain("hidden");
+  }, 30_000);
+
+  it("an 80 MB text node and 4 million entities stay within a 100 MB heap (40 MB aborted it): paragraphs are cut at 1 Mi characters", async () => {
+    const d = tmp();
+    const { openSync, writeSync, closeSync } = await import("node:fs");
+    const fd = openSync(join(d, "big.html"), "w");
+    writeSync(fd, "<html><body><p>");
+    const line = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".repeat(13000); // ~1 MB
+    for (let i = 0; i < 80; i++) writeSync(fd, line);
+    writeSync(fd, "</p><p>" + "&amp;".repeat(4_000_000) + "</p></body></html>");
+    closeSync(fd);
+    const r = await run(["text", join(d, "big.html"), "--format", "text", "-q", "-o", join(d, "o.jsonl")], { env: { NODE_OPTIONS: "--max-old-space-size=100" } });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const recs = lines(readFileSync(join(d, "o.jsonl"), "utf8")) as { text: string }[];
+    const total = recs.reduce((a, x) => a + x.text.length, 0);
+    expect(total).toBeGreaterThan(80 * line.length * 0.9);
+    expect(recs.some((x) => x.text.includes("&&&&&&&&"))).toBe(true);
+  }, 120_000);
+});
+
 describe("one line, not a stack trace", () => {
   it("synth --cache in a missing folder or naming a folder; job create --submit without a region", async () => {
     const s = await teacher();
