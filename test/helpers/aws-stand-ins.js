@@ -57,8 +57,14 @@ export async function startS3Faults(opts) {
       r.pipe(res);
     });
     up.on("error", (e) => {
+      if (res.headersSent || res.destroyed) return res.destroy();
       res.writeHead(502);
       res.end(String(e));
+    });
+    // A client gone mid-request (a run killed mid-part): the forwarded request goes too, or it stays open on
+    // s3rver and its close() waits for ever.
+    res.on("close", () => {
+      if (!res.writableFinished) up.destroy();
     });
     req.pipe(up);
   });
