@@ -17,6 +17,7 @@ interface PdfCliOpts extends DocumentOpts {
   maxPages?: number;
   maxStreamMb?: number;
   maxPageChars?: number;
+  maxExtractMb?: number;
   pageTimeout?: number;
   engine: "auto" | "pdfjs" | "poppler";
 }
@@ -57,6 +58,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .option("--max-pages <n>", "refuse a document that claims more pages (default 100000)", intArg("--max-pages", 1))
     .option("--max-stream-mb <n>", "refuse a document with a content stream that inflates to more MiB than this (default 256)", intArg("--max-stream-mb", 1))
     .option("--max-page-chars <n>", "refuse a document with a page of more text characters than this (default 2000000)", intArg("--max-page-chars", 1))
+    .option("--max-extract-mb <n>", "poppler: MiB of memory one pdftotext process may use (default 2048); over it, the document is refused", intArg("--max-extract-mb", 64))
     .option("--page-timeout <seconds>", "refuse a document with a page that takes longer (default 20; bounds a decompression bomb's time and memory)", intArg("--page-timeout", 1))
     .option("--metadata <file>", "write each record's provenance (file, pages, tokens) as JSONL beside the records")
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
@@ -94,7 +96,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         engine: o.engine,
         maxPages: o.maxPages,
         maxStreamBytes: o.maxStreamMb ? o.maxStreamMb * 1024 * 1024 : undefined,
-        limits: { ...(o.maxPageChars ? { maxPageChars: o.maxPageChars } : {}), ...(o.pageTimeout ? { pageTimeoutSeconds: o.pageTimeout } : {}) },
+        limits: { ...(o.maxPageChars ? { maxPageChars: o.maxPageChars } : {}), ...(o.pageTimeout ? { pageTimeoutSeconds: o.pageTimeout } : {}), ...(o.maxExtractMb ? { maxExtractMb: o.maxExtractMb } : {}) },
         onOutcome: (x) => {
           outcomes.push(x);
           pagesDone += x.pages;

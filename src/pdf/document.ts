@@ -73,7 +73,8 @@ const FONTS = join(root, "standard_fonts") + "/";
 export class PdfOpenError extends Error {
   constructor(
     message: string,
-    readonly kind: "password" | "wrong-password" | "invalid" | "unreadable",
+    /** `limit`: over a bound (memory, time, text per page): refused as pdf-limit, not tried with another engine. */
+    readonly kind: "password" | "wrong-password" | "invalid" | "unreadable" | "limit",
   ) {
     super(message);
   }
@@ -162,9 +163,14 @@ export interface PageLimits {
   maxPageChars: number;
   /** Seconds one page may take (default 20; pdf.js reads a dense real page in well under one). */
   pageTimeoutSeconds: number;
+  /**
+   * MiB of address space one pdftotext process may use (default 2,048; a real document needs well under 200): a
+   * 60 KB page drawing one form 50 times grew it to 6.8 GB.
+   */
+  maxExtractMb: number;
 }
 
-export const DEFAULT_PAGE_LIMITS: PageLimits = { maxPageChars: 2_000_000, pageTimeoutSeconds: 20 };
+export const DEFAULT_PAGE_LIMITS: PageLimits = { maxPageChars: 2_000_000, pageTimeoutSeconds: 20, maxExtractMb: 2048 };
 
 /** A page over a limit: the document is refused, with the limit named. */
 export class PageLimitError extends Error {

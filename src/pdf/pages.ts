@@ -164,7 +164,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       } catch (e) {
         outcome.error = e instanceof PdfOpenError ? e.message : (e as Error).message;
         opts.onOutcome?.(outcome);
-        yield finding(e instanceof PdfOpenError && e.kind.includes("password") ? "pdf-password" : "pdf", outcome.error, { source });
+        yield finding(e instanceof PdfOpenError && e.kind.includes("password") ? "pdf-password" : e instanceof PdfOpenError && e.kind === "limit" ? "pdf-limit" : "pdf", outcome.error, { source });
         continue;
       }
       if (numPages > maxPages) {

@@ -179,7 +179,7 @@ export class PopplerExtractor implements Extractor {
     this.pending.delete(doc);
     this.pump();
     if (r instanceof Error) {
-      if (!this.fallback) throw r instanceof PdfOpenError ? r : new PdfOpenError(r.message, "unreadable");
+      if (!this.fallback || (r instanceof PdfOpenError && r.kind === "limit")) throw r instanceof PdfOpenError ? r : new PdfOpenError(r.message, "unreadable");
       this.fb ??= this.fallback();
       this.fallbackDocs.add(doc);
       return this.fb.open(doc, src, passwords);
@@ -221,10 +221,13 @@ export class PopplerExtractor implements Extractor {
       const split = src.path && this.jobs > 1 && this.alone(doc) ? await this.ranges(src.path, pw) : undefined;
       if (split) {
         const parts = await Promise.all(split.map(([f, l]) => this.run(src, pw, [f, l])));
+        const over = parts.find((r) => r.limit);
+        if (over) throw new PdfOpenError(over.limit!, "limit");
         const pages = parts.flatMap((r) => r.stdout.split("\f").slice(0, -1));
         if (parts.every((r) => r.code === 0) && pages.length === split.at(-1)![1]) return { pages };
       }
       const r = await this.run(src, pw);
+      if (r.limit) throw new PdfOpenError(r.limit, "limit");
       if (r.code === 0) {
         const pages = r.stdout.split("\f");
         pages.pop(); // pdftotext ends every page, the last one included, with a form feed
@@ -265,10 +268,17 @@ export class PopplerExtractor implements Extractor {
     return Array.from({ length: k }, (_, i) => [Math.floor((pages * i) / k) + 1, Math.floor((pages * (i + 1)) / k)] as [number, number]);
   }
 
-  private run(src: { path?: string; data?: Uint8Array }, password: string | undefined, range?: [number, number]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  /**
+   * One pdftotext process, bounded: address space by `ulimit -v` (setrlimit, through the shell that then becomes
+   * pdftotext), text per page as it streams out (a page past --max-page-chars stops it; its text is never held
+   * whole), and time. `limit` says which bound it hit.
+   */
+  private run(src: { path?: string; data?: Uint8Array }, password: string | undefined, range?: [number, number]): Promise<{ code: number | null; stdout: string; stderr: string; limit?: string }> {
     return new Promise((resolve, reject) => {
       const args = ["-enc", "UTF-8", ...(range ? ["-f", String(range[0]), "-l", String(range[1])] : []), ...(password !== undefined ? ["-upw", password] : []), src.path ?? "-", "-"];
-      const child = spawn(pdftotextBin(), args, { stdio: [src.path ? "ignore" : "pipe", "pipe", "pipe"] });
+      const mb = this.limits.maxExtractMb;
+      const child = spawn("/bin/sh", ["-c", 'ulimit -v "$0" 2>/dev/null; exec "$@"', String(mb * 1024), pdftotextBin(), ...args], { stdio: [src.path ? "ignore" : "pipe", "pipe", "pipe"] });
+      let overLimit: string | undefined;
       // Below this process's priority: with documents extracted ahead, this thread's chunking is the critical
       // path when the cores are all busy, and pdftotext has the slack.
       if (child.pid !== undefined) {
@@ -287,13 +297,33 @@ export class PopplerExtractor implements Extractor {
       const limit = Math.max(60, this.limits.pageTimeoutSeconds * 50) * 1000;
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
-        reject(new PdfOpenError(`pdftotext took longer than ${limit / 1000} s`, "unreadable"));
+        reject(new PdfOpenError(`pdftotext took longer than ${limit / 1000} s`, "limit"));
       }, limit);
+      // Bytes of the page being written (UTF-8: at most 4 per character) and its number.
+      let pageBytes = 0;
+      let page = range ? range[0] : 1;
+      const pageMax = this.limits.maxPageChars * 4;
       child.stdout!.on("data", (c: Buffer) => {
+        if (overLimit) return;
         out.push(c);
         outBytes += c.length;
-        // Text beyond any sane document (the per-page limit, 1,000 pages' worth): stop it.
-        if (outBytes > this.limits.maxPageChars * 4 * 1000) child.kill("SIGKILL");
+        for (let at = 0; ; ) {
+          const ff = c.indexOf(12, at);
+          if (ff === -1) {
+            pageBytes += c.length - at;
+            break;
+          }
+          pageBytes += ff - at;
+          if (pageBytes > pageMax) break;
+          pageBytes = 0;
+          page++;
+          at = ff + 1;
+        }
+        // Counted in bytes while it streams, exactly in characters when the page is read (page()).
+        if (pageBytes > pageMax && Buffer.concat(out).toString("utf8").split("\f").pop()!.length > this.limits.maxPageChars) {
+          overLimit = `page ${page} has more than ${this.limits.maxPageChars.toLocaleString("en-US")} characters of text (--max-page-chars)`;
+          child.kill("SIGKILL");
+        }
       });
       child.stderr!.on("data", (c: Buffer) => {
         if (err.length < 10_000) err += c.toString("utf8");
@@ -302,9 +332,13 @@ export class PopplerExtractor implements Extractor {
         clearTimeout(timer);
         reject(e);
       });
-      child.on("close", (code) => {
+      child.on("close", (code, signal) => {
         clearTimeout(timer);
-        resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: err });
+        // Memory: poppler says "Out of memory" and aborts, or C++ throws bad_alloc (also an abort).
+        if (!overLimit && code !== 0 && (/Out of memory|bad_alloc|Cannot allocate memory/i.test(err) || signal === "SIGABRT" || signal === "SIGSEGV")) {
+          overLimit = `pdftotext needed more than ${mb.toLocaleString("en-US")} MiB of memory (--max-extract-mb)`;
+        }
+        resolve({ code, stdout: overLimit ? "" : Buffer.concat(out).toString("utf8"), stderr: err, ...(overLimit ? { limit: overLimit } : {}) });
       });
       if (!src.path) {
         child.stdin!.on("error", () => undefined); // it may exit before reading everything

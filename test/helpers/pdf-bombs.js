@@ -78,3 +78,67 @@ export function writeWrongCodePointsPdf(path, pages) {
   });
   writeFileSync(path, assemble(objects));
 }
+
+/** A Flate stream object whose content is `mb` megabytes of text-showing operators. */
+/** @param {number} mb @param {string} [dict] */
+function textOps(mb, dict = "", spread = false) {
+  // Each string a little lower than the one before: distinct words, which an extractor must all hold for the page.
+  // Spread: strings on a grid over the page, all of them in the extracted text (nearly overlapping ones are merged).
+  const op = "(AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA) Tj 0 -0.001 Td\n";
+  const n = Math.ceil((mb * 1e6) / op.length);
+  const ops = spread ? Array.from({ length: n }, (_, i) => `1 0 0 1 ${(i % 3) * 200} ${(Math.floor(i / 3) % 70) * 11} Tm (${String(i).padStart(40, "B")}) Tj\n`).join("") : op.repeat(n);
+  const content = Buffer.from(`BT /F1 10 Tf 72 700 Td\n${ops}ET\n`);
+  const z = deflateSync(content, { level: 9 });
+  return Buffer.concat([Buffer.from(`<< ${dict} /Length ${z.length} /Filter /FlateDecode >>\nstream\n`), z, Buffer.from("\nendstream")]);
+}
+
+/**
+ * One page that draws one form XObject `uses` times; the form's stream inflates to `mb` megabytes of text operators.
+ * Each stream is under any per-stream bound; the page's work is `mb × uses`.
+ * @param {string} path @param {number} mb @param {number} uses
+ */
+export function writeFormBomb(path, mb, uses) {
+  const page = Buffer.from("q /Fm0 Do Q\n".repeat(uses));
+  writeFileSync(
+    path,
+    assemble([
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> /XObject << /Fm0 6 0 R >> >> /Contents 4 0 R >>",
+      Buffer.concat([Buffer.from(`<< /Length ${page.length} >>\nstream\n`), page, Buffer.from("\nendstream")]),
+      FONT,
+      textOps(mb, "/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >>"),
+    ]),
+  );
+}
+
+/**
+ * One page whose /Contents is an array of `count` streams, each inflating to `mb` megabytes of text operators
+ * (each under a per-stream bound; the page's sum is not).
+ * @param {string} path @param {number} count @param {number} mb
+ */
+export function writeContentsArrayBomb(path, count, mb) {
+  const stream = textOps(mb, "", true);
+  const refs = Array.from({ length: count }, () => "5 0 R").join(" ");
+  writeFileSync(
+    path,
+    assemble([
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents [${refs}] >>`,
+      FONT,
+      stream,
+    ]),
+  );
+}
+
+/**
+ * `pages` pages sharing one content stream that inflates to `mb` megabytes of text operators (each page under the
+ * per-stream bound, each slow to read).
+ * @param {string} path @param {number} pages @param {number} mb
+ */
+export function writeTextBombPages(path, pages, mb) {
+  const kids = Array.from({ length: pages }, (_, i) => `${5 + i} 0 R`).join(" ");
+  const pageObjs = Array.from({ length: pages }, () => "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>");
+  writeFileSync(path, assemble(["<< /Type /Catalog /Pages 2 0 R >>", `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`, FONT, textOps(mb), ...pageObjs]));
+}

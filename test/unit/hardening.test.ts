@@ -112,6 +112,34 @@ describe("HTML is read in bounded time and memory", () => {
   }, 120_000);
 });
 
+describe("PDF extraction is bounded in memory on both engines", () => {
+  it("poppler runs under --max-extract-mb: a form drawn 50 times (which grew pdftotext to 6.8 GB) is a pdf-limit finding, not a fallback; the other file is written", async () => {
+    const d = tmp();
+    const { writeFormBomb } = await import("../helpers/pdf-bombs.js");
+    writeFormBomb(join(d, "form.pdf"), 2, 50);
+    await writePdf(join(d, "good.pdf"), [prose(["A page of ordinary words in a well made document for the test."])]);
+    const r = await run(["pdf", join(d, "form.pdf"), join(d, "good.pdf"), "--engine", "poppler", "--max-extract-mb", "200", "--format", "text", "-o", join(d, "o.jsonl")], { env: { PREP_DATA_PDFTOTEXT: undefined } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/form\.pdf: pdf-limit: pdftotext needed more than 200 MiB of memory \(--max-extract-mb\)/);
+    expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(1);
+  }, 60_000);
+
+  it("poppler: a page of more text than --max-page-chars is counted as pdftotext streams it: the page and the option are named", async () => {
+    const d = tmp();
+    const { writeContentsArrayBomb } = await import("../helpers/pdf-bombs.js");
+    writeContentsArrayBomb(join(d, "arr.pdf"), 4, 0.3);
+    const r = await run(["pdf", join(d, "arr.pdf"), "--engine", "poppler", "--max-page-chars", "10000", "--format", "text", "-o", join(d, "o.jsonl")], { env: { PREP_DATA_PDFTOTEXT: undefined } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/arr\.pdf: pdf-limit: page 1 has more than 10,000 characters of text \(--max-page-chars\)/);
+  }, 60_000);
+
+  it("--max-extract-mb takes a whole number of MiB", async () => {
+    const r = await run(["pdf", "x.pdf", "--max-extract-mb", "lots"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--max-extract-mb must be a whole number/);
+  });
+});
+
 describe("one line, not a stack trace", () => {
   it("synth --cache in a missing folder or naming a folder; job create --submit without a region", async () => {
     const s = await teacher();
