@@ -185,6 +185,7 @@ export async function pageLines(pdf: OpenedPdf, pageNo: number, limits: PageLimi
   const page = await pdf.doc.getPage(pageNo);
   const reader = page.streamTextContent({}).getReader() as ReadableStreamDefaultReader<{ items: unknown[] }>;
   let timer: NodeJS.Timeout | undefined;
+  let ended = false;
   try {
     // Read the text in the chunks pdf.js streams it in, counting as it comes: a page over the limit is given up
     // before its text is all in memory.
@@ -208,9 +209,20 @@ export async function pageLines(pdf: OpenedPdf, pageNo: number, limits: PageLimi
     const lines = layoutLines(items);
     const ref = (page as { ref?: { num: number; gen: number } | null }).ref;
     return { lines: lines.map((l) => ({ ...l, text: cleanText(l.text).trim() })).filter((l) => l.text !== ""), ref: ref ? `${ref.num} ${ref.gen} R` : undefined };
+  } catch (e) {
+    if (e instanceof PageLimitError) {
+      // Over a bound, the document is refused whole. Cancelling the text stream here raced pdf.js: its worker side
+      // still sent chunks, and enqueueing them on the cancelled stream threw outside any caller (an uncaught
+      // ERR_INVALID_STATE ended the process). Ending the document stops the worker side first.
+      ended = true;
+      await pdf.close().catch(() => undefined);
+    }
+    throw e;
   } finally {
     clearTimeout(timer);
-    await reader.cancel().catch(() => undefined);
-    page.cleanup();
+    if (!ended) {
+      await reader.cancel().catch(() => undefined);
+      page.cleanup();
+    }
   }
 }

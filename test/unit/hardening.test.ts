@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prose, writePdf } from "../helpers/pdf.js";
@@ -132,6 +132,21 @@ describe("PDF extraction is bounded in memory on both engines", () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/arr\.pdf: pdf-limit: page 1 has more than 10,000 characters of text \(--max-page-chars\)/);
   }, 60_000);
+
+  it("pdf.js: pages whose text is still streaming when --page-timeout ends them are a pdf-limit finding, not a crash (Controller is already closed)", async () => {
+    const d = tmp();
+    const { writeTextBombPages } = await import("../helpers/pdf-bombs.js");
+    writeTextBombPages(join(d, "pages.pdf"), 64, 16);
+    await writePdf(join(d, "good.pdf"), [prose(["A page of ordinary words in a well made document for the test."])]);
+    for (const jobs of ["1", "2"]) {
+      const r = await run(["pdf", join(d, "pages.pdf"), join(d, "good.pdf"), "--engine", "pdfjs", "-j", jobs, "--page-timeout", "1", "--format", "text", "-o", join(d, "o.jsonl")]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).not.toMatch(/ERR_INVALID_STATE|internal error|\n\s+at /);
+      expect(r.stderr).toMatch(/pages\.pdf page 1: pdf-limit: page 1 (took longer than 1 s \(--page-timeout\)|has more than 2,000,000 characters)/);
+      expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(1);
+      expect(readdirSync(d).filter((f) => f.includes(".tmp"))).toEqual([]);
+    }
+  }, 120_000);
 
   it("--max-extract-mb takes a whole number of MiB", async () => {
     const r = await run(["pdf", "x.pdf", "--max-extract-mb", "lots"]);
