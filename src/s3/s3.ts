@@ -75,8 +75,24 @@ export async function headObject(uri: string): Promise<{ size: number; metadata:
     return { size: Number(r.ContentLength ?? 0), metadata: r.Metadata ?? {}, etag: r.ETag };
   } catch (e) {
     const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (err.name === "NotFound" || err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return undefined;
+    if (err.name === "NotFound" || err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) {
+      // A HEAD's 404 has no body to say which is missing, the object or its bucket: ask the bucket.
+      if (!(await bucketExists(bucket))) throw new PrepError(`${uri}: the bucket does not exist`, 3);
+      return undefined;
+    }
     throw s3Error(uri, e);
+  }
+}
+
+/** Whether the bucket exists (true when that cannot be told: access denied, for one). */
+export async function bucketExists(bucket: string): Promise<boolean> {
+  const { m, c } = await s3();
+  try {
+    await c.send(new m.HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    return !(err.name === "NotFound" || err.name === "NoSuchBucket" || err.$metadata?.httpStatusCode === 404);
   }
 }
 

@@ -201,6 +201,17 @@ describe("S3 as a place to read and write", () => {
     }
   }, 60_000);
 
+  it("an object in a bucket that does not exist says so (a HEAD's 404 said 'no such object'); a missing key in a real bucket is 'no such object'", async () => {
+    for (const args of [["json", "s3://nobucket/x.jsonl", "--prompt", "{a}", "--completion", "{b}"], ["validate", "s3://nobucket/x.jsonl"]]) {
+      const r = await run(args, { env: s3.env });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/s3:\/\/nobucket\/x\.jsonl: (file: )?the bucket does not exist/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const v = await run(["validate", "s3://bucket/none.jsonl"], { env: s3.env });
+    expect(v.stderr).toMatch(/s3:\/\/bucket\/none\.jsonl: no such object/);
+  });
+
   it("PREP_DATA_S3_TIMEOUT that is not a duration is a usage error", async () => {
     const r = await run(["csv", bigCsv(), "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/x.jsonl"], { env: { ...s3.env, PREP_DATA_S3_TIMEOUT: "soon" } });
     expect(r.code).toBe(2);
