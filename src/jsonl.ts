@@ -1,5 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { accessSync, constants, fstatSync, readdirSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { accessSync, constants, existsSync, fstatSync, readdirSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PrepError } from "./record.js";
@@ -252,10 +253,30 @@ class DirectSink extends BatchingSink {
 
 const TEMP_TAG = "prep-data-tmp";
 
-/** The temp name for `target`: hidden, beside it, tagged with this process's id (so a later run can tell it is stale). */
+/**
+ * The temp name for `target`: hidden, beside it, tagged with this process's id and its PID namespace (so a later run
+ * can tell it is stale: a process id means something only within its namespace).
+ */
 function tempName(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${TEMP_TAG}-${process.pid}-${randomBytes(4).toString("hex")}`);
+  return join(dirname(target), `.${basename(target)}.${TEMP_TAG}-${process.pid}-${randomBytes(4).toString("hex")}-${pidNamespace()}`);
 }
+
+let namespace: string | undefined;
+/** This process's PID namespace: the inode of /proc/self/ns/pid (Linux), else a hash of the host name. */
+export function pidNamespace(): string {
+  if (namespace === undefined) {
+    try {
+      namespace = /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))?.[1];
+    } catch {
+      // not Linux
+    }
+    namespace ??= "h" + createHash("sha256").update(hostname()).digest("hex").slice(0, 10);
+  }
+  return namespace;
+}
+
+/** A temp file from another PID namespace (another container on a shared volume) is stale only when this old. */
+export const FOREIGN_TEMP_STALE_MS = 24 * 3600 * 1000;
 
 function alive(pid: number): boolean {
   try {
@@ -279,12 +300,20 @@ export function removeStaleTemps(target: string): number {
   }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
-    const m = name.slice(prefix.length).match(/^(\d+)-[0-9a-f]{8}$/);
+    const m = name.slice(prefix.length).match(/^(\d+)-[0-9a-f]{8}(?:-(\w+))?$/);
     if (!m) continue;
-    // Another live run's temp stays; so does this run's own (an open sink). Any other is stale (PIDs are reused).
     const pid = Number(m[1]);
     const path = join(dir, name);
-    if (pid === process.pid ? [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path) : alive(pid)) continue;
+    if (m[2] !== undefined && m[2] !== pidNamespace()) {
+      // Another namespace's process ids cannot be checked from here (a live run's temp was removed when its PID was
+      // not visible, and 150,000 records were lost): its temp is stale only once it has not changed for a day.
+      try {
+        if (Date.now() - statSync(path).mtimeMs < FOREIGN_TEMP_STALE_MS) continue;
+      } catch {
+        continue;
+      }
+    } else if (pid === process.pid ? [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path) : alive(pid)) continue;
+    // Another live run's temp stays; so does this run's own (an open sink). Any other is stale (PIDs are reused).
     try {
       unlinkSync(path);
       removed++;
@@ -336,6 +365,9 @@ class AtomicFileSink extends BatchingSink {
       await rename(this.tmp, this.target);
     } catch (e) {
       await this.abort();
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && existsSync(dirname(this.tmp))) {
+        throw new PrepError(`${this.path}: the temp file ${basename(this.tmp)} was removed by another process while this run wrote it (another run writing the same output?); nothing was written, run again`, 3);
+      }
       throw writeError(this.path, e);
     }
     this.done = true;

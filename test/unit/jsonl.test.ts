@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { jsonLine, openSink } from "../../src/index.js";
@@ -137,6 +137,45 @@ describe("output targets", () => {
     const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", join(dir, "out.jsonl")]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(["data.csv", "out.jsonl"]);
+  });
+
+  it("a temp file from another PID namespace (another container on a shared volume) is left while it is recent, removed once a day old", async () => {
+    const dir = tmp();
+    const input = join(dir, "data.csv");
+    writeFileSync(input, "q,a\n1,2\n");
+    // pid 4194305 is not visible here; in its own namespace (another container) it is a live run.
+    const foreign = join(dir, ".out.jsonl.prep-data-tmp-4194305-deadbeef-4026599999");
+    writeFileSync(foreign, "another container's records so far");
+    const r = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", join(dir, "out.jsonl")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(foreign, "utf8")).toBe("another container's records so far");
+    const old = new Date(Date.now() - 25 * 3600 * 1000);
+    utimesSync(foreign, old, old);
+    const again = await run(["csv", input, "--prompt", "{q}", "--completion", "{a}", "-o", join(dir, "out.jsonl")]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(foreign)).toBe(false);
+  });
+
+  it("when this run's temp file is removed under it, the run says so (exit 3) and the output is left as it was", async () => {
+    const dir = tmp();
+    const out = join(dir, "out.jsonl");
+    writeFileSync(out, "previous\n");
+    const child = spawn(process.execPath, [BIN, "csv", "-", "--prompt", "{q}", "--completion", "{a}", "-o", out]);
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    child.stdin.write("q,a\n1,2\n");
+    let temp: string | undefined;
+    for (let i = 0; i < 100 && !temp; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      temp = readdirSync(dir).find((f) => f.includes(".prep-data-tmp-"));
+    }
+    expect(temp).toBeDefined();
+    unlinkSync(join(dir, temp!));
+    child.stdin.end("3,4\n");
+    const code = await new Promise((r) => child.on("close", r));
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/the temp file .* was removed by another process while this run wrote it/);
+    expect(readFileSync(out, "utf8")).toBe("previous\n");
   });
 });
 
