@@ -150,7 +150,7 @@ async function* sampleRows(src: AsyncIterable<SourceItem>, n: number, seed: numb
 
 /** The rows in a seeded random order (findings first, as they come), in bounded memory. */
 async function shuffleRows(src: AsyncIterable<SourceItem>, seed: number): Promise<AsyncIterable<SourceItem>> {
-  const { shuffleBy } = await import("./ops/ops.js");
+  const { shuffleBy } = await import("./ops/shuffle.js");
   return shuffleBy<Row>(src as AsyncIterable<Row | Finding>, seed, {
     encode: (r) => [r.values, r.origin],
     decode: ([values, origin]) => ({ type: "row", values, origin }),

@@ -210,7 +210,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .option("--seed <n>", "random seed", intArg("--seed"), 0)
       .option("--bucket-mb <n>", "memory per bucket", intArg("--bucket-mb", 1), 64),
   ).action(async (files: string[], o: OpsOpts & { seed: number; bucketMb: number }) => {
-    const { readRecords, externalShuffle } = await import("../ops/ops.js");
+    const [{ readRecords }, { externalShuffle }] = await Promise.all([import("../ops/ops.js"), import("../ops/shuffle.js")]);
     let total = 0;
     for (const f of files) total += (await sizeOf(f)) ?? 0;
     setExit(
