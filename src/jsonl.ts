@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
-import { hostname } from "node:os";
-import { accessSync, constants, existsSync, fstatSync, readdirSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { accessSync, constants, existsSync, fstatSync, readdirSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { isStale, pidNamespace } from "./outputs/stale.js";
 import { PrepError } from "./record.js";
 
 // JSON.stringify leaves these unescaped; several line splitters (JavaScript's, Python's str.splitlines) break on them.
@@ -261,32 +261,6 @@ function tempName(target: string): string {
   return join(dirname(target), `.${basename(target)}.${TEMP_TAG}-${process.pid}-${randomBytes(4).toString("hex")}-${pidNamespace()}`);
 }
 
-let namespace: string | undefined;
-/** This process's PID namespace: the inode of /proc/self/ns/pid (Linux), else a hash of the host name. */
-export function pidNamespace(): string {
-  if (namespace === undefined) {
-    try {
-      namespace = /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))?.[1];
-    } catch {
-      // not Linux
-    }
-    namespace ??= "h" + createHash("sha256").update(hostname()).digest("hex").slice(0, 10);
-  }
-  return namespace;
-}
-
-/** A temp file from another PID namespace (another container on a shared volume) is stale only when this old. */
-export const FOREIGN_TEMP_STALE_MS = 24 * 3600 * 1000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Temp files of `target` left by a run that was killed (SIGKILL, power loss): removed. Returns how many. */
 export function removeStaleTemps(target: string): number {
   const dir = dirname(target);
@@ -304,16 +278,10 @@ export function removeStaleTemps(target: string): number {
     if (!m) continue;
     const pid = Number(m[1]);
     const path = join(dir, name);
-    if (m[2] !== undefined && m[2] !== pidNamespace()) {
-      // Another namespace's process ids cannot be checked from here (a live run's temp was removed when its PID was
-      // not visible, and 150,000 records were lost): its temp is stale only once it has not changed for a day.
-      try {
-        if (Date.now() - statSync(path).mtimeMs < FOREIGN_TEMP_STALE_MS) continue;
-      } catch {
-        continue;
-      }
-    } else if (pid === process.pid ? [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path) : alive(pid)) continue;
-    // Another live run's temp stays; so does this run's own (an open sink). Any other is stale (PIDs are reused).
+    // Another live run's temp stays; so does this run's own (an open sink); another namespace's while it is recent.
+    // (In containers, two runs may both be PID 1: "this process" only with this namespace.)
+    const ours = pid === process.pid && (m[2] === undefined || m[2] === pidNamespace());
+    if (ours ? [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path) : !isStale(path, pid, m[2])) continue;
     try {
       unlinkSync(path);
       removed++;

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prose, writePdf } from "../helpers/pdf.js";
 import { lines, run, tmp } from "../helpers/run.js";
@@ -269,4 +269,32 @@ describe("shuffle's temp folder", () => {
       t.unmount();
     }
   });
+
+  it("spill folders a killed run left are removed by the next spilling run when their process is gone; a live run's and another namespace's recent ones stay", async () => {
+    const d = tmp();
+    const tmpd = join(d, "t");
+    mkdirSync(tmpd);
+    const ns = /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))![1];
+    const dead = join(tmpd, `prep-data-shuffle-4194305-${ns}-aB3xYz`); // no such process here
+    const live = join(tmpd, `prep-data-shuffle-${process.pid}-${ns}-aB3xYz`);
+    const foreign = join(tmpd, "prep-data-shuffle-4194305-4026599999-aB3xYz");
+    for (const f of [dead, live, foreign]) {
+      mkdirSync(f);
+      writeFileSync(join(f, "b0"), "spilled records\n");
+    }
+    const f = join(d, "big.jsonl");
+    writeFileSync(f, Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ prompt: `question number ${i} ${"x".repeat(60)}`, completion: `answer ${i}` })).join("\n") + "\n");
+    const r = await run(["shuffle", f, "--bucket-mb", "1", "-q", "-o", join(d, "o.jsonl")], { env: { TMPDIR: tmpd } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(tmpd).sort()).toEqual([basename(foreign), basename(live)].sort());
+  });
+
+  it("holds at most about --bucket-mb: 450,000 short records shuffle with --bucket-mb 8 in a 32 MB heap (each held record's overhead was not counted)", async () => {
+    const d = tmp();
+    const f = join(d, "short.jsonl");
+    writeFileSync(f, Array.from({ length: 450_000 }, (_, i) => JSON.stringify({ prompt: `q${i}`, completion: `a${i}` })).join("\n") + "\n");
+    const r = await run(["shuffle", f, "--bucket-mb", "8", "-q", "-o", join(d, "o.jsonl")], { env: { NODE_OPTIONS: "--max-old-space-size=32" } });
+    expect(r.code, r.stderr.slice(-500)).toBe(0);
+    expect(readFileSync(join(d, "o.jsonl"), "utf8").split("\n").filter(Boolean)).toHaveLength(450_000);
+  }, 60_000);
 });
