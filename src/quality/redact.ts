@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+
 /**
  * PII redaction: each match replaced by a placeholder for its kind, counted per kind. Patterns are chosen to leave
  * alone what looks like PII but is not: version numbers (v1.2.3.4, "version 10.0.0.1"), ISBNs, dates, page ranges.
@@ -15,7 +17,15 @@ export const PLACEHOLDER: Record<RedactKind, string> = {
   "aws-key": "[AWS_KEY]",
 };
 
-const EMAIL = /(?<![\p{L}\p{N}._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\p{L}\p{N}])/gu;
+// Internationalised too (josé@exämple.es, 用户@例子.中国): letters of any script. The top-level domain must be a real
+// one (the \`tlds\` package's list of the root zone), so file names such as R-en@quot.po are not addresses; nor is a
+// path component (…/de@formal.mo: after a slash).
+const EMAIL = /(?<![\p{L}\p{N}\p{M}._%+\/\\-])[\p{L}\p{N}][\p{L}\p{N}\p{M}._%+-]*@[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?)*\.(\p{L}[\p{L}\p{M}]{1,23}|xn--[a-z0-9-]{1,59})(?![\p{L}\p{N}\p{M}])/gu;
+let tldSet: Set<string> | undefined;
+function realTld(tld: string): boolean {
+  tldSet ??= new Set(createRequire(import.meta.url)("tlds") as string[]);
+  return tldSet.has(tld.toLowerCase());
+}
 
 // AWS access key ids (AKIA long-term, ASIA temporary, …) and a secret access key next to a name that says so.
 const AWS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])/g;
@@ -30,14 +40,19 @@ const IPV6 = new RegExp(`(?<![0-9A-Za-z:])(?:(?:${H}:){7}${H}|(?:${H}:){1,6}:(?:
 // Phone numbers: an international number (+ country code, 8–15 digits in groups) or a North American one written
 // (NNN) NNN-NNNN / NNN-NNN-NNNN / NNN.NNN.NNNN. No bare digit runs: those are as often ids, ISBNs or amounts.
 const PHONE_INTL = /(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,4}){2,5}(?![\w])/g;
-const PHONE_NA = /(?<![\w.-])(?:\(\d{3}\)[ .-]?|\d{3}([.-]))\d{3}(?:\1|[.-])\d{4}(?![\w]|[.-]\d)/g;
+// With a leading 1 (1-800-555-0199, 1 (800) 555-0199). Spaces alone (415 555 2671) only where the digits are a
+// North American number: area code and exchange start with 2–9 (so "100 200 3000" stays).
+const PHONE_NA = /(?<![\w.-])(?:1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}([.-]))\d{3}(?:\1|[.-])\d{4}(?![\w]|[.-]\d)/g;
+const PHONE_NA_SPACED = /(?<![\w.+-])(?:1 )?[2-9]\d{2} [2-9]\d{2} \d{4}(?![\w]|[ .-]\d)/g;
 
 const CARD = /(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])/g;
 
 /** The text before a match says it is a version, an ISBN, a DOI or a page/figure reference: not PII. */
 const NOT_PII_BEFORE = /(?:\b(?:v|ver|version|release|build|rev|revision|isbn(?:-1[03])?|issn|doi|arxiv|pp?|page|pages|fig|figure|table|vol|no)\.?:?\s*)$/i;
 
-const IP_CONTEXT = /\b(?:ip|ipv4|address(?:es)?|addr|host|hostname|server|gateway|router|dns|subnet|netmask|ping|ssh|connect(?:ed|ion)?|from|to)\b[\s:=("'\[]*$/i;
+// Words that say an address follows: right before it, or (the strong ones) up to two words before ("the server is
+// at 10.0.0.12"); "from"/"to" only right before (they precede section numbers as often).
+const IP_CONTEXT = /(?:\b(?:ip|ipv4|address(?:es)?|addr|host|hostname|server|gateway|router|dns|subnet|netmask|ping|ssh|connect(?:ed|ion|s)?)\b(?:\s+[A-Za-z-]+){0,2}|\b(?:from|to)\b)[\s:=("'\[]*$/i;
 
 export function luhn(digits: string): boolean {
   let sum = 0;
@@ -88,7 +103,7 @@ export class Redactor {
       t = t.replace(AWS_KEY_ID, () => this.hit("aws-key"));
       t = t.replace(AWS_SECRET, (_m, name: string, sep: string) => name + sep + this.hit("aws-key"));
     }
-    if (k.has("email")) t = t.replace(EMAIL, () => this.hit("email"));
+    if (k.has("email")) t = t.replace(EMAIL, (m, tld: string) => (realTld(tld) ? this.hit("email") : m));
     if (k.has("credit-card")) {
       t = t.replace(CARD, (m, offset: number, all: string) => {
         const d = m.replace(/[ -]/g, "");
@@ -117,6 +132,7 @@ export class Redactor {
       };
       t = t.replace(PHONE_INTL, phone);
       t = t.replace(PHONE_NA, (m: string, _sep: string, offset: number, all: string) => phone(m, offset, all));
+      t = t.replace(PHONE_NA_SPACED, phone);
     }
     return t;
   }

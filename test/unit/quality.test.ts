@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GOPHER_QUALITY, GOPHER_REPETITION, luhn, qualityFailure, Redactor } from "../../src/quality/index.js";
-import { shuffleBy } from "../../src/ops/ops.js";
+import { shuffleBy } from "../../src/ops/shuffle.js";
 import { lines, run, tmp } from "../helpers/run.js";
 
 const csvCell = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -202,5 +202,19 @@ describe("--redact: PII replaced by a placeholder per kind, counted", () => {
     const r = new Redactor(["credit-card"]);
     expect(r.redact("5555555555554444 378282246310005 6011111111111117 9780596520687")).toBe("[CREDIT_CARD] [CREDIT_CARD] [CREDIT_CARD] 9780596520687");
     expect(r.counts).toEqual({ "credit-card": 3 });
+  });
+
+  it("what hostile reviews found: spaced and 1- prefixed North American numbers, an address a few words after 'server', internationalised emails; a file name with @ is not an email", () => {
+    const p = new Redactor(["phone"]);
+    expect(p.redact("Call 415 555 2671 or 1-800-555-0199 or 1 (800) 555-0199 today.")).toBe("Call [PHONE] or [PHONE] or [PHONE] today.");
+    // Spaced digits that are not a North American number (area codes and exchanges never start with 0 or 1): kept.
+    expect(p.redact("Scores 100 200 3000 and 015 555 2671 and 415 155 2671.")).toBe("Scores 100 200 3000 and 015 555 2671 and 415 155 2671.");
+    const ip = new Redactor(["ip"]);
+    expect(ip.redact("The server is at 10.0.0.12 and the backup server runs on 10.0.0.13.")).toBe("The server is at [IP] and the backup server runs on [IP].");
+    expect(ip.redact("See section 2.1.6.1 for the server details.")).toBe("See section 2.1.6.1 for the server details.");
+    const e = new Redactor(["email"]);
+    expect(e.redact("Write to josé.garcía@exämple.es, 用户@例子.中国 or info@пример.рф.")).toBe("Write to [EMAIL], [EMAIL] or [EMAIL].");
+    expect(e.redact("Translations: po/R-en@quot.po and po/de@formal.mo; mail anna@example.com")).toBe("Translations: po/R-en@quot.po and po/de@formal.mo; mail [EMAIL]");
+    expect(e.counts).toEqual({ email: 4 });
   });
 });
