@@ -100,10 +100,10 @@ async function readStdin(): Promise<Uint8Array> {
  */
 /** A PDF object from S3, in memory (pdf.js needs the whole file; nothing is copied to disk). */
 async function readS3(uri: string): Promise<Uint8Array> {
-  const { readObject } = await import("../s3/s3.js");
+  const { openObject } = await import("../s3/s3.js");
   const parts: Buffer[] = [];
   try {
-    for await (const c of await readObject(uri)) parts.push(c as Buffer);
+    for await (const c of await openObject(uri)) parts.push(c as Buffer);
   } catch (e) {
     throw new PdfOpenError((e as Error).message.replace(`${uri}: `, ""), "unreadable");
   }

@@ -163,17 +163,36 @@ export async function listObjects(uri: string): Promise<string[]> {
   const re = star === -1 ? undefined : new RegExp("^" + key.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*") + "$");
   const { m, c } = await s3();
   const out: string[] = [];
+  const sizes = new Map<string, number>();
   let token: string | undefined;
   try {
     do {
       const r = await c.send(new m.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of r.Contents ?? []) if (o.Key && (!re || re.test(o.Key))) out.push(`s3://${bucket}/${o.Key}`);
+      for (const o of r.Contents ?? []) if (o.Key && (!re || re.test(o.Key))) out.push(`s3://${bucket}/${o.Key}`), sizes.set(`s3://${bucket}/${o.Key}`, Number(o.Size ?? 0));
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
   } catch (e) {
     throw s3Error(uri, e, "list");
   }
-  return out.sort();
+  out.sort();
+  const { listed } = await import("./read-ahead.js");
+  listed(out, out.map((u) => sizes.get(u)!));
+  return out;
+}
+
+/**
+ * The object's bytes as a stream: fetched ahead when it was listed and the one before it was read (see
+ * read-ahead.ts), else read now; a missing object or bucket is the error readers report.
+ */
+export async function openObject(uri: string): Promise<Readable> {
+  const { takeAhead } = await import("./read-ahead.js");
+  const got = await takeAhead(uri, (u) => readObject(u));
+  if (got) {
+    const { Readable } = await import("node:stream");
+    return Readable.from([got]);
+  }
+  if (!(await headObject(uri))) throw new PrepError(`${uri}: no such object`);
+  return readObject(uri);
 }
 
 /** An S3 object as hyparquet's AsyncBuffer: ranged GETs, so a Parquet file is read a row group at a time. */

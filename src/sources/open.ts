@@ -28,8 +28,8 @@ export async function openBytes(path: string, onBytes?: (n: number) => void, ran
     if (onBytes) process.stdin.on("data", (c: Buffer) => onBytes(c.length));
     return process.stdin;
   }
-  await assertReadableFile(path);
-  const raw = path.startsWith("s3://") ? await (await import("../s3/s3.js")).readObject(path) : createReadStream(path, { highWaterMark: 1 << 20 });
+  if (!path.startsWith("s3://")) await assertReadableFile(path);
+  const raw = path.startsWith("s3://") ? await (await import("../s3/s3.js")).openObject(path) : createReadStream(path, { highWaterMark: 1 << 20 });
   // Bytes of the file itself (compressed, for .gz): what progress measures against the file's size.
   if (onBytes) raw.on("data", (c: Buffer) => onBytes(c.length));
   if (!path.endsWith(".gz")) return raw;

@@ -20,13 +20,21 @@ export async function startS3(opts) {
  * answers UploadPart number `failPart` once with a 500 InternalError (the SDK must retry it), never answers the parts
  * after the first `stallAfterParts` (an upload caught mid-way), and answers AbortMultipartUpload itself (s3rver
  * says 405), recording the upload id.
- * @param {{ target: string, failPart?: number, stallAfterParts?: number }} opts
+ * With `latencyMs`, every request waits that long first, and `log.maxGets` records the most GETs in flight at once.
+ * @param {{ target: string, failPart?: number, stallAfterParts?: number, latencyMs?: number }} opts
  */
 export async function startS3Faults(opts) {
   const target = new URL(opts.target);
-  const log = { parts: [], failed: [], aborted: [], completed: 0 };
+  const log = { parts: [], failed: [], aborted: [], completed: 0, gets: 0, maxGets: 0 };
   const stalled = [];
-  const server = createServer((req, res) => {
+  let getsNow = 0;
+  const server = createServer(async (req, res) => {
+    if (req.method === "GET" && !new URL(req.url ?? "/", "http://x").searchParams.has("list-type")) {
+      log.gets++;
+      log.maxGets = Math.max(log.maxGets, ++getsNow);
+      res.on("close", () => getsNow--);
+    }
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const q = new URL(req.url ?? "/", "http://x").searchParams;
     const drain = (then) => {
       req.resume();

@@ -212,6 +212,25 @@ describe("S3 as a place to read and write", () => {
     expect(v.stderr).toMatch(/s3:\/\/bucket\/none\.jsonl: no such object/);
   });
 
+  it("a prefix of many small objects is read several ahead (in order, same records): 120 objects behind 30 ms of latency", async () => {
+    const { S3Client, PutObjectCommand } = await import("@aws-sdk/client-s3");
+    const c = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, requestChecksumCalculation: "WHEN_REQUIRED" });
+    const n = 120;
+    for (let i = 0; i < n; i++) {
+      await c.send(new PutObjectCommand({ Bucket: "bucket", Key: `ahead/part-${String(i).padStart(4, "0")}.jsonl`, Body: JSON.stringify({ prompt: `question ${i}`, completion: `answer ${i}` }) + "\n" }));
+    }
+    const faults = await startS3Faults({ target: s3.url, latencyMs: 30 });
+    try {
+      const r = await run(["json", "s3://bucket/ahead/", "--prompt", "{prompt}", "--completion", "{completion}", "-q", "-o", "-"], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: faults.url } });
+      expect(r.code, r.stderr).toBe(0);
+      expect((lines(r.stdout) as { prompt: string }[]).map((x) => x.prompt)).toEqual(Array.from({ length: n }, (_, i) => `question ${i}`));
+      expect(faults.log.gets).toBe(n);
+      expect(faults.log.maxGets).toBeGreaterThanOrEqual(4); // one at a time before
+    } finally {
+      await faults.close();
+    }
+  }, 60_000);
+
   it("PREP_DATA_S3_TIMEOUT that is not a duration is a usage error", async () => {
     const r = await run(["csv", bigCsv(), "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/x.jsonl"], { env: { ...s3.env, PREP_DATA_S3_TIMEOUT: "soon" } });
     expect(r.code).toBe(2);
