@@ -107,6 +107,28 @@ export async function bedrockTeacher(modelId: string, opts: { region?: string; e
     requestHandler: new NodeHttpHandler({ ...(opts.requestTimeoutMs ? { socketTimeout: opts.requestTimeoutMs } : {}), httpAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) }, httpsAgent: { keepAlive: true, maxSockets: Math.max(50, opts.concurrency ?? 8) } }),
     maxAttempts: 1,
   });
+  // The SDK decodes a body's invalid bytes to U+FFFD and hands the damaged reply on: read the raw body first (just
+  // before the deserializer), and refuse it as the OpenAI path does.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      const res = out.response as { statusCode?: number; body?: unknown };
+      const body = res?.body as AsyncIterable<Uint8Array> | undefined;
+      if (res && body && typeof body === "object" && Symbol.asyncIterator in body && (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) {
+        const parts: Uint8Array[] = [];
+        for await (const c of body) parts.push(c);
+        const bytes = Buffer.concat(parts);
+        try {
+          new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        } catch {
+          throw new TeacherError(INVALID_UTF8, "document");
+        }
+        res.body = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+      return out;
+    },
+    { step: "deserialize", priority: "low", name: "prepDataStrictUtf8" },
+  );
   return {
     id: `bedrock:${modelId}`,
     backend: "bedrock",
@@ -169,6 +191,8 @@ export async function openaiTeacher(model: string, opts: { baseUrl?: string; api
   };
 }
 
+const INVALID_UTF8 = "the reply is not valid UTF-8 (its bytes would have been replaced with U+FFFD)";
+
 /** A reply body that sends no byte for this long, once its headers came, is given up (retried). */
 const BODY_IDLE_MS = 60_000;
 
@@ -225,7 +249,7 @@ function checkedUtf8(res: Response, body: Uint8Array): Response {
     try {
       new TextDecoder("utf-8", { fatal: true }).decode(body);
     } catch {
-      throw new TeacherError("the reply is not valid UTF-8 (its bytes would have been replaced with U+FFFD)", "document");
+      throw new TeacherError(INVALID_UTF8, "document");
     }
   }
   return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });

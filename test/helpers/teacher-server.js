@@ -83,10 +83,12 @@ export async function startTeacherServer(opts = {}) {
           res.writeHead(200, { "Content-Type": "application/json" });
           return res.end(JSON.stringify({ id: `chatcmpl-${k}`, object: "chat.completion", created: 1700000000, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: fault.kind === "number" ? 12345 : null }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
         }
-        if (fault?.kind === "bad-utf8" && chat) {
+        if (fault?.kind === "bad-utf8") {
           // Valid JSON around bytes that are not UTF-8 (0xFF inside the reply's content).
           const good = replyText(prompt, undefined);
-          const body = JSON.stringify({ id: `chatcmpl-${k}`, object: "chat.completion", created: 1700000000, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: "MARK" + good }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+          const body = converse
+            ? JSON.stringify({ output: { message: { role: "assistant", content: [{ text: "MARK" + good }] } }, stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, metrics: { latencyMs: 0 } })
+            : JSON.stringify({ id: `chatcmpl-${k}`, object: "chat.completion", created: 1700000000, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: "MARK" + good }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
           const [a, b] = body.split("MARK");
           res.writeHead(200, { "Content-Type": "application/json" });
           return res.end(Buffer.concat([Buffer.from(a), Buffer.from([0xff, 0xfe]), Buffer.from(b)]));

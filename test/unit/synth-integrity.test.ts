@@ -116,6 +116,18 @@ describe("teacher replies are decoded strictly", () => {
     expect(lines(text)).toHaveLength(6);
     expect(s.seen.filter((x) => /Document 1:/.test(x.prompt))).toHaveLength(1); // not retried
   });
+
+  it("the same on Bedrock's Converse: the SDK decoded invalid bytes to U+FFFD and the damaged pairs were written", async () => {
+    const s = await teacher({ faults: (_n, prompt) => (/Document 1:/.test(prompt) ? { kind: "bad-utf8" } : undefined) });
+    const d = tmp();
+    const out = join(d, "o.jsonl");
+    const r = await run(["synth", docsCsv(d, 3), "--teacher", "bedrock:anthropic.claude-3-haiku-20240307-v1:0", "--no-cache", "-o", out], { env: { PREP_DATA_TEACHER_BACKOFF_MS: "10", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "not-a-secret", AWS_ENDPOINT_URL_BEDROCK_RUNTIME: s.url } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/docs\.csv:3: teacher-error: the reply is not valid UTF-8/);
+    const text = readFileSync(out, "utf8");
+    expect(text).not.toContain("\ufffd");
+    expect(lines(text)).toHaveLength(6);
+  });
 });
 
 describe("synth --batch-input", () => {
