@@ -43,6 +43,7 @@ const PHONE_INTL = /(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,4}){2
 // With a leading 1 (1-800-555-0199, 1 (800) 555-0199). Spaces alone (415 555 2671) only where the digits are a
 // North American number: area code and exchange start with 2–9 (so "100 200 3000" stays).
 const PHONE_NA = /(?<![\w.-])(?:1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}([.-]))\d{3}(?:\1|[.-])\d{4}(?![\w]|[.-]\d)/g;
+const PHONE_CONTEXT = /\b(?:call|phone|tel|telephone|fax|mobile|cell|contact|dial|sms)\b[^\d\n]{0,12}$/i;
 const PHONE_NA_SPACED = /(?<![\w.+-])(?:1 )?[2-9]\d{2} [2-9]\d{2} \d{4}(?![\w]|[ .-]\d)/g;
 
 const CARD = /(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])/g;
@@ -132,7 +133,8 @@ export class Redactor {
       };
       t = t.replace(PHONE_INTL, phone);
       t = t.replace(PHONE_NA, (m: string, _sep: string, offset: number, all: string) => phone(m, offset, all));
-      t = t.replace(PHONE_NA_SPACED, phone);
+      // Spaced digit groups are as often table cells: only after a word that says a phone number follows.
+      t = t.replace(PHONE_NA_SPACED, (m: string, offset: number, all: string) => (PHONE_CONTEXT.test(all.slice(Math.max(0, offset - 24), offset)) ? phone(m, offset, all) : m));
     }
     return t;
   }
