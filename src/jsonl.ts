@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, fstatSync, readdirSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { accessSync, constants, existsSync, fstatSync, realpathSync, statSync, writeSync, type Stats } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { isStale, pidNamespace } from "./outputs/stale.js";
+import { pidNamespace, removeStale } from "./outputs/stale.js";
 import { PrepError } from "./record.js";
 
 // JSON.stringify leaves these unescaped; several line splitters (JavaScript's, Python's str.splitlines) break on them.
@@ -263,33 +263,8 @@ function tempName(target: string): string {
 
 /** Temp files of `target` left by a run that was killed (SIGKILL, power loss): removed. Returns how many. */
 export function removeStaleTemps(target: string): number {
-  const dir = dirname(target);
-  const prefix = `.${basename(target)}.${TEMP_TAG}-`;
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const m = name.slice(prefix.length).match(/^(\d+)-[0-9a-f]{8}(?:-(\w+))?$/);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    const path = join(dir, name);
-    // Another live run's temp stays; so does this run's own (an open sink); another namespace's while it is recent.
-    // (In containers, two runs may both be PID 1: "this process" only with this namespace.)
-    const ours = pid === process.pid && (m[2] === undefined || m[2] === pidNamespace());
-    if (ours ? [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path) : !isStale(path, pid, m[2])) continue;
-    try {
-      unlinkSync(path);
-      removed++;
-    } catch {
-      // another run removed it first
-    }
-  }
-  return removed;
+  // Another live run's temp stays; so does this run's own while a sink writes it; another namespace's while recent.
+  return removeStale(dirname(target), `.${basename(target)}.${TEMP_TAG}-`, /^(\d+)-[0-9a-f]{8}(?:-(\w+))?$/, (path) => [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path));
 }
 
 /** Writes `target` through a temp file beside it: flushed, fsynced and renamed into place only when the run completes. */

@@ -1,8 +1,8 @@
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { osReason } from "../jsonl.js";
-import { isStale, pidNamespace } from "../outputs/stale.js";
+import { pidNamespace, removeStale } from "../outputs/stale.js";
 import { PrepError, type Finding } from "../record.js";
 import { prng, type DatasetRecord } from "./ops.js";
 
@@ -15,24 +15,7 @@ const ITEM_OVERHEAD = 96;
  * process is gone (or, from another PID namespace, when a day old). Returns how many.
  */
 export function removeStaleSpills(dir = tmpdir()): number {
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    const m = name.startsWith(SPILL_PREFIX) ? /^(\d+)-(\w+)-\w{6}$/.exec(name.slice(SPILL_PREFIX.length)) : null;
-    if (!m || !isStale(join(dir, name), Number(m[1]), m[2])) continue;
-    try {
-      rmSync(join(dir, name), { recursive: true, force: true });
-      removed++;
-    } catch {
-      // another run removed it first, or it is not ours to remove
-    }
-  }
-  return removed;
+  return removeStale(dir, SPILL_PREFIX, /^(\d+)-(\w+)-\w{6}$/);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readlinkSync, statSync } from "node:fs";
+import { readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { hostname } from "node:os";
 
 /**
@@ -49,4 +50,35 @@ export function isStale(path: string, pid: number, ns: string | undefined): bool
     }
   }
   return !alive(pid);
+}
+
+/**
+ * Remove the stale temps in `dir`: names starting with `prefix` whose rest matches `rest` (capturing the writer's
+ * process id, then its namespace when the name has one). This process's own are kept unless `own(path)` says they
+ * are no longer in use. Returns how many were removed.
+ */
+export function removeStale(dir: string, prefix: string, rest: RegExp, own: (path: string) => boolean = () => true): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? rest.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const path = join(dir, name);
+    // (In containers, two runs may both be PID 1: "this process" only with this namespace.)
+    const ours = pid === process.pid && (m[2] === undefined || m[2] === pidNamespace());
+    if (ours ? own(path) : !isStale(path, pid, m[2])) continue;
+    try {
+      rmSync(path, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // another run removed it first, or it is not ours to remove
+    }
+  }
+  return removed;
 }
