@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { DEFAULT_MAX_STREAM_BYTES, oversizedStream } from "./bounds.js";
+import { costlyPage } from "./page-cost.js";
 import { garbledText } from "./garbled.js";
 import { finding, type Finding } from "../record.js";
 import { BoilerplateFilter, type PageLines } from "./boilerplate.js";
@@ -98,6 +99,19 @@ async function readStdin(): Promise<Uint8Array> {
  * and findings (a file that cannot be opened, a page that fails, a page without a text layer); never throws for
  * one bad file.
  */
+/**
+ * Why a document is refused before any engine opens it: a content stream that inflates past the limit, or a page
+ * that draws more than the limit (its streams summed, forms times their uses).
+ */
+export function bombIn(pdf: Uint8Array, limit: number): { message: string; page?: number } | undefined {
+  const mib = (limit / 1024 ** 2).toLocaleString("en-US");
+  const stream = oversizedStream(pdf, limit);
+  if (stream) return { message: `a content stream${stream.object ? ` (object ${stream.object})` : ""} inflates to more than ${mib} MiB (--max-stream-mb)` };
+  const page = costlyPage(pdf, limit);
+  if (page) return { page: page.page, message: `page ${page.page} draws more than ${mib} MiB of content (its streams, and forms times the times they are drawn) (--max-stream-mb)` };
+  return undefined;
+}
+
 /** A PDF object from S3, in memory (pdf.js needs the whole file; nothing is copied to disk). */
 async function readS3(uri: string): Promise<Uint8Array> {
   const { openObject } = await import("../s3/s3.js");
@@ -122,7 +136,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
   let docId = 0;
   const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
   /** Bomb checks of documents ahead (poppler's prefetch), by input index: one file at a time, in order. */
-  const bombs = new Map<number, Promise<ReturnType<typeof oversizedStream>>>();
+  const bombs = new Map<number, Promise<ReturnType<typeof bombIn>>>();
   let checked: Promise<unknown> = Promise.resolve();
   poppler?.expect(inputs.length);
   try {
@@ -137,7 +151,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         const check = checked.then(() =>
           readFile(ahead).then(
             (b) => {
-              const bomb = oversizedStream(b, limit);
+              const bomb = bombIn(b, limit);
               if (!bomb) poppler.prefetch(doc + k, { path: ahead }, opts.passwords);
               return bomb;
             },
@@ -152,12 +166,12 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       try {
         const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : source.startsWith("s3://") ? { data: await readS3(source) } : { path: source };
         // Bombs first: a stream that would inflate to gigabytes is refused before pdf.js starts on it.
-        const bomb = bombs.has(at) ? await bombs.get(at)! : oversizedStream(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);
+        const bomb = bombs.has(at) ? await bombs.get(at)! : bombIn(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);
         bombs.delete(at);
         if (bomb) {
-          outcome.error = `a content stream${bomb.object ? ` (object ${bomb.object})` : ""} inflates to more than ${(limit / 1024 ** 2).toLocaleString("en-US")} MiB (--max-stream-mb)`;
+          outcome.error = bomb.message;
           opts.onOutcome?.(outcome);
-          yield finding("pdf-limit", outcome.error, { source });
+          yield finding("pdf-limit", outcome.error, { source, ...(bomb.page ? { pages: [bomb.page, bomb.page] as [number, number] } : {}) });
           continue;
         }
         numPages = await ex.open(doc, src, opts.passwords);

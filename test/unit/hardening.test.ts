@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlink
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { prose, writePdf } from "../helpers/pdf.js";
-import { lines, run, tmp } from "../helpers/run.js";
+import { lines, ROOT, run, tmp } from "../helpers/run.js";
 import { openai, teacher } from "../helpers/teachers.js";
 
 describe("no hang", () => {
@@ -147,6 +147,28 @@ describe("PDF extraction is bounded in memory on both engines", () => {
       expect(readdirSync(d).filter((f) => f.includes(".tmp"))).toEqual([]);
     }
   }, 120_000);
+
+  it("a page's cost is counted before either engine opens the file: streams summed, forms times their uses; real documents pass", async () => {
+    const d = tmp();
+    const { writeFormBomb, writeContentsArrayBomb } = await import("../helpers/pdf-bombs.js");
+    const { costlyPage } = await import("../../src/pdf/page-cost.js");
+    const mb = 1024 * 1024;
+    writeFormBomb(join(d, "form.pdf"), 2, 50); // one 2 MB form drawn 50 times: ~100 MB
+    writeContentsArrayBomb(join(d, "arr.pdf"), 12, 2); // one 2 MB stream listed 12 times: ~24 MB
+    expect(costlyPage(readFileSync(join(d, "form.pdf")), 16 * mb)).toMatchObject({ page: 1 });
+    expect(costlyPage(readFileSync(join(d, "arr.pdf")), 16 * mb)).toMatchObject({ page: 1 });
+    expect(costlyPage(readFileSync(join(d, "form.pdf")), 256 * mb)).toBeUndefined(); // within the default
+    await writePdf(join(d, "good.pdf"), [prose(["A page of ordinary words."]), prose(["Another page of words."])]);
+    expect(costlyPage(readFileSync(join(d, "good.pdf")), 1024)).toBeUndefined();
+    for (const f of readdirSync(join(ROOT, "fixtures", "pdf"))) expect(costlyPage(readFileSync(join(ROOT, "fixtures", "pdf", f)), 1 * mb), f).toBeUndefined();
+    for (const engine of ["pdfjs", "poppler"]) {
+      const r = await run(["pdf", join(d, "form.pdf"), join(d, "arr.pdf"), join(d, "good.pdf"), "--engine", engine, "--max-stream-mb", "16", "--format", "text", "-o", join(d, "o.jsonl")], { env: { PREP_DATA_PDFTOTEXT: undefined } });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/form\.pdf page 1: pdf-limit: page 1 draws more than 16 MiB of content/);
+      expect(r.stderr).toMatch(/arr\.pdf page 1: pdf-limit: page 1 draws more than 16 MiB of content/);
+      expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(1);
+    }
+  }, 60_000);
 
   it("--max-extract-mb takes a whole number of MiB", async () => {
     const r = await run(["pdf", "x.pdf", "--max-extract-mb", "lots"]);
