@@ -37,36 +37,51 @@ function count(pdf: Uint8Array, limit: number, maxPages: number): { page: number
   if (!objects.size) return undefined;
   const tail = buf.toString("latin1", Math.max(0, buf.length - 4096));
   // An encrypted file's streams cannot be inflated here: the engines' own bounds apply.
-  if (/\/Encrypt\b/.test(tail) || buf.indexOf("/Encrypt") !== -1 || [...objects.values()].some((o) => /\/Encrypt\s+\d+\s+\d+\s+R/.test(o.dict) && /\/Root\s/.test(o.dict))) return undefined;
-  const root = lastRef(tail, "Root") ?? [...objects.values()].map((o) => lastRef(o.dict, "Root")).find((r) => r !== undefined);
+  if (buf.indexOf("/Encrypt") !== -1) return undefined;
+  const root = lastRef(tail, "Root") ?? rootInObjects(objects);
   const catalog = root === undefined ? undefined : objects.get(root);
   const pagesRef = catalog ? ref(catalog.dict, "Pages") : undefined;
   if (pagesRef === undefined) return undefined;
 
   const sizes = new Map<number, number>();
+  /** The stream last inflated, so that its `Do`s are read without inflating it again. */
+  let last: { n: number; data: Buffer } | undefined;
   /** A stream's inflated size, at most limit + 1 (counted once however often it is used). */
   const sizeOf = (n: number): number => {
     let s = sizes.get(n);
     if (s !== undefined) return s;
     const o = objects.get(n);
-    s = o?.stream ? inflatedSize(o, limit + 1) : 0;
+    s = 0;
+    if (o?.stream) {
+      try {
+        const data = inflated(o, limit + 1);
+        last = { n, data };
+        s = data.length;
+      } catch (e) {
+        s = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" ? limit + 1 : o.stream.length;
+      }
+    }
     sizes.set(n, s);
     return s;
   };
-  const texts = new Map<number, string>();
-  /** A content stream's text for counting `Do`s (only when it is within the limit). */
-  const textOf = (n: number): string => {
-    let t = texts.get(n);
-    if (t !== undefined) return t;
+  const draws = new Map<number, Map<string, number>>();
+  /** The XObject names a content stream draws, with how often (only for streams within the limit). */
+  const drawsOf = (n: number): Map<string, number> => {
+    let d = draws.get(n);
+    if (d !== undefined) return d;
+    d = new Map();
+    draws.set(n, d);
     const o = objects.get(n);
+    if (!o?.stream || sizeOf(n) > limit) return d;
+    let data: Buffer;
     try {
-      t = o?.stream && sizeOf(n) <= limit ? inflated(o, limit + 1).toString("latin1") : "";
+      data = last?.n === n ? last.data : inflated(o, limit + 1);
     } catch {
-      t = ""; // not inflatable here (encrypted, damaged): the engines decide
+      return d; // not inflatable here (damaged): the engines decide
     }
-    if (texts.size > 256) texts.clear();
-    texts.set(n, t);
-    return t;
+    if (data.indexOf("Do") === -1) return d;
+    for (const m of data.toString("latin1").matchAll(/\/([^\s/[\]<>(){}%]+)\s*Do\b/g)) d.set(m[1]!, (d.get(m[1]!) ?? 0) + 1);
+    return d;
   };
   const formCost = new Map<number, number>();
   /** A form XObject's cost: its content and, times their uses, the forms it draws. */
@@ -78,17 +93,18 @@ function count(pdf: Uint8Array, limit: number, maxPages: number): { page: number
     const o = objects.get(n);
     if (!o?.stream || !/\/Subtype\s*\/Form\b/.test(o.dict)) return 0;
     const own = xobjects(objects, resourcesOf(objects, o.dict)) ?? inherited;
-    const c = Math.min(limit + 1, sizeOf(n) + drawn(textOf(n), own, depth + 1));
+    const c = Math.min(limit + 1, sizeOf(n) + drawn(n, own, depth + 1));
     formCost.set(n, c);
     return c;
   };
-  const drawn = (content: string, xo: Map<string, number>, depth: number): number => {
-    if (!xo.size || !content.includes("Do")) return 0;
+  /** What content stream `n` draws through the forms it names, times their uses. */
+  const drawn = (n: number, xo: Map<string, number>, depth: number): number => {
+    if (!xo.size) return 0;
     let total = 0;
-    for (const m of content.matchAll(/\/([^\s/[\]<>(){}%]+)\s*Do\b/g)) {
-      const target = xo.get(m[1]!);
+    for (const [name, uses] of drawsOf(n)) {
+      const target = xo.get(name);
       if (target === undefined) continue;
-      total += costOfForm(target, xo, depth);
+      total += uses * costOfForm(target, xo, depth);
       if (total > limit) return total;
     }
     return total;
@@ -120,7 +136,7 @@ function count(pdf: Uint8Array, limit: number, maxPages: number): { page: number
     }
     const xo = xobjects(objects, res) ?? new Map<string, number>();
     for (const c of contents) {
-      bytes += drawn(textOf(c), xo, 0);
+      bytes += drawn(c, xo, 0);
       if (bytes > limit) return { page, bytes };
     }
     return undefined;
@@ -184,14 +200,14 @@ function inflated(o: Obj, cap: number): Buffer {
   return inflateSync(o.stream!, { maxOutputLength: cap, finishFlush: 2 });
 }
 
-/** A stream's inflated size, at most `cap` (its stored size when it cannot be inflated here). */
-function inflatedSize(o: Obj, cap: number): number {
-  try {
-    return inflated(o, cap).length;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return cap;
-    return o.stream!.length;
+/** The catalog named by the first trailer-like object (a cross-reference stream) that has a /Root. */
+function rootInObjects(objects: Map<number, Obj>): number | undefined {
+  for (const o of objects.values()) {
+    if (!o.dict.includes("/Root")) continue;
+    const r = lastRef(o.dict, "Root");
+    if (r !== undefined) return r;
   }
+  return undefined;
 }
 
 function ref(dict: string, key: string): number | undefined {
