@@ -56,6 +56,10 @@ export interface ChatDraft {
   system?: string;
   /** A label for the record (evaluation prompts' `category`); formats without one ignore it. */
   category?: string;
+  /** RFT: the reference answer the grader reads (any JSON); formats without one ignore it. */
+  reference?: unknown;
+  /** RFT: the record's id. */
+  id?: string;
   turns: Turn[];
   origin: Origin;
 }

@@ -84,7 +84,7 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
     .command("create")
     .description("build (and with --submit, send) a CreateModelCustomizationJob request, every hyperparameter checked against the model's range")
     .requiredOption("-m, --model <id>", "base model ID or alias")
-    .option("--type <type>", "fine-tuning, continued-pre-training or distillation", "fine-tuning")
+    .option("--type <type>", "fine-tuning, continued-pre-training, distillation or rft (reinforcement-fine-tuning)", "fine-tuning")
     .option("--train <s3uri>", "training data (or --manifest)")
     .option("--validation <s3uri>", "validation data")
     .option("--manifest <file>", "the manifest `upload` wrote: training and validation URIs")
@@ -99,9 +99,12 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
     .option("--hp <key=value>", "any other hyperparameter by its Bedrock name (repeat)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--teacher <modelId>", "distillation: the teacher model")
     .option("--max-response-length <n>", "distillation: maxResponseLengthForInference", intArg("--max-response-length", 1))
+    .option("--grader-lambda <arn>", "rft: the Lambda function that scores each response (see `prep-data grader init`)")
     .option("--submit", "send the request (default: print it, a dry run)")
-    .action(async (o: { model: string; type: string; train?: string; validation?: string; manifest?: string; output: string; roleArn: string; name: string; customModelName?: string; epochs?: string; batchSize?: string; learningRate?: string; warmupSteps?: string; hp: string[]; teacher?: string; maxResponseLength?: number; submit?: boolean }) => {
-      if (!["fine-tuning", "continued-pre-training", "distillation"].includes(o.type)) throw new PrepError(`--type ${o.type}: expected fine-tuning, continued-pre-training or distillation`, 2);
+    .action(async (o: { model: string; type: string; train?: string; validation?: string; manifest?: string; output: string; roleArn: string; name: string; customModelName?: string; epochs?: string; batchSize?: string; learningRate?: string; warmupSteps?: string; hp: string[]; teacher?: string; maxResponseLength?: number; graderLambda?: string; submit?: boolean }) => {
+      const { CUSTOMIZATION_TYPES } = await import("../jobs/job.js");
+      const type = CUSTOMIZATION_TYPES[o.type];
+      if (!type) throw new PrepError(`--type ${o.type}: expected ${Object.keys(CUSTOMIZATION_TYPES).join(", ")}`, 2);
       let train = o.train;
       let validation = o.validation;
       let manifest: UploadManifest | undefined;
@@ -124,9 +127,12 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
         hp[kv.slice(0, i)] = kv.slice(i + 1);
       }
       const { planJob, bedrockControl, controlError } = await import("../jobs/job.js");
-      const plan = planJob({ model: o.model, type: o.type as "fine-tuning", train, validation, output: o.output, roleArn: o.roleArn, name: o.name, customModelName: o.customModelName, hyperparameters: hp, teacher: o.teacher, maxResponseLength: o.maxResponseLength });
-      for (const h of plan.hyperparameters) process.stderr.write(`  ${h.name.padEnd(24)} ${h.given ? String(h.value).padEnd(10) : `(default ${h.default ?? "none"})`.padEnd(10)}  ${h.type} ${h.min}–${h.max}\n`);
-      process.stderr.write(`  [hyperparameter ranges: ${plan.profile.hyperparameters.source}]\n`);
+      const plan = planJob({ model: o.model, type, train, validation, output: o.output, roleArn: o.roleArn, name: o.name, customModelName: o.customModelName, hyperparameters: hp, teacher: o.teacher, maxResponseLength: o.maxResponseLength, graderLambda: o.graderLambda });
+      if (type !== "reinforcement-fine-tuning" && o.graderLambda) throw new PrepError("--grader-lambda is for --type rft", 2);
+      for (const h of plan.hyperparameters) process.stderr.write(`  ${h.name.padEnd(24)} ${h.given ? String(h.value ?? "").padEnd(10) : `(default ${h.default ?? "Bedrock's"})`.padEnd(10)}  ${h.type}${h.max ? ` ${h.min}–${h.max === Number.MAX_SAFE_INTEGER ? "" : h.max}` : ""}\n`);
+      process.stderr.write(`  [hyperparameter ranges: ${type === "reinforcement-fine-tuning" ? "API_RFTHyperParameters" : `${plan.profile.hyperparameters.source}${plan.profile.hyperparameters.confirmed ? "" : ", not published for this model: the family's ranges"}`}]\n`);
+      const noVal = plan.profile.tasks[type === "reinforcement-fine-tuning" ? "reinforcement-fine-tuning" : "fine-tuning"]?.noValidationSet;
+      if (validation && noVal && type === "fine-tuning") process.stderr.write(`WARNING: ${noVal.value} [${noVal.source}]\n`);
       // The training data's token limits at the chosen batch size, when the validated file is at hand.
       const entry = manifest?.files.find((f) => f.role === "train");
       // The manifest's local paths are relative to the manifest; the file must still be the one uploaded.

@@ -2,9 +2,10 @@ import { maskStderr, registerEnvSecrets } from "../secrets.js";
 import { Command, CommanderError, Option } from "commander";
 import { dialogueConverter, DEFAULT_SPEAKER_PATTERN } from "../convert/index.js";
 import { presets } from "../presets/index.js";
-import { whenSignalled } from "../jsonl.js";
+import { installSignalHandlers, whenSignalled } from "../jsonl.js";
 export { osReason } from "../jsonl.js";
 import { finding, PrepError, type Row } from "../record.js";
+import { getProfile, isRetired, lifecycleNotice } from "../profiles/index.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { dataKind } from "../sources/open.js";
 import type { TableOptions } from "../sources/table.js";
@@ -13,6 +14,7 @@ import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, 
 import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
 import { addJobCommands } from "./job.js";
+import { addGraderCommands } from "./grader.js";
 import { addOpsCommands } from "./ops.js";
 import { addTextCommand } from "./text.js";
 import { report } from "./report.js";
@@ -34,14 +36,30 @@ type DialogsumOpts = OutputOpts & {
   speakerPattern: string;
 };
 
+/**
+ * A `--model` that can no longer start a job: `upload` and `job create` refuse it (exit 2) with the date and what to
+ * use instead; every other command warns once and checks the file against the model's last published rules.
+ */
+function modelLifecycle(action: Command): void {
+  const model = action.opts().model;
+  if (typeof model !== "string") return;
+  const p = getProfile(model, { listing: true });
+  const notice = lifecycleNotice(p);
+  if (!notice) return;
+  const path = `${action.parent?.name() === "job" ? "job " : ""}${action.name()}`;
+  if (isRetired(p) && (path === "job create" || path === "upload")) throw new PrepError(`${p.id}: ${notice}`, 2);
+  if (!action.opts().quiet) process.stderr.write(`WARNING: ${notice}${isRetired(p) ? " (the file is checked against its last published rules)" : ""}\n`);
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("prep-data")
     .description("Turn documents and datasets into validated JSONL training files (Amazon Bedrock first).")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .option("--s3-path-style", "address S3 buckets by path (http://host/bucket/key), for S3-compatible stores (or PREP_DATA_S3_PATH_STYLE=1)")
-    .hook("preAction", (cmd) => {
+    .hook("preAction", (cmd, action) => {
       if (cmd.opts().s3PathStyle) process.env.PREP_DATA_S3_PATH_STYLE = "1";
+      modelLifecycle(action);
     });
 
   // dialogsum: the original Bedrock demo, ready to run.
@@ -171,6 +189,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addPdfCommand(program, setExit);
   addSynthCommand(program, setExit);
   addJobCommands(program, setExit);
+  addGraderCommands(program, setExit);
   addOpsCommands(program, setExit);
   addTextCommand(program, setExit);
   addConvertCommand(program, setExit);
@@ -186,6 +205,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   // Keys and passwords this process sends never reach stderr or --report (a gateway may echo them back).
   registerEnvSecrets();
   maskStderr();
+  // From the start, not only once an output is open: a signal while inputs are read, checked or opened (a PDF's
+  // bomb checks, a Hub download) exits like the signal with one line, as it does later.
+  installSignalHandlers();
   let code = 0;
   const program = buildProgram((c) => (code = c));
   const override = (c: Command) => {

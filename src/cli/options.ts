@@ -94,6 +94,9 @@ export interface TemplateOpts {
   system?: string;
   text?: string;
   category?: string;
+  reference?: string;
+  referenceJson?: boolean;
+  id?: string;
 }
 
 export const REPORT_HELP = "write the closing summary as one JSON object to FILE (- = stdout, when records are not on stdout)";
@@ -200,7 +203,10 @@ export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"):
     .option("--assistant <template>", "assistant turn template (same as --completion)")
     .option("--system <template>", "system prompt template (messages, conversation)")
     .option("--text <template>", "text template for cpt and text formats")
-    .option("--category <template>", "evaluation prompts' category template, e.g. '{topic}' (results are reported per category)");
+    .option("--category <template>", "evaluation prompts' category template, e.g. '{topic}' (results are reported per category)")
+    .option("--reference <template>", "rft: the reference answer the grader reads, e.g. '{answer}' (default: the --completion template)")
+    .option("--reference-json", "rft: the rendered --reference is JSON (an object, list or number), parsed; a row whose JSON does not parse is refused")
+    .option("--id <template>", "rft: each record's id, e.g. '{task_id}'");
 }
 
 /** Check that the templates given fit the format, then hand them over as draft templates. */
@@ -212,6 +218,20 @@ export function unescapeOption(v: string | undefined): string | undefined {
 export function templatesFor(raw: TemplateOpts): DraftTemplates {
   const category = unescapeOption(raw.category);
   if (category !== undefined && raw.format !== "evaluation") throw new PrepError(`--category is for --format evaluation (a ${raw.format} record has no category)`, 2);
+  const reference = unescapeOption(raw.reference);
+  const id = unescapeOption(raw.id);
+  for (const [opt, v] of [["--reference", reference], ["--reference-json", raw.referenceJson || undefined], ["--id", id]] as const) {
+    if (v !== undefined && raw.format !== "rft") throw new PrepError(`${opt} is for --format rft (a ${raw.format} record has no reference answer)`, 2);
+  }
+  if (raw.referenceJson && reference === undefined) throw new PrepError("--reference-json needs --reference '{column}'", 2);
+  if (raw.format === "rft") {
+    const o = { ...raw, prompt: unescapeOption(raw.prompt ?? raw.user), completion: unescapeOption(raw.completion ?? raw.assistant), system: unescapeOption(raw.system) };
+    if (o.prompt === undefined) throw new PrepError("--format rft needs --prompt (or --user) and --reference (or --completion) templates, e.g. --prompt '{question}' --reference '{answer}'", 2);
+    if (reference === undefined && o.completion === undefined) throw new PrepError("--format rft needs a reference answer: --reference '{answer}' (add --reference-json when the column holds JSON)", 2);
+    if (reference !== undefined && o.completion !== undefined) throw new PrepError("give --reference or --completion for an rft record's reference answer, not both", 2);
+    if (raw.text !== undefined) throw new PrepError("--text is for --format cpt or text", 2);
+    return { user: o.prompt, ...(o.system !== undefined ? { system: o.system } : {}), ...(o.completion !== undefined ? { assistant: o.completion } : {}), ...(reference !== undefined ? { reference, referenceJson: !!raw.referenceJson } : {}), ...(id !== undefined ? { id } : {}) };
+  }
   const t = chatTemplates(raw);
   return category !== undefined ? { ...t, category } : t;
 }

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { basename } from "node:path";
 import { Option, type Command } from "commander";
 import { formatNames, type FormatName } from "../formats/index.js";
-import { getProfile, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
+import { getProfile, isRetired, lifecycleNotice, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
 import { describeOrigin, PrepError } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
 import { renderHistogram, type TokenStats } from "../validate/stats.js";
@@ -67,7 +67,10 @@ function fact<T>(f: Fact<T> | undefined, show: (v: T) => string): string {
 }
 
 function describeProfile(p: Profile): string {
-  const lines = [`${p.id}  (${p.name})`, `  aliases: ${p.aliases.join(", ")}`, `  tokens counted: ${p.tokenizer === "estimate" ? "estimated (no public tokenizer)" : `exact (${p.tokenizer})`}`];
+  const lines = [`${p.id}  (${p.name})`, `  aliases: ${p.aliases.join(", ")}`, `  job identifier (baseModelIdentifier): ${fact(p.baseModelId, (v) => v)}`];
+  if (p.regions) lines.push(`  Regions: ${fact(p.regions, (v) => v.join(", "))}`);
+  lines.push(`  status: ${lifecycleNotice(p) ?? `active (${p.lifecycle.note}) [${p.lifecycle.source}]`}`);
+  lines.push(`  tokens counted: ${p.tokenizer === "estimate" ? "estimated (no public tokenizer)" : `exact (${p.tokenizer})`}`);
   for (const [task, r] of Object.entries(p.tasks)) {
     lines.push(`  ${task}: formats ${fact(r!.formats, (v) => v.join(", "))}`);
     if (r!.tokens.input) lines.push(`    input tokens ≤ ${fact(r!.tokens.input, n)}`);
@@ -80,9 +83,18 @@ function describeProfile(p: Profile): string {
     if (r!.combinedMin || r!.combinedMax) lines.push(`    train + validation records: ${r!.combinedMin ? `≥ ${fact(r!.combinedMin, n)} ` : ""}${r!.combinedMax ? `≤ ${fact(r!.combinedMax, n)}` : ""}`);
     if (r!.trainFileBytes) lines.push(`    training file ≤ ${fact(r!.trainFileBytes, (v) => `${v / 1024 ** 2} MiB`)}`);
     if (r!.validationFileBytes) lines.push(`    validation file ≤ ${fact(r!.validationFileBytes, (v) => `${v / 1024 ** 2} MiB`)}`);
+    if (r!.noValidationSet) lines.push(`    validation set: none (${fact(r!.noValidationSet, (v) => v)})`);
   }
+  const c = p.conversation;
+  if (c) {
+    const media = c.media?.value === false ? "text only" : `images${c.imageFormats ? ` (${c.imageFormats.value.join(", ")})` : ""}${c.maxImages ? ` ≤ ${c.maxImages.value} per record` : ""}, videos${c.videoFormats ? ` (${c.videoFormats.value.join(", ")})` : ""} 1 per record${c.documents?.value ? ", one PDF document per record" : ""}`;
+    lines.push(`  conversation records: ${media}${c.homogeneousMedia?.value ? `; one kind of media across the dataset [${c.homogeneousMedia.source}]` : ""}`);
+    if (c.reasoning?.value) lines.push(`    assistant reasoningContent (text) [${c.reasoning.source}]`);
+    if (c.toolsWarning) lines.push(`    tools: warned — ${fact(c.toolsWarning, (v) => v)}`);
+  }
+  if (p.tasks["reinforcement-fine-tuning"]) lines.push(`  RFT hyperparameters: see \`prep-data job create --type rft --help\` (API_RFTHyperParameters: epochCount 1–50, batchSize 16–512, learningRate 1e-7–1e-3, evalInterval 1–100, reasoningEffort low/medium/high)`);
   if (p.reserved) lines.push(`  reserved strings: ${fact(p.reserved, (v) => v.map((s) => JSON.stringify(s)).join(" "))}`);
-  lines.push(`  hyperparameters [${p.hyperparameters.source}]:`);
+  lines.push(`  hyperparameters [${p.hyperparameters.source}${p.hyperparameters.confirmed ? "" : ", not published for this model: the family's ranges"}]:`);
   for (const [k, r] of Object.entries(p.hyperparameters.value)) lines.push(`    ${k} (${r.type}): ${r.min}–${r.max}${r.default !== undefined ? `, default ${r.default}` : ""}`);
   if (p.notCustomizable) lines.push(`  NOT CUSTOMIZABLE: ${p.notCustomizable}`);
   const used = new Set<string>();
@@ -210,11 +222,14 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
         process.stdout.write(JSON.stringify(profiles, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
         return;
       }
-      const w = Math.max(...profiles.map((p) => p.id.length));
+      const w = Math.max(...profiles.map((p) => p.baseModelId.value.length));
+      const TASK: Record<string, string> = { "fine-tuning": "FT", "continued-pretraining": "CPT", "reinforcement-fine-tuning": "RFT" };
       for (const p of profiles) {
-        const fmts = p.notCustomizable ? "no longer customizable (see `prep-data models " + p.aliases[0] + "`)" : Object.entries(p.tasks).map(([t, r]) => `${r!.formats.value.join("/")} (${t === "fine-tuning" ? "FT" : "CPT"})`).join(", ");
-        process.stdout.write(`${p.id.padEnd(w)}  ${p.aliases[0]!.padEnd(20)} ${fmts}\n`);
+        const fmts = p.notCustomizable ? "no longer customizable" : Object.entries(p.tasks).map(([t, r]) => `${r!.formats.value.join("/")} (${TASK[t] ?? t})`).join(", ");
+        const status = isRetired(p) ? `RETIRED${p.lifecycle.endDate ? ` ${p.lifecycle.endDate}` : ""}` : p.lifecycle.state === "active" ? "active" : p.lifecycle.state === "legacy" ? `legacy${p.lifecycle.endDate ? ` until ${p.lifecycle.endDate}` : ""}` : "not in the current table";
+        process.stdout.write(`${p.baseModelId.value.padEnd(w)}  ${p.aliases[0]!.padEnd(20)} ${status.padEnd(24)} ${fmts}\n`);
       }
+      process.stdout.write("\nstatus from the guide's current fine-tuning table and model cards; `prep-data models ALIAS` for one model's rules and sources\n");
     });
 }
 

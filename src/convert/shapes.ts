@@ -97,6 +97,7 @@ export function readConversation(v: Record<string, unknown>, origin: Origin): Re
   const out: Finding[] = [];
   const system = Array.isArray(v.system) ? (v.system as { text?: unknown }[]).map((s) => str(s?.text) ?? "").join("\n") : undefined;
   const turns: RawChat["turns"] = [];
+  if (v.toolConfig !== undefined) out.push(finding("unsupported-content", "toolConfig (tool definitions) cannot be expressed in a text-only format", origin));
   for (const [i, m] of ((v.messages ?? []) as Record<string, unknown>[]).entries()) {
     const role = m?.role;
     if (role !== "user" && role !== "assistant") {

@@ -32,10 +32,48 @@ const videoBlock = z
   })
   .strict();
 
+const documentBlock = z
+  .object({
+    document: z
+      .object({
+        format: z.enum(["pdf"]),
+        // The Converse API names a document; Bedrock's Nova 2 examples carry format and source only.
+        name: z.string().min(1).optional(),
+        source: z.object({ s3Location }).strict(),
+      })
+      .strict(),
+  })
+  .strict();
+/** Nova 2: the assistant's reasoning, text only (Converse ReasoningContentBlock). */
+const reasoningBlock = z.object({ reasoningContent: z.object({ reasoningText: z.object({ text: z.string().min(1, "reasoningText.text is empty") }).strict() }).strict() }).strict();
+const toolUseBlock = z.object({ toolUse: z.object({ toolUseId: z.string().min(1), name: z.string().min(1), input: z.record(z.string(), z.unknown()) }).strict() }).strict();
+const toolResultBlock = z
+  .object({
+    toolResult: z
+      .object({
+        toolUseId: z.string().min(1),
+        content: z.array(z.union([z.object({ text: z.string() }).strict(), z.object({ json: z.unknown() }).strict()])).min(1, "toolResult.content needs at least one block"),
+        status: z.enum(["success", "error"]).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ContentBlock = z.infer<typeof block>;
+const block = z.union([textBlock, imageBlock, videoBlock, documentBlock, reasoningBlock, toolUseBlock, toolResultBlock]);
+
 const turn = z
   .object({
     role: z.enum(["user", "assistant"]),
-    content: z.array(z.union([textBlock, imageBlock, videoBlock])).min(1, "content needs at least one block"),
+    content: z.array(block).min(1, "content needs at least one block"),
+  })
+  .strict();
+
+const toolConfig = z
+  .object({
+    tools: z
+      .array(z.object({ toolSpec: z.object({ name: z.string().min(1), description: z.string().min(1), inputSchema: z.object({ json: z.record(z.string(), z.unknown()) }).strict() }).strict() }).strict())
+      .min(1, "toolConfig.tools is empty"),
   })
   .strict();
 
@@ -46,19 +84,26 @@ export const conversationSchema = z
     // and a missing key is judged per model family (see the profiles' conversation rules).
     schemaVersion: z.string().optional(),
     system: z.array(z.object({ text: z.string().min(1, "system text is empty") }).strict()).optional(),
+    // Nova 2's format (tool calling); which models take it is a model rule.
+    toolConfig: toolConfig.optional(),
     messages: z.array(turn).min(2, "at least two messages (user, assistant) are needed"),
   })
   .strict()
   .meta({
     title: "prep-data conversation record (bedrock-conversation-2024)",
     description:
-      'Record {"schemaVersion": "bedrock-conversation-2024", "system"?: [{"text"}], "messages": [{"role", "content": [{"text"}]}]}. prep-data always writes schemaVersion bedrock-conversation-2024.',
+      'Record {"schemaVersion": "bedrock-conversation-2024", "system"?: [{"text"}], "toolConfig"?, "messages": [{"role", "content": [{"text"} | {"image"} | {"video"} | {"document"} | {"reasoningContent"} | {"toolUse"} | {"toolResult"}]}]}. prep-data always writes schemaVersion bedrock-conversation-2024.',
   });
 
 export type ConversationRecord = z.infer<typeof conversationSchema>;
 
-function blockText(block: ConversationRecord["messages"][number]["content"][number]): string | undefined {
-  return "text" in block ? block.text : undefined;
+/** The text a block adds to a turn for token counts and reserved strings: text, reasoning, tool input and results. */
+function blockText(block: ContentBlock): string | undefined {
+  if ("text" in block) return block.text;
+  if ("reasoningContent" in block) return block.reasoningContent.reasoningText.text;
+  if ("toolUse" in block) return JSON.stringify(block.toolUse.input);
+  if ("toolResult" in block) return block.toolResult.content.map((c) => ("text" in c ? c.text : JSON.stringify(c.json))).join("\n");
+  return undefined;
 }
 
 export const conversation: Format<ConversationRecord> = {
@@ -88,16 +133,49 @@ export const conversation: Format<ConversationRecord> = {
   },
   rules(r) {
     const issues: RecordIssue[] = roleOrderIssues(r.messages.map((m) => m.role));
+    let documents = 0;
+    let videos = 0;
+    const toolNames = new Set(r.toolConfig?.tools.map((t) => t.toolSpec.name));
+    const used = new Set<string>();
     r.messages.forEach((m, i) => {
-      if (m.role === "assistant" && m.content.some((b) => !("text" in b))) {
-        issues.push(new RecordIssue("content", `messages[${i}]: an assistant turn must not contain images or videos`));
+      const kinds = new Set(m.content.map(blockKind));
+      for (const k of kinds) {
+        const allowed = m.role === "assistant" ? ASSISTANT_BLOCKS : USER_BLOCKS;
+        if (!allowed.has(k)) issues.push(new RecordIssue("content", `messages[${i}]: ${m.role === "assistant" ? "an assistant" : "a user"} turn must not contain ${k === "image" ? "images" : k === "video" ? "videos" : k === "document" ? "documents" : `${k} blocks`} (${m.role === "assistant" ? "assistant turns take text, reasoningContent and toolUse" : "user turns take text, image, video, document and toolResult"})`));
       }
       m.content.forEach((b, j) => {
-        if ("text" in b && b.text.trim() === "") {
-          issues.push(new RecordIssue("empty", `messages[${i}].content[${j}].text is empty`));
+        if ("text" in b && b.text.trim() === "") issues.push(new RecordIssue("empty", `messages[${i}].content[${j}].text is empty`));
+        if ("document" in b) documents++;
+        if ("video" in b) videos++;
+        if ("toolUse" in b) {
+          if (r.toolConfig && !toolNames.has(b.toolUse.name)) issues.push(new RecordIssue("tools", `messages[${i}].content[${j}].toolUse names tool ${JSON.stringify(b.toolUse.name)}, which toolConfig does not define`));
+          if (used.has(b.toolUse.toolUseId)) issues.push(new RecordIssue("tools", `messages[${i}].content[${j}].toolUse repeats toolUseId ${JSON.stringify(b.toolUse.toolUseId)}`));
+          used.add(b.toolUse.toolUseId);
         }
+        if ("toolResult" in b && !used.has(b.toolResult.toolUseId)) issues.push(new RecordIssue("tools", `messages[${i}].content[${j}].toolResult answers toolUseId ${JSON.stringify(b.toolResult.toolUseId)}, which no earlier toolUse has`));
       });
     });
+    if (documents > 1) issues.push(new RecordIssue("content", `${documents} document blocks; a record takes at most one`));
+    if (videos > 1) issues.push(new RecordIssue("content", `${videos} video blocks; a record takes at most one`));
+    const media = mediaKinds(r);
+    if (media.has("video") && (media.has("image") || media.has("document"))) issues.push(new RecordIssue("content", `a record with a video cannot also hold ${media.has("image") ? "images" : "a document"}`));
     return issues;
   },
 };
+
+const ASSISTANT_BLOCKS = new Set(["text", "reasoningContent", "toolUse"]);
+const USER_BLOCKS = new Set(["text", "image", "video", "document", "toolResult"]);
+
+/** A content block's kind: its one key. */
+export function blockKind(b: ContentBlock): string {
+  return Object.keys(b)[0]!;
+}
+
+/** The media a record holds (image, video, document), for the dataset-wide rule that media kinds are not mixed. */
+export function mediaKinds(r: ConversationRecord): Set<"image" | "video" | "document"> {
+  const out = new Set<"image" | "video" | "document">();
+  for (const m of r.messages) for (const b of m.content) if ("image" in b) out.add("image");
+  else if ("video" in b) out.add("video");
+  else if ("document" in b) out.add("document");
+  return out;
+}

@@ -8,9 +8,10 @@ import { evaluation } from "./evaluation.js";
 import { RecordIssue, type Format } from "./format.js";
 import { instruction } from "./instruction.js";
 import { messages } from "./messages.js";
+import { rft } from "./rft.js";
 import { text } from "./text.js";
 
-export const formats = { instruction, messages, conversation, cpt, text, distillation, evaluation } as const;
+export const formats = { instruction, messages, conversation, cpt, text, distillation, evaluation, rft } as const;
 export type FormatName = keyof typeof formats;
 export const formatNames = Object.keys(formats) as FormatName[];
 
@@ -132,6 +133,6 @@ function issueMessage(format: string, i: z.core.$ZodIssue, value: unknown): stri
   }
 }
 
-export { conversation, cpt, distillation, evaluation, instruction, messages, text };
+export { conversation, cpt, distillation, evaluation, instruction, messages, rft, text };
 export { RecordIssue };
 export type { Format };

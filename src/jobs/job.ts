@@ -1,10 +1,14 @@
-import { getProfile, type Profile } from "../profiles/index.js";
+import { getProfile, isRetired, lifecycleNotice, type Profile } from "../profiles/index.js";
 import { PrepError } from "../record.js";
 import { checkRequest } from "./requests.js";
+import { checkLambdaArn, rftHyperParameters, RFT_HYPERPARAMETERS, type RftHyperParameters } from "./rft.js";
 
-export type CustomizationType = "fine-tuning" | "continued-pre-training" | "distillation";
+export type CustomizationType = "fine-tuning" | "continued-pre-training" | "distillation" | "reinforcement-fine-tuning";
 
-const WIRE: Record<CustomizationType, string> = { "fine-tuning": "FINE_TUNING", "continued-pre-training": "CONTINUED_PRE_TRAINING", distillation: "DISTILLATION" };
+const WIRE: Record<CustomizationType, string> = { "fine-tuning": "FINE_TUNING", "continued-pre-training": "CONTINUED_PRE_TRAINING", distillation: "DISTILLATION", "reinforcement-fine-tuning": "REINFORCEMENT_FINE_TUNING" };
+
+/** `--type` values: the API's names in kebab case, and `rft`. */
+export const CUSTOMIZATION_TYPES: Record<string, CustomizationType> = { "fine-tuning": "fine-tuning", "continued-pre-training": "continued-pre-training", distillation: "distillation", "reinforcement-fine-tuning": "reinforcement-fine-tuning", rft: "reinforcement-fine-tuning" };
 
 export interface JobSpec {
   model: string;
@@ -20,6 +24,8 @@ export interface JobSpec {
   hyperparameters: Record<string, string>;
   teacher?: string;
   maxResponseLength?: number;
+  /** Reinforcement fine-tuning: the grader Lambda's ARN. */
+  graderLambda?: string;
 }
 
 /** The request body of CreateModelCustomizationJob, and the hyperparameters with where each value comes from. */
@@ -33,8 +39,11 @@ export interface JobPlan {
     trainingDataConfig: { s3Uri: string };
     validationDataConfig?: { validators: { s3Uri: string }[] };
     outputDataConfig: { s3Uri: string };
-    hyperParameters: Record<string, string>;
-    customizationConfig?: { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: string; maxResponseLengthForInference: number } } };
+    /** The string map (every type but RFT, whose hyperparameters are typed fields of rftConfig). */
+    hyperParameters?: Record<string, string>;
+    customizationConfig?:
+      | { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: string; maxResponseLengthForInference: number } } }
+      | { rftConfig: { graderConfig: { lambdaGrader: { lambdaArn: string } }; hyperParameters?: RftHyperParameters } };
   };
   /** Every hyperparameter of the model: the value sent (or the default Bedrock applies), its range and source. */
   hyperparameters: { name: string; value?: number; default?: number; min: number; max: number; type: string; given: boolean }[];
@@ -49,9 +58,11 @@ export interface JobPlan {
  * the model has, of its type and within its range (the valid names are listed otherwise), and the S3 URIs must be
  * s3:// URIs. Usage errors (exit 2) name the option.
  */
-export function planJob(spec: JobSpec): JobPlan {
+export function planJob(spec: JobSpec, today = new Date()): JobPlan {
   const profile = getProfile(spec.model);
+  if (isRetired(profile, today)) throw new PrepError(`${profile.id}: ${lifecycleNotice(profile, today)}`, 2);
   const offered = Object.keys(profile.tasks).map((t) => (t === "continued-pretraining" ? "continued-pre-training" : t));
+  if (spec.type === "reinforcement-fine-tuning") return planRft(spec, profile, offered);
   if (spec.type === "distillation") {
     if (!spec.teacher) throw new PrepError("--type distillation needs --teacher <modelId>", 2);
     if (!profile.tasks["fine-tuning"]) throw new PrepError(`${profile.id} cannot be a distillation student`, 2);
@@ -79,7 +90,7 @@ export function planJob(spec: JobSpec): JobPlan {
       jobName: spec.name,
       customModelName: spec.customModelName ?? spec.name,
       roleArn: spec.roleArn,
-      baseModelIdentifier: profile.id,
+      baseModelIdentifier: profile.baseModelId.value,
       customizationType: WIRE[spec.type],
       trainingDataConfig: { s3Uri: spec.train },
       ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
@@ -90,6 +101,38 @@ export function planJob(spec: JobSpec): JobPlan {
   // Every field against the API's own constraints (the service model's input shape), named by its option.
   checkRequest("bedrock", "CreateModelCustomizationJob", request, REQUEST_OPTIONS);
   return { profile, batchSize, hyperparameters, request };
+}
+
+/** An RFT job: the grader Lambda and typed hyperparameters in `customizationConfig.rftConfig`, no string map. */
+function planRft(spec: JobSpec, profile: Profile, offered: string[]): JobPlan {
+  if (!offered.includes("reinforcement-fine-tuning")) throw new PrepError(`${profile.id} does not offer reinforcement fine-tuning; it offers ${offered.join(", ") || "no customization"} (RFT: --model nova-2-lite)`, 2);
+  if (!spec.graderLambda) throw new PrepError("--type rft needs --grader-lambda <arn>: the Lambda function that scores each response (prep-data grader init writes one to start from)", 2);
+  checkLambdaArn(spec.graderLambda);
+  for (const [opt, uri] of [["--train", spec.train], ["--validation", spec.validation], ["--output", spec.output]] as const) {
+    if (uri !== undefined && !/^s3:\/\/[^/]+/.test(uri)) throw new PrepError(`${opt} ${uri}: an s3:// URI is needed (upload the file first: prep-data upload)`, 2);
+  }
+  const typed = rftHyperParameters(spec.hyperparameters);
+  const request: JobPlan["request"] = {
+    jobName: spec.name,
+    customModelName: spec.customModelName ?? spec.name,
+    roleArn: spec.roleArn,
+    baseModelIdentifier: profile.baseModelId.value,
+    customizationType: WIRE["reinforcement-fine-tuning"],
+    trainingDataConfig: { s3Uri: spec.train },
+    ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
+    outputDataConfig: { s3Uri: spec.output },
+    customizationConfig: { rftConfig: { graderConfig: { lambdaGrader: { lambdaArn: spec.graderLambda } }, ...(Object.keys(typed).length ? { hyperParameters: typed } : {}) } },
+  };
+  checkRequest("bedrock", "CreateModelCustomizationJob", request, REQUEST_OPTIONS);
+  const hyperparameters = Object.entries(RFT_HYPERPARAMETERS).map(([name, r]) => ({
+    name,
+    ...(typeof typed[name] === "number" ? { value: typed[name] as number } : {}),
+    min: r.type === "enum" ? 0 : r.min,
+    max: r.type === "enum" ? 0 : r.max,
+    type: r.type === "enum" ? `one of ${r.values.join("/")}${typed[name] !== undefined ? ` (${typed[name]})` : ""}` : r.type,
+    given: typed[name] !== undefined,
+  }));
+  return { profile, batchSize: Number(typed.batchSize ?? 1), hyperparameters, request };
 }
 
 /** The option that sets each field of the request, for messages. */
@@ -104,6 +147,8 @@ const REQUEST_OPTIONS: Record<string, string> = {
   hyperParameters: "--hp",
   "customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier": "--teacher",
   "customizationConfig.distillationConfig.teacherModelConfig.maxResponseLengthForInference": "--max-response-length",
+  "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn": "--grader-lambda",
+  "customizationConfig.rftConfig.hyperParameters": "--hp",
 };
 
 /** The Bedrock control-plane client (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_BEDROCK), over HTTP/1.1. */

@@ -16,6 +16,15 @@ export const SOURCES = {
   R2: "aws-samples/amazon-bedrock-samples custom-models/bedrock-fine-tuning/meta-llama/dataset_validation/",
   R3b: "aws-samples/amazon-nova-samples customization/bedrock-finetuning/understanding/dataset_validation/nova_ft_dataset_validator.py",
   W1: "aws-samples/amazon-bedrock-workshop 03_Model_customization/03_continued_pretraining_titan_text.ipynb (quotes the old quotas page)",
+  F1: "https://docs.aws.amazon.com/bedrock/latest/userguide/custom-model-fine-tuning.html (the current supported-models table: model IDs with their context suffix, Regions)",
+  F0: "https://docs.aws.amazon.com/bedrock/latest/userguide/custom-model-supported.html (the earlier table, still listing Titan Text G1 - Express as amazon.titan-text-express-v1:0:8k)",
+  L1: "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-3-haiku.html (model EOL date 2026-09-10; still served only in ca-central-1, eu-central-2, sa-east-1 and, as Legacy, ap-northeast-2 — none of them a fine-tuning Region)",
+  L2: "https://docs.cohere.com/docs/chat-fine-tuning (Cohere fine-tuning deprecated 2025-09-15)",
+  N2: "https://docs.aws.amazon.com/bedrock/latest/userguide/nova-2-sft-data-prep.html (Nova 2 SFT: Converse records + reasoningContent; homogeneous dataset: text, text + image or text + video; PNG/JPEG/GIF, MOV/MKV/MP4; tool use not supported; no validation set)",
+  N2G: "https://docs.aws.amazon.com/nova/latest/nova2-userguide/nova-data-prep-sft-2.html (Nova 2 guide: document blocks, tool calling, reasoning)",
+  RF1: "https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data.html (RFT records: OpenAI chat messages + reference_answer; at least 100 prompts)",
+  RF2: "https://docs.aws.amazon.com/bedrock/latest/userguide/reward-functions.html (grader Lambda: a list of samples in, a list of {id, aggregate_reward_score, metrics_list?} out)",
+  RF3: "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTHyperParameters.html (epochCount 1–50, batchSize 16–512, learningRate 1e-7–1e-3, evalInterval 1–100, reasoningEffort)",
   M: "the customizable model ID (meta.llama2-13b-v1:0:4k, meta.llama2-70b-v1:0:4k) names a 4,096-token context; no separate per-record limit is published",
 } as const;
 

@@ -12,6 +12,11 @@ export interface DraftTemplates {
   category?: string;
   /** Plain text (cpt/text formats). */
   text?: string;
+  /** RFT: the reference answer, as text or (referenceJson) parsed as JSON. */
+  reference?: string;
+  referenceJson?: boolean;
+  /** RFT: the record's id. */
+  id?: string;
 }
 
 export type RowToDraft = (row: Row) => Draft | Finding;
@@ -26,7 +31,9 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
   const system = t.system !== undefined ? new Template(t.system) : undefined;
   const text = t.text !== undefined ? new Template(t.text) : undefined;
   const category = t.category !== undefined ? new Template(t.category) : undefined;
-  const all = [user, assistant, system, text, category].filter((x): x is Template => x !== undefined);
+  const reference = t.reference !== undefined ? new Template(t.reference) : undefined;
+  const id = t.id !== undefined ? new Template(t.id) : undefined;
+  const all = [user, assistant, system, text, category, reference, id].filter((x): x is Template => x !== undefined);
   let checked = false;
   const render = (tpl: Template, row: Row): string | Finding => {
     const r = tpl.render(row.values);
@@ -60,10 +67,30 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
       if (typeof c !== "string") return c;
       cat = c;
     }
+    let ref: unknown;
+    if (reference) {
+      const r = render(reference, row);
+      if (typeof r !== "string") return r;
+      if (t.referenceJson) {
+        try {
+          ref = JSON.parse(r);
+        } catch (e) {
+          return finding("reference-json", `the reference answer is not JSON (--reference-json): ${(e as Error).message.split("\n")[0]}`, row.origin);
+        }
+      } else ref = r;
+    }
+    let ident: string | undefined;
+    if (id) {
+      const r = render(id, row);
+      if (typeof r !== "string") return r;
+      ident = r;
+    }
     return {
       kind: "chat",
       ...(sys !== undefined ? { system: sys } : {}),
       ...(cat !== undefined ? { category: cat } : {}),
+      ...(ref !== undefined ? { reference: ref } : {}),
+      ...(ident !== undefined ? { id: ident } : {}),
       turns: [{ role: "user", content: u }, ...(a !== undefined ? [{ role: "assistant" as const, content: a }] : [])],
       origin: row.origin,
     };

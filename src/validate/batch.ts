@@ -1,4 +1,5 @@
 import { getFormat, type FormatName } from "../formats/index.js";
+import { mediaKinds, type ConversationRecord } from "../formats/conversation.js";
 import { finding, type Finding, type Origin } from "../record.js";
 import type { Line, RawBatch } from "../sources/lines.js";
 import { firstInvalidUtf8, loneSurrogate } from "../sources/encoding.js";
@@ -30,7 +31,11 @@ export interface BatchResult {
   findings: Finding[];
   /** Text of lines with errors, for --rejects. */
   rejects: [number, string][];
+  /** The first line in the batch of a record holding each kind of media (conversation records). */
+  media?: MediaLines;
 }
+
+export type MediaLines = Partial<Record<"image" | "video" | "document", number>>;
 
 export function jsonError(e: Error, text: string, origin: Origin): Finding {
   if (text.trim() === "") return finding("json-syntax", "blank line (a JSONL file has one JSON object on every line)", origin);
@@ -94,6 +99,7 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
     const meta = new Uint32Array(count * FIELDS);
     const findings: Finding[] = [];
     const rejects: [number, string][] = [];
+    let media: MediaLines | undefined;
     for (let i = 0; i < count; i++) {
       const li = i * LINE_FIELDS;
       const start = info[li]!;
@@ -132,6 +138,9 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
             if (k !== -1) own[k] = { ...own[k]!, message: `${own[k]!.message} — the record looks like the ${shape} format, and the file is ${s.format}` };
             found.push(...own);
             record = true;
+            if (s.format === "conversation" && !own.some((f) => f.reason === "schema" || f.reason === "unexpected-key")) {
+              for (const k of mediaKinds(value as ConversationRecord)) if (!(media ??= {})[k]) media[k] = n;
+            }
           }
         }
       }
@@ -146,6 +155,6 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
       for (const f of found) findings.push(f);
       if (bad && wantRejects) rejects.push([n, text]);
     }
-    return { meta, findings, rejects };
+    return { meta, findings, rejects, ...(media ? { media } : {}) };
   };
 }

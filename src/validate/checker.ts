@@ -127,9 +127,36 @@ export class RecordChecker {
     }
     if (rules?.media && !rules.media.value) {
       r.messages.forEach((m, i) => {
-        const j = m.content.findIndex((b) => !("text" in b));
-        if (j !== -1) out.push(finding("content", `messages[${i}].content[${j}] is ${"image" in m.content[j]! ? "an image" : "a video"}; ${id} is text only (no image or video blocks)`, origin, severity(rules.media!)));
+        const j = m.content.findIndex((b) => "image" in b || "video" in b || "document" in b);
+        if (j !== -1) out.push(finding("content", `messages[${i}].content[${j}] is ${"image" in m.content[j]! ? "an image" : "video" in m.content[j]! ? "a video" : "a document"}; ${id} is text only (no image, video or document blocks)`, origin, severity(rules.media!)));
       });
+    }
+    if (!this.profile) return out;
+    // Blocks only some models take: reasoning and documents (Nova 2), tools (Nova 2, with a warning).
+    let images = 0;
+    let tools = r.toolConfig !== undefined;
+    r.messages.forEach((m, i) =>
+      m.content.forEach((b, j) => {
+        const at = `messages[${i}].content[${j}]`;
+        if ("reasoningContent" in b && !rules?.reasoning?.value) out.push(finding("content", `${at} is reasoningContent; ${id} does not take reasoning blocks (Nova 2 Lite does)`, origin));
+        if ("document" in b && !rules?.documents?.value) out.push(finding("content", `${at} is a document; ${id} does not take document blocks (Nova 2 Lite does)`, origin));
+        if ("toolUse" in b || "toolResult" in b) tools = true;
+        if ("image" in b) {
+          images++;
+          const f = rules?.imageFormats;
+          if (f && !f.value.includes(b.image.format)) out.push(finding("content", `${at} is a ${b.image.format} image; ${id} takes ${f.value.join(", ")}`, origin, severity(f)));
+        }
+        if ("video" in b) {
+          const f = rules?.videoFormats;
+          if (f && !f.value.includes(b.video.format)) out.push(finding("content", `${at} is a ${b.video.format} video; ${id} takes ${f.value.join(", ")}`, origin, severity(f)));
+        }
+      }),
+    );
+    const maxImages = rules?.maxImages;
+    if (maxImages && images > maxImages.value) out.push(finding("content", `${images} images; ${id} takes at most ${maxImages.value} per record`, origin, severity(maxImages)));
+    if (tools) {
+      if (rules?.toolsWarning) out.push(finding("tools", `toolConfig/toolUse/toolResult: ${rules.toolsWarning.value} [${rules.toolsWarning.source}]`, origin, "warning"));
+      else out.push(finding("tools", `${id} does not take tool definitions or tool blocks in its training records`, origin));
     }
     return out;
   }

@@ -9,7 +9,7 @@ import { splitLines } from "../sources/lines.js";
 import { createHash } from "node:crypto";
 import { sizeOf } from "../sources/open.js";
 import { SlotReader } from "../sources/slots.js";
-import { FIELDS, firstFormat, type BatchResult, type BatchSetup } from "./batch.js";
+import { FIELDS, firstFormat, type BatchResult, type BatchSetup, type MediaLines } from "./batch.js";
 import { RecordChecker, type CheckerOptions } from "./checker.js";
 import { RecordHashes } from "./hashset.js";
 import { inProcessRunner, workerRunner, type BatchRunner } from "./pool.js";
@@ -59,6 +59,8 @@ export interface FileReport {
   valid: number;
   format?: FormatName;
   stats?: TokenStats;
+  /** The first line of a record holding each kind of media (conversation files), for the dataset-wide media rule. */
+  media?: MediaLines;
 }
 
 export interface ValidationReport {
@@ -121,6 +123,7 @@ async function validateFile(
       }
     }
     if (r.meta.length) file.lines = Math.max(file.lines, r.meta[r.meta.length - FIELDS]!);
+    for (const [k, line] of Object.entries(r.media ?? {}) as [keyof MediaLines, number][]) if (!(file.media ??= {})[k] || line < file.media[k]!) file.media[k] = line;
     if (!r.findings.length && !extra) return;
     // Findings in line order: the batch's own, then duplicate/overlap warnings of the same line.
     let k = 0;
@@ -288,6 +291,18 @@ export async function fileRuleFindings(files: FileReport[], opts: ValidateOption
   return { findings, errors, warnings: findings.length - errors, ok: errors === 0, model: checker.profile?.id };
 }
 
+/** Nova's dataset-wide rule: text only, text + image, or text + video — never images in some records and videos in others. */
+function mixedMedia(files: FileReport[], profile: Profile | undefined, add: (f: Finding) => void): void {
+  const rule = profile?.conversation?.homogeneousMedia;
+  if (!rule?.value) return;
+  const first = (k: "image" | "video") => files.flatMap((f) => (f.media?.[k] ? [{ path: f.path, line: f.media[k]!, order: files.indexOf(f) }] : [])).sort((a, b) => a.order - b.order || a.line - b.line)[0];
+  const image = first("image");
+  const video = first("video");
+  if (!image || !video) return;
+  const [early, late, lateKind, earlyKind] = image.order < video.order || (image.order === video.order && image.line < video.line) ? [image, video, "a video", "images"] : [video, image, "an image", "videos"];
+  add(finding("mixed-media", `this record holds ${lateKind}, but the dataset already has ${earlyKind} (first at ${early.path}:${early.line}); ${profile!.id} takes a dataset that is text only, text + image or text + video, never both [${rule.source}]`, { source: late.path, line: late.line }, rule.confirmed ? "error" : "warning"));
+}
+
 function applyFileRules(files: FileReport[], checker: RecordChecker, opts: ValidateOptions, add: (f: Finding) => void, report?: ValidationReport): void {
   const profile: Profile | undefined = checker.profile;
   // File-level rules: names, record counts and sizes for the task the format implies.
@@ -305,6 +320,7 @@ function applyFileRules(files: FileReport[], checker: RecordChecker, opts: Valid
     const rules = profile.tasks[task];
     bound(rules, "train", train!, add);
     if (val) bound(rules, "validation", val, add);
+    if (val && rules?.noValidationSet) add(finding("validation-set", `${rules.noValidationSet.value} [${rules.noValidationSet.source}]`, { source: val.path }, "warning"));
     const combined = train!.records + (val?.records ?? 0);
     if (rules?.combinedMax && combined > rules.combinedMax.value) add(finding("record-count", `${combined.toLocaleString("en-US")} training + validation records; the model takes at most ${rules.combinedMax.value.toLocaleString("en-US")} together`, { source: train!.path }, rules.combinedMax.confirmed ? "error" : "warning"));
     const validCombined = train!.valid + (val?.valid ?? 0);
@@ -317,6 +333,7 @@ function applyFileRules(files: FileReport[], checker: RecordChecker, opts: Valid
       if (f && limit && f.bytes > limit.value) add(finding("file-size", `${f.path} is ${(f.bytes / 1024 ** 2).toFixed(1)} MiB; the limit is ${(limit.value / 1024 ** 2).toFixed(0)} MiB`, { source: f.path }, limit.confirmed ? "error" : "warning"));
     }
   }
+  mixedMedia(files, profile, add);
   const bound1 = train!.format ? RECORD_LIMITS[train!.format] : undefined;
   if (bound1 && train!.records > bound1.max && opts.limit === undefined) add(finding("record-count", overLimitMessage(bound1, train!.records), { source: train!.path }));
   if (val && train!.format && val.format && val.format !== train!.format) {

@@ -146,12 +146,14 @@ describe("requests are checked against the service model's input shapes before t
   });
 
   it("Cohere's documented hyperparameters are taken: earlyStoppingThreshold, earlyStoppingPatience, a float evalPercentage", async () => {
-    const r = await run(["job", "create", "--model", "cohere-command-light", "--train", "s3://bucket/t.jsonl", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "c1", "--hp", "earlyStoppingThreshold=0.05", "--hp", "earlyStoppingPatience=3", "--hp", "evalPercentage=12.5"]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).hyperParameters).toEqual({ earlyStoppingThreshold: "0.05", earlyStoppingPatience: "3", evalPercentage: "12.5" });
-    const bad = await run(["job", "create", "--model", "cohere-command-light", "--train", "s3://bucket/t.jsonl", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "c1", "--hp", "earlyStoppingPatience=11"]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/earlyStoppingPatience 11 is outside .* 1–10 \[H3\]/);
+    // Cohere fine-tuning ended 2025-09-15: the table is checked as of a day before; the CLI refuses the model today.
+    const before = new Date("2025-09-01");
+    const spec = { model: "cohere-command-light", type: "fine-tuning" as const, train: "s3://bucket/t.jsonl", output: "s3://bucket/o/", roleArn: ROLE, name: "c1" };
+    expect(planJob({ ...spec, hyperparameters: { earlyStoppingThreshold: "0.05", earlyStoppingPatience: "3", evalPercentage: "12.5" } }, before).request.hyperParameters).toEqual({ earlyStoppingThreshold: "0.05", earlyStoppingPatience: "3", evalPercentage: "12.5" });
+    expect(() => planJob({ ...spec, hyperparameters: { earlyStoppingPatience: "11" } }, before)).toThrow(/earlyStoppingPatience 11 is outside .* 1–10 \[H3\]/);
+    const today = await run(["job", "create", "--model", "cohere-command-light", "--train", "s3://bucket/t.jsonl", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "c1"]);
+    expect(today.code).toBe(2);
+    expect(today.stderr).toMatch(/end of life 2025-09-15/);
   });
 });
 

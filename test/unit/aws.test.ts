@@ -62,7 +62,7 @@ describe("from a validated file to a running job, against S3 and Bedrock stand-i
       const create = await run(["job", "create", "--model", "llama2-13b", "--manifest", join(d, "train.manifest.json"), "--output", "s3://bucket/out/", "--role-arn", ROLE, "--name", "dialogsum-ft", "--epochs", "2", "--learning-rate", "0.00005", "--submit"], { env });
       expect(create.code, create.stderr).toBe(0);
       const sent = ctl.requests.find((r) => r.method === "POST")!.body;
-      expect(sent).toMatchObject({ jobName: "dialogsum-ft", baseModelIdentifier: "meta.llama2-13b-v1", customizationType: "FINE_TUNING", trainingDataConfig: { s3Uri: "s3://bucket/dialogsum/train.jsonl" }, outputDataConfig: { s3Uri: "s3://bucket/out/" }, hyperParameters: { epochCount: "2", learningRate: "0.00005" } });
+      expect(sent).toMatchObject({ jobName: "dialogsum-ft", baseModelIdentifier: "meta.llama2-13b-v1:0:4k", customizationType: "FINE_TUNING", trainingDataConfig: { s3Uri: "s3://bucket/dialogsum/train.jsonl" }, outputDataConfig: { s3Uri: "s3://bucket/out/" }, hyperParameters: { epochCount: "2", learningRate: "0.00005" } });
       const wait = await run(["job", "wait", "dialogsum-ft", "--interval", "0.05"], { env });
       expect(wait.code, wait.stderr).toBe(0);
       expect(JSON.parse(wait.stdout)).toMatchObject({ status: "Completed", outputModelArn: expect.stringContaining("custom-model/dialogsum-ft") });
@@ -290,10 +290,10 @@ describe("job create checks the request against the model before anything is sen
     const e50 = await run([...base, "--model", "titan-express", "--epochs", "50"]);
     expect(e50.code).toBe(2);
     expect(e50.stderr).toMatch(/epochCount 50 is outside amazon\.titan-text-express-v1's range 1–10 \[H1\]/);
-    const unknown = await run([...base, "--model", "haiku", "--hp", "warmup=3"]);
+    const unknown = await run([...base, "--model", "llama3.1-8b", "--hp", "warmup=3"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown hyperparameter warmup .*: epochCount, batchSize, learningRateMultiplier, earlyStoppingThreshold, earlyStoppingPatience/);
-    const frac = await run([...base, "--model", "haiku", "--epochs", "2.5"]);
+    expect(unknown.stderr).toMatch(/unknown hyperparameter warmup .*: epochCount, batchSize, learningRate$/m);
+    const frac = await run([...base, "--model", "llama3.1-8b", "--epochs", "2.5"]);
     expect(frac.stderr).toMatch(/epochCount 2\.5: .* takes a whole number/);
     const dry = await run([...base, "--model", "titan-express", "--batch-size", "8", "--epochs", "3"]);
     expect(dry.code, dry.stderr).toBe(0);
@@ -302,8 +302,8 @@ describe("job create checks the request against the model before anything is sen
     expect(dry.stderr).toMatch(/dry run: nothing sent/);
   });
 
-  it("customization types per model; distillation needs a teacher; Claude Instant points at Haiku", async () => {
-    const cpt = await run([...base, "--model", "haiku", "--type", "continued-pre-training"]);
+  it("customization types per model; distillation needs a teacher; Claude Instant points at Nova 2 Lite", async () => {
+    const cpt = await run([...base, "--model", "llama3.1-8b", "--type", "continued-pre-training"]);
     expect(cpt.code).toBe(2);
     expect(cpt.stderr).toMatch(/does not offer continued-pre-training; it offers fine-tuning/);
     const d = await run([...base, "--model", "nova-lite", "--type", "distillation"]);
@@ -312,7 +312,7 @@ describe("job create checks the request against the model before anything is sen
     expect(JSON.parse(dt.stdout)).toMatchObject({ customizationType: "DISTILLATION", customizationConfig: { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: "amazon.nova-pro-v1:0", maxResponseLengthForInference: 1000 } } } });
     const instant = await run([...base, "--model", "claude-instant"]);
     expect(instant.code).toBe(2);
-    expect(instant.stderr).toMatch(/no longer offered for customization .* Claude 3 Haiku/);
+    expect(instant.stderr).toMatch(/no longer offered for customization .* Nova 2 Lite/);
     const ctlLess = await run([...base, "--model", "nova-lite", "--submit"], { env: { AWS_ENDPOINT_URL_BEDROCK: "http://127.0.0.1:9", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: "no-such-profile", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" } });
     expect(ctlLess.code).toBe(3);
     expect(ctlLess.stderr.trim().split("\n").at(-1)).toMatch(/^prep-data: CreateModelCustomizationJob: /);

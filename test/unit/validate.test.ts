@@ -503,7 +503,7 @@ describe("validate: rules checked side by side with AWS's validators", () => {
     const pic = withDefect(conv(0, {}, image), 2, 20, (i) => conv(i));
     const micro = await findingsOf(pic, "nova-micro");
     expect(micro.at).toEqual([["content", 2, "error"]]);
-    expect(micro.r.findings[0]!.message).toBe("messages[0].content[1] is an image; amazon.nova-micro-v1:0 is text only (no image or video blocks)");
+    expect(micro.r.findings[0]!.message).toBe("messages[0].content[1] is an image; amazon.nova-micro-v1:0 is text only (no image, video or document blocks)");
     expect((await findingsOf(pic, "nova-lite")).at).toEqual([]);
     const two = withDefect(conv(0, { system: [{ text: "a" }, { text: "b" }] }), 5, 120, (i) => conv(i));
     const llama = await findingsOf(two, "llama3.2-3b");

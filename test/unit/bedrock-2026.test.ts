@@ -1,0 +1,256 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { requestProblems } from "../../src/jobs/requests.js";
+import { startBedrockControl } from "../helpers/aws-stand-ins.js";
+import { lines, run, tmp } from "../helpers/run.js";
+
+const ROLE = "arn:aws:iam::123456789012:role/BedrockCustomization";
+const GRADER = "arn:aws:lambda:us-east-1:123456789012:function:my-grader";
+const job = ["job", "create", "--train", "s3://bucket/t.jsonl", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "j1"];
+
+const s3 = (key: string) => ({ s3Location: { uri: `s3://bucket/media/${key}` } });
+const text = (t: string) => ({ text: t });
+/** A Nova conversation record: user blocks, then the assistant's blocks. */
+const conv = (user: unknown[], assistant: unknown[] = [text("An answer.")], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ schemaVersion: "bedrock-conversation-2024", ...extra, messages: [{ role: "user", content: user }, { role: "assistant", content: assistant }] });
+const plain = (i: number) => conv([text(`Question ${i}?`)]);
+const reasoning = (i: number) => conv([text(`Question ${i}?`)], [{ reasoningContent: { reasoningText: { text: `Think about ${i}.` } } }, text(`Answer ${i}.`)]);
+const withImage = (i: number, format = "png") => conv([text(`What is in picture ${i}?`), { image: { format, source: s3(`p${i}.${format}`) } }]);
+const withVideo = (i: number) => conv([text(`What happens in clip ${i}?`), { video: { format: "mp4", source: s3(`v${i}.mp4`) } }]);
+const withDocument = (i: number) => conv([text(`Summarise report ${i}.`), { document: { format: "pdf", source: s3(`r${i}.pdf`) } }]);
+
+function file(d: string, name: string, records: string[]): string {
+  const f = join(d, name);
+  writeFileSync(f, records.join("\n") + "\n");
+  return f;
+}
+
+async function validate(args: string[]) {
+  const r = await run(["validate", ...args, "--json"]);
+  const report = JSON.parse(r.stdout) as { findings: { reason: string; severity: string; message: string; origin: { source: string; line?: number } }[]; ok: boolean };
+  return { code: r.code, stderr: r.stderr, report, at: report.findings.map((f) => [f.reason, f.origin.line, f.severity]) };
+}
+
+describe("the model table as the guide has it in December 2026", () => {
+  it("models lists Nova 2 Lite with the guide's identifier; each model's status; job create sends the identifier with its context suffix", async () => {
+    const m = await run(["models"]);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/^amazon\.nova-2-lite-v1:0:256k\s+nova-2-lite\s+active\s+conversation \(FT\), rft \(RFT\)$/m);
+    expect(m.stdout).toMatch(/^anthropic\.claude-3-haiku-20240307-v1:0:200k\s+haiku\s+RETIRED 2026-09-10/m);
+    expect(m.stdout).toMatch(/^cohere\.command-text-v14\S*\s+cohere-command\s+RETIRED 2025-09-15/m);
+    expect(m.stdout).toMatch(/^amazon\.titan-text-express-v1:0:8k\s+titan-express\s+not in the current table/m);
+    const one = await run(["models", "nova-2-lite"]);
+    expect(one.stdout).toMatch(/job identifier \(baseModelIdentifier\): amazon\.nova-2-lite-v1:0:256k \[F1\]/);
+    expect(one.stdout).toMatch(/train records: ≥ 200 \[R3b\] ≤ 20,000/);
+    expect(one.stdout).toMatch(/F1: https:\/\/docs\.aws\.amazon\.com\/bedrock\/latest\/userguide\/custom-model-fine-tuning\.html/);
+    for (const [alias, id] of [["nova-2-lite", "amazon.nova-2-lite-v1:0:256k"], ["nova-lite", "amazon.nova-lite-v1:0:300k"], ["nova-micro", "amazon.nova-micro-v1:0:128k"], ["llama3.1-8b", "meta.llama3-1-8b-instruct-v1:0:128k"], ["llama3.2-11b", "meta.llama3-2-11b-instruct-v1:0:128k"]]) {
+      const r = await run([...job, "--model", alias]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).baseModelIdentifier, alias).toBe(id);
+    }
+    // The guide's identifier names the model too.
+    expect((await run([...job, "--model", "amazon.nova-2-lite-v1:0:256k"])).code).toBe(0);
+  });
+
+  it("a model past its end date: job create and upload refuse with the date and the successor; validate warns and checks the file", async () => {
+    const d = tmp();
+    const f = file(d, "train.jsonl", [JSON.stringify({ messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }] })]);
+    const c = await run([...job, "--model", "haiku"]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/^prep-data: anthropic\.claude-3-haiku-20240307-v1:0:200k: Anthropic Claude 3 Haiku can no longer be customized on Bedrock \(end of life 2026-09-10\).*use Amazon Nova 2 Lite/m);
+    expect(c.stdout).toBe("");
+    const up = await run(["upload", f, "s3://bucket/x/", "--model", "haiku"], { env: { AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9", AWS_REGION: "us-east-1" } });
+    expect(up.code).toBe(2);
+    expect(up.stderr).toMatch(/end of life 2026-09-10/);
+    const cohere = await run([...job, "--model", "cohere-command"]);
+    expect(cohere.code).toBe(2);
+    expect(cohere.stderr).toMatch(/2025-09-15/);
+    const v = await run(["validate", f, "--model", "haiku"]);
+    expect(v.stderr).toMatch(/^WARNING: Anthropic Claude 3 Haiku can no longer be customized on Bedrock \(end of life 2026-09-10\).*\(the file is checked against its last published rules\)$/m);
+    expect(v.stdout).toMatch(/record-count: 1 valid training record; the model needs at least 32/);
+    // Not in the current table: a warning, and the job is still built.
+    const titan = await run([...job, "--model", "titan-express"]);
+    expect(titan.code).toBe(0);
+    expect(titan.stderr).toMatch(/^WARNING: Amazon Titan Text G1 - Express is no longer listed for new fine-tuning jobs on Bedrock/m);
+  });
+});
+
+describe("Nova 2 Lite supervised fine-tuning records", () => {
+  it("reasoning, images, videos and documents are taken as Nova 2 takes them; the older models refuse what they do not take", async () => {
+    const d = tmp();
+    const ok = file(d, "ok.jsonl", [...Array.from({ length: 196 }, (_, i) => (i % 2 ? reasoning(i) : plain(i))), withDocument(1), withImage(2), withImage(3, "gif"), withDocument(4)]);
+    const v = await validate([ok, "--model", "nova-2-lite"]);
+    expect(v.at, v.stderr).toEqual([]);
+    expect(v.report.ok).toBe(true);
+    // Nova Lite (1.0): no reasoning, no documents; its image formats include webp.
+    const lite = await validate([ok, "--model", "nova-lite"]);
+    expect(new Set(lite.report.findings.map((f) => f.message.replace(/messages\[\d+\]\.content\[\d+\]/, "…")))).toEqual(
+      new Set(["… is reasoningContent; amazon.nova-lite-v1:0 does not take reasoning blocks (Nova 2 Lite does)", "… is a document; amazon.nova-lite-v1:0 does not take document blocks (Nova 2 Lite does)"]),
+    );
+    const webp = file(d, "webp.jsonl", [...Array.from({ length: 200 }, (_, i) => plain(i)), withImage(9, "webp")]);
+    const w = await validate([webp, "--model", "nova-2-lite"]);
+    expect(w.at).toEqual([["content", 201, "error"]]);
+    expect(w.report.findings[0]!.message).toBe("messages[0].content[1] is a webp image; amazon.nova-2-lite-v1:0 takes png, jpeg, gif");
+    expect((await validate([webp, "--model", "nova-lite"])).at).toEqual([]);
+    // Where blocks belong, whatever the model.
+    const misplaced = file(d, "misplaced.jsonl", [conv([text("Q"), { reasoningContent: { reasoningText: { text: "user thinking" } } }]), conv([text("Q")], [text("A"), { document: { format: "pdf", source: s3("r.pdf") } }]), conv([text("Q"), withDoc("a"), withDoc("b")])]);
+    const mis = await validate([misplaced]);
+    expect(mis.at).toEqual([["content", 1, "error"], ["content", 2, "error"], ["content", 3, "error"]]);
+    expect(mis.report.findings.map((f) => f.message)).toEqual([
+      "messages[0]: a user turn must not contain reasoningContent blocks (user turns take text, image, video, document and toolResult)",
+      "messages[1]: an assistant turn must not contain documents (assistant turns take text, reasoningContent and toolUse)",
+      "2 document blocks; a record takes at most one",
+    ]);
+  });
+
+  it("a dataset mixing image and video records is refused at the first record of the other kind, with or without worker threads; across the validation file too", async () => {
+    const d = tmp();
+    const recs = Array.from({ length: 400 }, (_, i) => (i === 150 ? withImage(i) : i === 320 ? withVideo(i) : i === 330 ? withImage(i) : plain(i)));
+    const f = file(d, "mixed.jsonl", recs);
+    for (const jobs of ["1", "2"]) {
+      const v = await validate([f, "--model", "nova-2-lite", "-j", jobs]);
+      expect(v.at, `-j ${jobs}`).toEqual([["mixed-media", 321, "error"]]);
+      expect(v.report.findings[0]!.message).toBe(`this record holds a video, but the dataset already has images (first at ${f}:151); amazon.nova-2-lite-v1:0 takes a dataset that is text only, text + image or text + video, never both [N2]`);
+    }
+    // Nova 1 has the same rule; a text-only model refuses the media itself instead.
+    expect((await validate([f, "--model", "nova-pro"])).at).toEqual([["mixed-media", 321, "error"]]);
+    const images = file(d, "images.jsonl", Array.from({ length: 250 }, (_, i) => (i % 50 ? plain(i) : withImage(i))));
+    const videos = file(d, "videos.jsonl", [withVideo(0), plain(1000)]);
+    expect((await validate([images, "--model", "nova-2-lite"])).at).toEqual([]);
+    const both = await validate([images, "--validation", videos, "--model", "nova-2-lite"]);
+    expect(both.at).toEqual([["validation-set", undefined, "warning"], ["mixed-media", 1, "error"]]);
+    expect(both.report.findings.find((f) => f.reason === "validation-set")!.message).toBe("Nova 2 SFT takes no validation set: a given one is ignored during training [N2]");
+    expect(both.report.findings.find((f) => f.reason === "mixed-media")!.origin.source).toBe(videos);
+  });
+
+  it("tool sections: a warning with the guide's reason for Nova 2 Lite, an error for models that take none; tool ids are checked", async () => {
+    const d = tmp();
+    const toolConfig = { tools: [{ toolSpec: { name: "weather", description: "Weather for a city", inputSchema: { json: { type: "object", properties: { city: { type: "string" } } } } } }] };
+    const call = JSON.stringify({
+      schemaVersion: "bedrock-conversation-2024",
+      toolConfig,
+      messages: [
+        { role: "user", content: [text("Weather in Paris?")] },
+        { role: "assistant", content: [{ toolUse: { toolUseId: "t1", name: "weather", input: { city: "Paris" } } }] },
+        { role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ json: { c: 21 } }] } }] },
+        { role: "assistant", content: [text("21 °C.")] },
+      ],
+    });
+    const f = file(d, "tools.jsonl", [call, ...Array.from({ length: 199 }, (_, i) => plain(i))]);
+    const nova2 = await validate([f, "--model", "nova-2-lite"]);
+    expect(nova2.at).toEqual([["tools", 1, "warning"]]);
+    expect(nova2.report.findings[0]!.message).toMatch(/the Bedrock page says tool use is not currently supported by Nova 2 SFT .* \[N2\]$/);
+    expect((await validate([f, "--model", "llama3.2-1b"])).at).toEqual([["tools", 1, "error"]]);
+    const wrong = file(d, "wrong.jsonl", [call.replace('"toolUseId":"t1","content"', '"toolUseId":"t9","content"').replace('"name":"weather","input"', '"name":"forecast","input"')]);
+    const w = await validate([wrong]);
+    expect(w.report.findings.map((x) => x.message)).toEqual([
+      'messages[1].content[0].toolUse names tool "forecast", which toolConfig does not define',
+      'messages[2].content[0].toolResult answers toolUseId "t9", which no earlier toolUse has',
+    ]);
+  });
+});
+
+describe("reinforcement fine-tuning", () => {
+  it("csv → rft records with a JSON reference answer and ids; a row whose JSON does not parse is refused and listed; validate for Nova 2 Lite", async () => {
+    const d = tmp();
+    const rows = Array.from({ length: 120 }, (_, i) => `"What is ${i} + ${i}?","{""answer"": ${2 * i}}",task-${i}`);
+    rows[7] = `"What is 7 + 7?","{answer: 14}",task-7`;
+    const csv = join(d, "math.csv");
+    writeFileSync(csv, "question,gold,task\n" + rows.join("\n") + "\n");
+    const out = join(d, "rft.jsonl");
+    const r = await run(["csv", csv, "--format", "rft", "--system", "Answer with a number.", "--prompt", "{question}", "--reference", "{gold}", "--reference-json", "--id", "{task}", "-o", out, "--rejects", join(d, "rejects.jsonl"), "--model", "nova-2-lite"]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/math\.csv:9: reference-json: the reference answer is not JSON \(--reference-json\)/);
+    const recs = lines(readFileSync(out, "utf8"));
+    expect(recs).toHaveLength(119);
+    expect(recs[0]).toEqual({ id: "task-0", messages: [{ role: "system", content: "Answer with a number." }, { role: "user", content: "What is 0 + 0?" }], reference_answer: { answer: 0 } });
+    expect(lines(readFileSync(join(d, "rejects.jsonl"), "utf8"))).toMatchObject([{ line: 9, reason: "reference-json", values: { question: "What is 7 + 7?", gold: "{answer: 14}", task: "task-7" } }]);
+    const v = await validate([out, "--model", "nova-2-lite"]);
+    expect(v.at, v.stderr).toEqual([]);
+    // A completion template is the reference answer as text; neither is a usage error.
+    const t = await run(["csv", csv, "--format", "rft", "--prompt", "{question}", "--completion", "{task}", "-n", "1", "-o", "-", "-q"]);
+    expect(lines(t.stdout)).toEqual([{ messages: [{ role: "user", content: "What is 0 + 0?" }], reference_answer: "task-0" }]);
+    const none = await run(["csv", csv, "--format", "rft", "--prompt", "{question}", "-o", "-"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--format rft needs a reference answer: --reference/);
+    expect((await run(["csv", csv, "--prompt", "{question}", "--completion", "{gold}", "--reference", "{gold}", "-o", "-"])).stderr).toMatch(/--reference is for --format rft/);
+  });
+
+  it("validate: the last message is the user's, a reference answer is present, at least 100 prompts; extra keys are kept for the grader", async () => {
+    const d = tmp();
+    const rec = (i: number, extra: Record<string, unknown> = {}) => JSON.stringify({ messages: [{ role: "user", content: `Q${i}` }], reference_answer: `A${i}`, ...extra });
+    const f = file(d, "rft.jsonl", [
+      ...Array.from({ length: 98 }, (_, i) => rec(i, { difficulty: "easy", task_id: i })),
+      JSON.stringify({ messages: [{ role: "user", content: "Q" }, { role: "assistant", content: "A" }], reference_answer: "A" }),
+      JSON.stringify({ messages: [{ role: "user", content: "Q" }] }),
+      JSON.stringify({ messages: [{ role: "user", content: "Q" }, { role: "system", content: "late" }], reference_answer: { x: 1 } }),
+    ]);
+    const v = await validate([f, "--model", "nova-2-lite", "--format", "rft"]);
+    expect(v.at).toEqual([["role-order", 99, "error"], ["role-order", 99, "error"], ["schema", 100, "error"], ["role-order", 101, "error"], ["role-order", 101, "error"], ["record-count", undefined, "error"]]);
+    expect(v.report.findings.map((x) => x.message)).toEqual([
+      'the last message must be from "user" (the model writes the answer), found "assistant"',
+      "RFT prompts are single-turn: no assistant message (the reference answer goes in reference_answer)",
+      "missing key reference_answer — the record looks like the messages format, and the file is rft",
+      "a system message may only come first, once",
+      'the last message must be from "user" (the model writes the answer), found "system"',
+      "98 valid training records (counting valid records only: 3 lines have errors reported above); the model needs at least 100",
+    ]);
+    // The format is told from the keys; an RFT file for a model without RFT is refused as a whole.
+    expect((await validate([f, "--model", "nova-lite"])).report.findings[0]!.message).toMatch(/amazon\.nova-lite-v1:0 does not take rft records; it takes conversation\/rft|does not take rft records/);
+  });
+
+  it("job create --type rft: the grader and typed hyperparameters in rftConfig, checked before anything is sent; the stand-in receives the SDK's shape", async () => {
+    const dry = await run([...job, "--model", "nova-2-lite", "--type", "rft", "--grader-lambda", GRADER, "--hp", "epochCount=3", "--hp", "batchSize=64", "--hp", "learningRate=0.00001", "--hp", "reasoningEffort=high", "--hp", "maxPromptLength=4096"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const req = JSON.parse(dry.stdout);
+    expect(req).toEqual({
+      jobName: "j1",
+      customModelName: "j1",
+      roleArn: ROLE,
+      baseModelIdentifier: "amazon.nova-2-lite-v1:0:256k",
+      customizationType: "REINFORCEMENT_FINE_TUNING",
+      trainingDataConfig: { s3Uri: "s3://bucket/t.jsonl" },
+      outputDataConfig: { s3Uri: "s3://bucket/o/" },
+      customizationConfig: { rftConfig: { graderConfig: { lambdaGrader: { lambdaArn: GRADER } }, hyperParameters: { epochCount: 3, batchSize: 64, learningRate: 0.00001, reasoningEffort: "high", maxPromptLength: 4096 } } },
+    });
+    expect(requestProblems("bedrock", "CreateModelCustomizationJob", req)).toEqual([]);
+    for (const [args, msg] of [
+      [["--hp", "batchSize=8"], /batchSize 8 is outside RFT's range 16–512 \[https:\/\/docs\.aws\.amazon\.com\/bedrock\/latest\/APIReference\/API_RFTHyperParameters\.html\]/],
+      [["--hp", "reasoningEffort=max"], /reasoningEffort max: expected low, medium, high/],
+      [["--hp", "epochCount=2.5"], /epochCount 2\.5: RFT takes a whole number/],
+      [["--hp", "learningRateMultiplier=1"], /unknown RFT hyperparameter learningRateMultiplier; reinforcement fine-tuning takes: epochCount, batchSize/],
+    ] as const) {
+      const r = await run([...job, "--model", "nova-2-lite", "--type", "rft", "--grader-lambda", GRADER, ...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+    expect((await run([...job, "--model", "nova-2-lite", "--type", "rft"])).stderr).toMatch(/--type rft needs --grader-lambda <arn>/);
+    expect((await run([...job, "--model", "nova-2-lite", "--type", "rft", "--grader-lambda", "my-grader"])).stderr).toMatch(/a Lambda function ARN is needed/);
+    expect((await run([...job, "--model", "nova-lite", "--type", "rft", "--grader-lambda", GRADER])).stderr).toMatch(/does not offer reinforcement fine-tuning; it offers fine-tuning, continued-pre-training/);
+    expect((await run([...job, "--model", "nova-2-lite", "--type", "fine-tuning", "--grader-lambda", GRADER])).stderr).toMatch(/--grader-lambda is for --type rft/);
+
+    const ctl = await startBedrockControl();
+    try {
+      const sent = await run([...job, "--model", "nova-2-lite", "--type", "rft", "--grader-lambda", GRADER, "--hp", "evalInterval=10", "--submit"], { env: ctl.env });
+      expect(sent.code, sent.stderr).toBe(0);
+      const body = ctl.requests.find((x) => x.method === "POST")!.body;
+      expect(body).toMatchObject({ baseModelIdentifier: "amazon.nova-2-lite-v1:0:256k", customizationType: "REINFORCEMENT_FINE_TUNING", customizationConfig: { rftConfig: { graderConfig: { lambdaGrader: { lambdaArn: GRADER } }, hyperParameters: { evalInterval: 10 } } } });
+      expect(body.hyperParameters).toBeUndefined();
+      expect(requestProblems("bedrock", "CreateModelCustomizationJob", body)).toEqual([]);
+      // A Nova 2 Lite SFT job: the string map, the guide's identifier; a validation set is warned about.
+      const sft = await run([...job, "--name", "j2", "--model", "nova-2-lite", "--epochs", "2", "--validation", "s3://bucket/v.jsonl", "--submit"], { env: ctl.env });
+      expect(sft.code, sft.stderr).toBe(0);
+      expect(sft.stderr).toMatch(/WARNING: Nova 2 SFT takes no validation set/);
+      const sftBody = ctl.requests.filter((x) => x.method === "POST")[1]!.body;
+      expect(sftBody).toMatchObject({ baseModelIdentifier: "amazon.nova-2-lite-v1:0:256k", customizationType: "FINE_TUNING", hyperParameters: { epochCount: "2" } });
+      expect(requestProblems("bedrock", "CreateModelCustomizationJob", sftBody)).toEqual([]);
+    } finally {
+      await ctl.close();
+    }
+  });
+});
+
+function withDoc(name: string) {
+  return { document: { format: "pdf", source: s3(`${name}.pdf`) } };
+}
