@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { requestProblems } from "../../src/jobs/requests.js";
 import { startBedrockControl } from "../helpers/aws-stand-ins.js";
 import { lines, run, tmp } from "../helpers/run.js";
+import { openai, teacher } from "../helpers/teachers.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/BedrockCustomization";
 const GRADER = "arn:aws:lambda:us-east-1:123456789012:function:my-grader";
@@ -175,6 +176,21 @@ describe("reinforcement fine-tuning", () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--format rft needs a reference answer: --reference/);
     expect((await run(["csv", csv, "--prompt", "{question}", "--completion", "{gold}", "--reference", "{gold}", "-o", "-"])).stderr).toMatch(/--reference is for --format rft/);
+  });
+
+  it("synth --format rft: the teacher's questions as prompts, its answers as reference answers; originals too", async () => {
+    const d = tmp();
+    const csv = join(d, "docs.csv");
+    writeFileSync(csv, "document,question,answer\n" + Array.from({ length: 40 }, (_, i) => `"Document ${i}: rivers carve valleys over ${i + 2} thousand years.",How long for valley ${i}?,${i + 2} thousand years`).join("\n") + "\n");
+    const s = await teacher();
+    const out = join(d, "rft.jsonl");
+    const r = await run(["synth", csv, ...openai(s), "--format", "rft", "--pairs", "2", "--include-originals", "--no-cache", "--model", "nova-2-lite", "-o", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const recs = lines(readFileSync(out, "utf8")) as { messages: { role: string; content: string }[]; reference_answer: string }[];
+    expect(recs).toHaveLength(120);
+    expect(recs[0]).toEqual({ messages: [{ role: "user", content: "Document 0: rivers carve valleys over 2 thousand years.\n\nHow long for valley 0?" }], reference_answer: "2 thousand years" });
+    expect(recs.every((x) => x.messages.at(-1)!.role === "user" && typeof x.reference_answer === "string" && x.reference_answer.length > 0)).toBe(true);
+    expect((await validate([out, "--model", "nova-2-lite"])).at).toEqual([]);
   });
 
   it("validate: the last message is the user's, a reference answer is present, at least 100 prompts; extra keys are kept for the grader", async () => {
