@@ -60,6 +60,8 @@ export interface ChatDraft {
   reference?: unknown;
   /** RFT: the record's id. */
   id?: string;
+  /** Preference (DPO): the preferred and the rejected answer to the last user turn. */
+  preference?: { preferred: string; rejected: string };
   turns: Turn[];
   origin: Origin;
 }

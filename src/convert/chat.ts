@@ -4,6 +4,8 @@ import { finding, type ChatDraft, type Finding, type Origin, type Turn } from ".
 export interface RawChat {
   system?: string;
   turns: { role: "user" | "assistant" | "system"; content: string }[];
+  /** A preference pair: the turns end with the user's, these are the two answers to it. */
+  preference?: { preferred: string; rejected: string };
 }
 
 export interface ChatPolicy {
@@ -58,6 +60,13 @@ export function normaliseChat(raw: RawChat, origin: Origin, policy: ChatPolicy =
     if (policy.leadingAssistant === "report") return { findings: [...findings, finding("role-order", "the conversation starts with the assistant", origin)] };
     merged.shift();
     findings.push(finding("dropped-leading-assistant", "dropped the assistant turn that opened the conversation", origin, "warning"));
+  }
+  if (raw.preference) {
+    // A preference pair answers the last user turn: the conversation ends with it.
+    if (merged[merged.length - 1]?.role !== "user") return { findings: [...findings, finding("role-order", "the prompt of a preference pair must end with the user's turn", origin)] };
+    for (const [k, v] of Object.entries(raw.preference)) if (v.trim() === "") return { findings: [...findings, finding("empty", `the ${k === "preferred" ? "chosen" : "rejected"} answer is empty`, origin)] };
+    if (system !== undefined && system.trim() === "") system = undefined;
+    return { draft: { kind: "chat", ...(system !== undefined ? { system } : {}), turns: merged, preference: raw.preference, origin }, findings };
   }
   // Trailing user turns.
   while (merged.length && merged[merged.length - 1]!.role === "user") {

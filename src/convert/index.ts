@@ -13,6 +13,8 @@ export interface ConvertOptions extends ChatPolicy {
   maxTokens?: number;
   tooLong?: TooLongPolicy;
   counter?: TokenCounter;
+  /** Writing preference records: pairs are read as pairs (and anything else is refused); otherwise a pair is refused. */
+  preference?: boolean;
 }
 
 /** One rejection per record: the first error, with how many more there were. */
@@ -24,10 +26,12 @@ function firstError(fs: Finding[]): Finding {
 
 function finish(raw: { chat: RawChat } | { findings: Finding[] }, row: Row, o: ConvertOptions): (Draft | Finding)[] {
   if ("findings" in raw) return [firstError(raw.findings)];
+  if (o.preference && !raw.chat.preference) return [finding("format", "not a preference pair (chosen/rejected, or preferred_output/non_preferred_output): --to preference writes pairs only", row.origin)];
+  if (!o.preference && raw.chat.preference) return [finding("format", "a preference pair (chosen/rejected) keeps both answers only --to preference; converting it to a chat format would drop the rejected answer", row.origin)];
   const chat = o.system !== undefined ? { ...raw.chat, system: o.system, turns: raw.chat.turns.filter((t) => t.role !== "system") } : raw.chat;
   const { draft, findings } = normaliseChat(chat, row.origin, o);
   if (!draft) return [...findings.filter((f) => f.severity === "warning"), firstError(findings)];
-  const fitted = o.maxTokens !== undefined && o.counter ? fitConversation(draft, o.maxTokens, o.tooLong ?? "error", o.counter) : [draft];
+  const fitted = o.maxTokens !== undefined && o.counter && !draft.preference ? fitConversation(draft, o.maxTokens, o.tooLong ?? "error", o.counter) : [draft];
   return [...findings, ...fitted];
 }
 

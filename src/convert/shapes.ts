@@ -2,11 +2,12 @@ import { finding, type Finding, type Origin } from "../record.js";
 import type { RawChat } from "./chat.js";
 
 /** The chat shapes `convert` reads. */
-export type ChatShape = "openai" | "sharegpt" | "alpaca" | "messages" | "conversation" | "instruction";
-export const chatShapes: ChatShape[] = ["openai", "sharegpt", "alpaca", "messages", "conversation", "instruction"];
+export type ChatShape = "openai" | "sharegpt" | "alpaca" | "messages" | "conversation" | "instruction" | "preference";
+export const chatShapes: ChatShape[] = ["openai", "sharegpt", "alpaca", "messages", "conversation", "instruction", "preference"];
 
 /** Which shape a record is in, from its keys. */
 export function detectShape(v: Record<string, unknown>): ChatShape | undefined {
+  if (("chosen" in v && "rejected" in v) || ("preferred_output" in v && "non_preferred_output" in v)) return "preference";
   if (Array.isArray(v.conversations)) return "sharegpt";
   if ("instruction" in v && "output" in v) return "alpaca";
   if ("schemaVersion" in v || Array.isArray(v.system)) return "conversation";
@@ -115,6 +116,56 @@ export function readConversation(v: Record<string, unknown>, origin: Origin): Re
   return { chat: { ...(system !== undefined ? { system } : {}), turns } };
 }
 
+/** A message list or a plain string (a user prompt, or an answer) as turns. */
+function turnsOf(x: unknown, role: "user" | "assistant", what: string, origin: Origin, out: Finding[]): RawChat["turns"] | undefined {
+  if (typeof x === "string") return [{ role, content: x }];
+  if (Array.isArray(x)) {
+    const r = readOpenAi({ messages: x }, origin);
+    if ("findings" in r) {
+      out.push(...r.findings);
+      return undefined;
+    }
+    return [...(r.chat.system !== undefined ? [{ role: "system" as const, content: r.chat.system }] : []), ...r.chat.turns];
+  }
+  out.push(finding("schema", `${what} must be text or a list of messages`, origin));
+  return undefined;
+}
+
+/**
+ * A preference pair: TRL's {"prompt"?, "chosen", "rejected"} (strings or message lists; without "prompt", the
+ * messages chosen and rejected share are the prompt) or OpenAI's DPO {"input": {"messages"}, "preferred_output",
+ * "non_preferred_output"}. Each answer must be one assistant message.
+ */
+export function readPreference(v: Record<string, unknown>, origin: Origin): Result {
+  const out: Finding[] = [];
+  const openai = "preferred_output" in v;
+  const input = openai ? (v.input as { messages?: unknown } | undefined)?.messages : v.prompt;
+  let prompt = input === undefined ? [] : turnsOf(input, "user", openai ? "input.messages" : "prompt", origin, out);
+  let chosen = turnsOf(openai ? v.preferred_output : v.chosen, "assistant", openai ? "preferred_output" : "chosen", origin, out);
+  let rejected = turnsOf(openai ? v.non_preferred_output : v.rejected, "assistant", openai ? "non_preferred_output" : "rejected", origin, out);
+  if (!prompt || !chosen || !rejected) return { findings: out.length ? out : [finding("schema", "not a preference pair", origin)] };
+  if (input === undefined) {
+    // Implicit prompt: the longest common prefix of the two conversations.
+    let k = 0;
+    while (k < chosen.length - 1 && k < rejected.length - 1 && chosen[k]!.role === rejected[k]!.role && chosen[k]!.content === rejected[k]!.content) k++;
+    prompt = chosen.slice(0, k);
+    chosen = chosen.slice(k);
+    rejected = rejected.slice(k);
+  }
+  const answer = (turns: RawChat["turns"], what: string): string | undefined => {
+    if (turns.length !== 1 || turns[0]!.role !== "assistant") {
+      out.push(finding("preference", `${what} must be one assistant answer (found ${turns.length} message${turns.length === 1 ? "" : "s"}${turns.length ? `, the first from ${turns[0]!.role}` : ""})`, origin));
+      return undefined;
+    }
+    return turns[0]!.content;
+  };
+  const preferred = answer(chosen, openai ? "preferred_output" : "chosen");
+  const rejectedText = answer(rejected, openai ? "non_preferred_output" : "rejected");
+  if (out.length || preferred === undefined || rejectedText === undefined) return { findings: out };
+  if (!prompt.length) return { findings: [finding("preference", "the pair has no prompt (no user turn before the answers)", origin)] };
+  return { chat: { turns: prompt, preference: { preferred, rejected: rejectedText } } };
+}
+
 export function readInstruction(v: Record<string, unknown>, origin: Origin): Result {
   const prompt = str(v.prompt);
   const completion = str(v.completion);
@@ -137,6 +188,8 @@ export function readChat(v: Record<string, unknown>, origin: Origin, shape?: Cha
       return readConversation(v, origin);
     case "instruction":
       return readInstruction(v, origin);
+    case "preference":
+      return readPreference(v, origin);
     default:
       return { findings: [finding("format", `cannot tell the chat format from keys ${Object.keys(v).join(", ") || "(none)"}; expected OpenAI/Bedrock messages, ShareGPT conversations, Alpaca, bedrock-conversation-2024 or prompt/completion`, origin)] };
   }

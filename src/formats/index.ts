@@ -8,10 +8,11 @@ import { evaluation } from "./evaluation.js";
 import { RecordIssue, type Format } from "./format.js";
 import { instruction } from "./instruction.js";
 import { messages } from "./messages.js";
+import { preference } from "./preference.js";
 import { rft } from "./rft.js";
 import { text } from "./text.js";
 
-export const formats = { instruction, messages, conversation, cpt, text, distillation, evaluation, rft } as const;
+export const formats = { instruction, messages, conversation, cpt, text, distillation, evaluation, rft, preference } as const;
 export type FormatName = keyof typeof formats;
 export const formatNames = Object.keys(formats) as FormatName[];
 
@@ -133,6 +134,6 @@ function issueMessage(format: string, i: z.core.$ZodIssue, value: unknown): stri
   }
 }
 
-export { conversation, cpt, distillation, evaluation, instruction, messages, rft, text };
+export { conversation, cpt, distillation, evaluation, instruction, messages, preference, rft, text };
 export { RecordIssue };
 export type { Format };

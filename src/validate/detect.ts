@@ -7,6 +7,7 @@ export function detectFormat(value: unknown): FormatName | undefined {
   if ("prompt" in v && !("completion" in v) && ("referenceResponse" in v || "category" in v || "modelResponses" in v)) return "evaluation";
   if ("prompt" in v || "completion" in v) return "instruction";
   if ("reference_answer" in v && "messages" in v) return "rft";
+  if (Array.isArray(v.messages) && (v.messages as { candidates?: unknown }[]).some((m) => m && typeof m === "object" && "candidates" in m)) return "preference";
   if ("messages" in v || "schemaVersion" in v) {
     const first = Array.isArray(v.messages) ? (v.messages[0] as { content?: unknown } | undefined) : undefined;
     if ("schemaVersion" in v || Array.isArray(first?.content) || Array.isArray(v.system)) return "conversation";

@@ -270,3 +270,41 @@ describe("reinforcement fine-tuning", () => {
 function withDoc(name: string) {
   return { document: { format: "pdf", source: s3(`${name}.pdf`) } };
 }
+
+describe("preference (DPO) pairs", () => {
+  it("convert --to preference reads TRL and OpenAI pairs into Nova's candidates; a pair is never flattened into a chat record; validate checks the candidates", async () => {
+    const d = tmp();
+    const src = file(d, "pairs.jsonl", [
+      JSON.stringify({ prompt: "Capital of France?", chosen: "Paris.", rejected: "Lyon." }),
+      JSON.stringify({ prompt: [{ role: "system", content: "Be brief." }, { role: "user", content: "2+2?" }], chosen: [{ role: "assistant", content: "4" }], rejected: [{ role: "assistant", content: "5" }] }),
+      JSON.stringify({ chosen: [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello!" }], rejected: [{ role: "user", content: "Hi" }, { role: "assistant", content: "Go away." }] }),
+      JSON.stringify({ input: { messages: [{ role: "user", content: "Name a colour" }] }, preferred_output: [{ role: "assistant", content: "Blue" }], non_preferred_output: [{ role: "assistant", content: "Seven" }] }),
+      JSON.stringify({ prompt: "x", chosen: "", rejected: "y" }),
+      JSON.stringify({ prompt: "x", chosen: [{ role: "assistant", content: "a" }, { role: "assistant", content: "b" }], rejected: "y" }),
+      JSON.stringify({ messages: [{ role: "user", content: "plain" }, { role: "assistant", content: "chat" }] }),
+    ]);
+    const out = join(d, "pref.jsonl");
+    const r = await run(["convert", src, "--to", "preference", "-o", out, "--rejects", join(d, "rej.jsonl")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/read 7, written 4, rejected 3/);
+    const recs = lines(readFileSync(out, "utf8"));
+    expect(recs[1]).toEqual({ schemaVersion: "bedrock-conversation-2024", system: [{ text: "Be brief." }], messages: [{ role: "user", content: [{ text: "2+2?" }] }, { role: "assistant", candidates: [{ content: [{ text: "4" }], preferenceLabel: "preferred" }, { content: [{ text: "5" }], preferenceLabel: "non-preferred" }] }] });
+    expect((recs[2] as { messages: unknown[] }).messages[0]).toEqual({ role: "user", content: [{ text: "Hi" }] });
+    expect(lines(readFileSync(join(d, "rej.jsonl"), "utf8")).map((x) => [(x as { line: number }).line, (x as { reason: string }).reason])).toEqual([[5, "empty"], [6, "preference"], [7, "format"]]);
+    expect((await validate([out])).at).toEqual([]);
+    const flat = await run(["convert", src, "--to", "messages", "-o", "-"]);
+    expect(flat.stderr).toMatch(/pairs\.jsonl:1: format: a preference pair \(chosen\/rejected\) keeps both answers only --to preference/);
+    expect(lines(flat.stdout)).toHaveLength(1);
+    const bad = file(d, "bad.jsonl", [
+      JSON.stringify({ messages: [{ role: "user", content: [text("Q")] }, { role: "assistant", candidates: [{ content: [text("a")], preferenceLabel: "preferred" }, { content: [text("b")], preferenceLabel: "preferred" }] }] }),
+      JSON.stringify({ messages: [{ role: "user", content: [text("Q"), { video: { format: "mp4", source: s3("v.mp4") } }] }, { role: "assistant", candidates: [{ content: [text("a")], preferenceLabel: "preferred" }, { content: [text("b")], preferenceLabel: "non-preferred" }] }] }),
+      JSON.stringify({ messages: [{ role: "user", content: [text("Q")] }, { role: "assistant", candidates: [{ content: [{ image: { format: "png", source: s3("i.png") } }], preferenceLabel: "preferred" }, { content: [text("b")], preferenceLabel: "non-preferred" }] }] }),
+    ]);
+    const v = await validate([bad, "--format", "preference"]);
+    expect(v.report.findings.map((f) => [f.origin.line, f.reason, f.message.slice(0, 60)])).toEqual([
+      [1, "preference", "every candidate is preferred: one preferred and one non-pref"],
+      [2, "content", "a preference (DPO) record cannot hold a video"],
+      [3, "schema", expect.stringMatching(/^messages\[1\]/)],
+    ]);
+  });
+});
