@@ -42,4 +42,8 @@ export { chatConverter, dialogueConverter, normaliseChat, dialogueParser, readCh
 export { uploadVerified, type UploadHooks } from "./s3/upload.js";
 export { requestProblems, checkRequest, checkS3Uri } from "./jobs/requests.js";
 export { planJob, CUSTOMIZATION_TYPES, type JobSpec, type JobPlan, type CustomizationType } from "./jobs/job.js";
+export { invocationLogsConfig, type InvocationLogsConfig } from "./jobs/invocation-logs.js";
+export { GRADER_KINDS, graderSource, type GraderKind } from "./grader/templates.js";
+export { testGrader, type GraderReport, type GraderTestOptions, type SampleResult } from "./grader/check.js";
+export { preferenceSchema, type PreferenceRecord } from "./formats/preference.js";
 export { RFT_HYPERPARAMETERS, rftHyperParameters, checkLambdaArn, type RftHyperParameters } from "./jobs/rft.js";

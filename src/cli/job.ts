@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { checkS3Uri } from "../jobs/requests.js";
 import { sha256Of } from "../outputs/digest.js";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { openSink } from "../jsonl.js";
 import { PrepError } from "../record.js";
 import { durationArg, intArg } from "./options.js";
@@ -99,9 +99,13 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
     .option("--hp <key=value>", "any other hyperparameter by its Bedrock name (repeat)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--teacher <modelId>", "distillation: the teacher model")
     .option("--max-response-length <n>", "distillation: maxResponseLengthForInference", intArg("--max-response-length", 1))
+    .option("--invocation-logs <s3uri>", "distillation, rft: train on Bedrock model invocation logs under this prefix instead of --train")
+    .option("--use-prompt-response", "with --invocation-logs: use the logged responses as they are (distillation: the teacher does not answer again)")
+    .option("--metadata-filter <key=value>", "with --invocation-logs: only requests whose requestMetadata has key=value (or key!=value); repeat for several", (v: string, all: string[]) => [...all, v], [] as string[])
+    .addOption(new Option("--metadata-match <all|any>", "with several --metadata-filter: all must hold (andAll) or any (orAll)").choices(["all", "any"]).default("all"))
     .option("--grader-lambda <arn>", "rft: the Lambda function that scores each response (see `prep-data grader init`)")
     .option("--submit", "send the request (default: print it, a dry run)")
-    .action(async (o: { model: string; type: string; train?: string; validation?: string; manifest?: string; output: string; roleArn: string; name: string; customModelName?: string; epochs?: string; batchSize?: string; learningRate?: string; warmupSteps?: string; hp: string[]; teacher?: string; maxResponseLength?: number; graderLambda?: string; submit?: boolean }) => {
+    .action(async (o: { model: string; type: string; train?: string; validation?: string; manifest?: string; output: string; roleArn: string; name: string; customModelName?: string; epochs?: string; batchSize?: string; learningRate?: string; warmupSteps?: string; hp: string[]; teacher?: string; maxResponseLength?: number; graderLambda?: string; invocationLogs?: string; usePromptResponse?: boolean; metadataFilter: string[]; metadataMatch: "all" | "any"; submit?: boolean }) => {
       const { CUSTOMIZATION_TYPES } = await import("../jobs/job.js");
       const type = CUSTOMIZATION_TYPES[o.type];
       if (!type) throw new PrepError(`--type ${o.type}: expected ${Object.keys(CUSTOMIZATION_TYPES).join(", ")}`, 2);
@@ -118,7 +122,10 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
         validation ??= manifest.files.find((f) => f.role === "validation")?.uri;
         if (!manifest.validation.ok) process.stderr.write(`WARNING: ${o.manifest} records ${manifest.validation.errors} validation error(s) (uploaded with --force)\n`);
       }
-      if (!train) throw new PrepError("give --train s3://… or --manifest FILE", 2);
+      if ((o.usePromptResponse || o.metadataFilter.length) && !o.invocationLogs) throw new PrepError("--use-prompt-response and --metadata-filter go with --invocation-logs", 2);
+      const { invocationLogsConfig } = await import("../jobs/invocation-logs.js");
+      const invocationLogs = o.invocationLogs ? invocationLogsConfig(o.invocationLogs, o.metadataFilter, o.metadataMatch, o.usePromptResponse ? true : undefined) : undefined;
+      if (!train && !invocationLogs) throw new PrepError("give --train s3://… or --manifest FILE (distillation and rft: or --invocation-logs s3://…)", 2);
       const hp: Record<string, string> = {};
       for (const [name, v] of [["epochCount", o.epochs], ["batchSize", o.batchSize], ["learningRate", o.learningRate], ["learningRateWarmupSteps", o.warmupSteps]] as const) if (v !== undefined) hp[name] = v;
       for (const kv of o.hp) {
@@ -127,7 +134,7 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
         hp[kv.slice(0, i)] = kv.slice(i + 1);
       }
       const { planJob, bedrockControl, controlError } = await import("../jobs/job.js");
-      const plan = planJob({ model: o.model, type, train, validation, output: o.output, roleArn: o.roleArn, name: o.name, customModelName: o.customModelName, hyperparameters: hp, teacher: o.teacher, maxResponseLength: o.maxResponseLength, graderLambda: o.graderLambda });
+      const plan = planJob({ model: o.model, type, train, validation, output: o.output, roleArn: o.roleArn, name: o.name, customModelName: o.customModelName, hyperparameters: hp, teacher: o.teacher, maxResponseLength: o.maxResponseLength, graderLambda: o.graderLambda, invocationLogs });
       if (type !== "reinforcement-fine-tuning" && o.graderLambda) throw new PrepError("--grader-lambda is for --type rft", 2);
       for (const h of plan.hyperparameters) process.stderr.write(`  ${h.name.padEnd(24)} ${h.given ? String(h.value ?? "").padEnd(10) : `(default ${h.default ?? "Bedrock's"})`.padEnd(10)}  ${h.type}${h.max ? ` ${h.min}–${h.max === Number.MAX_SAFE_INTEGER ? "" : h.max}` : ""}\n`);
       process.stderr.write(`  [hyperparameter ranges: ${type === "reinforcement-fine-tuning" ? "API_RFTHyperParameters" : `${plan.profile.hyperparameters.source}${plan.profile.hyperparameters.confirmed ? "" : ", not published for this model: the family's ranges"}`}]\n`);

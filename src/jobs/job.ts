@@ -1,6 +1,7 @@
 import { getProfile, isRetired, lifecycleNotice, type Profile } from "../profiles/index.js";
 import { PrepError } from "../record.js";
 import { checkRequest } from "./requests.js";
+import type { InvocationLogsConfig } from "./invocation-logs.js";
 import { checkLambdaArn, rftHyperParameters, RFT_HYPERPARAMETERS, type RftHyperParameters } from "./rft.js";
 
 export type CustomizationType = "fine-tuning" | "continued-pre-training" | "distillation" | "reinforcement-fine-tuning";
@@ -13,7 +14,10 @@ export const CUSTOMIZATION_TYPES: Record<string, CustomizationType> = { "fine-tu
 export interface JobSpec {
   model: string;
   type: CustomizationType;
-  train: string;
+  /** The training data's S3 URI (or, with invocationLogs, none). */
+  train?: string;
+  /** Distillation or RFT from Bedrock invocation logs instead of a file. */
+  invocationLogs?: InvocationLogsConfig;
   validation?: string;
   output: string;
   roleArn: string;
@@ -36,7 +40,7 @@ export interface JobPlan {
     roleArn: string;
     baseModelIdentifier: string;
     customizationType: string;
-    trainingDataConfig: { s3Uri: string };
+    trainingDataConfig: { s3Uri: string } | { invocationLogsConfig: InvocationLogsConfig };
     validationDataConfig?: { validators: { s3Uri: string }[] };
     outputDataConfig: { s3Uri: string };
     /** The string map (every type but RFT, whose hyperparameters are typed fields of rftConfig). */
@@ -92,7 +96,7 @@ export function planJob(spec: JobSpec, today = new Date()): JobPlan {
       roleArn: spec.roleArn,
       baseModelIdentifier: profile.baseModelId.value,
       customizationType: WIRE[spec.type],
-      trainingDataConfig: { s3Uri: spec.train },
+      trainingDataConfig: trainingData(spec),
       ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
       outputDataConfig: { s3Uri: spec.output },
       hyperParameters: sent,
@@ -101,6 +105,17 @@ export function planJob(spec: JobSpec, today = new Date()): JobPlan {
   // Every field against the API's own constraints (the service model's input shape), named by its option.
   checkRequest("bedrock", "CreateModelCustomizationJob", request, REQUEST_OPTIONS);
   return { profile, batchSize, hyperparameters, request };
+}
+
+/** A file, or invocation logs (distillation and RFT only): one of them. */
+function trainingData(spec: JobSpec): JobPlan["request"]["trainingDataConfig"] {
+  if (spec.invocationLogs) {
+    if (spec.train) throw new PrepError("give --train (a file) or --invocation-logs, not both", 2);
+    if (spec.type !== "distillation" && spec.type !== "reinforcement-fine-tuning") throw new PrepError(`--invocation-logs is for --type distillation or rft, not ${spec.type}`, 2);
+    return { invocationLogsConfig: spec.invocationLogs };
+  }
+  if (!spec.train) throw new PrepError("give --train s3://… (or --manifest FILE; distillation and rft also take --invocation-logs)", 2);
+  return { s3Uri: spec.train };
 }
 
 /** An RFT job: the grader Lambda and typed hyperparameters in `customizationConfig.rftConfig`, no string map. */
@@ -118,7 +133,7 @@ function planRft(spec: JobSpec, profile: Profile, offered: string[]): JobPlan {
     roleArn: spec.roleArn,
     baseModelIdentifier: profile.baseModelId.value,
     customizationType: WIRE["reinforcement-fine-tuning"],
-    trainingDataConfig: { s3Uri: spec.train },
+    trainingDataConfig: trainingData(spec),
     ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
     outputDataConfig: { s3Uri: spec.output },
     customizationConfig: { rftConfig: { graderConfig: { lambdaGrader: { lambdaArn: spec.graderLambda } }, ...(Object.keys(typed).length ? { hyperParameters: typed } : {}) } },
@@ -142,6 +157,8 @@ const REQUEST_OPTIONS: Record<string, string> = {
   roleArn: "--role-arn",
   baseModelIdentifier: "--model",
   "trainingDataConfig.s3Uri": "--train",
+  "trainingDataConfig.invocationLogsConfig.invocationLogSource.s3Uri": "--invocation-logs",
+  "trainingDataConfig.invocationLogsConfig.requestMetadataFilters": "--metadata-filter",
   validationDataConfig: "--validation",
   "outputDataConfig.s3Uri": "--output",
   hyperParameters: "--hp",

@@ -308,3 +308,41 @@ describe("preference (DPO) pairs", () => {
     ]);
   });
 });
+
+describe("distillation from invocation logs", () => {
+  it("job create --type distillation --invocation-logs builds invocationLogsConfig with its filters as the API gives them; the stand-in receives it", async () => {
+    const base = ["job", "create", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "d1", "--model", "nova-lite", "--type", "distillation", "--teacher", "amazon.nova-pro-v1:0"];
+    const one = await run([...base, "--invocation-logs", "s3://logs/bedrock/", "--use-prompt-response", "--metadata-filter", "project=support"]);
+    expect(one.code, one.stderr).toBe(0);
+    const req = JSON.parse(one.stdout);
+    expect(req.trainingDataConfig).toEqual({ invocationLogsConfig: { invocationLogSource: { s3Uri: "s3://logs/bedrock/" }, usePromptResponse: true, requestMetadataFilters: { equals: { project: "support" } } } });
+    expect(requestProblems("bedrock", "CreateModelCustomizationJob", req)).toEqual([]);
+    const all = JSON.parse((await run([...base, "--invocation-logs", "s3://logs/bedrock/", "--metadata-filter", "project=support", "--metadata-filter", "stage!=test"])).stdout);
+    expect(all.trainingDataConfig.invocationLogsConfig.requestMetadataFilters).toEqual({ andAll: [{ equals: { project: "support" } }, { notEquals: { stage: "test" } }] });
+    const any = JSON.parse((await run([...base, "--invocation-logs", "s3://logs/bedrock/", "--metadata-filter", "a=1", "--metadata-filter", "b=2", "--metadata-match", "any"])).stdout);
+    expect(any.trainingDataConfig.invocationLogsConfig.requestMetadataFilters).toEqual({ orAll: [{ equals: { a: "1" } }, { equals: { b: "2" } }] });
+    for (const [args, msg] of [
+      [["--invocation-logs", "s3://logs/x/", "--train", "s3://bucket/t.jsonl"], /give --train \(a file\) or --invocation-logs, not both/],
+      [["--invocation-logs", "logs/"], /--invocation-logs logs\/: the S3 prefix where Bedrock writes model invocation logs/],
+      [["--invocation-logs", "s3://logs/x/", "--metadata-filter", "=x"], /--metadata-filter =x: expected key=value or key!=value/],
+      [["--train", "s3://bucket/t.jsonl", "--use-prompt-response"], /--use-prompt-response and --metadata-filter go with --invocation-logs/],
+      [[], /give --train s3:\/\/… or --manifest FILE \(distillation and rft: or --invocation-logs/],
+    ] as const) {
+      const r = await run([...base, ...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+    const ft = await run(["job", "create", "--output", "s3://bucket/o/", "--role-arn", ROLE, "--name", "d2", "--model", "nova-lite", "--invocation-logs", "s3://logs/x/"]);
+    expect(ft.stderr).toMatch(/--invocation-logs is for --type distillation or rft, not fine-tuning/);
+    const ctl = await startBedrockControl();
+    try {
+      const sent = await run([...base, "--invocation-logs", "s3://logs/bedrock/", "--metadata-filter", "project=support", "--submit"], { env: ctl.env });
+      expect(sent.code, sent.stderr).toBe(0);
+      const body = ctl.requests.find((x) => x.method === "POST")!.body;
+      expect(body).toMatchObject({ customizationType: "DISTILLATION", trainingDataConfig: { invocationLogsConfig: { invocationLogSource: { s3Uri: "s3://logs/bedrock/" } } } });
+      expect(requestProblems("bedrock", "CreateModelCustomizationJob", body)).toEqual([]);
+    } finally {
+      await ctl.close();
+    }
+  });
+});
