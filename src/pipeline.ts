@@ -32,7 +32,7 @@ export interface Summary {
 export interface PipelineOptions {
   source: AsyncIterable<SourceItem>;
   /** Row → draft (templates, column mapping); may return a finding instead. Default: not allowed for rows. */
-  toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>;
+  toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding> | Promise<Draft | Finding>;
   format: Format<any>;
   sink: Sink;
   /** Only the first `limit` source rows are read (in order, as the original demo's `select(range(1000))`). */
@@ -208,7 +208,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         bump(s.warnings, "filtered");
         continue;
       }
-      const out = o.toDraft(item);
+      let out = o.toDraft(item);
+      // An asynchronous step (media uploaded before the record names it); the common path stays synchronous.
+      if (out instanceof Promise) out = await out;
       const group = o.groupOf?.(item);
       if (isIterable(out)) {
         for (const d of out) await emit(d, s.read - 1, item, group);

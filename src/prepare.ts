@@ -30,7 +30,7 @@ export interface PrepareOptions {
   format: FormatName;
   /** Templates for rows → drafts (ignored when `toDraft` is given). */
   templates?: DraftTemplates;
-  toDraft?: (row: Row) => Draft | Finding | Iterable<Draft | Finding>;
+  toDraft?: (row: Row) => Draft | Finding | Iterable<Draft | Finding> | Promise<Draft | Finding>;
   /** Output path, or `-` for stdout. */
   output: string;
   limit?: number;

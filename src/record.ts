@@ -60,10 +60,19 @@ export interface ChatDraft {
   reference?: unknown;
   /** RFT: the record's id. */
   id?: string;
+  /** Nova 2: the assistant's reasoning before its (last) answer. */
+  reasoning?: string;
+  /** Media of the (first) user turn: an s3:// URI, or a local path until it is uploaded (--media-prefix). */
+  media?: MediaRef[];
   /** Preference (DPO): the preferred and the rejected answer to the last user turn. */
   preference?: { preferred: string; rejected: string };
   turns: Turn[];
   origin: Origin;
+}
+
+export interface MediaRef {
+  kind: "image" | "video" | "document";
+  ref: string;
 }
 
 export interface TextDraft {

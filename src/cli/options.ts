@@ -97,6 +97,11 @@ export interface TemplateOpts {
   reference?: string;
   referenceJson?: boolean;
   id?: string;
+  reasoning?: string;
+  image?: string[];
+  video?: string;
+  document?: string;
+  mediaPrefix?: string;
 }
 
 export const REPORT_HELP = "write the closing summary as one JSON object to FILE (- = stdout, when records are not on stdout)";
@@ -206,7 +211,12 @@ export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"):
     .option("--category <template>", "evaluation prompts' category template, e.g. '{topic}' (results are reported per category)")
     .option("--reference <template>", "rft: the reference answer the grader reads, e.g. '{answer}' (default: the --completion template)")
     .option("--reference-json", "rft: the rendered --reference is JSON (an object, list or number), parsed; a row whose JSON does not parse is refused")
-    .option("--id <template>", "rft: each record's id, e.g. '{task_id}'");
+    .option("--id <template>", "rft: each record's id, e.g. '{task_id}'")
+    .option("--reasoning <template>", "conversation (Nova 2 Lite): the assistant's reasoning, written as a reasoningContent block before its answer")
+    .option("--image <template>", "conversation: an image of the user turn: an s3:// URI or a local path, e.g. '{image}' (repeat for several; an empty cell: none)", (v: string, all: string[] = []) => [...all, v])
+    .option("--video <template>", "conversation: a video of the user turn (s3:// URI or local path; one per record)")
+    .option("--document <template>", "conversation (Nova 2 Lite): a PDF document of the user turn (s3:// URI or local path; one per record)")
+    .option("--media-prefix <s3uri>", "upload local --image/--video/--document files under this prefix (content-addressed keys; an identical object already there is verified and kept)");
 }
 
 /** Check that the templates given fit the format, then hand them over as draft templates. */
@@ -233,7 +243,16 @@ export function templatesFor(raw: TemplateOpts): DraftTemplates {
     return { user: o.prompt, ...(o.system !== undefined ? { system: o.system } : {}), ...(o.completion !== undefined ? { assistant: o.completion } : {}), ...(reference !== undefined ? { reference, referenceJson: !!raw.referenceJson } : {}), ...(id !== undefined ? { id } : {}) };
   }
   const t = chatTemplates(raw);
-  return category !== undefined ? { ...t, category } : t;
+  const media = { reasoning: unescapeOption(raw.reasoning), images: raw.image?.map((x) => unescapeOption(x)!), video: unescapeOption(raw.video), document: unescapeOption(raw.document) };
+  const givenMedia = (Object.entries({ "--reasoning": media.reasoning, "--image": media.images, "--video": media.video, "--document": media.document }) as [string, unknown][]).filter(([, v]) => v !== undefined);
+  if (givenMedia.length && raw.format !== "conversation") throw new PrepError(`${givenMedia[0]![0]} is for --format conversation (Nova records with reasoning and media blocks), not ${raw.format}`, 2);
+  if (raw.mediaPrefix !== undefined && !givenMedia.some(([k]) => k !== "--reasoning")) throw new PrepError("--media-prefix uploads the files of --image, --video or --document: give one of them", 2);
+  const out: DraftTemplates = { ...t, ...(category !== undefined ? { category } : {}) };
+  if (media.reasoning !== undefined) out.reasoning = media.reasoning;
+  if (media.images?.length) out.images = media.images;
+  if (media.video !== undefined) out.video = media.video;
+  if (media.document !== undefined) out.document = media.document;
+  return out;
 }
 
 function chatTemplates(raw: TemplateOpts): DraftTemplates {

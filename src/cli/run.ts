@@ -23,7 +23,18 @@ const CHUNK_OF = "\u0000chunk-of";
 
 /** Templated rows → records → JSONL, with findings and the closing summary on stderr. Returns the exit code. */
 export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts & Partial<ChunkCliOpts>): Promise<number> {
-  const render = draftFromTemplates(templatesFor(o));
+  const templates = templatesFor(o);
+  const plain = draftFromTemplates(templates);
+  let render: (row: Row) => Draft | Finding | Promise<Draft | Finding> = plain;
+  if (templates.images || templates.video !== undefined || templates.document !== undefined) {
+    // Media named by local paths are uploaded (--media-prefix) before the record names them.
+    const { MediaUploader } = await import("../media/upload.js");
+    const uploader = new MediaUploader(o.mediaPrefix, o.quiet ? undefined : (m) => process.stderr.write(`note: ${m}\n`));
+    render = (row) => {
+      const d = plain(row);
+      return "type" in d ? d : uploader.resolve(d);
+    };
+  }
   if (!o.chunk) {
     const given = (["chunkSize", "chunkOverlap", "maxTokens", "tokenizer"] as const).filter((k) => o[k] !== undefined);
     if (given.length) throw new PrepError(`--${given[0]!.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} sizes chunks: add --chunk`, 2);
@@ -42,7 +53,7 @@ export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts & 
         yield row;
         continue;
       }
-      const d = render(row);
+      const d = plain(row);
       if ("type" in d) {
         yield d;
         continue;
@@ -67,7 +78,7 @@ export interface ChunkCliOpts {
 }
 
 /** Rows → drafts → records of `o.format`, with findings and the closing summary on stderr. Returns the exit code. */
-export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding>, o0: OutputOpts & { format: string; transformRows?: PrepareOptions["transformRows"]; groupOf?: (row: Row) => string }): Promise<number> {
+export async function runRows(input0: Input, toDraft: (row: Row) => Draft | Finding | Iterable<Draft | Finding> | Promise<Draft | Finding>, o0: OutputOpts & { format: string; transformRows?: PrepareOptions["transformRows"]; groupOf?: (row: Row) => string }): Promise<number> {
   // One task of an array job: its share of the input, written under a shard name with a manifest.
   const shard = shardOf(o0);
   const o = shard ? { ...o0, output: shardPath(o0.output, shard), validationOutput: o0.validationOutput && shardPath(o0.validationOutput, shard), testOutput: o0.testOutput && shardPath(o0.testOutput, shard), rejects: o0.rejects && shardPath(o0.rejects, shard) } : o0;

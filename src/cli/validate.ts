@@ -121,8 +121,9 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("-j, --jobs <n>", "worker threads parsing and checking records (default 1, none for files under 4 MB; 0 = one per core; ~60 MB each)", intArg("--jobs"))
     .option("-n, --limit <n>", "check only the first N lines of each file (record-count and file-size rules are then skipped)", intArg("--limit", 1))
     .option("--report <file>", `${REPORT_HELP}; holds the full validation report`)
+    .option("--check-media", "ask S3 (HEAD) for every image, video and document the records name: it exists, is within its size, fits its format, and is in the dataset's bucket")
     .option("-q, --quiet", "print nothing: the exit code says whether the file would be accepted")
-    .action(async (file: string, o: { model?: string; validation?: string; format?: FormatName; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number; limit?: number; report?: string; quiet?: boolean }) => {
+    .action(async (file: string, o: { model?: string; validation?: string; format?: FormatName; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number; limit?: number; report?: string; quiet?: boolean; checkMedia?: boolean }) => {
       const { validateFiles } = await import("../validate/validate.js");
       checkReportTarget(o.report, o.json ? "--json" : undefined, [{ option: "--rejects", path: o.rejects }]);
       report.target = o.report;
@@ -145,6 +146,21 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
           },
         );
         progress.stop();
+        if (o.checkMedia) {
+          const { mediaFindings } = await import("../media/check.js");
+          for (const f of [file, ...(o.validation ? [o.validation] : [])]) {
+            if (f === "-") throw new PrepError("--check-media reads the file a second time: give a file, not -", 2);
+            const m = await mediaFindings(f);
+            for (const x of m.findings) {
+              const c = (r.counts[x.reason] ??= { errors: 0, warnings: 0 });
+              if (x.severity === "error") (c.errors++, r.errors++);
+              else (c.warnings++, r.warnings++);
+              r.findings.push(x);
+            }
+            if (!o.quiet && !o.json) process.stderr.write(`note: ${f}: ${n(m.objects)} media object${m.objects === 1 ? "" : "s"} checked in S3\n`);
+          }
+          r.ok = r.errors === 0;
+        }
       } catch (e) {
         progress.stop();
         // --json promises JSON on stdout: a run that could not validate says so as an object too.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { MediaRef } from "../record.js";
 import { roleOrderIssues, turnsIssue, type Format, RecordIssue } from "./format.js";
 
 export const CONVERSATION_SCHEMA_VERSION = "bedrock-conversation-2024";
@@ -97,6 +98,24 @@ export const conversationSchema = z
 
 export type ConversationRecord = z.infer<typeof conversationSchema>;
 
+const EXTENSIONS: Record<MediaRef["kind"], Record<string, string>> = {
+  image: { png: "png", jpg: "jpeg", jpeg: "jpeg", gif: "gif", webp: "webp" },
+  video: { mov: "mov", mkv: "mkv", mp4: "mp4", webm: "webm" },
+  document: { pdf: "pdf" },
+};
+
+/** An image, video or document block for an s3:// URI, its format from the file's extension. */
+export function mediaBlock(kind: MediaRef["kind"], uri: string): ContentBlock | RecordIssue {
+  if (!uri.startsWith("s3://")) return new RecordIssue("media", `${kind} ${uri}: a local file; give --media-prefix s3://bucket/prefix/ to upload it (Bedrock reads media from S3)`);
+  const ext = /\.([A-Za-z0-9]+)$/.exec(uri)?.[1]?.toLowerCase() ?? "";
+  const format = EXTENSIONS[kind][ext];
+  if (!format) return new RecordIssue("media", `${kind} ${uri}: the format is told from the extension, one of ${Object.keys(EXTENSIONS[kind]).map((e) => "." + e).join(", ")}`);
+  const source = { s3Location: { uri } };
+  if (kind === "image") return { image: { format: format as "png", source } };
+  if (kind === "video") return { video: { format: format as "mp4", source } };
+  return { document: { format: "pdf", source } };
+}
+
 /** The text a block adds to a turn for token counts and reserved strings: text, reasoning, tool input and results. */
 function blockText(block: ContentBlock): string | undefined {
   if ("text" in block) return block.text;
@@ -114,10 +133,24 @@ export const conversation: Format<ConversationRecord> = {
     if (draft.kind !== "chat") return new RecordIssue("format", "conversation needs chat turns, got plain text");
     const issue = turnsIssue(draft.turns);
     if (issue) return issue;
+    const media: ContentBlock[] = [];
+    for (const m of draft.media ?? []) {
+      const block = mediaBlock(m.kind, m.ref);
+      if (block instanceof RecordIssue) return block;
+      media.push(block);
+    }
+    const lastAssistant = draft.turns.map((t) => t.role).lastIndexOf("assistant");
     return {
       schemaVersion: CONVERSATION_SCHEMA_VERSION,
       ...(draft.system !== undefined ? { system: [{ text: draft.system }] } : {}),
-      messages: draft.turns.map((t) => ({ role: t.role, content: [{ text: t.content }] })),
+      messages: draft.turns.map((t, i) => ({
+        role: t.role,
+        content: [
+          ...(i === lastAssistant && draft.reasoning !== undefined ? [{ reasoningContent: { reasoningText: { text: draft.reasoning } } }] : []),
+          { text: t.content },
+          ...(i === 0 ? media : []),
+        ],
+      })),
     };
   },
   toDraft(r) {

@@ -67,12 +67,12 @@ export function s3Error(uri: string, e: unknown, what = "read"): PrepError {
 }
 
 /** The object's size and metadata, or undefined when it does not exist. */
-export async function headObject(uri: string): Promise<{ size: number; metadata: Record<string, string>; etag?: string } | undefined> {
+export async function headObject(uri: string): Promise<{ size: number; metadata: Record<string, string>; etag?: string; contentType?: string } | undefined> {
   const { bucket, key } = parseS3Uri(uri);
   const { m, c } = await s3();
   try {
     const r = await c.send(new m.HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return { size: Number(r.ContentLength ?? 0), metadata: r.Metadata ?? {}, etag: r.ETag };
+    return { size: Number(r.ContentLength ?? 0), metadata: r.Metadata ?? {}, etag: r.ETag, ...(r.ContentType ? { contentType: r.ContentType } : {}) };
   } catch (e) {
     const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
     if (err.name === "NotFound" || err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) {
@@ -123,13 +123,13 @@ export async function readObject(uri: string, range?: [number, number]): Promise
  * A streamed upload with `@aws-sdk/lib-storage` (multipart past 5 MiB, parts retried by the SDK): nothing appears
  * under the key until the upload completes; `abort()` aborts the multipart upload.
  */
-export async function uploadStream(uri: string, metadata: Record<string, string> = {}): Promise<{ body: PassThrough; done: Promise<void>; abort: () => Promise<void> }> {
+export async function uploadStream(uri: string, metadata: Record<string, string> = {}, contentType = "application/jsonl"): Promise<{ body: PassThrough; done: Promise<void>; abort: () => Promise<void> }> {
   const { bucket, key } = parseS3Uri(uri);
   if (!key || key.endsWith("/")) throw new PrepError(`${uri}: an object key is needed, not a bucket or prefix`, 2);
   const { m, c } = await s3();
   const { Upload } = await import("@aws-sdk/lib-storage");
   const body = new PassThrough({ highWaterMark: 1 << 20 });
-  const up = new Upload({ client: c, params: { Bucket: bucket, Key: key, Body: body, ContentType: "application/jsonl", Metadata: metadata }, queueSize: 2, partSize: 8 * 1024 * 1024, leavePartsOnError: false });
+  const up = new Upload({ client: c, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata }, queueSize: 2, partSize: 8 * 1024 * 1024, leavePartsOnError: false });
   const done = up.done().then(
     () => undefined,
     (e) => {

@@ -25,7 +25,7 @@ export interface UploadHooks {
  *   validated), the stream fails before its end, so the upload is never completed and nothing appears under the key;
  * - the stored object is read back and hashed; a mismatch deletes it.
  */
-export async function uploadVerified(local: string, uri: string, expected: { sha256: string; bytes: number }, hooks: UploadHooks = {}): Promise<{ uploaded: boolean }> {
+export async function uploadVerified(local: string, uri: string, expected: { sha256: string; bytes: number }, hooks: UploadHooks = {}, contentType?: string): Promise<{ uploaded: boolean }> {
   const { sha256, bytes } = expected;
   const there = await headObject(uri);
   if (there && there.size === bytes && there.metadata.sha256 === sha256) {
@@ -35,7 +35,7 @@ export async function uploadVerified(local: string, uri: string, expected: { sha
     }
     hooks.onNote?.(`${uri}: the object there claims sha256 ${sha256.slice(0, 12)}… but its bytes differ; uploading again`);
   }
-  const up = await uploadStream(uri, { sha256 });
+  const up = await uploadStream(uri, { sha256 }, contentType);
   hooks.onStart?.();
   let done = 0;
   try {

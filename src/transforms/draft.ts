@@ -1,4 +1,4 @@
-import { finding, type Draft, type Finding, type Row } from "../record.js";
+import { finding, type Draft, type Finding, type MediaRef, type Row } from "../record.js";
 import { checkColumns, Template } from "./template.js";
 
 /** Templates that turn a row into a record draft: a chat exchange (user/assistant[/system]) or plain text. */
@@ -17,6 +17,11 @@ export interface DraftTemplates {
   referenceJson?: boolean;
   /** RFT: the record's id. */
   id?: string;
+  /** Nova 2 conversation records: the assistant's reasoning; media of the user turn (an s3:// URI or a local path). */
+  reasoning?: string;
+  images?: string[];
+  video?: string;
+  document?: string;
 }
 
 export type RowToDraft = (row: Row) => Draft | Finding;
@@ -33,7 +38,13 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
   const category = t.category !== undefined ? new Template(t.category) : undefined;
   const reference = t.reference !== undefined ? new Template(t.reference) : undefined;
   const id = t.id !== undefined ? new Template(t.id) : undefined;
-  const all = [user, assistant, system, text, category, reference, id].filter((x): x is Template => x !== undefined);
+  const reasoning = t.reasoning !== undefined ? new Template(t.reasoning) : undefined;
+  const media: { kind: MediaRef["kind"]; tpl: Template }[] = [
+    ...(t.images ?? []).map((x) => ({ kind: "image" as const, tpl: new Template(x) })),
+    ...(t.video !== undefined ? [{ kind: "video" as const, tpl: new Template(t.video) }] : []),
+    ...(t.document !== undefined ? [{ kind: "document" as const, tpl: new Template(t.document) }] : []),
+  ];
+  const all = [user, assistant, system, text, category, reference, id, reasoning, ...media.map((m) => m.tpl)].filter((x): x is Template => x !== undefined);
   let checked = false;
   const render = (tpl: Template, row: Row): string | Finding => {
     const r = tpl.render(row.values);
@@ -79,6 +90,19 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
         }
       } else ref = r;
     }
+    let think: string | undefined;
+    if (reasoning) {
+      const r = render(reasoning, row);
+      if (typeof r !== "string") return r;
+      think = r;
+    }
+    const refs: MediaRef[] = [];
+    for (const m of media) {
+      const r = render(m.tpl, row);
+      if (typeof r !== "string") return r;
+      // An empty cell: this row has no such media (a dataset may mix text-only rows with rows that have one).
+      if (r.trim() !== "") refs.push({ kind: m.kind, ref: r.trim() });
+    }
     let ident: string | undefined;
     if (id) {
       const r = render(id, row);
@@ -91,6 +115,8 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
       ...(cat !== undefined ? { category: cat } : {}),
       ...(ref !== undefined ? { reference: ref } : {}),
       ...(ident !== undefined ? { id: ident } : {}),
+      ...(think !== undefined ? { reasoning: think } : {}),
+      ...(refs.length ? { media: refs } : {}),
       turns: [{ role: "user", content: u }, ...(a !== undefined ? [{ role: "assistant" as const, content: a }] : [])],
       origin: row.origin,
     };

@@ -1,8 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { requestProblems } from "../../src/jobs/requests.js";
-import { startBedrockControl } from "../helpers/aws-stand-ins.js";
+import { startBedrockControl, startS3 } from "../helpers/aws-stand-ins.js";
 import { lines, run, tmp } from "../helpers/run.js";
 import { openai, teacher } from "../helpers/teachers.js";
 
@@ -343,6 +343,63 @@ describe("distillation from invocation logs", () => {
       expect(requestProblems("bedrock", "CreateModelCustomizationJob", body)).toEqual([]);
     } finally {
       await ctl.close();
+    }
+  });
+});
+
+describe("Nova 2 records built from data, media uploaded and checked in S3", () => {
+  it("csv → conversation with --reasoning and --image: local files uploaded once under --media-prefix (content-addressed), a second run uploads nothing; validate --check-media asks S3 for each object", async () => {
+    const d = tmp();
+    const s3srv = await startS3({ directory: tmp(), buckets: ["bucket", "other"] });
+    try {
+      mkdirSync(join(d, "img"));
+      writeFileSync(join(d, "img", "cat.png"), Buffer.from("\x89PNG fake cat"));
+      writeFileSync(join(d, "img", "dog.JPG"), Buffer.from("fake dog"));
+      writeFileSync(join(d, "img", "big.png"), Buffer.alloc(11 * 1024 * 1024, 1));
+      const rows = ["q,a,why,img", "What animal?,A cat.,Whiskers and ears.,img/cat.png", "And this one?,A dog.,It barks.,img/dog.JPG", "Same cat?,Yes.,Same picture.,img/cat.png", "No picture?,Right.,Nothing to see.,", "Missing?,No.,Gone.,img/none.png", "Too big?,Yes.,Huge.,img/big.png"];
+      const csv = join(d, "rows.csv");
+      writeFileSync(csv, rows.join("\n") + "\n");
+      const out = join(d, "train.jsonl");
+      const args = ["csv", csv, "--format", "conversation", "--prompt", "{q}", "--completion", "{a}", "--reasoning", "{why}", "--image", "{img}", "--media-prefix", "s3://bucket/media/", "--model", "nova-2-lite", "-o", out];
+      const r = await run(args, { env: s3srv.env });
+      expect(r.stderr).toMatch(/rows\.csv:6: media: image img\/none\.png: no such file/);
+      expect(r.stderr).toMatch(/rows\.csv:7: media-size: image img\/big\.png is 11\.0 MiB; a image may be at most 10 MiB/);
+      expect((r.stderr.match(/bytes uploaded, sha256 verified/g) ?? []).length).toBe(2);
+      const recs = lines(readFileSync(out, "utf8")) as { messages: { role: string; content: Record<string, unknown>[] }[] }[];
+      expect(recs).toHaveLength(4);
+      const cat = recs[0]!.messages;
+      expect(cat[0]!.content).toEqual([{ text: "What animal?" }, { image: { format: "png", source: { s3Location: { uri: expect.stringMatching(/^s3:\/\/bucket\/media\/[0-9a-f]{64}\.png$/) } } } }]);
+      expect(cat[1]!.content).toEqual([{ reasoningContent: { reasoningText: { text: "Whiskers and ears." } } }, { text: "A cat." }]);
+      expect((recs[1]!.messages[0]!.content[1] as { image: { format: string } }).image.format).toBe("jpeg");
+      expect(recs[2]!.messages[0]!.content[1]).toEqual(cat[0]!.content[1]); // the same file, the same object
+      expect(recs[3]!.messages[0]!.content).toEqual([{ text: "No picture?" }]);
+      const again = await run(args, { env: s3srv.env });
+      expect(again.stderr).not.toMatch(/bytes uploaded/);
+      expect((again.stderr.match(/identical object already there/g) ?? []).length).toBe(2);
+      expect(readFileSync(out, "utf8")).toBe(lines(readFileSync(out, "utf8")).map((x) => JSON.stringify(x)).join("\n") + "\n");
+      // Without a prefix, a local file is a finding; media options are for the conversation format.
+      const noPrefix = await run(["csv", csv, "--format", "conversation", "--prompt", "{q}", "--completion", "{a}", "--image", "{img}", "-n", "1", "-o", "-"]);
+      expect(noPrefix.stderr).toMatch(/image img\/cat\.png: a local file; give --media-prefix/);
+      expect((await run(["csv", csv, "--prompt", "{q}", "--completion", "{a}", "--image", "{img}", "-o", "-"])).stderr).toMatch(/--image is for --format conversation/);
+
+      // --check-media: every object the records name, asked for once.
+      const ok = await run(["validate", out, "--check-media", "--json"], { env: s3srv.env });
+      expect(JSON.parse(ok.stdout).findings.filter((f: { reason: string }) => f.reason.startsWith("media"))).toEqual([]);
+      const broken = join(d, "broken.jsonl");
+      const uri = (recs[0]!.messages[0]!.content[1] as { image: { source: { s3Location: { uri: string } } } }).image.source.s3Location.uri;
+      const rec = (u: string, i: number) => conv([text(`Q${i}`), { image: { format: "png", source: { s3Location: { uri: u } } } }]);
+      writeFileSync(broken, [rec(uri, 0), rec("s3://bucket/media/nope.png", 1), rec("s3://nobucket/x.png", 2), rec(uri, 3)].join("\n") + "\n");
+      const v = await run(["validate", broken, "--check-media", "--json"], { env: s3srv.env });
+      const media = JSON.parse(v.stdout).findings.filter((f: { reason: string }) => f.reason.startsWith("media"));
+      expect(media.map((f: { reason: string; origin: { line?: number }; severity: string }) => [f.reason, f.origin.line, f.severity])).toEqual([["media-missing", 2, "error"], ["media-missing", 3, "error"], ["media-bucket", undefined, "warning"]]);
+      expect(v.code).toBe(1);
+      // A dataset in S3: its media must be in its bucket.
+      const inOther = await run([...args.slice(0, -1), "s3://other/data/train.jsonl", "-q"], { env: s3srv.env });
+      expect(inOther.code, inOther.stderr).toBe(1); // the two rows refused above
+      const vo = await run(["validate", "s3://other/data/train.jsonl", "--check-media", "--json"], { env: s3srv.env });
+      expect(JSON.parse(vo.stdout).findings.filter((f: { reason: string }) => f.reason === "media-bucket").map((f: { origin: { line: number } }) => f.origin.line)).toEqual([1, 2]);
+    } finally {
+      await s3srv.close();
     }
   });
 });
