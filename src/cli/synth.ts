@@ -46,6 +46,7 @@ interface SynthCli extends OutputOpts {
   chunkOverlap?: number;
   password: string[];
   golden: boolean;
+  reasoning?: boolean;
 }
 
 const numberArg = (name: string, min: number, max = Infinity) => (v: string) => {
@@ -149,6 +150,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--user <template>", "the student's user turn: {document}, {question}, {answer}, {topic}", "{document}\\n\\n{question}")
     .option("--assistant <template>", "the student's assistant turn (rft: the reference answer)", "{answer}")
     .option("--record-system <template>", "system prompt of the student's records (messages, conversation, distillation)")
+    .option("--reasoning", "conversation (Nova 2 Lite): ask the teacher for a short rationale per pair, written as the assistant's reasoningContent (originals have none)")
     .option("--no-golden", "distillation: no golden response, even when the row has an answer")
     .option("-m, --model <id>", "check every record against the student model's rules, and the record counts after")
     .option("--batch-size <n>", "with --model: the student job's batch size", intArg("--batch-size", 1))
@@ -170,8 +172,10 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes, progress or summary");
   addWriteOptions(c, "-", "documents").action(async (inputs: string[], o: SynthCli) => {
-    const { synthesize, newStats, promptFor, recordId, DEFAULT_PROMPT } = await import("../synth/synth.js");
+    const { synthesize, newStats, promptFor, recordId, DEFAULT_PROMPT, DEFAULT_REASONING_PROMPT } = await import("../synth/synth.js");
     const format = asFormatName(o.format);
+    if (o.reasoning && format !== "conversation") throw new PrepError(`--reasoning writes reasoningContent blocks: --format conversation (for Nova 2 Lite), not ${format}`, 2);
+
     const distill = format === "distillation";
     if (!distill && !o.teacher && !o.batchOutput) throw new PrepError("synth needs --teacher bedrock:<modelId> or openai:<model> (or --format distillation, or --batch-output DIR)", 2);
     if (o.teacher && !distill) await (await import("../synth/teacher.js")).checkTeacherOptions(o.teacher, { temperature: o.temperature, maxOutputTokens: o.maxOutputTokens, system: o.system });
@@ -235,7 +239,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     const source = o.limit === undefined ? sampled : firstDocuments(sampled, o.limit);
     const promptText = o.promptFile ? await readFile(o.promptFile, "utf8").catch((e: Error) => {
       throw new PrepError(`--prompt-file ${o.promptFile}: ${e.message}`, 2);
-    }) : DEFAULT_PROMPT;
+    }) : o.reasoning ? DEFAULT_REASONING_PROMPT : DEFAULT_PROMPT;
 
     // Batch input: the requests as a batch-inference file; no teacher is called and no record written.
     if (o.batchInput) {
@@ -320,7 +324,17 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
       }
       const { prepare } = await import("../prepare.js");
       const templates = { user: unescapeOption(o.user)!, ...(distill && !o.golden ? {} : { assistant: unescapeOption(o.assistant)! }), ...(o.recordSystem ? { system: unescapeOption(o.recordSystem)! } : {}) };
-      const draft = draftFromTemplates(templates);
+      const plainDraft = draftFromTemplates(templates);
+      const withReasoning = o.reasoning ? draftFromTemplates({ ...templates, reasoning: "{reasoning}" }) : undefined;
+      // --reasoning: the teacher's pairs carry their rationale; the originals have none (their record has no block),
+      // and a teacher pair without one is refused, counted, rather than written without it.
+      const draft = withReasoning
+        ? (row: Row) => {
+            if ((row.origin.meta as { kind?: string } | undefined)?.kind === "original") return plainDraft(row);
+            if (typeof row.values.reasoning !== "string") return finding("teacher-reasoning", "the teacher's pair has no reasoning (--reasoning asks for one per pair)", row.origin);
+            return withReasoning(row);
+          }
+        : plainDraft;
       const r = await prepare({
         input: { kind: "rows", rows, paths: localInputs },
         format,

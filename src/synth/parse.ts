@@ -3,6 +3,8 @@ export interface Pair {
   question: string;
   answer: string;
   topic?: string;
+  /** With synth --reasoning: the teacher's short rationale (how the document supports the answer). */
+  reasoning?: string;
 }
 
 export interface ParsedReply {
@@ -105,7 +107,7 @@ export function parseReply(text: string): ParsedReply {
       unusable++;
       continue;
     }
-    pairs.push({ question: q, answer: a, ...(typeof o.topic === "string" && o.topic.trim() ? { topic: o.topic.trim() } : {}) });
+    pairs.push({ question: q, answer: a, ...(typeof o.topic === "string" && o.topic.trim() ? { topic: o.topic.trim() } : {}), ...(typeof o.reasoning === "string" && o.reasoning.trim() ? { reasoning: o.reasoning.trim() } : {}) });
   }
   return { pairs, unusable };
 }

@@ -34,6 +34,12 @@ Document:
 Reply with exactly {n} lines and nothing else. Each line is one JSON object with the keys "question", "answer" and "topic", for example:
 {{"question": "…", "answer": "…", "topic": "…"}}`;
 
+/** The default prompt with a rationale per pair, for reasoning records (synth --reasoning, Nova 2 Lite). */
+export const DEFAULT_REASONING_PROMPT = DEFAULT_PROMPT.replace(
+  '- Do not refer to "the document" or "the text" in the questions.',
+  '- Do not refer to "the document" or "the text" in the questions.\n- For each pair, "reasoning" is two or three sentences of the thinking that leads from the question to the answer, using only facts the document states.',
+).replace('with the keys "question", "answer" and "topic", for example:\n{{"question": "…", "answer": "…", "topic": "…"}}', 'with the keys "question", "reasoning", "answer" and "topic", for example:\n{{"question": "…", "reasoning": "…", "answer": "…", "topic": "…"}}');
+
 export interface SynthStats {
   documents: number;
   requests: number;
@@ -251,7 +257,7 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
     const base = { document: doc.document };
     const meta = (kind: "original" | "synthetic", extra: Record<string, unknown> = {}) => ({ ...doc.origin, meta: { kind, ...(kind === "synthetic" && o.teacher ? { teacher: o.teacher.id } : {}), ...extra } });
     if (o.includeOriginals && doc.question !== undefined && doc.answer !== undefined) {
-      out.push({ type: "row", values: { ...base, question: doc.question, answer: doc.answer, topic: null }, origin: meta("original") });
+      out.push({ type: "row", values: { ...base, question: doc.question, answer: doc.answer, topic: null, reasoning: null }, origin: meta("original") });
     }
     const req: TeacherRequest = { system: o.system, prompt: promptFor(template, doc, n), temperature: o.temperature, maxOutputTokens: o.maxOutputTokens };
     const reply = await ask(req, recordId(i));
@@ -297,7 +303,7 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
       out.push({ ...finding("teacher-long", `the reply has ${kept.length} usable pairs, ${n} were asked for: the first ${n} are used, ${kept.length - n} are not`, doc.origin, "warning"), raw: reply.text });
       kept.length = n;
     }
-    kept.forEach((p, j) => out.push({ type: "row", values: { ...base, question: p.question, answer: p.answer, topic: p.topic ?? null }, origin: meta("synthetic", { pair: j + 1, topic: p.topic }) }));
+    kept.forEach((p, j) => out.push({ type: "row", values: { ...base, question: p.question, answer: p.answer, topic: p.topic ?? null, reasoning: p.reasoning ?? null }, origin: meta("synthetic", { pair: j + 1, topic: p.topic }) }));
     stats.pairs += kept.length;
     o.onProgress?.(stats);
     return out;

@@ -193,6 +193,31 @@ describe("reinforcement fine-tuning", () => {
     expect((await validate([out, "--model", "nova-2-lite"])).at).toEqual([]);
   });
 
+  it("synth --reasoning: the teacher writes a rationale per pair, written as reasoningContent; originals have none; a pair without one is refused", async () => {
+    const d = tmp();
+    const csv = join(d, "docs.csv");
+    writeFileSync(csv, "document,question,answer\n" + Array.from({ length: 4 }, (_, i) => `"Document ${i}: the river rises ${i + 1} metres in spring.",How much does river ${i} rise?,${i + 1} metres`).join("\n") + "\n");
+    let asked = "";
+    const s = await teacher({
+      reply: (prompt: string) => {
+        asked = prompt;
+        const n = Number(/(\d+) new question/.exec(prompt)?.[1] ?? 2);
+        const doc = /Document (\d+)/.exec(prompt)?.[1];
+        return Array.from({ length: n }, (_, j) => JSON.stringify({ question: `Q${doc}-${j}?`, ...(doc === "3" && j === 1 ? {} : { reasoning: `The document says so (${doc}-${j}).` }), answer: `A${doc}-${j}.`, topic: `t${j}` })).join("\n");
+      },
+    });
+    const out = join(d, "r.jsonl");
+    const r = await run(["synth", csv, ...openai(s), "--format", "conversation", "--reasoning", "--pairs", "2", "--include-originals", "--no-cache", "-o", out]);
+    expect(asked).toMatch(/"reasoning" is two or three sentences/);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/teacher-reasoning: the teacher's pair has no reasoning/);
+    const recs = lines(readFileSync(out, "utf8")) as { messages: { role: string; content: Record<string, unknown>[] }[] }[];
+    expect(recs).toHaveLength(11); // 4 originals + 8 pairs − 1 refused
+    expect(recs[0]!.messages[1]!.content).toEqual([{ text: "1 metres" }]);
+    expect(recs[1]!.messages[1]!.content).toEqual([{ reasoningContent: { reasoningText: { text: "The document says so (0-0)." } } }, { text: "A0-0." }]);
+    expect((await run(["synth", csv, ...openai(s), "--reasoning", "-o", join(d, "x.jsonl")])).stderr).toMatch(/--reasoning writes reasoningContent blocks: --format conversation/);
+  });
+
   it("validate: the last message is the user's, a reference answer is present, at least 100 prompts; extra keys are kept for the grader", async () => {
     const d = tmp();
     const rec = (i: number, extra: Record<string, unknown> = {}) => JSON.stringify({ messages: [{ role: "user", content: `Q${i}` }], reference_answer: `A${i}`, ...extra });
