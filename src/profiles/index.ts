@@ -1,3 +1,4 @@
+import { distance } from "fastest-levenshtein";
 import { PrepError } from "../record.js";
 import { profiles, type Profile, type Task } from "./table.js";
 
@@ -14,7 +15,8 @@ export function getProfile(idOrAlias: string, opts: { listing?: boolean } = {}):
     profiles.find((x) => x.id.toLowerCase() === key || x.aliases.includes(key)) ??
     profiles.find((x) => key.startsWith(x.id.toLowerCase() + ":") || x.id.toLowerCase().startsWith(key + ":"));
   if (!p) {
-    throw new PrepError(`unknown model "${idOrAlias}"; run \`prep-data models\` for the list (e.g. ${profiles.slice(0, 3).map((x) => x.aliases[0]).join(", ")})`, 2);
+    const near = nearestModels(key);
+    throw new PrepError(`unknown model "${idOrAlias}"; ${near.length ? `did you mean ${near.map((x) => `${x.aliases[0]} (${x.baseModelId.value})`).join(" or ")}? ` : ""}run \`prep-data models\` for the list`, 2);
   }
   if (p.notCustomizable && !opts.listing) throw new PrepError(`${p.id}: ${p.notCustomizable}`, 2);
   return p;
@@ -43,4 +45,19 @@ export function totalLimitAt(profile: Profile, task: Task, batchSize: number): {
     throw new PrepError(`${profile.id} publishes token limits for batch sizes ${ranges}, not ${batchSize}`, 2);
   }
   return { tokens: hit.tokens, confirmed: f.confirmed };
+}
+
+/** The models whose alias or id is nearest a mistyped name (edit distance, at most a third of its length). */
+export function nearestModels(name: string, max = 3): Profile[] {
+  const key = name.trim().toLowerCase();
+  const scored = profiles.map((p) => {
+    const names = [...p.aliases, p.id.toLowerCase(), p.baseModelId.value.toLowerCase()];
+    // A prefix of an id (amazon.nova-li…) counts as a near name too.
+    const d = Math.min(...names.map((n) => (n.startsWith(key) && key.length >= 4 ? 1 : distance(key, n))));
+    return { p, d };
+  });
+  const bound = Math.max(2, Math.ceil(key.length / 3));
+  const best = scored.filter((x) => x.d <= bound).sort((a, b) => a.d - b.d);
+  if (!best.length) return [];
+  return best.filter((x) => x.d === best[0]!.d).slice(0, max).map((x) => x.p);
 }

@@ -50,6 +50,12 @@ describe("the model table as the guide has it in December 2026", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).baseModelIdentifier, alias).toBe(id);
     }
+    // A typo gets the nearest names.
+    const typo = await run([...job, "--model", "hiaku"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown model "hiaku"; did you mean haiku \(anthropic\.claude-3-haiku-20240307-v1:0:200k\)\?/);
+    expect((await run(["validate", "x.jsonl", "--model", "nova2lite"])).stderr).toMatch(/did you mean .*nova-2-lite \(amazon\.nova-2-lite-v1:0:256k\)\?/);
+    expect((await run(["validate", "x.jsonl", "--model", "gpt-9"])).stderr).not.toMatch(/did you mean/);
     // The guide's identifier names the model too.
     expect((await run([...job, "--model", "amazon.nova-2-lite-v1:0:256k"])).code).toBe(0);
   });
