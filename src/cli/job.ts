@@ -135,11 +135,10 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
       }
       const { planJob, bedrockControl, controlError } = await import("../jobs/job.js");
       const plan = planJob({ model: o.model, type, train, validation, output: o.output, roleArn: o.roleArn, name: o.name, customModelName: o.customModelName, hyperparameters: hp, teacher: o.teacher, maxResponseLength: o.maxResponseLength, graderLambda: o.graderLambda, invocationLogs });
-      if (type !== "reinforcement-fine-tuning" && o.graderLambda) throw new PrepError("--grader-lambda is for --type rft", 2);
       for (const h of plan.hyperparameters) process.stderr.write(`  ${h.name.padEnd(24)} ${h.given ? String(h.value ?? "").padEnd(10) : `(default ${h.default ?? "Bedrock's"})`.padEnd(10)}  ${h.type}${h.max ? ` ${h.min}–${h.max === Number.MAX_SAFE_INTEGER ? "" : h.max}` : ""}\n`);
       process.stderr.write(`  [hyperparameter ranges: ${type === "reinforcement-fine-tuning" ? "API_RFTHyperParameters" : `${plan.profile.hyperparameters.source}${plan.profile.hyperparameters.confirmed ? "" : ", not published for this model: the family's ranges"}`}]\n`);
-      const noVal = plan.profile.tasks[type === "reinforcement-fine-tuning" ? "reinforcement-fine-tuning" : "fine-tuning"]?.noValidationSet;
-      if (validation && noVal && type === "fine-tuning") process.stderr.write(`WARNING: ${noVal.value} [${noVal.source}]\n`);
+      const noVal = type === "fine-tuning" ? plan.profile.tasks["fine-tuning"]?.noValidationSet : undefined;
+      if (validation && noVal) process.stderr.write(`WARNING: ${noVal.value} [${noVal.source}]\n`);
       // The training data's token limits at the chosen batch size, when the validated file is at hand.
       const entry = manifest?.files.find((f) => f.role === "train");
       // The manifest's local paths are relative to the manifest; the file must still be the one uploaded.

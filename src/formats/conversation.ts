@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { MediaRef } from "../record.js";
 import { roleOrderIssues, turnsIssue, type Format, RecordIssue } from "./format.js";
+import { MEDIA_FILES } from "./media-types.js";
 
 export const CONVERSATION_SCHEMA_VERSION = "bedrock-conversation-2024";
 
@@ -98,18 +99,12 @@ export const conversationSchema = z
 
 export type ConversationRecord = z.infer<typeof conversationSchema>;
 
-const EXTENSIONS: Record<MediaRef["kind"], Record<string, string>> = {
-  image: { png: "png", jpg: "jpeg", jpeg: "jpeg", gif: "gif", webp: "webp" },
-  video: { mov: "mov", mkv: "mkv", mp4: "mp4", webm: "webm" },
-  document: { pdf: "pdf" },
-};
-
 /** An image, video or document block for an s3:// URI, its format from the file's extension. */
 export function mediaBlock(kind: MediaRef["kind"], uri: string): ContentBlock | RecordIssue {
   if (!uri.startsWith("s3://")) return new RecordIssue("media", `${kind} ${uri}: a local file; give --media-prefix s3://bucket/prefix/ to upload it (Bedrock reads media from S3)`);
   const ext = /\.([A-Za-z0-9]+)$/.exec(uri)?.[1]?.toLowerCase() ?? "";
-  const format = EXTENSIONS[kind][ext];
-  if (!format) return new RecordIssue("media", `${kind} ${uri}: the format is told from the extension, one of ${Object.keys(EXTENSIONS[kind]).map((e) => "." + e).join(", ")}`);
+  const format = MEDIA_FILES[kind][ext]?.format;
+  if (!format) return new RecordIssue("media", `${kind} ${uri}: the format is told from the extension, one of ${Object.keys(MEDIA_FILES[kind]).map((e) => "." + e).join(", ")}`);
   const source = { s3Location: { uri } };
   if (kind === "image") return { image: { format: format as "png", source } };
   if (kind === "video") return { video: { format: format as "mp4", source } };

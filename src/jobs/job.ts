@@ -67,15 +67,14 @@ export function planJob(spec: JobSpec, today = new Date()): JobPlan {
   if (isRetired(profile, today)) throw new PrepError(`${profile.id}: ${lifecycleNotice(profile, today)}`, 2);
   const offered = Object.keys(profile.tasks).map((t) => (t === "continued-pretraining" ? "continued-pre-training" : t));
   if (spec.type === "reinforcement-fine-tuning") return planRft(spec, profile, offered);
+  if (spec.graderLambda) throw new PrepError("--grader-lambda is for --type rft", 2);
   if (spec.type === "distillation") {
     if (!spec.teacher) throw new PrepError("--type distillation needs --teacher <modelId>", 2);
     if (!profile.tasks["fine-tuning"]) throw new PrepError(`${profile.id} cannot be a distillation student`, 2);
   } else if (!offered.includes(spec.type)) {
     throw new PrepError(`${profile.id} does not offer ${spec.type}; it offers ${offered.join(", ") || "no customization"}`, 2);
   }
-  for (const [opt, uri] of [["--train", spec.train], ["--validation", spec.validation], ["--output", spec.output]] as const) {
-    if (uri !== undefined && !/^s3:\/\/[^/]+/.test(uri)) throw new PrepError(`${opt} ${uri}: an s3:// URI is needed (upload the file first: prep-data upload)`, 2);
-  }
+  checkUris(spec);
   const table = profile.hyperparameters.value;
   const sent: Record<string, string> = {};
   for (const [name, raw] of Object.entries(spec.hyperparameters)) {
@@ -91,20 +90,34 @@ export function planJob(spec: JobSpec, today = new Date()): JobPlan {
   const hyperparameters = Object.entries(table).map(([name, r]) => ({ name, ...(sent[name] !== undefined ? { value: Number(sent[name]) } : {}), default: r.default, min: r.min, max: r.max, type: r.type, given: sent[name] !== undefined }));
   const batchSize = Number(sent.batchSize ?? table.batchSize?.default ?? 1);
   const request: JobPlan["request"] = {
-      jobName: spec.name,
-      customModelName: spec.customModelName ?? spec.name,
-      roleArn: spec.roleArn,
-      baseModelIdentifier: profile.baseModelId.value,
-      customizationType: WIRE[spec.type],
-      trainingDataConfig: trainingData(spec),
-      ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
-      outputDataConfig: { s3Uri: spec.output },
+      ...commonFields(spec, profile),
       hyperParameters: sent,
       ...(spec.type === "distillation" ? { customizationConfig: { distillationConfig: { teacherModelConfig: { teacherModelIdentifier: spec.teacher!, maxResponseLengthForInference: spec.maxResponseLength ?? 1000 } } } } : {}),
   };
   // Every field against the API's own constraints (the service model's input shape), named by its option.
   checkRequest("bedrock", "CreateModelCustomizationJob", request, REQUEST_OPTIONS);
   return { profile, batchSize, hyperparameters, request };
+}
+
+/** Every S3 URI the job names must be one (the service model's pattern is checked with the whole request). */
+function checkUris(spec: JobSpec): void {
+  for (const [opt, uri] of [["--train", spec.train], ["--validation", spec.validation], ["--output", spec.output]] as const) {
+    if (uri !== undefined && !/^s3:\/\/[^/]+/.test(uri)) throw new PrepError(`${opt} ${uri}: an s3:// URI is needed (upload the file first: prep-data upload)`, 2);
+  }
+}
+
+/** The request's fields every customization type has. */
+function commonFields(spec: JobSpec, profile: Profile): Omit<JobPlan["request"], "hyperParameters" | "customizationConfig"> {
+  return {
+    jobName: spec.name,
+    customModelName: spec.customModelName ?? spec.name,
+    roleArn: spec.roleArn,
+    baseModelIdentifier: profile.baseModelId.value,
+    customizationType: WIRE[spec.type],
+    trainingDataConfig: trainingData(spec),
+    ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
+    outputDataConfig: { s3Uri: spec.output },
+  };
 }
 
 /** A file, or invocation logs (distillation and RFT only): one of them. */
@@ -123,19 +136,10 @@ function planRft(spec: JobSpec, profile: Profile, offered: string[]): JobPlan {
   if (!offered.includes("reinforcement-fine-tuning")) throw new PrepError(`${profile.id} does not offer reinforcement fine-tuning; it offers ${offered.join(", ") || "no customization"} (RFT: --model nova-2-lite)`, 2);
   if (!spec.graderLambda) throw new PrepError("--type rft needs --grader-lambda <arn>: the Lambda function that scores each response (prep-data grader init writes one to start from)", 2);
   checkLambdaArn(spec.graderLambda);
-  for (const [opt, uri] of [["--train", spec.train], ["--validation", spec.validation], ["--output", spec.output]] as const) {
-    if (uri !== undefined && !/^s3:\/\/[^/]+/.test(uri)) throw new PrepError(`${opt} ${uri}: an s3:// URI is needed (upload the file first: prep-data upload)`, 2);
-  }
+  checkUris(spec);
   const typed = rftHyperParameters(spec.hyperparameters);
   const request: JobPlan["request"] = {
-    jobName: spec.name,
-    customModelName: spec.customModelName ?? spec.name,
-    roleArn: spec.roleArn,
-    baseModelIdentifier: profile.baseModelId.value,
-    customizationType: WIRE["reinforcement-fine-tuning"],
-    trainingDataConfig: trainingData(spec),
-    ...(spec.validation ? { validationDataConfig: { validators: [{ s3Uri: spec.validation }] } } : {}),
-    outputDataConfig: { s3Uri: spec.output },
+    ...commonFields(spec, profile),
     customizationConfig: { rftConfig: { graderConfig: { lambdaGrader: { lambdaArn: spec.graderLambda } }, ...(Object.keys(typed).length ? { hyperParameters: typed } : {}) } },
   };
   checkRequest("bedrock", "CreateModelCustomizationJob", request, REQUEST_OPTIONS);

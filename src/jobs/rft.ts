@@ -1,22 +1,23 @@
 import { PrepError } from "../record.js";
+import { SERVICE_SHAPES } from "./service-shapes.js";
+import { shapeProblems } from "./shape-check.js";
+
+const SHAPES = SERVICE_SHAPES.services.bedrock!.shapes;
 
 /**
  * Reinforcement fine-tuning's hyperparameters: typed fields of `customizationConfig.rftConfig.hyperParameters`, not
- * the string map other customization types take. Names, types and ranges as the API reference gives them
- * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTHyperParameters.html); where it gives a type but no
- * range (maxPromptLength, trainingSamplePerPrompt, inferenceMaxTokens), any whole number from 1.
+ * the string map other customization types take. Names in the API reference's order
+ * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTHyperParameters.html); types, ranges and values
+ * from the service model's RFTHyperParameters shape (the same constraints `checkRequest` applies), so the two cannot
+ * drift. A member with a type but no range takes any whole number from 1.
  */
-export const RFT_HYPERPARAMETERS: Record<string, { type: "int" | "float"; min: number; max: number } | { type: "enum"; values: string[] }> = {
-  epochCount: { type: "int", min: 1, max: 50 },
-  batchSize: { type: "int", min: 16, max: 512 },
-  learningRate: { type: "float", min: 1e-7, max: 1e-3 },
-  maxPromptLength: { type: "int", min: 1, max: Number.MAX_SAFE_INTEGER },
-  trainingSamplePerPrompt: { type: "int", min: 1, max: Number.MAX_SAFE_INTEGER },
-  inferenceMaxTokens: { type: "int", min: 1, max: Number.MAX_SAFE_INTEGER },
-  // The SDK's ReasoningEffort enum (@aws-sdk/client-bedrock): low, medium, high.
-  reasoningEffort: { type: "enum", values: ["low", "medium", "high"] },
-  evalInterval: { type: "int", min: 1, max: 100 },
-};
+export const RFT_HYPERPARAMETERS: Record<string, { type: "int" | "float"; min: number; max: number } | { type: "enum"; values: string[] }> = Object.fromEntries(
+  ["epochCount", "batchSize", "learningRate", "maxPromptLength", "trainingSamplePerPrompt", "inferenceMaxTokens", "reasoningEffort", "evalInterval"].map((name) => {
+    const shape = SHAPES[SHAPES.RFTHyperParameters!.members![name]!.shape]!;
+    if (shape.enum) return [name, { type: "enum" as const, values: shape.enum }];
+    return [name, { type: shape.type === "integer" ? ("int" as const) : ("float" as const), min: shape.min ?? 1, max: shape.max ?? Number.MAX_SAFE_INTEGER }];
+  }),
+);
 
 export const RFT_SOURCE = "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTHyperParameters.html";
 
@@ -42,9 +43,9 @@ export function rftHyperParameters(given: Record<string, string>): RftHyperParam
   return out;
 }
 
-/** A Lambda function ARN (the grader), as `GraderConfig.lambdaGrader.lambdaArn` takes it. */
+/** A Lambda function ARN (the grader), as the service model's LambdaArn shape takes it. */
 export function checkLambdaArn(arn: string): void {
-  if (!/^arn:aws(-[a-z]+)*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/.test(arn)) {
-    throw new PrepError(`--grader-lambda ${arn}: a Lambda function ARN is needed (arn:aws:lambda:REGION:ACCOUNT:function:NAME)`, 2);
+  if (shapeProblems(SHAPES, "LambdaArn", arn).length) {
+    throw new PrepError(`--grader-lambda ${arn}: a Lambda function ARN is needed (arn:aws:lambda:REGION:ACCOUNT:function:NAME) [LambdaArn pattern ${SHAPES.LambdaArn!.pattern}]`, 2);
   }
 }

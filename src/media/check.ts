@@ -4,9 +4,9 @@ import type { Readable } from "node:stream";
 import { finding, PrepError, type Finding, type MediaRef } from "../record.js";
 import { headObject, openObject, parseS3Uri } from "../s3/s3.js";
 import { MEDIA_MAX_BYTES, MEDIA_SIZE_SOURCE } from "./upload.js";
+import { mimeOf } from "../formats/media-types.js";
 
 const SAME_BUCKET = "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html (images and videos must be in the dataset's S3 bucket)";
-const MIME: Record<string, string[]> = { png: ["image/png"], jpeg: ["image/jpeg"], gif: ["image/gif"], webp: ["image/webp"], mov: ["video/quicktime"], mkv: ["video/x-matroska", "video/matroska"], mp4: ["video/mp4"], webm: ["video/webm"], pdf: ["application/pdf"] };
 
 interface Use {
   kind: MediaRef["kind"];
@@ -85,7 +85,7 @@ export async function mediaFindings(path: string, opts: { concurrency?: number }
         continue;
       }
       if (head.size > MEDIA_MAX_BYTES[use.kind]) findings.push(finding("media-size", `${uri} is ${(head.size / 1024 ** 2).toFixed(1)} MiB; a ${use.kind} may be at most ${MEDIA_MAX_BYTES[use.kind] / 1024 ** 2} MiB [${MEDIA_SIZE_SOURCE}]`, origin));
-      const want = MIME[use.format];
+      const want = mimeOf(use.kind, use.format);
       const type = head.contentType?.split(";")[0]!.trim().toLowerCase();
       if (want && type && type !== "application/octet-stream" && type !== "binary/octet-stream" && !want.includes(type)) findings.push(finding("media-type", `${uri} is stored as ${type}, but the record says ${use.kind} format ${use.format}`, origin, "warning"));
     }

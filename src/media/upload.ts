@@ -3,15 +3,11 @@ import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { sha256Of } from "../outputs/digest.js";
 import { finding, PrepError, type Draft, type Finding, type MediaRef, type Origin } from "../record.js";
 import { uploadVerified } from "../s3/upload.js";
+import { MEDIA_FILES } from "../formats/media-types.js";
 
 /** Per media file, at most (AWS's Nova validator: MAX_IMAGE_SIZE, MAX_VIDEO_SIZE, MAX_DOCUMENT_SIZE). */
 export const MEDIA_MAX_BYTES: Record<MediaRef["kind"], number> = { image: 10 * 1024 ** 2, video: 50 * 1024 ** 2, document: 10 * 1024 ** 2 };
 export const MEDIA_SIZE_SOURCE = "aws-samples/amazon-nova-samples nova_ft_dataset_validator.py (10 MB images and documents, 50 MB videos)";
-
-/** The content type each file is stored with (Bedrock and a --check-media both read it). */
-export const MEDIA_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp", mov: "video/quicktime", mkv: "video/x-matroska", mp4: "video/mp4", webm: "video/webm", pdf: "application/pdf" };
-
-const EXT: Record<MediaRef["kind"], string[]> = { image: ["png", "jpg", "jpeg", "gif", "webp"], video: ["mov", "mkv", "mp4", "webm"], document: ["pdf"] };
 
 /**
  * Local media files named by a record (--image, --video, --document) uploaded under a prefix, the record then naming
@@ -57,7 +53,8 @@ export class MediaUploader {
 
   private async upload(kind: MediaRef["kind"], path: string, given: string, origin: Origin): Promise<string | Finding> {
     const ext = extname(path).slice(1).toLowerCase();
-    if (!EXT[kind].includes(ext)) return finding("media", `${kind} ${given}: expected a ${EXT[kind].map((e) => "." + e).join(", ")} file`, origin);
+    const type = MEDIA_FILES[kind][ext];
+    if (!type) return finding("media", `${kind} ${given}: expected a ${Object.keys(MEDIA_FILES[kind]).map((e) => "." + e).join(", ")} file`, origin);
     let bytes: number;
     try {
       const st = statSync(path);
@@ -69,7 +66,7 @@ export class MediaUploader {
     if (bytes > MEDIA_MAX_BYTES[kind]) return finding("media-size", `${kind} ${given} is ${(bytes / 1024 ** 2).toFixed(1)} MiB; a ${kind} may be at most ${MEDIA_MAX_BYTES[kind] / 1024 ** 2} MiB [${MEDIA_SIZE_SOURCE}]`, origin);
     const sha256 = await sha256Of(createReadStream(path));
     const uri = `${this.prefix}${sha256}.${ext === "jpeg" ? "jpg" : ext}`;
-    const r = await uploadVerified(path, uri, { sha256, bytes }, { onNote: (m) => this.onNote?.(m) }, MEDIA_TYPES[ext]);
+    const r = await uploadVerified(path, uri, { sha256, bytes }, { onNote: (m) => this.onNote?.(m) }, type.mime[0]);
     if (r.uploaded) this.uploaded++;
     else this.reused++;
     return uri;
