@@ -47,6 +47,15 @@ interface SynthCli extends OutputOpts {
   password: string[];
   golden: boolean;
   reasoning?: boolean;
+  verify?: boolean;
+  judge?: string;
+  judgeBaseUrl?: string;
+  minScore: number;
+  repair?: boolean;
+  rubricFile?: string;
+  questionSimilarity: number;
+  styles?: string[];
+  personas?: string;
 }
 
 const numberArg = (name: string, min: number, max = Infinity) => (v: string) => {
@@ -169,6 +178,15 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--chunk-size <n>", "PDF and text inputs: tokens per document chunk (default 1500)", intArg("--chunk-size", 50))
     .option("--chunk-overlap <n>", "PDF and text inputs: overlap between chunks (default 10 %)", intArg("--chunk-overlap"))
     .option("--password <pw>", "for encrypted PDFs (repeat for several)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--verify", "a judge scores every pair against its document (question self-contained and answerable, answer grounded, answer correct, 1–5 each); pairs below --min-score are refused as judge-score")
+    .option("--judge <spec>", "with --verify: the judge, a teacher spec (default: the teacher itself)")
+    .option("--judge-base-url <url>", "an openai: judge's server (default --base-url)")
+    .option("--min-score <n>", "with --verify: every criterion must reach this (1–5)", intArg("--min-score", 1), 3)
+    .option("--repair", "with --verify: a pair below --min-score is corrected once by the teacher and judged again")
+    .option("--rubric-file <file>", "with --verify: the judge's prompt ({document}, {question}, {answer}); its reply must hold \"question\", \"grounded\", \"correct\" (1–5) and \"reason\"")
+    .option("--question-similarity <x>", "a question this similar (Jaccard of word pairs, 0–1) to the original's, another of its document's or one elsewhere in the run is refused as duplicate-question", numberArg("--question-similarity", 0.01, 1), 0.8)
+    .option("--styles <list>", "question styles rotated over the documents: factual, reasoning, comparison, how-to, definition, cause, summary (comma-separated; recorded in --metadata)", (v: string) => v.split(",").map((x) => x.trim()).filter(Boolean))
+    .option("--personas <file>", "audiences rotated over the documents, one a line (e.g. 'a new hire in the finance team'; recorded in --metadata)")
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes, progress or summary");
   addWriteOptions(c, "-", "documents").action(async (inputs: string[], o: SynthCli) => {
@@ -181,6 +199,16 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     if (o.teacher && !distill) await (await import("../synth/teacher.js")).checkTeacherOptions(o.teacher, { temperature: o.temperature, maxOutputTokens: o.maxOutputTokens, system: o.system });
     if (o.batchInput && !o.teacher?.startsWith("bedrock:")) throw new PrepError("--batch-input writes Bedrock batch-inference records: give --teacher bedrock:<modelId>", 2);
     if (o.batchInput && o.batchOutput) throw new PrepError("--batch-input writes a job's input, --batch-output reads its output: one at a time", 2);
+    if (!o.verify) for (const [k, v] of [["--judge", o.judge], ["--repair", o.repair], ["--rubric-file", o.rubricFile]] as const) if (v !== undefined) throw new PrepError(`${k} is an option of --verify: add --verify`, 2);
+    if (o.verify && (distill || o.batchInput)) throw new PrepError(`--verify judges the teacher's pairs as they come: not with ${distill ? "--format distillation" : "--batch-input"}`, 2);
+    if (o.verify && o.minScore > 5) throw new PrepError("--min-score is on the judge's 1–5 scale", 2);
+    if (o.verify && o.batchOutput && !o.judge) throw new PrepError("--verify with --batch-output: name the judge (--judge bedrock:<modelId> or openai:<model>)", 2);
+    if (o.judge) await (await import("../synth/teacher.js")).checkTeacherOptions(o.judge, {});
+    const { STYLES, parsePersonas } = await import("../synth/questions.js");
+    for (const st of o.styles ?? []) if (!(st in STYLES)) throw new PrepError(`--styles: unknown style "${st}" (one of ${Object.keys(STYLES).join(", ")})`, 2);
+    const personas = o.personas ? parsePersonas(await readFile(o.personas, "utf8").catch((e: Error) => { throw new PrepError(`--personas ${o.personas}: ${e.message}`, 2); })) : [];
+    if (o.personas && !personas.length) throw new PrepError(`--personas ${o.personas}: no audience in the file (one a line)`, 2);
+    const rubric = o.rubricFile ? await readFile(o.rubricFile, "utf8").catch((e: Error) => { throw new PrepError(`--rubric-file ${o.rubricFile}: ${e.message}`, 2); }) : undefined;
 
     // Inputs: table files or one hf: dataset, or documents (PDFs, folders, globs, .txt/.md).
     const hub = inputs.filter((i) => i.startsWith("hf:"));
@@ -240,6 +268,8 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     const promptText = o.promptFile ? await readFile(o.promptFile, "utf8").catch((e: Error) => {
       throw new PrepError(`--prompt-file ${o.promptFile}: ${e.message}`, 2);
     }) : o.reasoning ? DEFAULT_REASONING_PROMPT : DEFAULT_PROMPT;
+    if ((o.styles?.length || personas.length) && !promptText.includes("{variety}")) throw new PrepError(`--styles and --personas are put in the prompt at {variety}: --prompt-file ${o.promptFile} has no {variety}`, 2);
+    const { varietyFor } = await import("../synth/questions.js");
 
     // Batch input: the requests as a batch-inference file; no teacher is called and no record written.
     if (o.batchInput) {
@@ -256,7 +286,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
             rep.finding(d);
             continue;
           }
-          await sink.write(batchRecord(modelId, { system: o.system, prompt: promptFor(tpl, d, o.pairs), temperature: o.temperature, maxOutputTokens: o.maxOutputTokens }, recordId(docs++)));
+          await sink.write(batchRecord(modelId, { system: o.system, prompt: promptFor(tpl, d, o.pairs, varietyFor(docs, o.styles ?? [], personas).text), temperature: o.temperature, maxOutputTokens: o.maxOutputTokens }, recordId(docs++)));
         }
         // No record: the run failed (exit 3) and an existing batch-input file is left as it was.
         if (docs === 0) await sink.abort();
@@ -286,6 +316,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         })();
       } else {
         let teacher: import("../synth/teacher.js").Teacher | undefined;
+        let judge: import("../synth/teacher.js").Teacher | undefined;
         let replies: ((id: string) => import("../synth/teacher.js").TeacherReply | { error: string } | undefined) | undefined;
         if (o.batchOutput) {
           const { readBatchOutput } = await import("../synth/batch.js");
@@ -295,11 +326,15 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         } else {
           const { teacherFrom } = await import("../synth/teacher.js");
           teacher = await teacherFrom(o.teacher!, { baseUrl: o.baseUrl, concurrency: o.concurrency, requestTimeoutMs: o.requestTimeout * 1000 });
-          if (cachePath) {
-            const { ReplyCache } = await import("../synth/cache.js");
-            cache = new ReplyCache(cachePath);
-            if (cache.entries) rep.notice(`${cache.entries} cached teacher replies in ${cachePath}`);
-          }
+        }
+        if (o.verify && o.judge) {
+          const { teacherFrom } = await import("../synth/teacher.js");
+          judge = await teacherFrom(o.judge, { baseUrl: o.judgeBaseUrl ?? o.baseUrl, concurrency: o.concurrency, requestTimeoutMs: o.requestTimeout * 1000 });
+        }
+        if (cachePath) {
+          const { ReplyCache } = await import("../synth/cache.js");
+          cache = new ReplyCache(cachePath);
+          if (cache.entries) rep.notice(`${cache.entries} cached teacher${o.verify ? " and judge" : ""} replies in ${cachePath}`);
         }
         progress.start(`synthesizing (${o.teacher ?? "batch output"})`, undefined, "documents");
         rows = synthesize(source, {
@@ -318,6 +353,10 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           maxRequests: o.maxRequests,
           maxTokens: o.maxTokens,
           includeOriginals: o.includeOriginals,
+          verify: o.verify ? { judge, minScore: o.minScore, repair: o.repair, rubric } : undefined,
+          questionSimilarity: o.questionSimilarity,
+          styles: o.styles,
+          personas,
           stats,
           onProgress: (s) => progress.update(s.documents, `${s.requests} requests${s.retries ? `, ${s.retries} retries` : ""}  ${rep.counts}`),
         });
@@ -361,6 +400,11 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
         : `teacher: ${stats.documents} documents, ${stats.requests} requests (${stats.cached} from cache, ${stats.retries} retries, ${stats.failures} failed), ${stats.inputTokens.toLocaleString("en-US")} input + ${stats.outputTokens.toLocaleString("en-US")} output tokens${cost !== undefined ? `, cost $${cost.toFixed(4)}` : ""}, ${stats.pairs} pairs in ${((Date.now() - t0) / 1000).toFixed(1)} s${stats.stoppedBy ? `; stopped by --${stats.stoppedBy}` : ""}`;
       rep.summary(r, undefined, undefined);
       if (teacherLine && !o.quiet) rep.line(teacherLine);
+      if (stats.judge && !o.quiet) {
+        const j = stats.judge;
+        rep.line(`judge (${o.judge ?? o.teacher ?? "?"}): ${j.judged} pairs judged: ${j.passed} met --min-score ${o.minScore}, ${j.below} below${o.repair ? ` (${j.repaired} repaired and kept)` : ""}${j.failed ? `, ${j.failed} without a verdict` : ""}; scores ${Object.entries(j.histogram).map(([c, h]) => `${c} ${h.slice(1).join("/")}`).join(", ")} (counts of 1/2/3/4/5)`);
+      }
+      if (stats.repeats && !o.quiet) rep.line(`${stats.repeats} pairs refused as repeating a question (--question-similarity ${o.questionSimilarity})`);
       let code = exitCodeOf(r);
       if (distill) {
         // The upper bound is held by prepare before anything is committed (--limit-policy).

@@ -1,10 +1,11 @@
-import { setMaxListeners } from "node:events";
-import { finding, PrepError, type Finding, type Origin, type SourceItem } from "../record.js";
+import { describeOrigin, finding, PrepError, type Finding, type Origin, type SourceItem } from "../record.js";
 import { Template } from "../transforms/template.js";
-import { ReplyCache, requestKey } from "./cache.js";
-import { parseReply, questionKey, type Pair } from "./parse.js";
-import { formatDuration } from "../duration.js";
-import { TeacherError, type Teacher, type TeacherReply, type TeacherRequest } from "./teacher.js";
+import type { ReplyCache } from "./cache.js";
+import { ModelCalls, type CallStats } from "./calls.js";
+import { parseReply, type Pair } from "./parse.js";
+import { QuestionIndex, questionSimilarity, QUESTION_SIMILARITY, varietyFor, type Persona } from "./questions.js";
+import { newJudgeStats, PairJudge, verdictMeta, type JudgeStats, type VerifyOptions } from "../judge/verify.js";
+import type { Teacher, TeacherReply, TeacherRequest } from "./teacher.js";
 
 /** One reference document, with the original question and answer when the source has them. */
 export interface SynthDocument {
@@ -26,7 +27,7 @@ Rules:
 - Every question must be answerable from the document alone, and every answer must be fully supported by it: no outside facts.
 - The {n} pairs must be on {n} different topics of the document{different}.
 - Write questions a real reader would ask, and complete answers in the document's own terms, in the same tone and style as the example.
-- Do not refer to "the document" or "the text" in the questions.
+- Do not refer to "the document" or "the text" in the questions.{variety}
 
 Document:
 {document}
@@ -36,29 +37,26 @@ Reply with exactly {n} lines and nothing else. Each line is one JSON object with
 
 /** The default prompt with a rationale per pair, for reasoning records (synth --reasoning, Nova 2 Lite). */
 export const DEFAULT_REASONING_PROMPT = DEFAULT_PROMPT.replace(
-  '- Do not refer to "the document" or "the text" in the questions.',
-  '- Do not refer to "the document" or "the text" in the questions.\n- For each pair, "reasoning" is two or three sentences of the thinking that leads from the question to the answer, using only facts the document states.',
+  '- Do not refer to "the document" or "the text" in the questions.{variety}',
+  '- Do not refer to "the document" or "the text" in the questions.{variety}\n- For each pair, "reasoning" is two or three sentences of the thinking that leads from the question to the answer, using only facts the document states.',
 ).replace('with the keys "question", "answer" and "topic", for example:\n{{"question": "…", "answer": "…", "topic": "…"}}', 'with the keys "question", "reasoning", "answer" and "topic", for example:\n{{"question": "…", "reasoning": "…", "answer": "…", "topic": "…"}}');
 
-export interface SynthStats {
+/** A run's counts: its calls (teacher and judge together: one account), documents and pairs. */
+export interface SynthStats extends CallStats {
   documents: number;
-  requests: number;
-  /** Replies taken from the cache (no request sent). */
-  cached: number;
-  retries: number;
   /** Documents whose request failed after its retries (or was refused). */
   failures: number;
-  inputTokens: number;
-  outputTokens: number;
   pairs: number;
-  /** Set when --max-requests or --max-tokens ended the run early. */
-  stoppedBy?: "max-requests" | "max-tokens";
   /** Documents not sent because the run stopped early. */
   notSent: number;
+  /** Pairs refused as repeating another question of the run (duplicate-question). */
+  repeats: number;
+  /** With verify: the judge's counts. */
+  judge?: JudgeStats;
 }
 
 export function newStats(): SynthStats {
-  return { documents: 0, requests: 0, cached: 0, retries: 0, failures: 0, inputTokens: 0, outputTokens: 0, pairs: 0, notSent: 0 };
+  return { documents: 0, requests: 0, cached: 0, retries: 0, failures: 0, inputTokens: 0, outputTokens: 0, pairs: 0, notSent: 0, repeats: 0 };
 }
 
 export interface SynthOptions {
@@ -88,6 +86,14 @@ export interface SynthOptions {
   maxTokens?: number;
   /** Also emit each document's original question and answer as a record. */
   includeOriginals?: boolean;
+  /** Judge every pair against its document (synth --verify): below the bar refused as `judge-score`, or repaired. */
+  verify?: Omit<VerifyOptions, "judge"> & { judge?: Teacher };
+  /** Question similarity (Jaccard of word pairs) at which a question repeats another of its document or of the run. */
+  questionSimilarity?: number;
+  /** Question styles rotated over the documents (`{variety}` in the prompt); see STYLES. */
+  styles?: string[];
+  /** Audiences rotated over the documents (`{variety}` in the prompt). */
+  personas?: Persona[];
   /** Replies read from a batch-inference job instead of live requests: the document's recordId → reply. */
   replies?: (recordId: string) => TeacherReply | { error: string } | undefined;
   onProgress?: (stats: SynthStats) => void;
@@ -100,7 +106,7 @@ export function recordId(i: number): string {
 }
 
 /** The prompt for one document. */
-export function promptFor(template: Template, doc: SynthDocument, n: number): string {
+export function promptFor(template: Template, doc: SynthDocument, n: number, variety = ""): string {
   const example = doc.question !== undefined && doc.answer !== undefined ? `\nExample question: ${doc.question}\nExample answer: ${doc.answer}\n` : "";
   const r = template.render({
     document: doc.document,
@@ -109,20 +115,10 @@ export function promptFor(template: Template, doc: SynthDocument, n: number): st
     n: String(n),
     example,
     different: doc.question !== undefined ? ", and different from the example question's" : "",
+    variety: variety ? `\n- ${variety}` : "",
   });
   return "text" in r ? r.text : "";
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((res) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      res();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /**
  * Results of `fn` over a source, at most `n` running at once, yielded in source order. A slow head does not stop the
@@ -167,20 +163,13 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
   const n = o.pairs ?? 3;
   const template = new Template(o.prompt ?? DEFAULT_PROMPT);
   const concurrency = Math.max(1, o.concurrency ?? 8);
-  const retries = o.retries ?? 5;
-  const backoff = o.backoffMs ?? 1000;
-  const requestTimeout = o.requestTimeoutMs ?? 600_000;
-  const abort = new AbortController();
-  setMaxListeners(0, abort.signal); // one listener per request in flight, removed when it ends
-  let fatal: Error | undefined;
+  const calls = new ModelCalls(stats, { retries: o.retries, backoffMs: o.backoffMs, requestTimeoutMs: o.requestTimeoutMs, cache: o.cache, maxRequests: o.maxRequests, maxTokens: o.maxTokens });
+  const judgeModel = o.verify ? (o.verify.judge ?? o.teacher) : undefined;
+  if (o.verify && !judgeModel) throw new PrepError("verifying pairs needs a judge model (or a teacher to judge with)", 2);
+  const judge = o.verify ? new PairJudge(calls, { ...o.verify, judge: judgeModel!, repairer: o.verify.repairer ?? o.teacher ?? judgeModel }, (stats.judge ??= newJudgeStats())) : undefined;
+  const similarity = o.questionSimilarity ?? QUESTION_SIMILARITY;
+  const seenQuestions = new QuestionIndex(similarity);
   let docIndex = 0;
-
-  const stopNow = () => {
-    if (fatal) return true;
-    if (o.maxRequests !== undefined && stats.requests >= o.maxRequests) return (stats.stoppedBy ??= "max-requests"), true;
-    if (o.maxTokens !== undefined && stats.inputTokens + stats.outputTokens >= o.maxTokens) return (stats.stoppedBy ??= "max-tokens"), true;
-    return false;
-  };
 
   /** The teacher's reply for a request: the cache, a batch job's output, or live with retries. */
   const ask = async (req: TeacherRequest, id: string): Promise<TeacherReply | Finding | "stopped"> => {
@@ -190,63 +179,7 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
       if ("error" in r) return finding("teacher-error", `the batch job failed this record: ${r.error}`, { source: "" });
       return r;
     }
-    const teacher = o.teacher!;
-    const key = requestKey(teacher.id, req);
-    const hit = o.cache?.get(key);
-    if (hit) {
-      stats.cached++;
-      return hit;
-    }
-    for (let attempt = 0; ; attempt++) {
-      if (stopNow()) return "stopped";
-      stats.requests++;
-      // A signal of its own per request, tied to the run's: clients leave their listeners on the signal they get.
-      const ctl = new AbortController();
-      const cancel = () => ctl.abort();
-      abort.signal.addEventListener("abort", cancel, { once: true });
-      let timedOut = false;
-      const deadline = setTimeout(() => {
-        timedOut = true;
-        ctl.abort();
-      }, requestTimeout);
-      try {
-        const r = await teacher.generate(req, ctl.signal);
-        stats.inputTokens += r.inputTokens;
-        stats.outputTokens += r.outputTokens;
-        try {
-          o.cache?.put(key, r);
-        } catch (e) {
-          // Not a teacher error: the reply came and could not be kept. The run stops rather than pay again later.
-          fatal ??= e instanceof PrepError ? e : new PrepError(String(e), 3);
-          abort.abort();
-          return "stopped";
-        }
-        return r;
-      } catch (e) {
-        const err = timedOut
-          ? new TeacherError(`no complete reply within ${formatDuration(requestTimeout)} (--request-timeout)`, "retry")
-          : e instanceof TeacherError
-            ? e
-            : new TeacherError((e as Error).message, "document");
-        if (err.kind === "fatal") {
-          fatal ??= new PrepError(`${teacher.id}: ${err.message.split("\n")[0]} (check the credentials, region and endpoint)`);
-          abort.abort();
-          return "stopped";
-        }
-        if (err.kind === "retry" && attempt < retries) {
-          stats.retries++;
-          // Exponential backoff with jitter always; a server's Retry-After is a floor (Retry-After: 0 never means
-          // "retry at once": six attempts within milliseconds lost documents to a throttling server).
-          const wait = Math.max(err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0, backoff * 2 ** attempt * (0.5 + Math.random() * 0.5));
-          await sleep(Math.min(wait, 60_000), abort.signal);
-          continue;
-        }
-        return finding("teacher-error", `${err.message.split("\n")[0]}${err.kind === "retry" ? ` (after ${attempt + 1} attempts)` : ""}`, { source: "" });
-      } finally {
-        clearTimeout(deadline);
-        abort.signal.removeEventListener("abort", cancel);
-      }
-    }
+    return calls.ask(o.teacher!, req);
   };
 
   const work = async (item: SynthDocument | Finding, i: number): Promise<SourceItem[]> => {
@@ -259,7 +192,8 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
     if (o.includeOriginals && doc.question !== undefined && doc.answer !== undefined) {
       out.push({ type: "row", values: { ...base, question: doc.question, answer: doc.answer, topic: null, reasoning: null }, origin: meta("original") });
     }
-    const req: TeacherRequest = { system: o.system, prompt: promptFor(template, doc, n), temperature: o.temperature, maxOutputTokens: o.maxOutputTokens };
+    const variety = varietyFor(i, o.styles ?? [], o.personas ?? []);
+    const req: TeacherRequest = { system: o.system, prompt: promptFor(template, doc, n, variety.text), temperature: o.temperature, maxOutputTokens: o.maxOutputTokens };
     const reply = await ask(req, recordId(i));
     if (reply === "stopped") {
       stats.notSent++;
@@ -276,15 +210,16 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
       return out;
     }
     const parsed = parseReply(reply.text);
-    const keys = new Set<string>(doc.question !== undefined ? [questionKey(doc.question)] : []);
     const kept: Pair[] = [];
     for (const p of parsed.pairs) {
-      const k = questionKey(p.question);
-      if (keys.has(k)) {
-        out.push({ ...finding("duplicate-question", `the teacher's question repeats ${doc.question !== undefined && k === questionKey(doc.question) ? "the original question" : "another of its questions"} for this document: ${JSON.stringify(p.question.slice(0, 80))}`, doc.origin), raw: reply.text });
+      // The same question as the original's or as another of this document's, by word pairs (not only verbatim).
+      const asOriginal = doc.question !== undefined && questionSimilarity(p.question, doc.question) >= similarity;
+      const asSibling = !asOriginal && kept.some((k) => questionSimilarity(p.question, k.question) >= similarity);
+      if (asOriginal || asSibling) {
+        stats.repeats++;
+        out.push({ ...finding("duplicate-question", `the teacher's question repeats ${asOriginal ? "the original question" : "another of its questions"} for this document: ${JSON.stringify(p.question.slice(0, 80))}`, doc.origin), raw: reply.text });
         continue;
       }
-      keys.add(k);
       kept.push(p);
     }
     if (parsed.pairs.length === 0) {
@@ -303,8 +238,22 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
       out.push({ ...finding("teacher-long", `the reply has ${kept.length} usable pairs, ${n} were asked for: the first ${n} are used, ${kept.length - n} are not`, doc.origin, "warning"), raw: reply.text });
       kept.length = n;
     }
-    kept.forEach((p, j) => out.push({ type: "row", values: { ...base, question: p.question, answer: p.answer, topic: p.topic ?? null, reasoning: p.reasoning ?? null }, origin: meta("synthetic", { pair: j + 1, topic: p.topic }) }));
-    stats.pairs += kept.length;
+    for (const [j, p0] of kept.entries()) {
+      let p = p0;
+      let judged: Record<string, unknown> = {};
+      if (judge) {
+        const v = await judge.verify(doc.document, p, doc.origin);
+        if (v === "stopped") break;
+        if (!v.kept) {
+          out.push(v.finding);
+          continue;
+        }
+        p = v.pair;
+        judged = { ...verdictMeta(v.verdict), ...(v.repairedFrom ? { repaired_from: { question: v.repairedFrom.question, answer: v.repairedFrom.answer, ...verdictMeta(v.repairedFrom.verdict) } } : {}) };
+      }
+      out.push({ type: "row", values: { ...base, question: p.question, answer: p.answer, topic: p.topic ?? null, reasoning: p.reasoning ?? null }, origin: meta("synthetic", { pair: j + 1, topic: p.topic, ...variety.meta, ...judged }) });
+      stats.pairs++;
+    }
     o.onProgress?.(stats);
     return out;
   };
@@ -313,12 +262,27 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
     // An exception while one document is processed is a finding for that document; it never ends the run.
     const guarded = (d: SynthDocument, i: number): Promise<SourceItem[]> =>
       work(d, i).catch((e: unknown) => (e instanceof PrepError && e.exitCode !== 1 ? Promise.reject(e) : [finding("teacher-parse", `the reply could not be processed: ${(e as Error).message ?? String(e)}`, d.origin)]));
-    for await (const items of mapOrdered(docs, concurrency, (d) => (d.type === "finding" ? Promise.resolve([d]) : guarded(d, docIndex++)), stopNow)) {
-      if (fatal) throw fatal;
-      yield* items;
+    for await (const items of mapOrdered(docs, concurrency, (d) => (d.type === "finding" ? Promise.resolve([d]) : guarded(d, docIndex++)), () => calls.stopNow())) {
+      if (calls.fatal) throw calls.fatal;
+      for (const item of items) {
+        // A question that repeats one elsewhere in the run (in input order, so the same run refuses the same pairs
+        // whatever the concurrency). Originals are indexed, never refused: they are the user's data.
+        if (item.type === "row" && typeof item.values.question === "string") {
+          const kind = (item.origin.meta as { kind?: string } | undefined)?.kind;
+          const ref = `${describeOrigin(item.origin)}${kind === "synthetic" ? ` pair ${(item.origin.meta as { pair?: number }).pair}` : " (original)"}`;
+          const earlier = seenQuestions.add(item.values.question, ref);
+          if (earlier !== undefined && kind === "synthetic") {
+            stats.repeats++;
+            stats.pairs--;
+            yield { ...finding("duplicate-question", `the teacher's question repeats the question of ${earlier}: ${JSON.stringify(item.values.question.slice(0, 80))}`, item.origin), raw: { question: item.values.question, answer: item.values.answer } };
+            continue;
+          }
+        }
+        yield item;
+      }
     }
-    if (fatal) throw fatal;
+    if (calls.fatal) throw calls.fatal;
   } finally {
-    abort.abort();
+    calls.close();
   }
 }

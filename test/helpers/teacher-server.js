@@ -3,11 +3,21 @@
 // (`POST /v1/chat/completions`). Replies are derived from the prompt, so a run is deterministic: for a prompt asking
 // for N pairs (the text "N new question" or a line "pairs: N") about a document (the text after "Document:"), it
 // answers N JSON lines {"question", "answer", "topic"} quoting the document's words.
+//
+// It also acts as a judge and as the models under evaluation, by rules a test can predict:
+// - a rubric prompt ("Score the pair on three criteria"): "question" 2 when the question leans on the document ("the
+//   document", "the passage", "above"), else 5; "grounded" and "correct" from the share of the answer's words (4+
+//   letters) found in the document (≥ 0.8: 5, ≥ 0.5: 3, else 1); a reason naming the lowest;
+// - a repair prompt ("Write a corrected pair"): one pair quoting the document, with a self-contained question;
+// - a pairwise prompt ("[The Start of Assistant A's Answer]"): the answer sharing more words with the question wins
+//   ([[A]] or [[B]]), equal shares are a tie ([[C]]);
+// - a model named `student-*` (an evaluated model): `student-tuned*` answers with the prompt's first sentence after
+//   its last blank line, `student-base*` with "I am not sure." and the prompt's last word.
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
 /**
- * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate" | "html" | "number" | "null" | "nested" | "long" | "slow-body" | "stall" | "cut", retryAfter?: number, byteEveryMs?: number }} Fault
+ * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate" | "html" | "number" | "null" | "nested" | "long" | "slow-body" | "stall" | "cut" | "dependent" | "ungrounded" | "judge-string" | "judge-float" | "judge-prose", retryAfter?: number, byteEveryMs?: number }} Fault
  * @param {{ latencyMs?: number, faults?: (n: number, prompt: string) => Fault | undefined }} [opts]
  */
 export async function startTeacherServer(opts = {}) {
@@ -22,21 +32,68 @@ export async function startTeacherServer(opts = {}) {
     const words = doc.split(/\s+/).filter(Boolean);
     const h = createHash("sha1").update(doc).digest("hex").slice(0, 8);
     return Array.from({ length: count }, (_, i) => ({
-      question: `What does the document say about ${words[i % Math.max(1, words.length)] ?? "it"} (${h}-${i})?`,
+      question: `What is said about ${words[i % Math.max(1, words.length)] ?? "it"} (${h}-${i})?`,
       answer: `It says: ${words.slice(i, i + 6).join(" ")}.`,
       topic: `topic ${i + 1}`,
     }));
   }
 
-  function replyText(prompt, fault) {
+  const words = (t) => (t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+
+  function judgeReply(prompt, fault) {
+    const doc = /Document:\n([\s\S]*?)\n\nQuestion: /.exec(prompt)?.[1] ?? "";
+    const question = /\nQuestion: (.*)\n/.exec(prompt)?.[1] ?? "";
+    const answer = /\nAnswer: (.*)\n/.exec(prompt)?.[1] ?? "";
+    const docWords = new Set(words(doc));
+    const aw = words(answer).filter((w) => w.length >= 4);
+    const share = aw.length ? aw.filter((w) => docWords.has(w)).length / aw.length : 0;
+    const g = share >= 0.8 ? 5 : share >= 0.5 ? 3 : 1;
+    const q = /\b(the (document|passage|text)|above)\b/i.test(question) ? 2 : 5;
+    if (fault?.kind === "judge-string") return `{"question": "${q}", "grounded": ${g}, "correct": ${g}, "reason": "scores as text"}`;
+    if (fault?.kind === "judge-float") return `{"question": ${q}.5, "grounded": ${g}, "correct": ${g}, "reason": "a half score"}`;
+    if (fault?.kind === "judge-prose") return "The pair looks good to me, I would give it a high score.";
+    const reason = q < g ? "the question refers to the document instead of standing alone" : g < 5 ? `only ${Math.round(share * 100)} % of the answer's words are in the document` : "the question stands alone and the answer quotes the document";
+    const v = JSON.stringify({ question: q, grounded: g, correct: g, reason });
+    return fault?.kind === "fenced" ? "Here is my verdict:\n```json\n" + v + "\n```" : v;
+  }
+
+  function pairwiseReply(prompt) {
+    const question = /\[User Question\]\n([\s\S]*?)\n\n\[The Start of Assistant A's Answer\]/.exec(prompt)?.[1] ?? "";
+    const a = /\[The Start of Assistant A's Answer\]\n([\s\S]*?)\n\[The End of Assistant A's Answer\]/.exec(prompt)?.[1] ?? "";
+    const b = /\[The Start of Assistant B's Answer\]\n([\s\S]*?)\n\[The End of Assistant B's Answer\]/.exec(prompt)?.[1] ?? "";
+    const qw = new Set(words(question));
+    const score = (t) => words(t).filter((w) => qw.has(w)).length;
+    const sa = score(a);
+    const sb = score(b);
+    return `Comparing the two answers on helpfulness and accuracy. ${sa > sb ? "[[A]]" : sb > sa ? "[[B]]" : "[[C]]"}`;
+  }
+
+  function modelReply(model, prompt) {
+    const tail = prompt.split(/\n\s*\n/).pop() ?? prompt;
+    if (/^student-tuned/.test(model)) return (/^[^.!?]*[.!?]?/.exec(tail.trim())?.[0] ?? tail).trim();
+    return `I am not sure. ${words(prompt).pop() ?? ""}`;
+  }
+
+  function replyText(prompt, fault, model = "") {
     // A test's own replies (a judge's score, say), where it gives one for this prompt.
     const custom = opts.reply?.(prompt);
     if (custom !== undefined) return custom;
+    if (/^student-/.test(model)) return modelReply(model, prompt);
+    if (prompt.includes("Score the pair on three criteria")) return judgeReply(prompt, fault);
+    if (prompt.includes("[The Start of Assistant A's Answer]")) return pairwiseReply(prompt);
+    if (prompt.includes("Write a corrected pair")) {
+      const doc = /Document:\n([\s\S]*?)\n\nQuestion: /.exec(prompt)?.[1] ?? "";
+      const w = doc.split(/\s+/).filter(Boolean);
+      return JSON.stringify({ question: `What is said about ${w[0] ?? "it"} (repaired)?`, answer: `${w.slice(0, 8).join(" ")}.` });
+    }
     const m = /(\d+) new question/.exec(prompt) ?? /pairs:\s*(\d+)/.exec(prompt);
     const count = m ? Number(m[1]) : 3;
     let list = pairs(prompt, count);
     if (fault?.kind === "short") list = list.slice(0, Math.max(0, count - 1));
     if (fault?.kind === "duplicate" && list.length > 1) list[1] = { ...list[1], question: list[0].question };
+    // Pairs a judge should catch: a question that leans on the document, an answer from outside it.
+    if (fault?.kind === "dependent" && list.length) list[0] = { ...list[0], question: `What does the passage above say about ${list[0].topic}?` };
+    if (fault?.kind === "ungrounded" && list.length) list[list.length - 1] = { ...list[list.length - 1], answer: "Mostly cheese, according to lunar geologists and several famous astronomers." };
     if (fault?.kind === "malformed") return "Sure! Here are some questions: question one, answer one… (no JSON at all)";
     const lines = list.map((p) => JSON.stringify(p)).join("\n");
     if (fault?.kind === "prose") return `Here are the pairs you asked for:\n\n${JSON.stringify(list, null, 2)}\n\nI hope these help.`;
@@ -103,7 +160,7 @@ export async function startTeacherServer(opts = {}) {
               ? "[".repeat(10_000) + "]".repeat(10_000)
               : fault?.kind === "long"
                 ? replyText(prompt.replace(/(\d+) new question/, "10000 new question"), undefined)
-                : replyText(prompt, fault);
+                : replyText(prompt, fault, converse ? decodeURIComponent(converse[1]) : parsed.model);
         const usage = { input: Math.ceil(prompt.length / 4), output: Math.ceil(text.length / 4) };
         const payload = converse
           ? JSON.stringify({ output: { message: { role: "assistant", content: [{ text }] } }, stopReason: "end_turn", usage: { inputTokens: usage.input, outputTokens: usage.output, totalTokens: usage.input + usage.output }, metrics: { latencyMs: opts.latencyMs ?? 0 } })
