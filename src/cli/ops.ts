@@ -8,6 +8,19 @@ import { rejectLine } from "../outputs/rejects.js";
 import { fractionArg, intArg, REPORT_HELP, validationPathFor } from "./options.js";
 import { report, Reporter } from "./report.js";
 
+const KEY_HELP = "compare records by this template instead of whole: {question} (the last user turn's last paragraph), {user}, {assistant}, {system}, {first_user}, or a top-level field such as {prompt}";
+
+/** A --key template as a reader: each record's key text, or a no-key finding for a record that lacks a field it names. */
+async function keyReader(template: string | undefined): Promise<((value: Record<string, unknown>, origin: Origin) => string | Finding) | undefined> {
+  if (template === undefined) return undefined;
+  const { recordKey } = await import("../ops/key.js");
+  const key = recordKey(template);
+  return (value, origin) => {
+    const k = key(value);
+    return "text" in k ? k.text : { ...finding("no-key", `the record has no "${k.missing}" for --key ${template}`, origin), raw: value };
+  };
+}
+
 interface OpsOpts {
   output: string;
   rejects?: string;
@@ -71,7 +84,7 @@ async function operate(
 }
 
 /** Reasons that refuse a line as input it could not read (exit 1); the others are what the command is for (duplicates). */
-const REFUSALS = new Set(["json-syntax", "schema", "format", "encoding", "no-group"]);
+const REFUSALS = new Set(["json-syntax", "schema", "format", "encoding", "no-group", "no-key"]);
 
 const common = (c: Command, defaultOutput = "-") =>
   c
@@ -131,15 +144,18 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     program
       .command("dedup <files...>")
       .description("remove duplicate records: exact (whitespace-normalised, as validate) and, with --near, near-duplicates by MinHash + LSH over word shingles; the first occurrence is kept")
-      .option("--near [threshold]", "also remove near-duplicates at this estimated Jaccard similarity (default 0.8)"),
-  ).action(async (files: string[], o: OpsOpts & { near?: string | boolean }) => {
+      .option("--near [threshold]", "also remove near-duplicates at this estimated Jaccard similarity (default 0.8)")
+      .option("--key <template>", KEY_HELP),
+  ).action(async (files: string[], o: OpsOpts & { near?: string | boolean; key?: string }) => {
     const { readRecords, ExactDuplicates, NearDuplicates, recordText } = await import("../ops/ops.js");
     const threshold = o.near === undefined ? undefined : o.near === true ? 0.8 : Number(o.near);
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new PrepError("--near takes a similarity between 0 and 1", 2);
+    const keyOf = await keyReader(o.key);
     setExit(
       await operate("dedup", files, o, [], async ({ main, others, counts, remove, reject }) => {
         const exact = new ExactDuplicates();
-        const near = threshold !== undefined ? new NearDuplicates({ threshold }) : undefined;
+        // Keys are short (a question): their near-duplicates are compared by word pairs, whole records by 5-word shingles.
+        const near = threshold !== undefined ? new NearDuplicates({ threshold, ...(o.key ? { shingle: 2 } : {}) }) : undefined;
         const rejects = others.get("--rejects");
         for await (const r of readRecords(files)) {
           if (r.type === "finding") {
@@ -149,12 +165,17 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
           }
           counts.read++;
           const at = `${r.source}:${r.line}`;
-          const first = exact.add(r.value, at);
+          const key = keyOf?.(r.value, { source: r.source, line: r.line });
+          if (key && typeof key !== "string") {
+            await reject(key);
+            continue;
+          }
+          const first = exact.add(key ?? r.value, at);
           const reason = first !== undefined ? "duplicate" : undefined;
           let kept = first;
           let why = reason;
           if (!why && near) {
-            const n = near.add(recordText(r.value), at);
+            const n = near.add(key ?? recordText(r.value), at);
             if (n !== undefined) {
               why = "near-duplicate";
               kept = n;
@@ -162,7 +183,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
           }
           if (why) {
             remove(why);
-            await rejects?.write({ source: r.source, line: r.line, reason: why, kept, record: r.value });
+            await rejects?.write({ source: r.source, line: r.line, reason: why, kept, ...(key !== undefined ? { key } : {}), record: r.value });
             continue;
           }
           await main.write(r.value);
@@ -272,13 +293,16 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
         ),
     )
       .option("--dedup <kind>", "exact or near (MinHash, threshold 0.8) duplicates across the inputs")
+      .option("--key <template>", `with --dedup: ${KEY_HELP}`)
       .option("--model <id>", "validate the merged files against this model's dataset rules (exit 1 when they would be rejected)")
       .option("--batch-size <n>", "with --model: the batch size the job will use", intArg("--batch-size", 1))
       .option("--metadata <file>", "each record's origin: file, line, and --tag")
 
       .option("--tag", "name each input's records by the file's name in --metadata (e.g. originals vs synthetic)"),
-  ).action(async (files0: string[], o: OpsOpts & SplitOpts & { dedup?: string; tag?: boolean; model?: string; batchSize?: number }) => {
+  ).action(async (files0: string[], o: OpsOpts & SplitOpts & { dedup?: string; tag?: boolean; model?: string; batchSize?: number; key?: string }) => {
     if (o.dedup !== undefined && o.dedup !== "exact" && o.dedup !== "near") throw new PrepError("--dedup takes exact or near", 2);
+    if (o.key !== undefined && o.dedup === undefined) throw new PrepError("--key says what --dedup compares: add --dedup exact or --dedup near", 2);
+    const keyOf = await keyReader(o.key);
     const plan = await splitPlan(o);
     if (o.model) {
       const { getProfile } = await import("../profiles/index.js");
@@ -288,7 +312,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     const { readRecords, ExactDuplicates, NearDuplicates, recordText, formatOf } = await import("../ops/ops.js");
     let code = await operate("merge", files, o, plan?.extra ?? [], async ({ main, others, rep, counts, remove, reject }) => {
         const exact = o.dedup ? new ExactDuplicates() : undefined;
-        const near = o.dedup === "near" ? new NearDuplicates() : undefined;
+        const near = o.dedup === "near" ? new NearDuplicates(o.key ? { shingle: 2 } : {}) : undefined;
         const meta = others.get("--metadata");
         const rejects = others.get("--rejects");
         const by = { validation: 0, test: 0 };
@@ -308,12 +332,17 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
             throw new PrepError(`${r.source}:${r.line}: a ${f ?? "unknown-format"} record, but ${formatFrom} holds ${format} records: merge takes one format`, 2);
           }
           const at = `${r.source}:${r.line}`;
-          const first = exact?.add(r.value, at);
-          const close = first === undefined && near ? near.add(recordText(r.value), at) : undefined;
+          const key = keyOf?.(r.value, { source: r.source, line: r.line });
+          if (key && typeof key !== "string") {
+            await reject(key);
+            continue;
+          }
+          const first = exact?.add(key ?? r.value, at);
+          const close = first === undefined && near ? near.add(key ?? recordText(r.value), at) : undefined;
           if (first !== undefined || close !== undefined) {
             const reason = first !== undefined ? "duplicate" : "near-duplicate";
             remove(reason);
-            await rejects?.write({ source: r.source, line: r.line, reason, kept: first ?? close, record: r.value });
+            await rejects?.write({ source: r.source, line: r.line, reason, kept: first ?? close, ...(key !== undefined ? { key } : {}), record: r.value });
             continue;
           }
           // The stable split over the merged records, as `split` would make it of the merged file.

@@ -179,3 +179,32 @@ describe("synth: questions that repeat, and variety on request", () => {
     expect(noSlot.stderr).toMatch(/has no \{variety\}/);
   });
 });
+
+describe("dedup and merge --key: records compared by a part of them", () => {
+  it("dedup --key '{question}' compares the question after the document, --near by its word pairs; a record without the field is no-key", async () => {
+    const d = tmp();
+    const rec = (doc: string, q: string, a: string) => JSON.stringify({ messages: [{ role: "user", content: `${doc}\n\n${q}` }, { role: "assistant", content: a }] });
+    writeFileSync(
+      join(d, "in.jsonl"),
+      [
+        rec("A long shared document about rivers and how they shape the land.", "How do rivers shape the land?", "Slowly."),
+        rec("A long shared document about rivers and how they shape the land.", "Who studies rivers?", "Geologists."),
+        rec("Another document entirely, on tides and the moon.", "how do rivers shape the land", "By erosion."),
+        rec("Yet another text on glaciers.", "How do rivers shape the land over time?", "Over time."),
+        JSON.stringify({ text: "continued pre-training text has no turns" }),
+      ].join("\n") + "\n",
+    );
+    const whole = await run(["dedup", join(d, "in.jsonl"), "--near", "-o", join(d, "w.jsonl")]);
+    expect(lines(readFileSync(join(d, "w.jsonl"), "utf8"))).toHaveLength(5);
+    const r = await run(["dedup", join(d, "in.jsonl"), "--key", "{question}", "--near", "0.5", "--rejects", join(d, "rej.jsonl"), "-o", join(d, "o.jsonl")]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toHaveLength(2);
+    const rej = lines(readFileSync(join(d, "rej.jsonl"), "utf8")) as { reason: string; key?: string; kept?: string; line: number; message?: string }[];
+    expect(rej.map((x) => [x.line, x.reason])).toEqual([[3, "duplicate"], [4, "near-duplicate"], [5, "no-key"]]);
+    expect(rej[0]).toMatchObject({ key: "how do rivers shape the land", kept: expect.stringMatching(/in\.jsonl:1$/) });
+    expect(rej[2]!.message).toMatch(/no "question" for --key \{question\}/);
+    const u = await run(["merge", join(d, "in.jsonl"), "--key", "{question}", "-o", join(d, "m.jsonl")]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/--key says what --dedup compares/);
+  });
+});

@@ -58,7 +58,9 @@ describe("prep-data synth: the published recipe", () => {
     expect(o.stderr).toMatch(/--sample 20: 20 of 40 rows sampled \(seed 1\)/);
     const y = await run(["synth", csv, ...openai(s), "--pairs", "3", ...split, "-o", join(d, "synthetic.jsonl")], { env: fast });
     expect(y.code, y.stderr).toBe(0);
-    const m = await run(["merge", join(d, "originals.jsonl"), join(d, "synthetic.jsonl"), "--dedup", "near", "--tag", "--metadata", join(d, "origin.jsonl"), "--rejects", join(d, "dups.jsonl"), "--validation-fraction", "0.1", "--model", "haiku", "-o", join(d, "train.jsonl")]);
+    // --key '{question}': pairs compared by their question, not by the document they share (which made most synthetic
+    // records near copies of their original in real data).
+    const m = await run(["merge", join(d, "originals.jsonl"), join(d, "synthetic.jsonl"), "--dedup", "near", "--key", "{question}", "--tag", "--metadata", join(d, "origin.jsonl"), "--rejects", join(d, "dups.jsonl"), "--validation-fraction", "0.1", "--model", "haiku", "-o", join(d, "train.jsonl")]);
     expect(m.code, m.stderr).toBe(0);
     const t = await run(["merge", join(d, "originals.test.jsonl"), join(d, "synthetic.test.jsonl"), "-o", join(d, "test.jsonl")]);
     expect(t.code, t.stderr).toBe(0);
@@ -74,6 +76,9 @@ describe("prep-data synth: the published recipe", () => {
     expect(new Set([...train, ...test].map(doc)).size).toBe(20);
     const origin = read("origin.jsonl") as { tag: string }[];
     expect(new Set(origin.map((x) => x.tag))).toEqual(new Set(["originals", "synthetic"]));
+    // Deduplicated by question, every synthetic pair of the training documents survives.
+    expect(readFileSync(join(d, "dups.jsonl"), "utf8")).toBe("");
+    expect(origin.filter((x) => x.tag === "synthetic").length).toBe(3 * origin.filter((x) => x.tag === "originals").length);
     const v = await run(["validate", join(d, "train.jsonl"), "--validation", join(d, "validation.jsonl"), "--model", "haiku"]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
