@@ -13,6 +13,7 @@ import { addChatPolicyOptions, addConvertCommand, policyFrom, type ChatPolicyOpt
 import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, type OutputOpts, type TemplateOpts } from "./options.js";
 import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
+import { addCurateCommand } from "./curate.js";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
 import { addOpsCommands } from "./ops.js";
@@ -188,6 +189,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addPdfCommand(program, setExit);
   addSynthCommand(program, setExit);
+  addCurateCommand(program, setExit);
   addJobCommands(program, setExit);
   addGraderCommands(program, setExit);
   addOpsCommands(program, setExit);

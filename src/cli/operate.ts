@@ -69,7 +69,7 @@ export async function operate(
 }
 
 /** Reasons that refuse a line as input it could not read (exit 1); the others are what the command is for (duplicates). */
-export const REFUSALS = new Set(["json-syntax", "schema", "format", "encoding", "no-group", "no-key"]);
+export const REFUSALS = new Set(["json-syntax", "schema", "format", "encoding", "no-group", "no-key", "judge-error", "judge-parse", "no-document", "no-question", "no-answer"]);
 
 export const common = (c: Command, defaultOutput = "-") =>
   c

@@ -58,7 +58,7 @@ interface SynthCli extends OutputOpts {
   personas?: string;
 }
 
-const numberArg = (name: string, min: number, max = Infinity) => (v: string) => {
+export const numberArg = (name: string, min: number, max = Infinity) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || n > max) throw new PrepError(`${name} must be a number from ${min}${max < Infinity ? ` to ${max}` : ""}`, 2);
   return n;

@@ -208,3 +208,37 @@ describe("dedup and merge --key: records compared by a part of them", () => {
     expect(u.stderr).toMatch(/--key says what --dedup compares/);
   });
 });
+
+describe("prep-data curate FILE --judge: any question/answer file checked by a judge", () => {
+  it("removes records below --min-score (judge-score, verdict in --rejects), keeps the rest as they were with their scores in --metadata; --repair writes the corrected pair back; a record without a document is no-document", async () => {
+    const s = await teacher({ faults: (_n, p) => (isRubric(p) || p.includes("corrected pair") ? undefined : p.includes("Document 0 ") ? { kind: "dependent" } : p.includes("Document 1 ") ? { kind: "ungrounded" } : undefined) });
+    const d = tmp();
+    const syn = join(d, "syn.jsonl");
+    const g = await run(["synth", docsCsv(d, 3), ...openai(s), "--pairs", "2", "--no-cache", "-o", syn], { env: fast });
+    expect(g.code, g.stderr).toBe(0);
+    const recs = readFileSync(syn, "utf8").trimEnd().split("\n");
+    writeFileSync(syn, [...recs, JSON.stringify({ messages: [{ role: "user", content: "A question with no document?" }, { role: "assistant", content: "An answer." }] })].join("\n") + "\n");
+    const judge = ["--judge", "openai:judge", "--base-url", `${s.url}/v1`];
+    const before = s.seen.length;
+    const r = await run(["curate", syn, ...judge, "--metadata", join(d, "m.jsonl"), "--rejects", join(d, "rej.jsonl"), "-o", join(d, "kept.jsonl")], { env: fast });
+    expect(r.code, r.stderr).toBe(1); // no-document is a refusal; judge-score removals alone are what curate is for
+    const kept = readFileSync(join(d, "kept.jsonl"), "utf8").trimEnd().split("\n");
+    expect(kept).toEqual([recs[1], recs[2], recs[4], recs[5]]); // byte for byte
+    const rej = lines(readFileSync(join(d, "rej.jsonl"), "utf8")) as Reject[];
+    expect(rej.map((x) => [x.reason, (x as { line?: number }).line])).toEqual([["judge-score", 1], ["judge-score", 4], ["no-document", 7]]);
+    expect(rej[0]!.raw).toMatchObject({ judge_scores: { question: 2 }, record: JSON.parse(recs[0]!) });
+    const meta = lines(readFileSync(join(d, "m.jsonl"), "utf8")) as (Meta & { line: number })[];
+    expect(meta.map((m) => [m.line, m.judge_score])).toEqual([[2, 5], [3, 5], [5, 5], [6, 5]]);
+    expect(s.seen.length - before).toBe(6);
+    expect(r.stderr).toMatch(/judge \(openai:judge\): 6 records judged: 4 met --min-score 3, 2 below/);
+    // Again with --repair: the verdicts come from the cache beside the output; the two flawed pairs are corrected.
+    const again = await run(["curate", syn, ...judge, "--repair", "-o", join(d, "kept.jsonl"), "--metadata", join(d, "m2.jsonl")], { env: fast });
+    expect(again.code, again.stderr).toBe(1);
+    expect(s.seen.filter((x) => x.prompt.includes("corrected pair"))).toHaveLength(2);
+    expect(s.seen.length - before).toBe(6 + 2 + 2); // 2 repairs, 2 new verdicts, nothing asked twice
+    const fixed = lines(readFileSync(join(d, "kept.jsonl"), "utf8")) as { messages: { content: string }[] }[];
+    expect(fixed).toHaveLength(6);
+    expect(fixed[0]!.messages[0]!.content).toMatch(/^Document 0 about rivers:.*\n\nWhat is said about Document \(repaired\)\?$/s);
+    expect((lines(readFileSync(join(d, "m2.jsonl"), "utf8"))[0] as Meta).repaired_from).toMatchObject({ judge_score: 2 });
+  });
+});
