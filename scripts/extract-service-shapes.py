@@ -9,7 +9,7 @@ that botocore ships (the same Smithy model the SDKs are generated from). Run aga
 import gzip, json, os, sys
 import botocore
 
-OPS = {"bedrock": ["CreateModelCustomizationJob"], "bedrock-runtime": ["Converse"]}
+OPS = {"bedrock": ["CreateModelCustomizationJob", "CreateEvaluationJob"], "bedrock-runtime": ["Converse"]}
 KEEP = ("type", "required", "pattern", "min", "max", "enum", "members", "member", "key", "value", "union")
 
 def load(service):

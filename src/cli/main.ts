@@ -14,6 +14,7 @@ import { addOutputOptions, addTemplateOptions, templatesFor, validationPathFor, 
 import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
 import { addCurateCommand } from "./curate.js";
+import { addEvalCommand } from "./eval.js";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
 import { addOpsCommands } from "./ops.js";
@@ -190,6 +191,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addPdfCommand(program, setExit);
   addSynthCommand(program, setExit);
   addCurateCommand(program, setExit);
+  addEvalCommand(program, setExit);
   addJobCommands(program, setExit);
   addGraderCommands(program, setExit);
   addOpsCommands(program, setExit);

@@ -8,14 +8,199 @@ export const SERVICE_SHAPES: ServiceShapes = {
   "bedrock": {
    "apiVersion": "2023-04-20",
    "inputs": {
+    "CreateEvaluationJob": "CreateEvaluationJobRequest",
     "CreateModelCustomizationJob": "CreateModelCustomizationJobRequest"
    },
    "shapes": {
+    "AdditionalModelRequestFields": {
+     "key": {
+      "shape": "AdditionalModelRequestFieldsKey"
+     },
+     "type": "map",
+     "value": {
+      "shape": "AdditionalModelRequestFieldsValue"
+     }
+    },
+    "AdditionalModelRequestFieldsKey": {
+     "max": 100,
+     "min": 1,
+     "type": "string"
+    },
+    "AdditionalModelRequestFieldsValue": {
+     "members": {},
+     "type": "structure"
+    },
+    "ApplicationType": {
+     "enum": [
+      "ModelEvaluation",
+      "RagEvaluation"
+     ],
+     "type": "string"
+    },
+    "AttributeType": {
+     "enum": [
+      "STRING",
+      "NUMBER",
+      "BOOLEAN",
+      "STRING_LIST"
+     ],
+     "type": "string"
+    },
+    "AutomatedEvaluationConfig": {
+     "members": {
+      "customMetricConfig": {
+       "shape": "AutomatedEvaluationCustomMetricConfig"
+      },
+      "datasetMetricConfigs": {
+       "shape": "EvaluationDatasetMetricConfigs"
+      },
+      "evaluatorModelConfig": {
+       "shape": "EvaluatorModelConfig"
+      }
+     },
+     "required": [
+      "datasetMetricConfigs"
+     ],
+     "type": "structure"
+    },
+    "AutomatedEvaluationCustomMetricConfig": {
+     "members": {
+      "customMetrics": {
+       "shape": "AutomatedEvaluationCustomMetrics"
+      },
+      "evaluatorModelConfig": {
+       "shape": "CustomMetricEvaluatorModelConfig"
+      }
+     },
+     "required": [
+      "customMetrics",
+      "evaluatorModelConfig"
+     ],
+     "type": "structure"
+    },
+    "AutomatedEvaluationCustomMetricSource": {
+     "members": {
+      "customMetricDefinition": {
+       "shape": "CustomMetricDefinition"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "AutomatedEvaluationCustomMetrics": {
+     "max": 10,
+     "member": {
+      "shape": "AutomatedEvaluationCustomMetricSource"
+     },
+     "min": 1,
+     "type": "list"
+    },
     "BaseModelIdentifier": {
      "max": 2048,
      "min": 1,
      "pattern": "(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})/[a-z0-9]{12})|(:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})|(([0-9a-zA-Z][_-]?)+)",
      "type": "string"
+    },
+    "BedrockEvaluatorModel": {
+     "members": {
+      "modelIdentifier": {
+       "shape": "EvaluatorModelIdentifier"
+      }
+     },
+     "required": [
+      "modelIdentifier"
+     ],
+     "type": "structure"
+    },
+    "BedrockEvaluatorModels": {
+     "max": 1,
+     "member": {
+      "shape": "BedrockEvaluatorModel"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "BedrockModelArn": {
+     "max": 2048,
+     "min": 1,
+     "pattern": "(arn:aws(-[^:]+)?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?",
+     "type": "string"
+    },
+    "BedrockRerankingModelArn": {
+     "max": 2048,
+     "min": 1,
+     "pattern": "(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(.*))?",
+     "type": "string"
+    },
+    "ByteContentBlob": {
+     "max": 10485760,
+     "min": 1,
+     "type": "blob"
+    },
+    "ByteContentDoc": {
+     "members": {
+      "contentType": {
+       "shape": "ContentType"
+      },
+      "data": {
+       "shape": "ByteContentBlob"
+      },
+      "identifier": {
+       "shape": "Identifier"
+      }
+     },
+     "required": [
+      "identifier",
+      "contentType",
+      "data"
+     ],
+     "type": "structure"
+    },
+    "ContentType": {
+     "pattern": ".*[a-z]{1,20}/.{1,20}.*",
+     "type": "string"
+    },
+    "CreateEvaluationJobRequest": {
+     "members": {
+      "applicationType": {
+       "shape": "ApplicationType"
+      },
+      "clientRequestToken": {
+       "shape": "IdempotencyToken"
+      },
+      "customerEncryptionKeyId": {
+       "shape": "KmsKeyId"
+      },
+      "evaluationConfig": {
+       "shape": "EvaluationConfig"
+      },
+      "inferenceConfig": {
+       "shape": "EvaluationInferenceConfig"
+      },
+      "jobDescription": {
+       "shape": "EvaluationJobDescription"
+      },
+      "jobName": {
+       "shape": "EvaluationJobName"
+      },
+      "jobTags": {
+       "shape": "TagList"
+      },
+      "outputDataConfig": {
+       "shape": "EvaluationOutputDataConfig"
+      },
+      "roleArn": {
+       "shape": "RoleArn"
+      }
+     },
+     "required": [
+      "jobName",
+      "roleArn",
+      "evaluationConfig",
+      "inferenceConfig",
+      "outputDataConfig"
+     ],
+     "type": "structure"
     },
     "CreateModelCustomizationJobRequest": {
      "members": {
@@ -75,6 +260,59 @@ export const SERVICE_SHAPES: ServiceShapes = {
      ],
      "type": "structure"
     },
+    "CustomMetricBedrockEvaluatorModel": {
+     "members": {
+      "modelIdentifier": {
+       "shape": "EvaluatorModelIdentifier"
+      }
+     },
+     "required": [
+      "modelIdentifier"
+     ],
+     "type": "structure"
+    },
+    "CustomMetricBedrockEvaluatorModels": {
+     "max": 1,
+     "member": {
+      "shape": "CustomMetricBedrockEvaluatorModel"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "CustomMetricDefinition": {
+     "members": {
+      "instructions": {
+       "shape": "CustomMetricInstructions"
+      },
+      "name": {
+       "shape": "MetricName"
+      },
+      "ratingScale": {
+       "shape": "RatingScale"
+      }
+     },
+     "required": [
+      "name",
+      "instructions"
+     ],
+     "type": "structure"
+    },
+    "CustomMetricEvaluatorModelConfig": {
+     "members": {
+      "bedrockEvaluatorModels": {
+       "shape": "CustomMetricBedrockEvaluatorModels"
+      }
+     },
+     "required": [
+      "bedrockEvaluatorModels"
+     ],
+     "type": "structure"
+    },
+    "CustomMetricInstructions": {
+     "max": 5000,
+     "min": 1,
+     "type": "string"
+    },
     "CustomModelName": {
      "max": 63,
      "min": 1,
@@ -119,6 +357,403 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "min": 1,
      "type": "integer"
     },
+    "EvaluationBedrockModel": {
+     "members": {
+      "inferenceParams": {
+       "shape": "EvaluationModelInferenceParams"
+      },
+      "modelIdentifier": {
+       "shape": "EvaluationBedrockModelIdentifier"
+      },
+      "performanceConfig": {
+       "shape": "PerformanceConfiguration"
+      }
+     },
+     "required": [
+      "modelIdentifier"
+     ],
+     "type": "structure"
+    },
+    "EvaluationBedrockModelIdentifier": {
+     "max": 2048,
+     "min": 1,
+     "pattern": "(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:((:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:imported-model/[a-z0-9]{12})|([0-9]{12}:application-inference-profile/[a-z0-9]{12})|([0-9]{12}:inference-profile/(([a-z-]{2,8}.)[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})))|([0-9]{12}:(default-prompt-router|prompt-router)/[a-zA-Z0-9-:.]+)))|(([a-z]{2,4}[.]{1})([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|arn:aws(-[^:]+)?:sagemaker:[a-z0-9-]{1,20}:[0-9]{12}:endpoint/[a-z0-9-]{1,63}",
+     "type": "string"
+    },
+    "EvaluationConfig": {
+     "members": {
+      "automated": {
+       "shape": "AutomatedEvaluationConfig"
+      },
+      "human": {
+       "shape": "HumanEvaluationConfig"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "EvaluationDataset": {
+     "members": {
+      "datasetLocation": {
+       "shape": "EvaluationDatasetLocation"
+      },
+      "name": {
+       "shape": "EvaluationDatasetName"
+      }
+     },
+     "required": [
+      "name"
+     ],
+     "type": "structure"
+    },
+    "EvaluationDatasetLocation": {
+     "members": {
+      "s3Uri": {
+       "shape": "S3Uri"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "EvaluationDatasetMetricConfig": {
+     "members": {
+      "dataset": {
+       "shape": "EvaluationDataset"
+      },
+      "metricNames": {
+       "shape": "EvaluationMetricNames"
+      },
+      "taskType": {
+       "shape": "EvaluationTaskType"
+      }
+     },
+     "required": [
+      "taskType",
+      "dataset",
+      "metricNames"
+     ],
+     "type": "structure"
+    },
+    "EvaluationDatasetMetricConfigs": {
+     "max": 5,
+     "member": {
+      "shape": "EvaluationDatasetMetricConfig"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "EvaluationDatasetName": {
+     "max": 63,
+     "min": 1,
+     "pattern": "[0-9a-zA-Z-_.]+",
+     "type": "string"
+    },
+    "EvaluationInferenceConfig": {
+     "members": {
+      "models": {
+       "shape": "EvaluationModelConfigs"
+      },
+      "ragConfigs": {
+       "shape": "RagConfigs"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "EvaluationJobDescription": {
+     "max": 200,
+     "min": 1,
+     "pattern": ".+",
+     "type": "string"
+    },
+    "EvaluationJobName": {
+     "max": 63,
+     "min": 1,
+     "pattern": "[a-z0-9](-*[a-z0-9]){0,62}",
+     "type": "string"
+    },
+    "EvaluationMetricDescription": {
+     "max": 63,
+     "min": 1,
+     "pattern": ".+",
+     "type": "string"
+    },
+    "EvaluationMetricName": {
+     "max": 63,
+     "min": 1,
+     "pattern": "[0-9a-zA-Z-_.]+",
+     "type": "string"
+    },
+    "EvaluationMetricNames": {
+     "max": 25,
+     "member": {
+      "shape": "EvaluationMetricName"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "EvaluationModelConfig": {
+     "members": {
+      "bedrockModel": {
+       "shape": "EvaluationBedrockModel"
+      },
+      "precomputedInferenceSource": {
+       "shape": "EvaluationPrecomputedInferenceSource"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "EvaluationModelConfigs": {
+     "max": 2,
+     "member": {
+      "shape": "EvaluationModelConfig"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "EvaluationModelInferenceParams": {
+     "max": 1023,
+     "min": 1,
+     "type": "string"
+    },
+    "EvaluationOutputDataConfig": {
+     "members": {
+      "s3Uri": {
+       "shape": "S3Uri"
+      }
+     },
+     "required": [
+      "s3Uri"
+     ],
+     "type": "structure"
+    },
+    "EvaluationPrecomputedInferenceSource": {
+     "members": {
+      "inferenceSourceIdentifier": {
+       "shape": "EvaluationPrecomputedInferenceSourceIdentifier"
+      }
+     },
+     "required": [
+      "inferenceSourceIdentifier"
+     ],
+     "type": "structure"
+    },
+    "EvaluationPrecomputedInferenceSourceIdentifier": {
+     "max": 256,
+     "min": 1,
+     "pattern": "[a-zA-Z0-9]([a-zA-Z0-9._-]){0,255}",
+     "type": "string"
+    },
+    "EvaluationPrecomputedRagSourceConfig": {
+     "members": {
+      "retrieveAndGenerateSourceConfig": {
+       "shape": "EvaluationPrecomputedRetrieveAndGenerateSourceConfig"
+      },
+      "retrieveSourceConfig": {
+       "shape": "EvaluationPrecomputedRetrieveSourceConfig"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "EvaluationPrecomputedRagSourceIdentifier": {
+     "max": 256,
+     "min": 1,
+     "pattern": "[a-zA-Z0-9]([a-zA-Z0-9._-]){0,255}",
+     "type": "string"
+    },
+    "EvaluationPrecomputedRetrieveAndGenerateSourceConfig": {
+     "members": {
+      "ragSourceIdentifier": {
+       "shape": "EvaluationPrecomputedRagSourceIdentifier"
+      }
+     },
+     "required": [
+      "ragSourceIdentifier"
+     ],
+     "type": "structure"
+    },
+    "EvaluationPrecomputedRetrieveSourceConfig": {
+     "members": {
+      "ragSourceIdentifier": {
+       "shape": "EvaluationPrecomputedRagSourceIdentifier"
+      }
+     },
+     "required": [
+      "ragSourceIdentifier"
+     ],
+     "type": "structure"
+    },
+    "EvaluationRatingMethod": {
+     "max": 100,
+     "min": 1,
+     "pattern": "[0-9a-zA-Z-_]+",
+     "type": "string"
+    },
+    "EvaluationTaskType": {
+     "enum": [
+      "Summarization",
+      "Classification",
+      "QuestionAndAnswer",
+      "Generation",
+      "Custom"
+     ],
+     "max": 63,
+     "min": 1,
+     "pattern": "[A-Za-z0-9]+",
+     "type": "string"
+    },
+    "EvaluatorModelConfig": {
+     "members": {
+      "bedrockEvaluatorModels": {
+       "shape": "BedrockEvaluatorModels"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "EvaluatorModelIdentifier": {
+     "max": 2048,
+     "min": 1,
+     "pattern": "(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:((:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))|([0-9]{12}:inference-profile/(([a-z-]{2,8}.)[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})))))$|(^[a-z0-9-]+[.][a-z0-9-]+([.][a-z0-9-]+)*(:[a-z0-9-]+)?$)|^[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}|)",
+     "type": "string"
+    },
+    "ExternalSource": {
+     "members": {
+      "byteContent": {
+       "shape": "ByteContentDoc"
+      },
+      "s3Location": {
+       "shape": "S3ObjectDoc"
+      },
+      "sourceType": {
+       "shape": "ExternalSourceType"
+      }
+     },
+     "required": [
+      "sourceType"
+     ],
+     "type": "structure"
+    },
+    "ExternalSourceType": {
+     "enum": [
+      "S3",
+      "BYTE_CONTENT"
+     ],
+     "type": "string"
+    },
+    "ExternalSources": {
+     "max": 1,
+     "member": {
+      "shape": "ExternalSource"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "ExternalSourcesGenerationConfiguration": {
+     "members": {
+      "additionalModelRequestFields": {
+       "shape": "AdditionalModelRequestFields"
+      },
+      "guardrailConfiguration": {
+       "shape": "GuardrailConfiguration"
+      },
+      "kbInferenceConfig": {
+       "shape": "KbInferenceConfig"
+      },
+      "promptTemplate": {
+       "shape": "PromptTemplate"
+      }
+     },
+     "type": "structure"
+    },
+    "ExternalSourcesRetrieveAndGenerateConfiguration": {
+     "members": {
+      "generationConfiguration": {
+       "shape": "ExternalSourcesGenerationConfiguration"
+      },
+      "modelArn": {
+       "shape": "BedrockModelArn"
+      },
+      "sources": {
+       "shape": "ExternalSources"
+      }
+     },
+     "required": [
+      "modelArn",
+      "sources"
+     ],
+     "type": "structure"
+    },
+    "FieldForReranking": {
+     "members": {
+      "fieldName": {
+       "shape": "FieldForRerankingFieldNameString"
+      }
+     },
+     "required": [
+      "fieldName"
+     ],
+     "type": "structure"
+    },
+    "FieldForRerankingFieldNameString": {
+     "max": 2000,
+     "min": 1,
+     "type": "string"
+    },
+    "FieldsForReranking": {
+     "max": 100,
+     "member": {
+      "shape": "FieldForReranking"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "FilterAttribute": {
+     "members": {
+      "key": {
+       "shape": "FilterKey"
+      },
+      "value": {
+       "shape": "FilterValue"
+      }
+     },
+     "required": [
+      "key",
+      "value"
+     ],
+     "type": "structure"
+    },
+    "FilterKey": {
+     "max": 100,
+     "min": 1,
+     "type": "string"
+    },
+    "FilterValue": {
+     "members": {},
+     "type": "structure"
+    },
+    "Float": {
+     "type": "float"
+    },
+    "GenerationConfiguration": {
+     "members": {
+      "additionalModelRequestFields": {
+       "shape": "AdditionalModelRequestFields"
+      },
+      "guardrailConfiguration": {
+       "shape": "GuardrailConfiguration"
+      },
+      "kbInferenceConfig": {
+       "shape": "KbInferenceConfig"
+      },
+      "promptTemplate": {
+       "shape": "PromptTemplate"
+      }
+     },
+     "type": "structure"
+    },
     "GraderConfig": {
      "members": {
       "lambdaGrader": {
@@ -128,11 +763,121 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "type": "structure",
      "union": true
     },
+    "GuardrailConfiguration": {
+     "members": {
+      "guardrailId": {
+       "shape": "GuardrailConfigurationGuardrailIdString"
+      },
+      "guardrailVersion": {
+       "shape": "GuardrailConfigurationGuardrailVersionString"
+      }
+     },
+     "required": [
+      "guardrailId",
+      "guardrailVersion"
+     ],
+     "type": "structure"
+    },
+    "GuardrailConfigurationGuardrailIdString": {
+     "max": 64,
+     "min": 0,
+     "pattern": "[a-z0-9]+",
+     "type": "string"
+    },
+    "GuardrailConfigurationGuardrailVersionString": {
+     "max": 5,
+     "min": 1,
+     "pattern": "(([1-9][0-9]{0,7})|(DRAFT))",
+     "type": "string"
+    },
+    "HumanEvaluationConfig": {
+     "members": {
+      "customMetrics": {
+       "shape": "HumanEvaluationCustomMetrics"
+      },
+      "datasetMetricConfigs": {
+       "shape": "EvaluationDatasetMetricConfigs"
+      },
+      "humanWorkflowConfig": {
+       "shape": "HumanWorkflowConfig"
+      }
+     },
+     "required": [
+      "datasetMetricConfigs"
+     ],
+     "type": "structure"
+    },
+    "HumanEvaluationCustomMetric": {
+     "members": {
+      "description": {
+       "shape": "EvaluationMetricDescription"
+      },
+      "name": {
+       "shape": "EvaluationMetricName"
+      },
+      "ratingMethod": {
+       "shape": "EvaluationRatingMethod"
+      }
+     },
+     "required": [
+      "name",
+      "ratingMethod"
+     ],
+     "type": "structure"
+    },
+    "HumanEvaluationCustomMetrics": {
+     "max": 10,
+     "member": {
+      "shape": "HumanEvaluationCustomMetric"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "HumanTaskInstructions": {
+     "max": 5000,
+     "min": 1,
+     "pattern": "[\\S\\s]+",
+     "type": "string"
+    },
+    "HumanWorkflowConfig": {
+     "members": {
+      "flowDefinitionArn": {
+       "shape": "SageMakerFlowDefinitionArn"
+      },
+      "instructions": {
+       "shape": "HumanTaskInstructions"
+      }
+     },
+     "required": [
+      "flowDefinitionArn"
+     ],
+     "type": "structure"
+    },
     "IdempotencyToken": {
      "max": 256,
      "min": 1,
      "pattern": "[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?",
      "type": "string"
+    },
+    "Identifier": {
+     "max": 1024,
+     "min": 1,
+     "type": "string"
+    },
+    "ImplicitFilterConfiguration": {
+     "members": {
+      "metadataAttributes": {
+       "shape": "MetadataAttributeSchemaList"
+      },
+      "modelArn": {
+       "shape": "BedrockModelArn"
+      }
+     },
+     "required": [
+      "metadataAttributes",
+      "modelArn"
+     ],
+     "type": "structure"
     },
     "Integer": {
      "type": "integer"
@@ -169,11 +914,97 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9\\+\\-\\.])*",
      "type": "string"
     },
+    "KbInferenceConfig": {
+     "members": {
+      "textInferenceConfig": {
+       "shape": "TextInferenceConfig"
+      }
+     },
+     "type": "structure"
+    },
     "KmsKeyId": {
      "max": 2048,
      "min": 1,
      "pattern": "(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)",
      "type": "string"
+    },
+    "KnowledgeBaseConfig": {
+     "members": {
+      "retrieveAndGenerateConfig": {
+       "shape": "RetrieveAndGenerateConfiguration"
+      },
+      "retrieveConfig": {
+       "shape": "RetrieveConfig"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "KnowledgeBaseId": {
+     "max": 10,
+     "min": 0,
+     "pattern": "[0-9a-zA-Z]+",
+     "type": "string"
+    },
+    "KnowledgeBaseRetrievalConfiguration": {
+     "members": {
+      "vectorSearchConfiguration": {
+       "shape": "KnowledgeBaseVectorSearchConfiguration"
+      }
+     },
+     "required": [
+      "vectorSearchConfiguration"
+     ],
+     "type": "structure"
+    },
+    "KnowledgeBaseRetrieveAndGenerateConfiguration": {
+     "members": {
+      "generationConfiguration": {
+       "shape": "GenerationConfiguration"
+      },
+      "knowledgeBaseId": {
+       "shape": "KnowledgeBaseId"
+      },
+      "modelArn": {
+       "shape": "BedrockModelArn"
+      },
+      "orchestrationConfiguration": {
+       "shape": "OrchestrationConfiguration"
+      },
+      "retrievalConfiguration": {
+       "shape": "KnowledgeBaseRetrievalConfiguration"
+      }
+     },
+     "required": [
+      "knowledgeBaseId",
+      "modelArn"
+     ],
+     "type": "structure"
+    },
+    "KnowledgeBaseVectorSearchConfiguration": {
+     "members": {
+      "filter": {
+       "shape": "RetrievalFilter"
+      },
+      "implicitFilterConfiguration": {
+       "shape": "ImplicitFilterConfiguration"
+      },
+      "numberOfResults": {
+       "shape": "KnowledgeBaseVectorSearchConfigurationNumberOfResultsInteger"
+      },
+      "overrideSearchType": {
+       "shape": "SearchType"
+      },
+      "rerankingConfiguration": {
+       "shape": "VectorSearchRerankingConfiguration"
+      }
+     },
+     "type": "structure"
+    },
+    "KnowledgeBaseVectorSearchConfigurationNumberOfResultsInteger": {
+     "max": 100,
+     "min": 1,
+     "type": "integer"
     },
     "LambdaArn": {
      "max": 512,
@@ -192,6 +1023,70 @@ export const SERVICE_SHAPES: ServiceShapes = {
      ],
      "type": "structure"
     },
+    "MaxTokens": {
+     "max": 65536,
+     "min": 0,
+     "type": "integer"
+    },
+    "MetadataAttributeSchema": {
+     "members": {
+      "description": {
+       "shape": "MetadataAttributeSchemaDescriptionString"
+      },
+      "key": {
+       "shape": "MetadataAttributeSchemaKeyString"
+      },
+      "type": {
+       "shape": "AttributeType"
+      }
+     },
+     "required": [
+      "key",
+      "type",
+      "description"
+     ],
+     "type": "structure"
+    },
+    "MetadataAttributeSchemaDescriptionString": {
+     "max": 1024,
+     "min": 1,
+     "pattern": "[\\s\\S]+",
+     "type": "string"
+    },
+    "MetadataAttributeSchemaKeyString": {
+     "max": 256,
+     "min": 1,
+     "pattern": "[\\s\\S]+",
+     "type": "string"
+    },
+    "MetadataAttributeSchemaList": {
+     "max": 25,
+     "member": {
+      "shape": "MetadataAttributeSchema"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "MetadataConfigurationForReranking": {
+     "members": {
+      "selectionMode": {
+       "shape": "RerankingMetadataSelectionMode"
+      },
+      "selectiveModeConfiguration": {
+       "shape": "RerankingMetadataSelectiveModeConfiguration"
+      }
+     },
+     "required": [
+      "selectionMode"
+     ],
+     "type": "structure"
+    },
+    "MetricName": {
+     "max": 63,
+     "min": 1,
+     "pattern": "[0-9a-zA-Z-_.]+",
+     "type": "string"
+    },
     "ModelCustomizationHyperParameters": {
      "key": {
       "shape": "String"
@@ -200,6 +1095,17 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "value": {
       "shape": "String"
      }
+    },
+    "OrchestrationConfiguration": {
+     "members": {
+      "queryTransformationConfiguration": {
+       "shape": "QueryTransformationConfiguration"
+      }
+     },
+     "required": [
+      "queryTransformationConfiguration"
+     ],
+     "type": "structure"
     },
     "OutputDataConfig": {
      "members": {
@@ -211,6 +1117,71 @@ export const SERVICE_SHAPES: ServiceShapes = {
       "s3Uri"
      ],
      "type": "structure"
+    },
+    "PerformanceConfigLatency": {
+     "enum": [
+      "standard",
+      "optimized"
+     ],
+     "type": "string"
+    },
+    "PerformanceConfiguration": {
+     "members": {
+      "latency": {
+       "shape": "PerformanceConfigLatency"
+      }
+     },
+     "type": "structure"
+    },
+    "PromptTemplate": {
+     "members": {
+      "textPromptTemplate": {
+       "shape": "TextPromptTemplate"
+      }
+     },
+     "type": "structure"
+    },
+    "QueryTransformationConfiguration": {
+     "members": {
+      "type": {
+       "shape": "QueryTransformationType"
+      }
+     },
+     "required": [
+      "type"
+     ],
+     "type": "structure"
+    },
+    "QueryTransformationType": {
+     "enum": [
+      "QUERY_DECOMPOSITION"
+     ],
+     "type": "string"
+    },
+    "RAGConfig": {
+     "members": {
+      "knowledgeBaseConfig": {
+       "shape": "KnowledgeBaseConfig"
+      },
+      "precomputedRagSourceConfig": {
+       "shape": "EvaluationPrecomputedRagSourceConfig"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "RAGStopSequences": {
+     "max": 4,
+     "member": {
+      "shape": "RAGStopSequencesMemberString"
+     },
+     "min": 0,
+     "type": "list"
+    },
+    "RAGStopSequencesMemberString": {
+     "max": 1000,
+     "min": 1,
+     "type": "string"
     },
     "RFTBatchSize": {
      "max": 512,
@@ -277,6 +1248,59 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "max": 16,
      "min": 2,
      "type": "integer"
+    },
+    "RagConfigs": {
+     "max": 1,
+     "member": {
+      "shape": "RAGConfig"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "RatingScale": {
+     "max": 10,
+     "member": {
+      "shape": "RatingScaleItem"
+     },
+     "min": 1,
+     "type": "list"
+    },
+    "RatingScaleItem": {
+     "members": {
+      "definition": {
+       "shape": "RatingScaleItemDefinition"
+      },
+      "value": {
+       "shape": "RatingScaleItemValue"
+      }
+     },
+     "required": [
+      "definition",
+      "value"
+     ],
+     "type": "structure"
+    },
+    "RatingScaleItemDefinition": {
+     "max": 100,
+     "min": 1,
+     "type": "string"
+    },
+    "RatingScaleItemValue": {
+     "members": {
+      "floatValue": {
+       "shape": "Float"
+      },
+      "stringValue": {
+       "shape": "RatingScaleItemValueStringValueString"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "RatingScaleItemValueStringValueString": {
+     "max": 100,
+     "min": 1,
+     "type": "string"
     },
     "ReasoningEffort": {
      "enum": [
@@ -346,16 +1370,150 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "pattern": "[a-zA-Z0-9\\s._:/=+$@-]{0,256}",
      "type": "string"
     },
+    "RerankingMetadataSelectionMode": {
+     "enum": [
+      "SELECTIVE",
+      "ALL"
+     ],
+     "type": "string"
+    },
+    "RerankingMetadataSelectiveModeConfiguration": {
+     "members": {
+      "fieldsToExclude": {
+       "shape": "FieldsForReranking"
+      },
+      "fieldsToInclude": {
+       "shape": "FieldsForReranking"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "RetrievalFilter": {
+     "members": {
+      "andAll": {
+       "shape": "RetrievalFilterList"
+      },
+      "equals": {
+       "shape": "FilterAttribute"
+      },
+      "greaterThan": {
+       "shape": "FilterAttribute"
+      },
+      "greaterThanOrEquals": {
+       "shape": "FilterAttribute"
+      },
+      "in": {
+       "shape": "FilterAttribute"
+      },
+      "lessThan": {
+       "shape": "FilterAttribute"
+      },
+      "lessThanOrEquals": {
+       "shape": "FilterAttribute"
+      },
+      "listContains": {
+       "shape": "FilterAttribute"
+      },
+      "notEquals": {
+       "shape": "FilterAttribute"
+      },
+      "notIn": {
+       "shape": "FilterAttribute"
+      },
+      "orAll": {
+       "shape": "RetrievalFilterList"
+      },
+      "startsWith": {
+       "shape": "FilterAttribute"
+      },
+      "stringContains": {
+       "shape": "FilterAttribute"
+      }
+     },
+     "type": "structure",
+     "union": true
+    },
+    "RetrievalFilterList": {
+     "member": {
+      "shape": "RetrievalFilter"
+     },
+     "min": 2,
+     "type": "list"
+    },
+    "RetrieveAndGenerateConfiguration": {
+     "members": {
+      "externalSourcesConfiguration": {
+       "shape": "ExternalSourcesRetrieveAndGenerateConfiguration"
+      },
+      "knowledgeBaseConfiguration": {
+       "shape": "KnowledgeBaseRetrieveAndGenerateConfiguration"
+      },
+      "type": {
+       "shape": "RetrieveAndGenerateType"
+      }
+     },
+     "required": [
+      "type"
+     ],
+     "type": "structure"
+    },
+    "RetrieveAndGenerateType": {
+     "enum": [
+      "KNOWLEDGE_BASE",
+      "EXTERNAL_SOURCES"
+     ],
+     "type": "string"
+    },
+    "RetrieveConfig": {
+     "members": {
+      "knowledgeBaseId": {
+       "shape": "KnowledgeBaseId"
+      },
+      "knowledgeBaseRetrievalConfiguration": {
+       "shape": "KnowledgeBaseRetrievalConfiguration"
+      }
+     },
+     "required": [
+      "knowledgeBaseId",
+      "knowledgeBaseRetrievalConfiguration"
+     ],
+     "type": "structure"
+    },
     "RoleArn": {
      "max": 2048,
      "min": 0,
      "pattern": "arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+",
      "type": "string"
     },
+    "S3ObjectDoc": {
+     "members": {
+      "uri": {
+       "shape": "kBS3Uri"
+      }
+     },
+     "required": [
+      "uri"
+     ],
+     "type": "structure"
+    },
     "S3Uri": {
      "max": 1024,
      "min": 1,
      "pattern": "s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?",
+     "type": "string"
+    },
+    "SageMakerFlowDefinitionArn": {
+     "max": 1024,
+     "min": 0,
+     "pattern": "arn:aws(-[^:]+)?:sagemaker:[a-z0-9-]{1,20}:[0-9]{12}:flow-definition/.*",
+     "type": "string"
+    },
+    "SearchType": {
+     "enum": [
+      "HYBRID",
+      "SEMANTIC"
+     ],
      "type": "string"
     },
     "SecurityGroupId": {
@@ -442,6 +1600,38 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "pattern": "(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:((:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})|(([0-9a-zA-Z][_-]?)+)$)|([0-9]{12}:inference-profile/[a-zA-Z0-9-:.]+$)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})",
      "type": "string"
     },
+    "Temperature": {
+     "max": 1,
+     "min": 0,
+     "type": "float"
+    },
+    "TextInferenceConfig": {
+     "members": {
+      "maxTokens": {
+       "shape": "MaxTokens"
+      },
+      "stopSequences": {
+       "shape": "RAGStopSequences"
+      },
+      "temperature": {
+       "shape": "Temperature"
+      },
+      "topP": {
+       "shape": "TopP"
+      }
+     },
+     "type": "structure"
+    },
+    "TextPromptTemplate": {
+     "max": 100000,
+     "min": 1,
+     "type": "string"
+    },
+    "TopP": {
+     "max": 1,
+     "min": 0,
+     "type": "float"
+    },
     "TrainingDataConfig": {
      "members": {
       "invocationLogsConfig": {
@@ -486,6 +1676,62 @@ export const SERVICE_SHAPES: ServiceShapes = {
      "min": 0,
      "type": "list"
     },
+    "VectorSearchBedrockRerankingConfiguration": {
+     "members": {
+      "metadataConfiguration": {
+       "shape": "MetadataConfigurationForReranking"
+      },
+      "modelConfiguration": {
+       "shape": "VectorSearchBedrockRerankingModelConfiguration"
+      },
+      "numberOfRerankedResults": {
+       "shape": "VectorSearchBedrockRerankingConfigurationNumberOfRerankedResultsInteger"
+      }
+     },
+     "required": [
+      "modelConfiguration"
+     ],
+     "type": "structure"
+    },
+    "VectorSearchBedrockRerankingConfigurationNumberOfRerankedResultsInteger": {
+     "max": 100,
+     "min": 1,
+     "type": "integer"
+    },
+    "VectorSearchBedrockRerankingModelConfiguration": {
+     "members": {
+      "additionalModelRequestFields": {
+       "shape": "AdditionalModelRequestFields"
+      },
+      "modelArn": {
+       "shape": "BedrockRerankingModelArn"
+      }
+     },
+     "required": [
+      "modelArn"
+     ],
+     "type": "structure"
+    },
+    "VectorSearchRerankingConfiguration": {
+     "members": {
+      "bedrockRerankingConfiguration": {
+       "shape": "VectorSearchBedrockRerankingConfiguration"
+      },
+      "type": {
+       "shape": "VectorSearchRerankingConfigurationType"
+      }
+     },
+     "required": [
+      "type"
+     ],
+     "type": "structure"
+    },
+    "VectorSearchRerankingConfigurationType": {
+     "enum": [
+      "BEDROCK_RERANKING_MODEL"
+     ],
+     "type": "string"
+    },
     "VpcConfig": {
      "members": {
       "securityGroupIds": {
@@ -500,6 +1746,12 @@ export const SERVICE_SHAPES: ServiceShapes = {
       "securityGroupIds"
      ],
      "type": "structure"
+    },
+    "kBS3Uri": {
+     "max": 1024,
+     "min": 1,
+     "pattern": "s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.{1,1024}",
+     "type": "string"
     }
    }
   },

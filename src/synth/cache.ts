@@ -6,7 +6,8 @@ import type { TeacherReply, TeacherRequest } from "./teacher.js";
 
 /** The key of a request: backend, model, parameters and prompt, hashed. */
 export function requestKey(teacherId: string, req: TeacherRequest): string {
-  return createHash("sha256").update(JSON.stringify([teacherId, req.system ?? null, req.temperature ?? null, req.maxOutputTokens ?? null, req.prompt])).digest("hex");
+  // A conversation's earlier turns only when there are some: the keys of single prompts stay as they were.
+  return createHash("sha256").update(JSON.stringify([teacherId, req.system ?? null, req.temperature ?? null, req.maxOutputTokens ?? null, req.prompt, ...(req.history?.length ? [req.history] : [])])).digest("hex");
 }
 
 const CACHE_LINE = /^\{"key":"([0-9a-f]{64})"/;

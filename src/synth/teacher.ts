@@ -3,6 +3,8 @@ import { PrepError } from "../record.js";
 /** One request to a teacher model: a system prompt, one user prompt, sampling parameters. */
 export interface TeacherRequest {
   system?: string;
+  /** Earlier turns of a conversation, before `prompt` (eval of multi-turn records); alternating, starting with user. */
+  history?: { role: "user" | "assistant"; content: string }[];
   prompt: string;
   temperature?: number;
   maxOutputTokens?: number;
@@ -172,7 +174,7 @@ export async function openaiTeacher(model: string, opts: { baseUrl?: string; api
         const r = await client.chat.completions.create(
           {
             model,
-            messages: [...(req.system ? [{ role: "system" as const, content: req.system }] : []), { role: "user" as const, content: req.prompt }],
+            messages: [...(req.system ? [{ role: "system" as const, content: req.system }] : []), ...(req.history ?? []).map((t) => ({ role: t.role, content: t.content })), { role: "user" as const, content: req.prompt }],
             ...(req.maxOutputTokens ? { max_tokens: req.maxOutputTokens } : {}),
             ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
           },
@@ -259,7 +261,7 @@ function checkedUtf8(res: Response, body: Uint8Array): Response {
 export function converseInput(modelId: string, req: TeacherRequest): Record<string, unknown> {
   return {
     modelId,
-    messages: [{ role: "user", content: [{ text: req.prompt }] }],
+    messages: [...(req.history ?? []).map((t) => ({ role: t.role, content: [{ text: t.content }] })), { role: "user", content: [{ text: req.prompt }] }],
     ...(req.system ? { system: [{ text: req.system }] } : {}),
     inferenceConfig: { ...(req.maxOutputTokens ? { maxTokens: req.maxOutputTokens } : {}), ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) },
   };
