@@ -39,7 +39,7 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
   const c = program
     .command("convert <inputs...>")
     .description("chat datasets → Bedrock formats: OpenAI chat, ShareGPT, Alpaca, Bedrock messages or conversation records (files or hf:owner/name)")
-    .addOption(new Option("--to <format>", "record format to write (preference: Nova DPO pairs from chosen/rejected or preferred_output/non_preferred_output)").choices(["messages", "conversation", "instruction", "preference"]).makeOptionMandatory())
+    .addOption(new Option("--to <format>", "record format to write (preference: Nova DPO pairs from chosen/rejected or preferred_output/non_preferred_output; evaluation: single-turn prompts with their reference, for eval and Bedrock evaluation jobs)").choices(["messages", "conversation", "instruction", "preference", "evaluation"]).makeOptionMandatory())
     .addOption(new Option("--from <shape>", "input shape (default: detected per record)").choices(chatShapes))
     .option("--system <text>", "system prompt for every record (replaces the record's own)")
     .option("--split <name>", "for hf: inputs, the split to read", "train")

@@ -168,5 +168,10 @@ describe("prep-data eval: models run on every prompt, scored against references 
     const notEval = await run(["eval", join(d, "chat.jsonl"), ...common, "--role-arn", "arn:aws:iam::123456789012:role/BedrockEval", "--bedrock-job", join(d, "x.jsonl")]);
     expect(notEval.code).toBe(3);
     expect(notEval.stderr).toMatch(/chat\.jsonl:1: not an evaluation record .*: prompt: .*convert --to evaluation/);
+    const conv = await run(["convert", join(d, "chat.jsonl"), "--to", "evaluation", "-o", join(d, "ev.jsonl")]);
+    expect(conv.code, conv.stderr).toBe(0);
+    expect(readFileSync(join(d, "ev.jsonl"), "utf8")).toBe('{"prompt":"hi","referenceResponse":"hello"}\n');
+    const ok = await run(["eval", join(d, "ev.jsonl"), ...common, "--role-arn", "arn:aws:iam::123456789012:role/BedrockEval", "--bedrock-job", join(d, "x.jsonl")]);
+    expect(ok.code, ok.stderr).toBe(0);
   });
 });
