@@ -11,14 +11,14 @@
 // - a repair prompt ("Write a corrected pair"): one pair quoting the document, with a self-contained question;
 // - a pairwise prompt ("[The Start of Assistant A's Answer]"): the answer sharing more words with the question wins
 //   ([[A]] or [[B]]), equal shares are a tie ([[C]]);
-// - a model named `student-*` (an evaluated model): `student-tuned*` answers with the prompt's first sentence after
-//   its last blank line, `student-base*` with "I am not sure." and the prompt's last word.
+// - an evaluated model (named `student-*`, or given a role in `roles`): a tuned one answers with the first sentence
+//   of the prompt's longest paragraph, a base one with "I am not sure." and the prompt's last word.
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
 /**
  * @typedef {{ kind: "429" | "503" | "malformed" | "short" | "dropped" | "prose" | "fenced" | "duplicate" | "401" | "400" | "bad-utf8" | "surrogate" | "html" | "number" | "null" | "nested" | "long" | "slow-body" | "stall" | "cut" | "dependent" | "ungrounded" | "judge-string" | "judge-float" | "judge-prose", retryAfter?: number, byteEveryMs?: number }} Fault
- * @param {{ latencyMs?: number, faults?: (n: number, prompt: string) => Fault | undefined }} [opts]
+ * @param {{ latencyMs?: number, faults?: (n: number, prompt: string) => Fault | undefined, reply?: (prompt: string) => string | undefined, roles?: Record<string, "tuned" | "base"> }} [opts]
  */
 export async function startTeacherServer(opts = {}) {
   const seen = [];
@@ -68,9 +68,12 @@ export async function startTeacherServer(opts = {}) {
     return `Comparing the two answers on helpfulness and accuracy. ${sa > sb ? "[[A]]" : sb > sa ? "[[B]]" : "[[C]]"}`;
   }
 
+  /** The role of an evaluated model: `opts.roles[model]`, else by its name (student-tuned*, student-*). */
+  const roleOf = (model) => opts.roles?.[model] ?? (/^student-tuned/.test(model) ? "tuned" : /^student-/.test(model) ? "base" : undefined);
+
   function modelReply(model, prompt) {
-    const tail = prompt.split(/\n\s*\n/).pop() ?? prompt;
-    if (/^student-tuned/.test(model)) return (/^[^.!?]*[.!?]?/.exec(tail.trim())?.[0] ?? tail).trim();
+    const tail = prompt.split(/\n\s*\n/).reduce((a, b) => (b.trim().length > a.trim().length ? b : a), "");
+    if (roleOf(model) === "tuned") return (/^[^.!?]*[.!?]?/.exec(tail.trim())?.[0] ?? tail).trim();
     return `I am not sure. ${words(prompt).pop() ?? ""}`;
   }
 
@@ -78,7 +81,7 @@ export async function startTeacherServer(opts = {}) {
     // A test's own replies (a judge's score, say), where it gives one for this prompt.
     const custom = opts.reply?.(prompt);
     if (custom !== undefined) return custom;
-    if (/^student-/.test(model)) return modelReply(model, prompt);
+    if (roleOf(model)) return modelReply(model, prompt);
     if (prompt.includes("Score the pair on three criteria")) return judgeReply(prompt, fault);
     if (prompt.includes("[The Start of Assistant A's Answer]")) return pairwiseReply(prompt);
     if (prompt.includes("Write a corrected pair")) {
