@@ -47,3 +47,17 @@ export { GRADER_KINDS, graderSource, type GraderKind } from "./grader/templates.
 export { testGrader, type GraderReport, type GraderTestOptions, type SampleResult } from "./grader/check.js";
 export { preferenceSchema, type PreferenceRecord } from "./formats/preference.js";
 export { RFT_HYPERPARAMETERS, rftHyperParameters, checkLambdaArn, type RftHyperParameters } from "./jobs/rft.js";
+export { ModelCalls, type CallStats, type CallOptions } from "./synth/calls.js";
+export { synthesize, mapOrdered, DEFAULT_PROMPT, DEFAULT_REASONING_PROMPT, type SynthDocument, type SynthOptions, type SynthStats } from "./synth/synth.js";
+export { QuestionIndex, questionSimilarity, STYLES, parsePersonas, varietyFor, QUESTION_SIMILARITY, type Persona } from "./synth/questions.js";
+export { teacherFrom, type Teacher, type TeacherRequest, type TeacherReply } from "./synth/teacher.js";
+export { ReplyCache } from "./synth/cache.js";
+export { PairJudge, newJudgeStats, verdictMeta, type VerifyOptions, type VerifyResult, type JudgeStats } from "./judge/verify.js";
+export { DEFAULT_RUBRIC, DEFAULT_REPAIR, CRITERIA, parseVerdict, type Verdict, type Scores, type Criterion } from "./judge/rubric.js";
+export { curate, withPair, type CurateOptions, type CurateFields, type Curated } from "./judge/curate.js";
+export { keyValues, recordKey, KEY_FIELDS } from "./ops/key.js";
+export { evaluate, EvalTotals, pairName, type EvalModel, type EvalOptions, type EvalResult, type EvalSummary, type Metrics, type PairJudgement, type ModelSummary, type PairSummary } from "./eval/eval.js";
+export { evalPrompts, type EvalPrompt } from "./eval/prompts.js";
+export { exactMatch, tokenF1, squadNormalize, rougeScores, rougeTokens, tokenize13a, CorpusBleu, sentenceBleu, wilson, type RougeScores } from "./eval/metrics.js";
+export { DEFAULT_PAIRWISE, parsePreference, pairwisePrompt, combine, type Preference } from "./eval/pairwise.js";
+export { bedrockEvalJob, DEFAULT_BEDROCK_METRICS, type BedrockEvalJobOptions } from "./eval/bedrock-job.js";
