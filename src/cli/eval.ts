@@ -1,14 +1,13 @@
 import { readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { checkDistinctOutputs, checkOutputTarget, openSink } from "../jsonl.js";
 import { PrepError, type Finding } from "../record.js";
 import { rejectLine } from "../outputs/rejects.js";
-import { durationArg, intArg, REPORT_HELP } from "./options.js";
+import { intArg, REPORT_HELP } from "./options.js";
 import { report, Reporter } from "./report.js";
-import { numberArg } from "./synth.js";
+import { addCallOptions, cachePathOf, callOptions, callsText, numberArg, type CallCli } from "./calls.js";
 
-interface EvalCli {
+interface EvalCli extends CallCli {
   model: string[];
   judge?: string;
   judgePrompt?: string;
@@ -19,14 +18,6 @@ interface EvalCli {
   limit?: number;
   temperature?: number;
   maxOutputTokens?: number;
-  concurrency: number;
-  retries: number;
-  requestTimeout: number;
-  cache?: string | false;
-  maxRequests?: number;
-  maxTokens?: number;
-  priceIn?: number;
-  priceOut?: number;
   maxFindings: number;
   quiet?: boolean;
   bedrockJob?: string;
@@ -56,7 +47,7 @@ function parseModels(specs: string[]): { name: string; spec: string }[] {
 const f3 = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(3));
 
 export function addEvalCommand(program: Command, setExit: (code: number) => void): void {
-  program
+  addCallOptions(program
     .command("eval <files...>")
     .description("run models on every prompt of an evaluation file (evaluation, instruction or chat records), score their replies against the references (exact match, token F1, ROUGE-1/2/L, BLEU) and, with --judge, compare each pair of models by an LLM judge in both orders (win rates with 95 % intervals)")
     .requiredOption("--model <name=spec>", "a model to evaluate, e.g. base=bedrock:amazon.nova-lite-v1:0, tuned=bedrock:arn:aws:bedrock:…:custom-model-deployment/…, or openai:<model> (repeat for each)", (v: string, all: string[]) => [...all, v], [] as string[])
@@ -68,16 +59,7 @@ export function addEvalCommand(program: Command, setExit: (code: number) => void
     .option("--report <file>", REPORT_HELP)
     .option("-n, --limit <n>", "the first N prompts", intArg("--limit", 1))
     .option("--temperature <t>", "the evaluated models' sampling temperature (default 0)", numberArg("--temperature", 0, 2))
-    .option("--max-output-tokens <n>", "the evaluated models' reply limit", intArg("--max-output-tokens", 1))
-    .option("--concurrency <n>", "prompts in flight at most; output order is input order", intArg("--concurrency", 1), 8)
-    .option("--retries <n>", "retries of throttling, 5xx, timeouts and dropped connections per request", intArg("--retries"), 5)
-    .option("--request-timeout <time>", "one attempt's deadline: seconds or 30s/10m/1h", durationArg, 600)
-    .option("--cache <file>", "every reply kept here so a re-run asks nothing twice (default: OUTPUT.eval-cache.jsonl beside the output)")
-    .option("--no-cache", "keep no reply cache")
-    .option("--max-requests <n>", "stop cleanly after this many requests", intArg("--max-requests", 1))
-    .option("--max-tokens <n>", "stop cleanly once the replies' input + output tokens reach this", intArg("--max-tokens", 1))
-    .option("--price-in <usd>", "price per 1,000 input tokens, for the cost in the summary", numberArg("--price-in", 0))
-    .option("--price-out <usd>", "price per 1,000 output tokens", numberArg("--price-out", 0))
+    .option("--max-output-tokens <n>", "the evaluated models' reply limit", intArg("--max-output-tokens", 1)), "model and judge", "eval-cache.jsonl")
     .option("--bedrock-job <file>", "instead of running the models: write Bedrock CreateEvaluationJob requests (model as judge; one per --model, all bedrock:) for this dataset, checked against the API's input shape")
     .option("--bedrock-job-name <name>", "with --bedrock-job: the job name (each model's name is appended)")
     .option("--role-arn <arn>", "with --bedrock-job: the service role Bedrock assumes")
@@ -96,7 +78,7 @@ export function addEvalCommand(program: Command, setExit: (code: number) => void
       if (o.judge && models.length < 2) throw new PrepError("--judge compares models pairwise: give two or more --model", 2);
       const judgePrompt = o.judgePrompt ? await readFile(o.judgePrompt, "utf8").catch((e: Error) => { throw new PrepError(`--judge-prompt ${o.judgePrompt}: ${e.message}`, 2); }) : undefined;
       if (judgePrompt !== undefined) for (const k of ["{question}", "{answer_a}", "{answer_b}"]) if (!judgePrompt.includes(k)) throw new PrepError(`--judge-prompt ${o.judgePrompt} has no ${k}`, 2);
-      const cachePath = o.cache === false ? undefined : (o.cache ?? (o.output === "-" ? undefined : join(dirname(o.output), `${basename(o.output).replace(/\.jsonl$/, "")}.eval-cache.jsonl`)));
+      const cachePath = cachePathOf(o, o.output, "eval-cache.jsonl");
       const outs = [{ option: "-o", path: o.output }, { option: "--rejects", path: o.rejects }, { option: "--report", path: o.report }, { option: "--cache", path: cachePath }];
       checkDistinctOutputs(outs);
       for (const x of outs) if (x.path !== undefined) checkOutputTarget(x.path, { inputs: files, option: x.option });
@@ -124,7 +106,7 @@ export function addEvalCommand(program: Command, setExit: (code: number) => void
         }
       }
       try {
-        for await (const r of evaluate(limited(evalPrompts(readRecords(files))), { models: clients, judge, judgePrompt, temperature: o.temperature, maxOutputTokens: o.maxOutputTokens, concurrency: o.concurrency, retries: o.retries, requestTimeoutMs: o.requestTimeout * 1000, backoffMs: Number(process.env.PREP_DATA_TEACHER_BACKOFF_MS ?? 1000), cache, maxRequests: o.maxRequests, maxTokens: o.maxTokens, stats })) {
+        for await (const r of evaluate(limited(evalPrompts(readRecords(files))), { models: clients, judge, judgePrompt, temperature: o.temperature, maxOutputTokens: o.maxOutputTokens, concurrency: o.concurrency, ...callOptions(o), cache, stats })) {
           read++;
           if (r.type === "finding") {
             refused++;
@@ -155,8 +137,7 @@ export function addEvalCommand(program: Command, setExit: (code: number) => void
         await rejects?.close();
         rep.flushFindings();
         if (!o.quiet) {
-          const cost = o.priceIn !== undefined || o.priceOut !== undefined ? (stats.inputTokens / 1000) * (o.priceIn ?? 0) + (stats.outputTokens / 1000) * (o.priceOut ?? 0) : undefined;
-          rep.line(`eval: ${summary.prompts} prompts${refused ? `, ${refused} lines refused` : ""} → ${o.output === "-" ? "stdout" : o.output} in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${stats.requests} requests (${stats.cached} from cache, ${stats.retries} retries), ${stats.inputTokens.toLocaleString("en-US")} input + ${stats.outputTokens.toLocaleString("en-US")} output tokens${cost !== undefined ? `, cost $${cost.toFixed(4)}` : ""}${stats.stoppedBy ? `; stopped by --${stats.stoppedBy}` : ""}`);
+          rep.line(`eval: ${summary.prompts} prompts${refused ? `, ${refused} lines refused` : ""} → ${o.output === "-" ? "stdout" : o.output} in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${callsText(stats, o)}${stats.stoppedBy ? `; stopped by --${stats.stoppedBy}` : ""}`);
           const w = Math.max(5, ...models.map((m) => m.name.length));
           rep.line(`${"model".padEnd(w)}  prompts  failed  scored  exact   f1      rouge1  rouge2  rougeL  bleu`);
           for (const m of models) {

@@ -1,20 +1,20 @@
 import { Option, type Command } from "commander";
 import { readFile } from "node:fs/promises";
-import { dirname, basename, join } from "node:path";
 import { asFormatName } from "../formats/index.js";
 import { checkDistinctOutputs, checkOutputTarget, openSink } from "../jsonl.js";
 import { finding, PrepError, type Finding, type Origin, type Row, type SourceItem } from "../record.js";
 import { dataKind } from "../sources/open.js";
 import { Template } from "../transforms/template.js";
 import { draftFromTemplates } from "../transforms/draft.js";
-import { unescapeOption, addWriteOptions, checkShardSplit, durationArg, intArg, selectionOf, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
+import { unescapeOption, addWriteOptions, checkShardSplit, intArg, selectionOf, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
 import { shareOf } from "../shard.js";
 import { Progress } from "./progress.js";
+import { addCallOptions, callOptions, cachePathOf, costOf, judgeLine, numberArg, type CallCli } from "./calls.js";
 import { report, Reporter } from "./report.js";
 import { exitCodeOf, fileChecks, modelChecker, writeShardManifest } from "./run.js";
 import type { SynthDocument, SynthStats } from "../synth/synth.js";
 
-interface SynthCli extends OutputOpts {
+interface SynthCli extends OutputOpts, CallCli {
   document: string;
   question?: string;
   answer?: string;
@@ -32,14 +32,6 @@ interface SynthCli extends OutputOpts {
   format: string;
   metadata?: string;
   rejects?: string;
-  concurrency: number;
-  retries: number;
-  requestTimeout: number;
-  cache?: string | false;
-  maxRequests?: number;
-  maxTokens?: number;
-  priceIn?: number;
-  priceOut?: number;
   batchInput?: string;
   batchOutput?: string;
   chunkSize?: number;
@@ -58,11 +50,6 @@ interface SynthCli extends OutputOpts {
   personas?: string;
 }
 
-export const numberArg = (name: string, min: number, max = Infinity) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new PrepError(`${name} must be a number from ${min}${max < Infinity ? ` to ${max}` : ""}`, 2);
-  return n;
-};
 
 /** Documents from table rows: the --document template, and the original pair when --question/--answer (or such columns) exist. */
 async function* tableDocuments(rows: AsyncIterable<SourceItem>, o: SynthCli): AsyncGenerator<SynthDocument | Finding> {
@@ -164,15 +151,6 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("-m, --model <id>", "check every record against the student model's rules, and the record counts after")
     .option("--batch-size <n>", "with --model: the student job's batch size", intArg("--batch-size", 1))
     .option("--metadata <file>", "each record's provenance: source row or pages, synthetic/original, teacher, topic")
-    .option("--concurrency <n>", "requests in flight at most; output order is input order", intArg("--concurrency", 1), 8)
-    .option("--retries <n>", "retries of throttling, 5xx, timeouts and dropped connections per request", intArg("--retries"), 5)
-    .option("--request-timeout <time>", "one attempt's deadline, request sent to reply complete: seconds or 30s/10m/1h; a reply not done by then is retried", durationArg, 600)
-    .option("--cache <file>", "teacher replies kept here so a re-run sends no answered request (default: OUTPUT.synth-cache.jsonl beside the output)")
-    .option("--no-cache", "keep no reply cache")
-    .option("--max-requests <n>", "stop cleanly after this many requests", intArg("--max-requests", 1))
-    .option("--max-tokens <n>", "stop cleanly once the replies' input + output tokens reach this", intArg("--max-tokens", 1))
-    .option("--price-in <usd>", "price per 1,000 input tokens, for the cost in the summary", numberArg("--price-in", 0))
-    .option("--price-out <usd>", "price per 1,000 output tokens", numberArg("--price-out", 0))
     .option("--batch-input <file>", "write Bedrock batch-inference records (recordId, modelInput) instead of calling the teacher live")
     .option("--batch-output <dir>", "read a finished batch job's output (joined on recordId) instead of calling the teacher live")
     .option("--chunk-size <n>", "PDF and text inputs: tokens per document chunk (default 1500)", intArg("--chunk-size", 50))
@@ -189,6 +167,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--personas <file>", "audiences rotated over the documents, one a line (e.g. 'a new hire in the finance team'; recorded in --metadata)")
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes, progress or summary");
+  addCallOptions(c, "teacher and judge", "synth-cache.jsonl");
   addWriteOptions(c, "-", "documents").action(async (inputs: string[], o: SynthCli) => {
     const { synthesize, newStats, promptFor, recordId, DEFAULT_PROMPT, DEFAULT_REASONING_PROMPT } = await import("../synth/synth.js");
     const format = asFormatName(o.format);
@@ -238,7 +217,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     const split = splitOptions(o);
     checkShardSplit(shard, split);
     const validationOutput = split.validationOutput;
-    const cachePath = o.cache === false || o.batchInput || o.batchOutput || distill ? undefined : (o.cache ?? (o.output === "-" ? undefined : join(dirname(o.output), `${basename(o.output).replace(/\.jsonl$/, "")}.synth-cache.jsonl`)));
+    const cachePath = o.batchInput || o.batchOutput || distill ? undefined : cachePathOf(o, o.output, "synth-cache.jsonl");
     const others = [
       { option: "--validation-output", path: validationOutput },
       { option: "--test-output", path: split.testOutput },
@@ -346,12 +325,8 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           temperature: o.temperature,
           maxOutputTokens: o.maxOutputTokens,
           concurrency: o.concurrency,
-          retries: o.retries,
-          requestTimeoutMs: o.requestTimeout * 1000,
-          backoffMs: Number(process.env.PREP_DATA_TEACHER_BACKOFF_MS ?? 1000),
+          ...callOptions(o),
           cache,
-          maxRequests: o.maxRequests,
-          maxTokens: o.maxTokens,
           includeOriginals: o.includeOriginals,
           verify: o.verify ? { judge, minScore: o.minScore, repair: o.repair, rubric } : undefined,
           questionSimilarity: o.questionSimilarity,
@@ -394,15 +369,14 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
           ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (_rec, origin: Origin, index) => ({ record: index, source: origin.source, ...(origin.line !== undefined ? { line: origin.line } : {}), ...(origin.row !== undefined ? { row: origin.row } : {}), ...(origin.pages ? { pages: origin.pages } : {}), ...origin.meta }) }]
           : undefined,
       });
-      const cost = o.priceIn !== undefined || o.priceOut !== undefined ? (stats.inputTokens / 1000) * (o.priceIn ?? 0) + (stats.outputTokens / 1000) * (o.priceOut ?? 0) : undefined;
+      const cost = costOf(stats, o);
       const teacherLine = distill
         ? undefined
         : `teacher: ${stats.documents} documents, ${stats.requests} requests (${stats.cached} from cache, ${stats.retries} retries, ${stats.failures} failed), ${stats.inputTokens.toLocaleString("en-US")} input + ${stats.outputTokens.toLocaleString("en-US")} output tokens${cost !== undefined ? `, cost $${cost.toFixed(4)}` : ""}, ${stats.pairs} pairs in ${((Date.now() - t0) / 1000).toFixed(1)} s${stats.stoppedBy ? `; stopped by --${stats.stoppedBy}` : ""}`;
       rep.summary(r, undefined, undefined);
       if (teacherLine && !o.quiet) rep.line(teacherLine);
       if (stats.judge && !o.quiet) {
-        const j = stats.judge;
-        rep.line(`judge (${o.judge ?? o.teacher ?? "?"}): ${j.judged} pairs judged: ${j.passed} met --min-score ${o.minScore}, ${j.below} below${o.repair ? ` (${j.repaired} repaired and kept)` : ""}${j.failed ? `, ${j.failed} without a verdict` : ""}; scores ${Object.entries(j.histogram).map(([c, h]) => `${c} ${h.slice(1).join("/")}`).join(", ")} (counts of 1/2/3/4/5)`);
+        rep.line(judgeLine(o.judge ?? o.teacher ?? "?", stats.judge, "pairs", o.minScore, o.repair));
       }
       if (stats.repeats && !o.quiet) rep.line(`${stats.repeats} pairs refused as repeating a question (--question-similarity ${o.questionSimilarity})`);
       let code = exitCodeOf(r);

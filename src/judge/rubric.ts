@@ -1,4 +1,5 @@
 import { Template } from "../transforms/template.js";
+import { jsonSpans } from "../synth/parse.js";
 
 /** The three criteria a synthetic pair is judged on, each an integer from 1 (fails) to 5 (fully meets it). */
 export const CRITERIA = ["question", "grounded", "correct"] as const;
@@ -81,40 +82,13 @@ export function jsonObjects(text: string): Record<string, unknown>[] {
   const fenced = [...text.matchAll(/```(?:json)?\s*\n([\s\S]*?)```/gi)].map((m) => m[1]!);
   const out: Record<string, unknown>[] = [];
   for (const body of fenced.length ? fenced : [text]) {
-    for (const span of spans(body)) {
+    for (const span of jsonSpans(body).filter((x) => x.startsWith("{"))) {
       try {
         const v = JSON.parse(span) as unknown;
         if (v && typeof v === "object" && !Array.isArray(v)) out.push(v as Record<string, unknown>);
       } catch {
         // not JSON: prose in braces
       }
-    }
-  }
-  return out;
-}
-
-/** Balanced top-level `{…}` spans (strings and escapes respected). */
-function spans(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  let escaped = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === "\\") escaped = true;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"' && depth > 0) inString = true;
-    else if (c === "{") {
-      if (depth === 0) start = i;
-      depth++;
-    } else if (c === "}" && depth > 0 && --depth === 0) {
-      out.push(text.slice(start, i + 1));
-      start = -1;
     }
   }
   return out;

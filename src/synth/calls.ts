@@ -22,7 +22,11 @@ export interface CallOptions {
   retries?: number;
   /** First backoff in ms, doubled each attempt, with jitter (default 1000); a server's Retry-After is a floor. */
   backoffMs?: number;
-  /** One attempt's deadline in ms, from sending the request to the reply's last byte (default 600,000). */
+  /**
+   * One attempt's deadline in ms, from sending the request to the reply's last byte (default 600,000): a reply not
+   * complete by then is aborted and retried like a dropped connection (a server that sends its headers and then a
+   * byte now and then held a run for ever without it).
+   */
   requestTimeoutMs?: number;
   cache?: ReplyCache;
   maxRequests?: number;

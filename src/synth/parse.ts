@@ -22,7 +22,7 @@ function tryJson(s: string): unknown {
 }
 
 /** Balanced top-level `{…}` and `[…]` spans in prose (strings and escapes respected). */
-function jsonSpans(text: string): string[] {
+export function jsonSpans(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let start = -1;

@@ -1,7 +1,6 @@
 import { describeOrigin, finding, PrepError, type Finding, type Origin, type SourceItem } from "../record.js";
 import { Template } from "../transforms/template.js";
-import type { ReplyCache } from "./cache.js";
-import { ModelCalls, type CallStats } from "./calls.js";
+import { ModelCalls, type CallOptions, type CallStats } from "./calls.js";
 import { parseReply, type Pair } from "./parse.js";
 import { QuestionIndex, questionSimilarity, QUESTION_SIMILARITY, varietyFor, type Persona } from "./questions.js";
 import { newJudgeStats, PairJudge, verdictMeta, type JudgeStats, type VerifyOptions } from "../judge/verify.js";
@@ -59,7 +58,8 @@ export function newStats(): SynthStats {
   return { documents: 0, requests: 0, cached: 0, retries: 0, failures: 0, inputTokens: 0, outputTokens: 0, pairs: 0, notSent: 0, repeats: 0 };
 }
 
-export interface SynthOptions {
+/** What to generate; the call options (cache, retries, deadline, limits) are {@link CallOptions}. */
+export interface SynthOptions extends CallOptions {
   teacher?: Teacher;
   /** Pairs asked for per document (default 3). */
   pairs?: number;
@@ -70,20 +70,6 @@ export interface SynthOptions {
   maxOutputTokens?: number;
   /** Requests in flight at most (default 8). Output order is input order whatever the value. */
   concurrency?: number;
-  /** Attempts after the first for throttling, 5xx, timeouts and dropped connections (default 5). */
-  retries?: number;
-  /** First backoff in ms, doubled each attempt, with jitter (default 1000); a server's Retry-After wins. */
-  backoffMs?: number;
-  /**
-   * One attempt's deadline in ms, from sending the request to the reply's last byte (default 600,000): a reply not
-   * complete by then is aborted and retried like a dropped connection. A teacher that sends its headers and then a
-   * byte now and then held a run for ever without it.
-   */
-  requestTimeoutMs?: number;
-  cache?: ReplyCache;
-  maxRequests?: number;
-  /** Stop once the replies' input + output tokens reach this. */
-  maxTokens?: number;
   /** Also emit each document's original question and answer as a record. */
   includeOriginals?: boolean;
   /** Judge every pair against its document (synth --verify): below the bar refused as `judge-score`, or repaired. */

@@ -4,18 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openai, teacher } from "../helpers/teachers.js";
 import { BIN, lines, run, tmp } from "../helpers/run.js";
-
-const TOPICS = ["rivers", "photosynthesis", "volcanoes", "tides", "glaciers", "deserts", "coral reefs", "monsoons", "aurorae", "earthquakes", "comets", "wetlands"];
-
-function docsCsv(dir: string, n: number): string {
-  const p = join(dir, "docs.csv");
-  const rows = Array.from({ length: n }, (_, i) => {
-    const t = TOPICS[i % TOPICS.length]!;
-    return `"Document ${i} about ${t}: ${t} shape the land in slow and sudden ways, and people have studied ${t} for centuries.",What is document ${i} about?,It is about ${t}.`;
-  });
-  writeFileSync(p, "document,question,answer\n" + rows.join("\n") + "\n");
-  return p;
-}
+import { docsCsv } from "../helpers/docs.js";
 
 const fast = { PREP_DATA_TEACHER_BACKOFF_MS: "10" };
 const isRubric = (p: string) => p.includes("Score the pair on three criteria");

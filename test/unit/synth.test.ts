@@ -5,19 +5,7 @@ import { describe, expect, it } from "vitest";
 import { openai, teacher, type TeacherServer as Server } from "../helpers/teachers.js";
 import { writePdf, prose } from "../helpers/pdf.js";
 import { BIN, lines, run, tmp } from "../helpers/run.js";
-
-const TOPICS = ["rivers", "photosynthesis", "volcanoes", "tides", "glaciers", "deserts", "coral reefs", "monsoons", "aurorae", "earthquakes", "comets", "wetlands"];
-
-/** A CSV in the published recipe's shape: document, question, answer. */
-function docsCsv(dir: string, n: number): string {
-  const p = join(dir, "docs.csv");
-  const rows = Array.from({ length: n }, (_, i) => {
-    const t = TOPICS[i % TOPICS.length]!;
-    return `"Document ${i} about ${t}: ${t} shape the land in slow and sudden ways, and people have studied ${t} for centuries.",What is document ${i} about?,It is about ${t}.`;
-  });
-  writeFileSync(p, "document,question,answer\n" + rows.join("\n") + "\n");
-  return p;
-}
+import { docsCsv } from "../helpers/docs.js";
 
 const awsEnv = (s: Server) => ({ AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "not-a-secret", AWS_ENDPOINT_URL_BEDROCK_RUNTIME: s.url, PREP_DATA_TEACHER_BACKOFF_MS: "10" });
 const fast = { PREP_DATA_TEACHER_BACKOFF_MS: "10" };
