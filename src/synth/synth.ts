@@ -197,7 +197,14 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
     }
     const parsed = parseReply(reply.text);
     const kept: Pair[] = [];
+    // Pairs past the N asked for are counted, not used, and not compared (a reply of 10,000 pairs compared each with
+    // every other took minutes).
+    let beyond = 0;
     for (const p of parsed.pairs) {
+      if (kept.length >= n) {
+        beyond++;
+        continue;
+      }
       // The same question as the original's or as another of this document's, by word pairs (not only verbatim).
       const asOriginal = doc.question !== undefined && questionSimilarity(p.question, doc.question) >= similarity;
       const asSibling = !asOriginal && kept.some((k) => questionSimilarity(p.question, k.question) >= similarity);
@@ -219,10 +226,9 @@ export async function* synthesize(docs: AsyncIterable<SynthDocument | Finding>, 
         out.push({ ...finding("teacher-short", `the reply has ${parsed.pairs.length} usable pair${parsed.pairs.length === 1 ? "" : "s"}, ${n} were asked for`, doc.origin, "warning"), ...(parsed.unusable ? {} : { raw: reply.text }) });
       }
     }
-    if (kept.length > n) {
+    if (beyond > 0) {
       // More pairs than asked (a reply of 10,000 for --pairs 3): the first N are used, the rest counted, not written.
-      out.push({ ...finding("teacher-long", `the reply has ${kept.length} usable pairs, ${n} were asked for: the first ${n} are used, ${kept.length - n} are not`, doc.origin, "warning"), raw: reply.text });
-      kept.length = n;
+      out.push({ ...finding("teacher-long", `the reply has ${kept.length + beyond} usable pairs, ${n} were asked for: the first ${n} are used, ${beyond} are not`, doc.origin, "warning"), raw: reply.text });
     }
     for (const [j, p0] of kept.entries()) {
       let p = p0;
