@@ -15,6 +15,7 @@ import { addPdfCommand } from "./pdf.js";
 import { addSynthCommand } from "./synth.js";
 import { addCurateCommand } from "./curate.js";
 import { addEvalCommand } from "./eval.js";
+import { addHelpTexts } from "./help.js";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
 import { addOpsCommands } from "./ops.js";
@@ -198,6 +199,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addTextCommand(program, setExit);
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
+  addHelpTexts(program);
   return program;
 }
 

@@ -1,0 +1,94 @@
+import { Command, CommanderError } from "commander";
+import { describe, expect, it } from "vitest";
+import { buildProgram } from "../../src/cli/main.js";
+import { HELP } from "../../src/cli/help.js";
+import { run } from "../helpers/run.js";
+
+/** A command line as a POSIX shell splits it (quotes and backslashes), from `prep-data` on. */
+function argv(line: string): string[] {
+  const cmd = line.slice(line.indexOf("prep-data ") + "prep-data ".length);
+  const out: string[] = [];
+  let cur = "";
+  let has = false;
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i]!;
+    if (c === "'") {
+      const end = cmd.indexOf("'", i + 1);
+      cur += cmd.slice(i + 1, end);
+      i = end;
+      has = true;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; cmd[j] !== '"'; j++) cur += cmd[j] === "\\" ? cmd[++j] : cmd[j];
+      i = j;
+      has = true;
+    } else if (c === " ") {
+      if (has) out.push(cur);
+      cur = "";
+      has = false;
+    } else {
+      cur += c === "\\" ? cmd[++i] : c;
+      has = true;
+    }
+  }
+  if (has) out.push(cur);
+  return out;
+}
+
+const PARSED = new Error("parsed");
+
+/** Parse a command line with the real program, stopping before its action runs. */
+async function parses(args: string[]): Promise<true | string> {
+  const program = buildProgram(() => undefined);
+  const quiet = (c: Command) => {
+    c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    c.commands.forEach(quiet);
+  };
+  quiet(program);
+  program.hook("preAction", () => {
+    throw PARSED;
+  });
+  try {
+    await program.parseAsync(["node", "prep-data", ...args]);
+    return "the action was not reached";
+  } catch (e) {
+    if (e === PARSED) return true;
+    return e instanceof CommanderError ? e.message : String(e);
+  }
+}
+
+describe("--help", () => {
+  it("every command's help ends with examples, the environment it reads and its exit codes", async () => {
+    const top = await run(["--help"]);
+    const commands = [...top.stdout.matchAll(/^  (\w[\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== "help");
+    const paths: string[] = [];
+    for (const c of commands) {
+      const sub = await run([c, "--help"]);
+      const nested = [...sub.stdout.matchAll(/^Commands:\n([\s\S]*)$/gm)].flatMap((m) => [...m[1]!.matchAll(/^  (\w[\w-]*)/gm)].map((x) => x[1]!)).filter((x) => x !== "help");
+      if (nested.length) paths.push(...nested.map((n) => `${c} ${n}`));
+      else paths.push(c);
+    }
+    expect(paths).toEqual(expect.arrayContaining(["csv", "synth", "curate", "eval", "job create", "grader test", "merge"]));
+    for (const p of paths) {
+      expect(HELP[p], p).toBeDefined();
+      const r = await run([...p.split(" "), "--help"]);
+      expect(r.stdout, p).toMatch(/\nExamples:\n  \$ prep-data /);
+      expect(r.stdout, p).toMatch(/\nExit codes: 0 /);
+      if (HELP[p]!.env.length) expect(r.stdout, p).toMatch(/\nEnvironment:\n  /);
+    }
+  });
+
+  it("every example in --help parses with the real program (options, arguments and choices)", async () => {
+    for (const [path, h] of Object.entries(HELP)) {
+      expect(h.examples.length, path).toBeGreaterThan(0);
+      for (const e of h.examples) {
+        const args = argv(e);
+        expect(args.slice(0, path.split(" ").length).join(" "), e).toBe(path);
+        expect(await parses(args), e).toBe(true);
+      }
+    }
+    // The check can fail: an unknown option and a bad choice do not parse.
+    expect(await parses(["csv", "x.csv", "--no-such-option"])).toMatch(/unknown option/);
+    expect(await parses(["convert", "x.jsonl", "--to", "nothing"])).toMatch(/Allowed choices/);
+  });
+});
