@@ -16,6 +16,7 @@ import { addSynthCommand } from "./synth.js";
 import { addCurateCommand } from "./curate.js";
 import { addEvalCommand } from "./eval.js";
 import { addHelpTexts } from "./help.js";
+import { distance } from "fastest-levenshtein";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
 import { addOpsCommands } from "./ops.js";
@@ -226,6 +227,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
+      if (e.code === "commander.invalidArgument") {
+        // A value outside an option's choices (--format intsruction): the nearest choice, as for model names.
+        const m = /argument '([^']*)' is invalid\. Allowed choices are (.*)\.$/m.exec(e.message);
+        if (m) {
+          const choices = m[2]!.split(", ");
+          const best = choices.map((c) => ({ c, d: distance(m[1]!.toLowerCase(), c.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+          if (best && best.d <= Math.max(2, Math.floor(best.c.length / 3))) process.stderr.write(`did you mean ${best.c}?\n`);
+        }
+      }
       return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code) ? 0 : 2;
     }
     // Interrupted: the signal handler removes the temp files and exits; errors caused by that are not news.

@@ -92,3 +92,16 @@ describe("--help", () => {
     expect(await parses(["convert", "x.jsonl", "--to", "nothing"])).toMatch(/Allowed choices/);
   });
 });
+
+describe("nearest names", () => {
+  it("a value outside an option's choices gets the nearest one; a value like none gets none", async () => {
+    const r = await run(["csv", "x.csv", "--format", "instructoin"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/argument 'instructoin' is invalid[\s\S]*\ndid you mean instruction\?\n/);
+    const t = await run(["convert", "x.jsonl", "--to", "evalution"]);
+    expect(t.stderr).toMatch(/did you mean evaluation\?/);
+    const z = await run(["convert", "x.jsonl", "--to", "zzzzzzzz"]);
+    expect(z.code).toBe(2);
+    expect(z.stderr).not.toMatch(/did you mean/);
+  });
+});
