@@ -35,8 +35,11 @@ type DialogsumOpts = OutputOpts & {
   system?: string;
   category?: string;
   turns?: boolean;
-  user: string;
-  assistant: string;
+  userSpeaker: string;
+  assistantSpeaker: string;
+  /** Deprecated names of --user-speaker / --assistant-speaker (--user is a template everywhere else). */
+  user?: string;
+  assistant?: string;
   speakerPattern: string;
 };
 
@@ -79,8 +82,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--system <text>", "system prompt (messages, conversation)")
     .option("--category <template>", "with --format evaluation: each prompt's category, e.g. '{topic}'")
     .option("--turns", "multi-turn: the dialogue's own turns become the conversation (messages or conversation format)")
-    .option("--user <speaker>", "with --turns: the speaker whose turns are the user's", "#Person1#")
-    .option("--assistant <speaker>", "with --turns: the speaker whose turns are the assistant's", "#Person2#")
+    .option("--user-speaker <speaker>", "with --turns: the speaker whose turns are the user's", "#Person1#")
+    .option("--assistant-speaker <speaker>", "with --turns: the speaker whose turns are the assistant's", "#Person2#")
+    // The old names, which meant templates in every other command: still read, with a warning.
+    .addOption(new Option("--user <speaker>", "deprecated: --user-speaker").hideHelp())
+    .addOption(new Option("--assistant <speaker>", "deprecated: --assistant-speaker").hideHelp())
     .option("--speaker-pattern <regex>", "with --turns: speaker tag at the start of a turn, the tag in group 1", DEFAULT_SPEAKER_PATTERN);
   addChatPolicyOptions(dialogsum);
   addOutputOptions(dialogsum, "dialogsum-train.jsonl").action(async (o: DialogsumOpts & ChatPolicyOpts, cmd: Command) => {
@@ -88,7 +94,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     if (o.turns) {
       if (o.format === "instruction") throw new PrepError("--turns writes multi-turn records: use --format messages or conversation", 2);
       const dataset = `${preset.dataset}@${o.revision}`;
-      const convert = dialogueConverter(preset.dialogueColumn!, { user: o.user, assistant: o.assistant, speakerPattern: o.speakerPattern }, { ...(await policyFrom(o)), system: o.system });
+      for (const [old, now] of [["user", "user-speaker"], ["assistant", "assistant-speaker"]] as const) {
+        if (o[old] !== undefined && !o.quiet) process.stderr.write(`warning: dialogsum --${old} is deprecated (--${old} is a template in the other commands): use --${now}\n`);
+      }
+      const convert = dialogueConverter(preset.dialogueColumn!, { user: o.user ?? o.userSpeaker, assistant: o.assistant ?? o.assistantSpeaker, speakerPattern: o.speakerPattern }, { ...(await policyFrom(o)), system: o.system });
       let code = await runRows({ kind: "hub", dataset, split: o.split }, convert, { ...o, output });
       if (o.validation) code = Math.max(code, await runRows({ kind: "hub", dataset, split: "validation" }, convert, { ...o, output: o.validationOutput ?? validationPathFor(output), limit: undefined }));
       setExit(code);

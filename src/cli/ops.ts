@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { finding, PrepError, type Finding, type Origin } from "../record.js";
 import { sizeOf } from "../sources/open.js";
 import { expandShards } from "../ops/shard-set.js";
@@ -23,8 +23,11 @@ async function keyReader(template: string | undefined): Promise<((value: Record<
 interface SplitOpts {
   output: string;
   validationFraction?: number;
-  validation?: string;
+  validationOutput?: string;
   testFraction?: number;
+  testOutput?: string;
+  /** The old names of --validation-output and --test-output (the data commands' names), still read. */
+  validation?: string;
   test?: string;
   groupBy?: string;
   seed: number;
@@ -34,13 +37,21 @@ interface SplitOpts {
 const splitFlags = (c: Command) =>
   c
     .option("--validation-fraction <f>", "fraction for the validation file (0 < f < 1)", fractionArg)
-    .option("--validation <file>", "validation file (default: train → validation in the output's name)")
+    .option("--validation-output <file>", "validation file (default: train → validation in the output's name; alias --validation)")
     .option("--test-fraction <f>", "fraction for the test file (0 < f < 1)", fractionArg)
-    .option("--test <file>", "test file (default: train → test)")
+    .option("--test-output <file>", "test file (default: train → test; alias --test)")
+    // The data commands name these --validation-output and --test-output: one name each, the old ones kept as aliases.
+    .addOption(new Option("--validation <file>", "alias of --validation-output").hideHelp())
+    .addOption(new Option("--test <file>", "alias of --test-output").hideHelp())
     .option("--group-by <field>", "a top-level field (or a {template} over fields) whose value keeps records together")
     .option("--seed <n>", "seed", intArg("--seed"), 0);
 
 async function splitPlan(o: SplitOpts) {
+  for (const [alias, name, a, b] of [["--validation", "--validation-output", o.validation, o.validationOutput], ["--test", "--test-output", o.test, o.testOutput]] as const) {
+    if (a !== undefined && b !== undefined && a !== b) throw new PrepError(`${alias} is another name of ${name}: give one`, 2);
+  }
+  o.validation ??= o.validationOutput;
+  o.test ??= o.testOutput;
   const vf = o.validationFraction ?? (o.validation ? 0.1 : undefined);
   const tf = o.testFraction ?? (o.test ? 0.1 : undefined);
   if (vf === undefined && tf === undefined) return undefined;
@@ -62,7 +73,7 @@ async function splitPlan(o: SplitOpts) {
     if (tf !== undefined && c >= (vf ?? 0) && c < (vf ?? 0) + tf) return "test";
     return "train";
   };
-  return { vf, tf, vpath, tpath, route, extra: [{ option: "--validation", path: vpath }, { option: "--test", path: tpath }] };
+  return { vf, tf, vpath, tpath, route, extra: [{ option: "--validation-output", path: vpath }, { option: "--test-output", path: tpath }] };
 }
 
 export function addOpsCommands(program: Command, setExit: (code: number) => void): void {
@@ -200,7 +211,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
           }
           if (to === "train") await main.write(r.value);
           else {
-            await others.get(to === "validation" ? "--validation" : "--test")!.write(r.value);
+            await others.get(to === "validation" ? "--validation-output" : "--test-output")!.write(r.value);
             by[to]++;
           }
           counts.written++;
@@ -279,7 +290,7 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
           }
           if (to === "train") await main.write(r.value);
           else {
-            await others.get(to === "validation" ? "--validation" : "--test")!.write(r.value);
+            await others.get(to === "validation" ? "--validation-output" : "--test-output")!.write(r.value);
             by[to]++;
           }
           await meta?.write({ record: counts.written, source: r.source, line: r.line, ...(to !== "train" ? { split: to } : {}), ...(o.tag ? { tag: basename(r.source).replace(/\.jsonl$/, "") } : {}) });

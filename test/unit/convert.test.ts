@@ -142,4 +142,39 @@ describe("dialogsum --turns", () => {
     const instr = await run(["dialogsum", "--turns"], { env: { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(import.meta.dirname, "../../fixtures/hf-cache") } });
     expect(instr.code).toBe(2);
   });
+
+  it("the speakers are --user-speaker and --assistant-speaker (--user is a template in every other command); the old names still work, with a warning", async () => {
+    const env = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(import.meta.dirname, "../../fixtures/hf-cache") };
+    const swapped = await run(["dialogsum", "--format", "messages", "--turns", "--limit", "1", "--user-speaker", "#Person2#", "--assistant-speaker", "#Person1#", "--leading-assistant", "drop", "-o", "-"], { env });
+    expect(swapped.code, swapped.stderr).toBe(0);
+    expect((lines(swapped.stdout)[0] as { messages: { role: string; content: string }[] }).messages[0]).toEqual({ role: "user", content: "I did, but the hose is leaking again." });
+    expect(swapped.stderr).not.toMatch(/deprecated/);
+    const old = await run(["dialogsum", "--format", "messages", "--turns", "--limit", "1", "--user", "#Person2#", "--assistant", "#Person1#", "-o", "-"], { env });
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stdout).toBe(swapped.stdout);
+    expect(old.stderr).toMatch(/warning: dialogsum --user is deprecated .*: use --user-speaker/);
+    const help = await run(["dialogsum", "--help"]);
+    expect(help.stdout).toMatch(/--user-speaker <speaker>/);
+    expect(help.stdout).not.toMatch(/--user <speaker>/);
+  });
+});
+
+describe("split and merge name their files as the data commands do", () => {
+  it("--validation-output and --test-output, with --validation and --test as aliases; both names at once must agree", async () => {
+    const d = tmp();
+    const f = join(d, "all.jsonl");
+    writeFileSync(f, Array.from({ length: 50 }, (_, i) => JSON.stringify({ prompt: `q${i}`, completion: `a${i}` })).join("\n") + "\n");
+    const a = await run(["split", f, "--validation-fraction", "0.2", "--validation-output", join(d, "v1.jsonl"), "-o", join(d, "t1.jsonl")]);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await run(["split", f, "--validation-fraction", "0.2", "--validation", join(d, "v2.jsonl"), "-o", join(d, "t2.jsonl")]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(readFileSync(join(d, "v1.jsonl"), "utf8")).toBe(readFileSync(join(d, "v2.jsonl"), "utf8"));
+    expect(readFileSync(join(d, "v1.jsonl"), "utf8").length).toBeGreaterThan(0);
+    const both = await run(["split", f, "--validation-fraction", "0.2", "--validation", join(d, "v3.jsonl"), "--validation-output", join(d, "v4.jsonl"), "-o", join(d, "t3.jsonl")]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--validation is another name of --validation-output: give one/);
+    const m = await run(["merge", f, "--test-fraction", "0.1", "--test-output", join(d, "mt.jsonl"), "-o", join(d, "m.jsonl")]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(readFileSync(join(d, "mt.jsonl"), "utf8").length).toBeGreaterThan(0);
+  });
 });
