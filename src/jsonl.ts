@@ -41,12 +41,20 @@ export function whenSignalled(): Promise<never> | undefined {
 
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
-/** Ctrl-C, SIGTERM or SIGHUP: remove every temp file still open, then exit like the signal would. */
+/**
+ * Ctrl-C, SIGTERM or SIGHUP: remove every temp file still open, then exit like the signal would; a second signal
+ * exits at once.
+ */
 export function installSignalHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   for (const sig of Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      // A second signal while the first is being handled (an abort that waits on a slow network): exit now.
+      if (signalled) {
+        process.stderr.write(`prep-data: interrupted again by ${sig}; exiting without waiting\n`);
+        process.exit(SIGNAL_CODES[sig]);
+      }
       signalled = new Promise<never>(() => undefined);
       const files = [...live].filter((s) => s instanceof AtomicFileSink).length;
       const uploads = [...live].filter((s) => s instanceof S3Sink).length;

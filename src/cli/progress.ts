@@ -64,22 +64,45 @@ export class Progress {
       gracefulExit: true,
       fps: 5,
       barsize: 20,
+      // The terminal's own line wrapping stays on (cli-progress turns it off by default, which cut every message
+      // printed while the line was shown at the terminal's width); the line itself is made to fit (below) and
+      // cli-progress trims it to the width as a last resort.
+      linewrap: true,
       format: (options, params, p: Payload) => {
         const elapsed = (Date.now() - this.started) / 1000;
         const rate = elapsed > 0 ? params.value / elapsed : 0;
-        const figures = p.known
-          ? `${cliProgress.Format.BarFormat(params.progress, options)} ${Math.floor(params.progress * 100)}% ${amount(params.value, p.unit)} / ${amount(params.total, p.unit)}  ${rateText(rate, p.unit)}  ETA ${etaText(rate > 0 ? (params.total - params.value) / rate : NaN)}`
-          : `${amount(params.value, p.unit)}  ${rateText(rate, p.unit)}`;
-        return `${p.label} ${figures}${p.note ? `  ${p.note}` : ""}`;
+        const width = Math.max(20, (this.err.columns || 80) - 1);
+        const bar = cliProgress.Format.BarFormat(params.progress, options);
+        const pct = `${Math.floor(params.progress * 100)}%`;
+        const done = p.known ? `${amount(params.value, p.unit)} / ${amount(params.total, p.unit)}` : amount(params.value, p.unit);
+        const eta = p.known ? `ETA ${etaText(rate > 0 ? (params.total - params.value) / rate : NaN)}` : "";
+        const note = p.note ? `  ${p.note}` : "";
+        // The most that fits the terminal: the bar goes first, then the rate, then the label is shortened.
+        const variants = p.known
+          ? [`${bar} ${pct} ${done}  ${rateText(rate, p.unit)}  ${eta}`, `${pct} ${done}  ${rateText(rate, p.unit)}  ${eta}`, `${pct} ${done}  ${eta}`]
+          : [`${done}  ${rateText(rate, p.unit)}`, done];
+        for (const v of variants) {
+          const line = `${p.label} ${v}${note}`;
+          if (line.length <= width) return line;
+        }
+        // Still too long: the label keeps up to 24 characters, then the counts are cut.
+        const label = p.label.length > 24 ? `${p.label.slice(0, 23)}…` : p.label;
+        const line = `${label} ${variants.at(-1)}${note}`;
+        return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
       },
     });
     this.started = Date.now();
     this.bar = this.multi.create(total ?? 0, 0, payload);
   }
 
-  /** Set how much is done (and the counts shown beside it). */
-  update(done: number, note?: string): void {
+  /** Set how much is done (and the counts shown beside it); `total` when it has become known or been re-estimated. */
+  update(done: number, note?: string, total?: number): void {
     if (!this.bar) return;
+    if (total !== undefined && total > 0) {
+      this.bar.setTotal(total);
+      this.bar.update(done, { known: true, ...(note === undefined ? {} : { note }) });
+      return;
+    }
     this.bar.update(done, note === undefined ? {} : { note });
   }
 

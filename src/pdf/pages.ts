@@ -58,6 +58,10 @@ export interface PdfOptions {
   /** Characters of text and seconds per page (see {@link PageLimits}); over either, the document is refused. */
   limits?: Partial<PageLimits>;
   onOutcome?: (o: PdfOutcome) => void;
+  /** A document opened: how many pages it has (for progress by pages). */
+  onOpen?: (source: string, pages: number) => void;
+  /** A page was extracted (or failed): for progress by pages. */
+  onPage?: (source: string, page: number) => void;
   /** Read `-` (stdin) from these bytes. */
   stdin?: () => Promise<Uint8Array>;
   /**
@@ -189,6 +193,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         continue;
       }
       outcome.pages = numPages;
+      opts.onOpen?.(source, numPages);
       const filter = new BoilerplateFilter();
       const refs = new Map<string, number>();
       let refused = false;
@@ -214,6 +219,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         }
         const extracted = await inflight.get(page)!;
         inflight.delete(page);
+        opts.onPage?.(source, page);
         if (extracted instanceof PageLimitError) {
           // Over a bound: the document is refused whole (its other pages would cost as much).
           outcome.error = extracted.message;
