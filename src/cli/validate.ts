@@ -202,7 +202,8 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
           tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined),
           format: o.format,
           stats: true,
-          epochs: o.epochs,
+          // The model's default epochs, as validate --stats uses (stats --model said "× 1 epochs" for a 5-epoch default).
+          epochs: o.epochs ?? (o.model ? getProfile(o.model).hyperparameters.value.epochCount?.default : undefined),
           keepFindings: 0,
           limit: o.limit,
           onProgress: ({ done, total }) => {

@@ -89,7 +89,8 @@ async function validateFile(
   state: { hashes: RecordHashes; trainHashes?: RecordHashes; report: (f: Finding) => void; rejects?: Sink; tally?: TokenTally },
 ): Promise<FileReport> {
   const bytes = path === "-" ? 0 : await sizeOf(path);
-  if (bytes === undefined) throw new PrepError(`${path}: ${path.startsWith("s3://") ? "no such object" : "no such file"}`, 2);
+  // Nothing could be checked: exit 3, as for a data command whose every input is missing (the README's exit codes).
+  if (bytes === undefined) throw new PrepError(`${path}: ${path.startsWith("s3://") ? "no such object" : "no such file"}`, 3);
   const file: FileReport = { path, role, bytes, lines: 0, records: 0, valid: 0, format: opts.format };
   let streamed = 0;
   let runner: BatchRunner | undefined;

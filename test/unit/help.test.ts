@@ -105,3 +105,23 @@ describe("nearest names", () => {
     expect(z.stderr).not.toMatch(/did you mean/);
   });
 });
+
+describe("what the README says", () => {
+  it("stats --model uses the model's default epochs, as validate --stats does; validate and stats of a missing file exit 3", async () => {
+    const d = (await import("../helpers/run.js")).tmp();
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const f = join(d, "one.jsonl");
+    writeFileSync(f, '{"prompt":"a","completion":"b"}\n');
+    const s = await run(["stats", f, "--model", "llama3.1-8b"]);
+    const v = await run(["validate", f, "--model", "llama3.1-8b", "--stats"]);
+    const epochs = (t: string) => /× (\d+) epochs/.exec(t)?.[1];
+    expect(epochs(v.stdout + v.stderr)).toBe("5");
+    expect(epochs(s.stdout + s.stderr)).toBe("5");
+    for (const c of ["validate", "stats"]) {
+      const m = await run([c, join(d, "missing.jsonl")]);
+      expect(m.code, c).toBe(3);
+      expect(m.stderr).toMatch(/missing\.jsonl: no such file/);
+    }
+  });
+});
