@@ -150,6 +150,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         } else files.push(f);
       }
       for (const f of files) {
+        // json -: JSON Lines or JSON, told by content as for files.
+        if (f === "-" && name === "json") table.kind = "json";
         if (!table.kind && !dataKind(f)) throw new PrepError(`${f}: cannot tell the data format from the name (.csv, .tsv, .jsonl, .json, .parquet, optionally .gz)`, 2);
       }
       setExit(await runTemplated({ kind: "files", paths: files, table }, o));

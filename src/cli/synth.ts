@@ -66,7 +66,7 @@ async function* tableDocuments(rows: AsyncIterable<SourceItem>, o: SynthCli): As
       first = false;
       const cols = Object.keys(item.values);
       const { checkColumns } = await import("../transforms/template.js");
-      checkColumns([doc, ...(q ? [q] : []), ...(a ? [a] : [])], cols, item.origin.source);
+      checkColumns([doc, ...(q ? [q] : []), ...(a ? [a] : [])], cols, item.origin.source, item.values);
       // The published recipe's columns are used when present and not named otherwise.
       if (!q && o.question === undefined && cols.includes("question")) q = new Template("{question}");
       if (!a && o.answer === undefined && cols.includes("answer")) a = new Template("{answer}");

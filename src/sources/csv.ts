@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { parse, type CsvError } from "csv-parse";
 import { drain, fastEligible, noRows, papaRecords } from "./csv-fast.js";
-import { finding, type Origin, type SourceItem } from "../record.js";
+import { finding, PrepError, type Origin, type SourceItem } from "../record.js";
 import { Utf8Tracker } from "./encoding.js";
 import { rangeShift } from "./range.js";
 import { invalidUtf8Finding } from "./json.js";
@@ -39,6 +39,7 @@ const NEWLINES = /\r\n|\r|\n/g;
  */
 export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenerator<SourceItem> {
   const name = opts.name ?? path;
+  if (!opts.range) await refuseJsonLines(path, name);
   const delimiter = opts.delimiter ?? (/\.tsv(\.gz)?$/i.test(path) ? "\t" : ",");
   const queue: SourceItem[] = [];
   let header: string[] | undefined = opts.header === false ? [] : undefined;
@@ -189,4 +190,34 @@ function dedupeHeader(names: string[]): string[] {
     seen.set(base, n + 1);
     return n === 0 ? base : `${base}_${n + 1}`;
   });
+}
+
+/**
+ * JSON Lines given to `csv`: the first line is a JSON object. Refused with the command to use, instead of a header
+ * of 9 "columns" cut from the JSON and every row ragged. Local files and stdin (peeked, not consumed).
+ */
+async function refuseJsonLines(path: string, name: string): Promise<void> {
+  let head: string;
+  if (path === "-") head = (await (await import("./open.js")).peekStdin(65536)).toString("utf8");
+  else if (path.startsWith("s3://") || /\.gz$/i.test(path)) return;
+  else {
+    const { open } = await import("node:fs/promises");
+    const fh = await open(path, "r").catch(() => undefined);
+    if (!fh) return;
+    try {
+      const b = Buffer.alloc(65536);
+      const { bytesRead } = await fh.read(b, 0, b.length, 0);
+      head = b.toString("utf8", 0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+  const first = head.replace(/^\uFEFF/, "").split(/\r?\n/)[0]!.trim();
+  if (!first.startsWith("{") || !first.endsWith("}")) return;
+  try {
+    if (typeof JSON.parse(first) !== "object") return;
+  } catch {
+    return;
+  }
+  throw new PrepError(`${name}: the first line is a JSON object, not a CSV header: this looks like JSON Lines; read it with prep-data json (the same options)`, 2);
 }

@@ -79,6 +79,12 @@ export async function* readJsonl(path: string, opts: JsonOptions = {}): AsyncGen
  * document has almost none.
  */
 async function sniff(path: string, encoding?: string): Promise<"array" | "object" | "jsonl"> {
+  // stdin has no name to go by: its first bytes are peeked at, and read again after.
+  if (path === "-") {
+    const { peekStdin } = await import("./open.js");
+    const b = await peekStdin();
+    return sniffText(b.toString("utf8"), b.length >= 65536);
+  }
   const bytes = await openUtf8(path, encoding);
   let head = "";
   try {
@@ -89,10 +95,15 @@ async function sniff(path: string, encoding?: string): Promise<"array" | "object
   } finally {
     bytes.destroy();
   }
+  return sniffText(head, head.length > 65536);
+}
+
+/** JSON array, JSON object or JSON Lines, from a file's first bytes (`cut`: they end mid-file). */
+function sniffText(head: string, cut: boolean): "array" | "object" | "jsonl" {
   const t = head.replace(/^\uFEFF/, "").trimStart();
   if (t.startsWith("[")) return "array";
   const lines = t.split("\n");
-  if (head.length > 65536) lines.pop(); // the last one may be cut short
+  if (cut) lines.pop(); // the last one may be cut short
   const parses = (l: string) => {
     try {
       JSON.parse(l);
@@ -113,7 +124,7 @@ async function sniff(path: string, encoding?: string): Promise<"array" | "object
  */
 export async function* readJson(path: string, opts: JsonOptions = {}): AsyncGenerator<SourceItem> {
   const name = opts.name ?? path;
-  const shape = path === "-" ? "array" : await sniff(path, opts.encoding);
+  const shape = await sniff(path, opts.encoding);
   if (shape === "jsonl") {
     yield* readJsonl(path, opts);
     return;

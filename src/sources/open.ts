@@ -26,7 +26,20 @@ export async function openBytes(path: string, onBytes?: (n: number) => void, ran
   }
   if (path === "-") {
     if (onBytes) process.stdin.on("data", (c: Buffer) => onBytes(c.length));
-    return process.stdin;
+    if (!stdinHead) return process.stdin;
+    // The bytes already peeked at (to tell JSON Lines from JSON), then the rest of stdin.
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    for (const c of stdinHead) {
+      onBytes?.(c.length);
+      out.write(c);
+    }
+    stdinHead = [];
+    if (process.stdin.readableEnded) out.end();
+    else {
+      process.stdin.on("error", (e) => out.destroy(e));
+      process.stdin.pipe(out);
+    }
+    return out;
   }
   if (!path.startsWith("s3://")) await assertReadableFile(path);
   const raw = path.startsWith("s3://") ? await (await import("../s3/s3.js")).openObject(path) : createReadStream(path, { highWaterMark: 1 << 20 });
@@ -129,6 +142,44 @@ export async function openUtf8(path: string, encoding?: string, onBytes?: (n: nu
     if (bytes !== process.stdin) bytes.destroy();
   });
   return bytes.pipe(t);
+}
+
+let stdinHead: Buffer[] | undefined;
+
+/**
+ * The first bytes of stdin (up to `max`, or all of it when shorter), without losing them: the next `openBytes("-")`
+ * yields them before the rest. For telling a format by content where there is no file name (`json -`).
+ */
+export async function peekStdin(max = 65536): Promise<Buffer> {
+  if (!stdinHead) {
+    const head: Buffer[] = [];
+    stdinHead = head;
+    let n = 0;
+    await new Promise<void>((resolve, reject) => {
+      const stdin = process.stdin;
+      const done = () => {
+        stdin.off("readable", onReadable);
+        stdin.off("end", done);
+        stdin.off("error", onError);
+        resolve();
+      };
+      const onError = (e: Error) => {
+        done();
+        reject(e);
+      };
+      const onReadable = () => {
+        for (let c = stdin.read() as Buffer | null; c !== null; c = stdin.read() as Buffer | null) {
+          head.push(c);
+          n += c.length;
+          if (n >= max) return done();
+        }
+      };
+      stdin.on("readable", onReadable);
+      stdin.on("end", done);
+      stdin.on("error", onError);
+    });
+  }
+  return Buffer.concat(stdinHead);
 }
 
 /** A file's or S3 object's size in bytes, or undefined when it does not exist. */

@@ -48,12 +48,12 @@ export function draftFromTemplates(t: DraftTemplates): RowToDraft {
   let checked = false;
   const render = (tpl: Template, row: Row): string | Finding => {
     const r = tpl.render(row.values);
-    if ("missing" in r) return finding("missing-value", `column "${r.missing}" is empty (null) or absent in this row`, row.origin);
+    if ("missing" in r) return finding("missing-value", `${r.missing.includes(".") || r.missing.includes("[") ? "path" : "column"} "${r.missing}" is empty (null) or absent in this row${r.keys?.length ? ` (there: ${r.keys.slice(0, 12).join(", ")}${r.keys.length > 12 ? ", …" : ""})` : ""}`, row.origin);
     return r.text;
   };
   return (row) => {
     if (!checked) {
-      checkColumns(all, Object.keys(row.values), row.origin.source);
+      checkColumns(all, Object.keys(row.values), row.origin.source, row.values);
       checked = true;
     }
     if (text) {

@@ -1,0 +1,56 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lines, run, tmp } from "../helpers/run.js";
+
+const NESTED = [
+  { meta: { title: "T1", year: 2020 }, messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "yo" }], tags: ["a", "b", "c"] },
+  { meta: { year: 2021 }, messages: [{ role: "user", content: "q2" }], tags: [] },
+].map((x) => JSON.stringify(x)).join("\n") + "\n";
+
+describe("addressing data the way jq and datasets do", () => {
+  it("templates reach into nested values: {meta.title}, {messages[0].content}, {tags[-1]}; a row without the path is missing-value naming the keys there; a path absent from the first row is a usage error listing them", async () => {
+    const d = tmp();
+    const f = join(d, "n.jsonl");
+    writeFileSync(f, NESTED);
+    const r = await run(["json", f, "--prompt", "{meta.title}: {messages[0].content}", "--completion", "{tags[-1]}", "--rejects", join(d, "rej.jsonl"), "-o", join(d, "o.jsonl")]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(lines(readFileSync(join(d, "o.jsonl"), "utf8"))).toEqual([{ prompt: "T1: hi", completion: "c" }]);
+    expect(r.stderr).toMatch(/n\.jsonl:2: missing-value: path "meta\.title" is empty \(null\) or absent in this row \(there: year\)/);
+    const typo = await run(["json", f, "--prompt", "{meta.titel}", "--completion", "{tags[0]}", "-o", join(d, "t.jsonl")]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/template "\{meta\.titel\}": the first row has no meta\.titel; there: title, year/);
+    const idx = await run(["json", f, "--prompt", "{messages[5].content}", "--completion", "{tags[0]}", "-o", join(d, "i.jsonl")]);
+    expect(idx.stderr).toMatch(/the first row has no messages\[5\]; there: 2 items/);
+    // A CSV column whose name has a dot is that column.
+    writeFileSync(join(d, "dots.csv"), "a.b,c\nx,y\n");
+    const dots = await run(["csv", join(d, "dots.csv"), "--prompt", "{a.b}", "--completion", "{c}", "-o", "-"]);
+    expect(lines(dots.stdout)).toEqual([{ prompt: "x", completion: "y" }]);
+  });
+
+  it("json - reads JSON Lines, a JSON array or {\"data\": […]} from stdin, told by content as for files", async () => {
+    const jl = await run(["json", "-", "--prompt", "{meta.year}", "--completion", "{messages[0].content}", "-o", "-"], { input: NESTED });
+    expect(jl.code, jl.stderr).toBe(0);
+    expect(lines(jl.stdout)).toEqual([{ prompt: "2020", completion: "hi" }, { prompt: "2021", completion: "q2" }]);
+    const arr = await run(["json", "-", "--prompt", "{a}", "--completion", "{b}", "-o", "-"], { input: '[{"a":"x","b":"y"},\n{"a":"z","b":"w"}]' });
+    expect(lines(arr.stdout)).toEqual([{ prompt: "x", completion: "y" }, { prompt: "z", completion: "w" }]);
+    const obj = await run(["json", "-", "--prompt", "{a}", "--completion", "{b}", "-o", "-"], { input: '{"data": [\n {"a":"x","b":"y"}\n]}\n' });
+    expect(lines(obj.stdout)).toEqual([{ prompt: "x", completion: "y" }]);
+    // Larger than the bytes peeked at: nothing lost.
+    const many = Array.from({ length: 20000 }, (_, i) => JSON.stringify({ a: `q${i}`, b: "x".repeat(40) })).join("\n") + "\n";
+    const big = await run(["json", "-", "--prompt", "{a}", "--completion", "{b}", "-o", "-"], { input: many });
+    expect(lines(big.stdout)).toHaveLength(20000);
+  });
+
+  it("csv given JSON Lines (a file or stdin) says so and names json, instead of a header cut out of the JSON", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "x.csv"), NESTED);
+    for (const [args, input] of [[["csv", join(d, "x.csv")], undefined], [["csv", "-"], NESTED]] as const) {
+      const r = await run([...args, "--prompt", "{q}", "--completion", "{a}", "-o", join(d, "o.jsonl")], input ? { input } : {});
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/the first line is a JSON object, not a CSV header: this looks like JSON Lines; read it with prep-data json/);
+    }
+    const ok = await run(["csv", "-", "--prompt", "{q}", "--completion", "{a}", "-o", "-"], { input: "q,a\nx,y\n" });
+    expect(lines(ok.stdout)).toEqual([{ prompt: "x", completion: "y" }]);
+  });
+});
