@@ -124,6 +124,29 @@ export async function openInput(input: Input, onNotice?: (m: string) => void, sh
   if (input.kind === "rows") return { rows: shard ? everyNth(input.rows, shard) : input.rows, paths: input.paths ?? [] };
   const { readHubDataset, resolveSplit } = await import("./hub/dataset.js");
   const hub = input.hub ?? hubConfig();
+  // datasets' slicing syntax: train[:100], train[10%:20%], train+validation (each part resolved, read and sliced).
+  const { parseSplitSpec, needsCount, sliceRows } = await import("./hub/slices.js");
+  const parts = input.split !== undefined ? parseSplitSpec(input.split) : undefined;
+  const spec = input.split;
+  if (parts) {
+    const resolvedParts: ResolvedSplit[] = [];
+    for (const p of parts) resolvedParts.push(await resolveSplit(input.dataset, { split: p.split, config: input.config, hub, onNotice }));
+    input.progress?.onFiles?.(resolvedParts.flatMap((r) => r.files));
+    const read = (i: number) => readHubDataset(resolvedParts[i]!, hub, { onBytes: input.progress?.onBytes, onDownload: input.progress?.onDownload });
+    async function* sliced(): AsyncGenerator<SourceItem> {
+      for (const [i, p] of parts!.entries()) {
+        let total: number | undefined;
+        if (needsCount(p)) {
+          // A percentage or a bound from the end needs the split's row count: counted in a first pass.
+          total = 0;
+          for await (const r of read(i)) if (r.type !== "finding") total++;
+          onNotice?.(`--split ${spec}: ${p.split} has ${total.toLocaleString("en-US")} rows`);
+        }
+        yield* sliceRows(read(i), p, total);
+      }
+    }
+    return { rows: shard ? everyNth(sliced(), shard) : sliced(), resolved: resolvedParts[0], paths: [] };
+  }
   const resolving = resolveSplit(input.dataset, { split: input.split, config: input.config, hub, onNotice });
   // The table readers compile while the Hub answers (the revision check is a round trip this thread waits on).
   import("./sources/table.js").catch(() => undefined);

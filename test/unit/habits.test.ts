@@ -54,3 +54,39 @@ describe("addressing data the way jq and datasets do", () => {
     expect(lines(ok.stdout)).toEqual([{ prompt: "x", completion: "y" }]);
   });
 });
+
+describe("Hub splits as datasets spells them", () => {
+  it("slices by row and by percentage (datasets' closest rounding: Python's round, halves to even), negative from the end, parts joined by +", async () => {
+    const { parseSplitSpec, sliceBounds } = await import("../../src/hub/slices.js");
+    const b = (spec: string, total: number) => parseSplitSpec(spec)!.map((p) => sliceBounds(p, total));
+    expect(parseSplitSpec("train")).toBeUndefined();
+    expect(b("train[:100]", 1000)).toEqual([[0, 100]]);
+    expect(b("train[10%:20%]", 1000)).toEqual([[100, 200]]);
+    expect(b("train[:50%]", 5)).toEqual([[0, 2]]); // round(2.5) = 2
+    expect(b("train[:50%]", 7)).toEqual([[0, 4]]); // round(3.5) = 4
+    expect(b("train[-10:]", 25)).toEqual([[15, 25]]);
+    expect(b("train[:-10%]", 100)).toEqual([[0, 90]]);
+    expect(b("train[5:2]", 10)).toEqual([[5, 5]]);
+    expect(b("train+validation[:10]", 50)).toEqual([[0, 50], [0, 10]]);
+    expect(() => parseSplitSpec("train[1.5:]")).toThrow(/whole number/);
+    expect(() => parseSplitSpec("train[x]")).toThrow(/is not a split with an optional \[from:to\] slice/);
+  });
+
+  it("hf and dialogsum read the slices from the (bundled, offline) Hub cache", async () => {
+    const env = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(import.meta.dirname, "../../fixtures/hf-cache") };
+    const ids = async (split: string) => {
+      const r = await run(["hf", "knkarthick/dialogsum", "--split", split, "--prompt", "{id}", "--completion", "{summary}", "-o", "-"], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return (lines(r.stdout) as { prompt: string }[]).map((x) => x.prompt);
+    };
+    expect(await ids("train[:2]")).toEqual(["train_0", "train_1"]);
+    expect(await ids("train[-1:]")).toEqual(["train_5"]);
+    expect(await ids("train[50%:]")).toEqual(["train_3", "train_4", "train_5"]);
+    expect(await ids("train[:1]+validation[:1]")).toEqual(["train_0", "dev_0"]);
+    const d = await run(["dialogsum", "--split", "validation[:1]", "--format", "instruction", "-o", "-"], { env });
+    expect(d.code, d.stderr).toBe(0);
+    expect(lines(d.stdout)).toHaveLength(1);
+    const bad = await run(["hf", "knkarthick/dialogsum", "--split", "train[x]", "--prompt", "{id}", "--completion", "{summary}"], { env });
+    expect(bad.code).toBe(2);
+  });
+});
