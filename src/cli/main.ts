@@ -64,8 +64,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .option("--s3-path-style", "address S3 buckets by path (http://host/bucket/key), for S3-compatible stores (or PREP_DATA_S3_PATH_STYLE=1)")
+    // As the AWS CLI takes them (the environment variables still work; an option wins over its variable).
+    .option("--region <region>", "AWS Region for every AWS call (else AWS_REGION, the profile's, …)")
+    .option("--profile <name>", "AWS named profile from ~/.aws/config and credentials (else AWS_PROFILE)")
+    .option("--endpoint-url <url>", "endpoint for every AWS service the command calls (else AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, …_BEDROCK, …_BEDROCK_RUNTIME)")
     .hook("preAction", (cmd, action) => {
-      if (cmd.opts().s3PathStyle) process.env.PREP_DATA_S3_PATH_STYLE = "1";
+      const g = cmd.opts() as { s3PathStyle?: boolean; region?: string; profile?: string; endpointUrl?: string };
+      if (g.s3PathStyle) process.env.PREP_DATA_S3_PATH_STYLE = "1";
+      if (g.region) process.env.AWS_REGION = g.region;
+      if (g.profile) process.env.AWS_PROFILE = g.profile;
+      if (g.endpointUrl) {
+        if (!/^https?:\/\/[^\s/]+/.test(g.endpointUrl)) throw new PrepError(`--endpoint-url ${g.endpointUrl}: expected http(s)://host[:port]`, 2);
+        // The service-specific variables win over the global one in the SDK: the option must win over both.
+        for (const k of ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"]) process.env[k] = g.endpointUrl;
+      }
       modelLifecycle(action);
     });
 

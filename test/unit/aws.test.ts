@@ -326,3 +326,34 @@ describe("job create checks the request against the model before anything is sen
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 });
+
+describe("AWS options as the AWS CLI takes them", () => {
+  it("--region, --profile and --endpoint-url (before or after the command) reach S3 and Bedrock without the environment variables", async () => {
+    const ctl = await startBedrockControl();
+    try {
+      const d = tmp();
+      const creds = join(d, "credentials");
+      writeFileSync(creds, "[stand-in]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
+      const env = { AWS_SHARED_CREDENTIALS_FILE: creds, AWS_CONFIG_FILE: join(d, "none"), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_REGION: undefined, AWS_PROFILE: undefined, AWS_ENDPOINT_URL_S3: undefined, AWS_ENDPOINT_URL_BEDROCK: undefined };
+      const f = join(d, "t.jsonl");
+      writeFileSync(f, '{"prompt": "a", "completion": "b"}\n');
+      const s3Url = s3.env.AWS_ENDPOINT_URL_S3;
+      const up = await run(["upload", f, "s3://bucket/opts/", "--force", "--region", "us-east-1", "--profile", "stand-in", "--endpoint-url", s3Url, "--s3-path-style"], { env });
+      expect(up.code, up.stderr).toBe(0);
+      const back = await run(["--region", "us-east-1", "--profile", "stand-in", "--endpoint-url", s3Url, "--s3-path-style", "validate", "s3://bucket/opts/t.jsonl", "--json"], { env });
+      expect(back.code, back.stderr).toBe(0);
+      expect(JSON.parse(back.stdout).files[0]).toMatchObject({ records: 1 });
+      const st = await run(["job", "status", "nothing-yet", "--region", "us-east-1", "--profile", "stand-in", "--endpoint-url", ctl.env.AWS_ENDPOINT_URL_BEDROCK], { env });
+      expect(ctl.requests.length).toBeGreaterThan(0);
+      expect(st.stderr).not.toMatch(/Could not load credentials|Region is missing/);
+      // Without them the same command has no Region and no credentials.
+      const none = await run(["validate", "s3://bucket/opts/t.jsonl"], { env });
+      expect(none.code).not.toBe(0);
+      const bad = await run(["validate", "x.jsonl", "--endpoint-url", "localhost"], { env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--endpoint-url localhost: expected http\(s\):\/\/host/);
+    } finally {
+      await ctl.close();
+    }
+  });
+});
