@@ -90,3 +90,17 @@ describe("Hub splits as datasets spells them", () => {
     expect(bad.code).toBe(2);
   });
 });
+
+describe("the library", () => {
+  it("require('prep-data') works from CommonJS (an export condition for require), with the same functions as import", async () => {
+    const { mkdirSync, symlinkSync } = await import("node:fs");
+    const { spawnSync } = await import("node:child_process");
+    const d = tmp();
+    mkdirSync(join(d, "node_modules"));
+    symlinkSync(join(import.meta.dirname, "../.."), join(d, "node_modules", "prep-data"));
+    writeFileSync(join(d, "t.cjs"), 'const p = require("prep-data");\nconsole.log(JSON.stringify(["prepare", "validateFiles", "evaluate", "curate", "synthesize", "getProfile"].map((k) => typeof p[k])));\n');
+    const r = spawnSync(process.execPath, [join(d, "t.cjs")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(["function", "function", "function", "function", "function", "function"]);
+  });
+});
