@@ -16,6 +16,7 @@ import { addSynthCommand } from "./synth.js";
 import { addCurateCommand } from "./curate.js";
 import { addEvalCommand } from "./eval.js";
 import { addHelpTexts } from "./help.js";
+import { addCompletionCommands } from "./completion.js";
 import { distance } from "fastest-levenshtein";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
@@ -223,6 +224,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addTextCommand(program, setExit);
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
+  addCompletionCommands(program);
   addHelpTexts(program);
   return program;
 }

@@ -125,3 +125,43 @@ describe("what the README says", () => {
     }
   });
 });
+
+describe("shell completion", () => {
+  it("bash: the script completes commands, options, choices and model names through the installed prep-data", async () => {
+    const { mkdirSync, symlinkSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { spawnSync } = await import("node:child_process");
+    const { tmp, ROOT } = await import("../helpers/run.js");
+    const d = tmp();
+    mkdirSync(join(d, "bin"));
+    symlinkSync(join(ROOT, "bin", "prep-data.js"), join(d, "bin", "prep-data"));
+    const script = (await run(["completion", "bash"])).stdout;
+    writeFileSync(join(d, "c.bash"), script);
+    const ask = (words: string[], cword = words.length - 1) => {
+      const sh = `source ${join(d, "c.bash")}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${cword}; _prep_data_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const r = spawnSync("bash", ["-c", sh], { encoding: "utf8", env: { ...process.env, PATH: `${join(d, "bin")}:${process.env.PATH}` } });
+      return r.stdout.split("\n").filter(Boolean);
+    };
+    expect(ask(["prep-data", "sy"])).toEqual(["synth"]);
+    expect(ask(["prep-data", "job", ""])).toEqual(["create", "status", "wait"]);
+    expect(ask(["prep-data", "csv", "x.csv", "--form"])).toEqual(["--format"]);
+    expect(ask(["prep-data", "csv", "x.csv", "--format", "ins"])).toEqual(["instruction"]);
+    expect(ask(["prep-data", "validate", "t.jsonl", "--model", "nova-2"])).toEqual(expect.arrayContaining(["nova-2-lite"]));
+    expect(ask(["prep-data", "upload", "t.jsonl", "--reg"])).toEqual(["--region"]); // the AWS options on every command
+    expect(ask(["prep-data", "csv", "x"])).toEqual([]); // files: the shell's own completion
+    expect(ask(["prep-data", "dialogsum", "--us"])).toEqual(["--user-speaker"]); // deprecated names are not offered
+  });
+
+  it("zsh and fish scripts ask the same helper; an unknown shell is a usage error", async () => {
+    const z = await run(["completion", "zsh"]);
+    expect(z.stdout).toMatch(/^#compdef prep-data/);
+    expect(z.stdout).toContain("prep-data __complete $((CURRENT - 1)) --");
+    const f = await run(["completion", "fish"]);
+    expect(f.stdout).toContain("complete -c prep-data -a '(__prep_data_complete)'");
+    const bad = await run(["completion", "tcsh"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/tcsh is not a shell prep-data completes/);
+    const top = await run(["--help"]);
+    expect(top.stdout).not.toMatch(/__complete/);
+  });
+});
