@@ -85,6 +85,11 @@ export const HELP: Record<string, HelpEntry> = {
     exit: "0 no errors (warnings allowed); 1 errors; 2 usage error; 3 the file could not be validated; 130 interrupted",
   },
   stats: { examples: ["prep-data stats train.jsonl --tokenizer llama3", "prep-data stats train.jsonl --model llama3.1-8b --json"], env: S3_ENV, exit: "0 counted; 2 usage error; 3 the file could not be read; 130 interrupted" },
+  run: {
+    examples: ["prep-data run examples/synthetic-experiment.yaml", "SAMPLE=100 prep-data run recipe.yaml --force --report run.json"],
+    env: ["any ${VAR} the recipe names (the recipe's env: gives defaults)"],
+    exit: "0 every step done or up to date; 1 a step refused some rows (the recipe went on); else the failing step's code (the later steps not run); 2 a bad recipe",
+  },
   completion: { examples: ["prep-data completion bash", "prep-data completion fish"], env: [], exit: "0 printed; 2 an unknown shell" },
   models: { examples: ["prep-data models", "prep-data models nova-2-lite"], env: [], exit: "0 shown; 2 unknown model (the nearest names are suggested)" },
   dedup: { examples: ["prep-data dedup train.jsonl --near -o deduped.jsonl --rejects dups.jsonl", "prep-data dedup synthetic.jsonl --key '{question}' --near 0.7 -o deduped.jsonl"], env: S3_ENV, exit: OPS_EXIT },

@@ -17,6 +17,7 @@ import { addCurateCommand } from "./curate.js";
 import { addEvalCommand } from "./eval.js";
 import { addHelpTexts } from "./help.js";
 import { addCompletionCommands } from "./completion.js";
+import { addRunCommand } from "./recipe.js";
 import { distance } from "fastest-levenshtein";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
@@ -69,7 +70,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--region <region>", "AWS Region for every AWS call (else AWS_REGION, the profile's, …)")
     .option("--profile <name>", "AWS named profile from ~/.aws/config and credentials (else AWS_PROFILE)")
     .option("--endpoint-url <url>", "endpoint for every AWS service the command calls (else AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, …_BEDROCK, …_BEDROCK_RUNTIME)")
-    .hook("preAction", (cmd, action) => {
+    .option("--print-recipe", "print this command line as a recipe step (YAML, for prep-data run) on stderr, then run it")
+    .hook("preAction", async (cmd, action) => {
+      if ((cmd.opts() as { printRecipe?: boolean }).printRecipe) {
+        const { recipeStepText } = await import("../recipe/recipe.js");
+        const raw = ((cmd as unknown as { rawArgs?: string[] }).rawArgs ?? process.argv).slice(2);
+        process.stderr.write(await recipeStepText(raw.filter((a) => a !== "--print-recipe")));
+      }
       const g = cmd.opts() as { s3PathStyle?: boolean; region?: string; profile?: string; endpointUrl?: string };
       if (g.s3PathStyle) process.env.PREP_DATA_S3_PATH_STYLE = "1";
       if (g.region) process.env.AWS_REGION = g.region;
@@ -224,6 +231,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addTextCommand(program, setExit);
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
+  addRunCommand(program, setExit);
   addCompletionCommands(program);
   addHelpTexts(program);
   return program;
