@@ -41,26 +41,16 @@ export function addCurateCommand(program: Command, setExit: (code: number) => vo
     const { checkOutputTarget } = await import("../jsonl.js");
     if (cachePath) checkOutputTarget(cachePath, { inputs: files, option: "--cache" });
     const judge = await teacherFrom(o.judge, { baseUrl: o.baseUrl, concurrency: o.concurrency, requestTimeoutMs: o.requestTimeout * 1000 });
-    const [{ readRecords }, { curate }, { newJudgeStats }, { ReplyCache }] = await Promise.all([import("../ops/ops.js"), import("../judge/curate.js"), import("../judge/verify.js"), import("../synth/cache.js")]);
+    const [{ curateFiles }, { newJudgeStats }, { ReplyCache }] = await Promise.all([import("../judge/curate.js"), import("../judge/verify.js"), import("../synth/cache.js")]);
     const stats = { requests: 0, cached: 0, retries: 0, inputTokens: 0, outputTokens: 0, judge: newJudgeStats() } as import("../synth/calls.js").CallStats & { judge: import("../judge/verify.js").JudgeStats };
     const cache = cachePath ? new ReplyCache(cachePath) : undefined;
     const t0 = Date.now();
     let reporter: import("./report.js").Reporter | undefined;
     try {
-      const code = await operate("curate", files, o, [], async ({ main, others, counts, reject, rep }) => {
-        reporter = rep;
-        if (cache?.entries && !o.quiet) rep.notice(`${cache.entries} cached judge replies in ${cachePath}`);
-        const meta = others.get("--metadata");
-        for await (const r of curate(readRecords(files), { judge, minScore: o.minScore, repair: o.repair, rubric, fields: { document: o.document, question: o.question, answer: o.answer }, concurrency: o.concurrency, ...callOptions(o), cache, stats })) {
-          counts.read++;
-          if (r.type === "finding") {
-            await reject(r);
-            continue;
-          }
-          await main.write(r.value);
-          await meta?.write({ record: counts.written, source: r.source, line: r.line, ...r.meta });
-          counts.written++;
-        }
+      const code = await operate("curate", o, (hooks) => {
+        reporter = hooks.rep;
+        if (cache?.entries && !o.quiet) hooks.rep.notice(`${cache.entries} cached judge replies in ${cachePath}`);
+        return curateFiles(files, { output: o.output, rejects: o.rejects, metadata: o.metadata, ...hooks, judge, minScore: o.minScore, repair: o.repair, rubric, fields: { document: o.document, question: o.question, answer: o.answer }, concurrency: o.concurrency, ...callOptions(o), cache, stats });
       });
       if (!o.quiet && reporter) {
         reporter.line(judgeLine(o.judge, stats.judge, "records", o.minScore, o.repair));

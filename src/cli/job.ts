@@ -133,7 +133,7 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
         if (i <= 0) throw new PrepError(`--hp ${kv}: expected key=value`, 2);
         hp[kv.slice(0, i)] = kv.slice(i + 1);
       }
-      const { planJob, bedrockControl, controlError } = await import("../jobs/job.js");
+      const { planJob } = await import("../jobs/job.js");
       const plan = planJob({ model: o.model, type, train, validation, output: o.output, roleArn: o.roleArn, name: o.name, customModelName: o.customModelName, hyperparameters: hp, teacher: o.teacher, maxResponseLength: o.maxResponseLength, graderLambda: o.graderLambda, invocationLogs });
       for (const h of plan.hyperparameters) process.stderr.write(`  ${h.name.padEnd(24)} ${h.given ? String(h.value ?? "").padEnd(10) : `(default ${h.default ?? "Bedrock's"})`.padEnd(10)}  ${h.type}${h.max ? ` ${h.min}–${h.max === Number.MAX_SAFE_INTEGER ? "" : h.max}` : ""}\n`);
       process.stderr.write(`  [hyperparameter ranges: ${type === "reinforcement-fine-tuning" ? "API_RFTHyperParameters" : `${plan.profile.hyperparameters.source}${plan.profile.hyperparameters.confirmed ? "" : ", not published for this model: the family's ranges"}`}]\n`);
@@ -161,36 +161,21 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
         setExit(0);
         return;
       }
-      const { m, c } = await bedrockControl();
-      try {
-        const r = await c.send(new m.CreateModelCustomizationJobCommand(plan.request as never));
-        process.stdout.write(JSON.stringify({ jobArn: r.jobArn }, null, 2) + "\n");
-        process.stderr.write(`submitted: ${r.jobArn}\n`);
-        setExit(0);
-      } catch (e) {
-        throw controlError(e, "CreateModelCustomizationJob");
-      }
+      const { submitJob } = await import("../jobs/control.js");
+      const r = await submitJob(plan.request as Record<string, unknown>);
+      process.stdout.write(JSON.stringify({ jobArn: r.jobArn }, null, 2) + "\n");
+      process.stderr.write(`submitted: ${r.jobArn}\n`);
+      setExit(0);
     });
-
-  const describe = async (id: string) => {
-    const { bedrockControl, controlError } = await import("../jobs/job.js");
-    const { m, c } = await bedrockControl();
-    try {
-      return await c.send(new m.GetModelCustomizationJobCommand({ jobIdentifier: id }));
-    } catch (e) {
-      throw controlError(e, `job ${id}`);
-    }
-  };
-  const summary = (j: Awaited<ReturnType<typeof describe>>) => ({ jobName: j.jobName, jobArn: j.jobArn, status: j.status, ...(j.failureMessage ? { failureMessage: j.failureMessage } : {}), baseModelArn: j.baseModelArn, outputModelArn: j.outputModelArn, statusDetails: j.statusDetails, creationTime: j.creationTime, endTime: j.endTime });
-  const exitFor = (status?: string) => (status === "Completed" ? 0 : status === "Failed" || status === "Stopped" ? 1 : 0);
 
   job
     .command("status <job>")
     .description("a job's status (name or ARN)")
     .action(async (id: string) => {
-      const j = await describe(id);
-      process.stdout.write(JSON.stringify(summary(j), null, 2) + "\n");
-      setExit(exitFor(j.status));
+      const { jobStatus, jobExitCode } = await import("../jobs/control.js");
+      const j = await jobStatus(id);
+      process.stdout.write(JSON.stringify(j, null, 2) + "\n");
+      setExit(jobExitCode(j.status));
     });
 
   job
@@ -198,22 +183,17 @@ export function addJobCommands(program: Command, setExit: (code: number) => void
     .description("poll a job until it ends: exit 0 Completed, 1 Failed or Stopped (with the failure message)")
     .option("--interval <time>", "first polling interval: seconds, or with a unit (30s, 5m, 1h); doubled up to 5 minutes", durationArg, 30)
     .action(async (id: string, o: { interval: number }) => {
-      let wait = Math.max(0.01, o.interval) * 1000;
+      const { waitForJob, jobExitCode } = await import("../jobs/control.js");
       const progress = new Progress({});
-      const t0 = Date.now();
-      for (;;) {
-        const j = await describe(id);
-        if (j.status !== "InProgress" && j.status !== "Stopping") {
-          progress.stop();
-          process.stdout.write(JSON.stringify(summary(j), null, 2) + "\n");
-          if (j.status !== "Completed") process.stderr.write(`prep-data: job ${j.jobName ?? id} ${j.status}${j.failureMessage ? `: ${j.failureMessage}` : ""}\n`);
-          setExit(exitFor(j.status));
-          return;
-        }
-        const steps = Object.entries(j.statusDetails ?? {}).map(([k, v]) => `${k.replace(/Details$/, "")} ${(v as { status?: string })?.status ?? "?"}`).join(", ");
-        progress.start(`job ${j.jobName ?? id}: ${j.status}${steps ? ` (${steps})` : ""}, ${Math.round((Date.now() - t0) / 1000)} s`, undefined, "rows");
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, 300_000);
-      }
+      const j = await waitForJob(id, {
+        intervalSeconds: o.interval,
+        onPoll: (j, ms) => {
+          const steps = Object.entries((j.statusDetails ?? {}) as Record<string, { status?: string }>).map(([k, v]) => `${k.replace(/Details$/, "")} ${v?.status ?? "?"}`).join(", ");
+          progress.start(`job ${j.jobName ?? id}: ${j.status}${steps ? ` (${steps})` : ""}, ${Math.round(ms / 1000)} s`, undefined, "rows");
+        },
+      }).finally(() => progress.stop());
+      process.stdout.write(JSON.stringify(j, null, 2) + "\n");
+      if (j.status !== "Completed") process.stderr.write(`prep-data: job ${j.jobName ?? id} ${j.status}${j.failureMessage ? `: ${j.failureMessage}` : ""}\n`);
+      setExit(jobExitCode(j.status));
     });
 }

@@ -1,24 +1,11 @@
-import { basename } from "node:path";
 import { Option, type Command } from "commander";
-import { finding, PrepError, type Finding, type Origin } from "../record.js";
-import { sizeOf } from "../sources/open.js";
+import { PrepError } from "../record.js";
 import { expandShards } from "../ops/shard-set.js";
 import { common, operate, type OpsOpts } from "./operate.js";
-import { fractionArg, intArg, validationPathFor } from "./options.js";
+import { fractionArg, intArg } from "./options.js";
 import { Reporter } from "./report.js";
 
 const KEY_HELP = "compare records by this template instead of whole: {question} (the last user turn's last paragraph), {user}, {assistant}, {system}, {first_user}, or a top-level field such as {prompt}";
-
-/** A --key template as a reader: each record's key text, or a no-key finding for a record that lacks a field it names. */
-async function keyReader(template: string | undefined): Promise<((value: Record<string, unknown>, origin: Origin) => string | Finding) | undefined> {
-  if (template === undefined) return undefined;
-  const { recordKey } = await import("../ops/key.js");
-  const key = recordKey(template);
-  return (value, origin) => {
-    const k = key(value);
-    return "text" in k ? k.text : { ...finding("no-key", `the record has no "${k.missing}" for --key ${template}`, origin), raw: value };
-  };
-}
 
 interface SplitOpts {
   output: string;
@@ -46,34 +33,12 @@ const splitFlags = (c: Command) =>
     .option("--group-by <field>", "a top-level field (or a {template} over fields) whose value keeps records together")
     .option("--seed <n>", "seed", intArg("--seed"), 0);
 
-async function splitPlan(o: SplitOpts) {
-  for (const [alias, name, a, b] of [["--validation", "--validation-output", o.validation, o.validationOutput], ["--test", "--test-output", o.test, o.testOutput]] as const) {
-    if (a !== undefined && b !== undefined && a !== b) throw new PrepError(`${alias} is another name of ${name}: give one`, 2);
+/** The split options by their library names (--validation and --test are aliases of the -output names). */
+function splitOptions(o: SplitOpts) {
+  for (const [alias, name, x, y] of [["--validation", "--validation-output", o.validation, o.validationOutput], ["--test", "--test-output", o.test, o.testOutput]] as const) {
+    if (x !== undefined && y !== undefined && x !== y) throw new PrepError(`${alias} is another name of ${name}: give one`, 2);
   }
-  o.validation ??= o.validationOutput;
-  o.test ??= o.testOutput;
-  const vf = o.validationFraction ?? (o.validation ? 0.1 : undefined);
-  const tf = o.testFraction ?? (o.test ? 0.1 : undefined);
-  if (vf === undefined && tf === undefined) return undefined;
-  if ((vf ?? 0) + (tf ?? 0) >= 1 || (vf ?? 0.5) <= 0 || (tf ?? 0.5) <= 0) throw new PrepError("the fractions must be above 0 and add up to less than 1", 2);
-  const vpath = vf !== undefined ? (o.validation ?? validationPathFor(o.output)) : undefined;
-  const tpath = tf !== undefined ? (o.test ?? validationPathFor(o.output, "test")) : undefined;
-  const { splitCoin } = await import("../pipeline.js");
-  const { Template } = await import("../transforms/template.js");
-  const group = o.groupBy === undefined ? undefined : new Template(o.groupBy.includes("{") ? o.groupBy : `{${o.groupBy}}`);
-  /**
-   * Where the record with this index (among the records kept) goes; a finding when --group-by names a field the
-   * record lacks (splitting it on its own would let its group straddle the splits).
-   */
-  const route = (value: Record<string, unknown>, index: number, origin: Origin): "train" | "validation" | "test" | Finding => {
-    const g = group?.render(value);
-    if (g && !("text" in g)) return { ...finding("no-group", `--group-by ${o.groupBy}: the record has no field ${JSON.stringify(g.missing)}`, origin), raw: value };
-    const c = splitCoin(index, o.seed, g && "text" in g ? g.text : undefined);
-    if (vf !== undefined && c < vf) return "validation";
-    if (tf !== undefined && c >= (vf ?? 0) && c < (vf ?? 0) + tf) return "test";
-    return "train";
-  };
-  return { vf, tf, vpath, tpath, route, extra: [{ option: "--validation-output", path: vpath }, { option: "--test-output", path: tpath }] };
+  return { validationFraction: o.validationFraction, validationOutput: o.validationOutput ?? o.validation, testFraction: o.testFraction, testOutput: o.testOutput ?? o.test, groupBy: o.groupBy, seed: o.seed };
 }
 
 export function addOpsCommands(program: Command, setExit: (code: number) => void): void {
@@ -84,51 +49,11 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .option("--near [threshold]", "also remove near-duplicates at this estimated Jaccard similarity (default 0.8)")
       .option("--key <template>", KEY_HELP),
   ).action(async (files: string[], o: OpsOpts & { near?: string | boolean; key?: string }) => {
-    const { readRecords, ExactDuplicates, NearDuplicates, recordText } = await import("../ops/ops.js");
-    const threshold = o.near === undefined ? undefined : o.near === true ? 0.8 : Number(o.near);
-    if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new PrepError("--near takes a similarity between 0 and 1", 2);
-    const keyOf = await keyReader(o.key);
-    setExit(
-      await operate("dedup", files, o, [], async ({ main, others, counts, remove, reject }) => {
-        const exact = new ExactDuplicates();
-        // Keys are short (a question): their near-duplicates are compared by word pairs, whole records by 5-word shingles.
-        const near = threshold !== undefined ? new NearDuplicates({ threshold, ...(o.key ? { shingle: 2 } : {}) }) : undefined;
-        const rejects = others.get("--rejects");
-        for await (const r of readRecords(files)) {
-          if (r.type === "finding") {
-            await reject(r);
-            counts.read++;
-            continue;
-          }
-          counts.read++;
-          const at = `${r.source}:${r.line}`;
-          const key = keyOf?.(r.value, { source: r.source, line: r.line });
-          if (key && typeof key !== "string") {
-            await reject(key);
-            continue;
-          }
-          const first = exact.add(key ?? r.value, at);
-          const reason = first !== undefined ? "duplicate" : undefined;
-          let kept = first;
-          let why = reason;
-          if (!why && near) {
-            const n = near.add(key ?? recordText(r.value), at);
-            if (n !== undefined) {
-              why = "near-duplicate";
-              kept = n;
-            }
-          }
-          if (why) {
-            remove(why);
-            await rejects?.write({ source: r.source, line: r.line, reason: why, kept, ...(key !== undefined ? { key } : {}), record: r.value });
-            continue;
-          }
-          await main.write(r.value);
-          counts.written++;
-        }
-      }),
-    );
+    const { dedupFiles } = await import("../ops/commands.js");
+    const near = o.near === undefined ? undefined : o.near === true ? 0.8 : Number(o.near);
+    setExit(await operate("dedup", o, (hooks) => dedupFiles(files, { ...o, ...hooks, near, key: o.key })));
   });
+
 
   common(
     program
@@ -137,29 +62,10 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .requiredOption("-n, --count <n>", "records to keep", intArg("--count", 1))
       .option("--seed <n>", "random seed", intArg("--seed"), 0),
   ).action(async (files: string[], o: OpsOpts & { count: number; seed: number }) => {
-    const { readRecords, sampleInOrder } = await import("../ops/ops.js");
-    setExit(
-      await operate("sample", files, o, [], async ({ main, counts, reject }) => {
-        let kept = 0;
-        let notSampled = 0;
-        const done = (k: number, seen: number) => {
-          kept = k;
-          notSampled = seen - k;
-          counts.read += seen;
-        };
-        for await (const r of sampleInOrder(readRecords(files), o.count, o.seed, (x) => x.type === "record", done)) {
-          if (r.type === "finding") {
-            counts.read++;
-            await reject(r);
-            continue;
-          }
-          await main.write(r.value);
-        }
-        counts.written = kept;
-        if (notSampled) counts.removed["not-sampled"] = notSampled;
-      }),
-    );
+    const { sampleFiles } = await import("../ops/commands.js");
+    setExit(await operate("sample", o, (hooks) => sampleFiles(files, { ...o, ...hooks })));
   });
+
 
   common(
     program
@@ -168,23 +74,10 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
       .option("--seed <n>", "random seed", intArg("--seed"), 0)
       .option("--bucket-mb <n>", "memory per bucket", intArg("--bucket-mb", 1), 64),
   ).action(async (files: string[], o: OpsOpts & { seed: number; bucketMb: number }) => {
-    const [{ readRecords }, { externalShuffle }] = await Promise.all([import("../ops/ops.js"), import("../ops/shuffle.js")]);
-    let total = 0;
-    for (const f of files) total += (await sizeOf(f)) ?? 0;
-    setExit(
-      await operate("shuffle", files, o, [], async ({ main, counts, reject }) => {
-        for await (const r of externalShuffle(readRecords(files), o.seed, o.bucketMb * 1024 * 1024, total)) {
-          counts.read++;
-          if (r.type === "finding") {
-            await reject(r);
-            continue;
-          }
-          await main.write(r.value);
-          counts.written++;
-        }
-      }),
-    );
+    const { shuffleFiles } = await import("../ops/commands.js");
+    setExit(await operate("shuffle", o, (hooks) => shuffleFiles(files, { ...o, ...hooks })));
   });
+
 
   common(
     splitFlags(
@@ -192,34 +85,10 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
     ),
     "train.jsonl",
   ).action(async (file: string, o: OpsOpts & SplitOpts) => {
-    const plan = await splitPlan(o);
-    if (!plan) throw new PrepError("split needs --validation-fraction and/or --test-fraction", 2);
-    const { readRecords } = await import("../ops/ops.js");
-    setExit(
-      await operate("split", [file], o, plan.extra, async ({ main, others, rep, counts, reject }) => {
-        const by = { validation: 0, test: 0 };
-        for await (const r of readRecords([file])) {
-          counts.read++;
-          if (r.type === "finding") {
-            await reject(r);
-            continue;
-          }
-          const to = plan.route(r.value, r.index, { source: r.source, line: r.line });
-          if (typeof to === "object") {
-            await reject(to);
-            continue;
-          }
-          if (to === "train") await main.write(r.value);
-          else {
-            await others.get(to === "validation" ? "--validation-output" : "--test-output")!.write(r.value);
-            by[to]++;
-          }
-          counts.written++;
-        }
-        if (!o.quiet) rep.line(`split: ${counts.written - by.validation - by.test} train, ${by.validation} validation${plan.tpath ? `, ${by.test} test` : ""}`);
-      }),
-    );
+    const { splitFile } = await import("../ops/commands.js");
+    setExit(await operate("split", o, (hooks) => splitFile(file, { output: o.output, rejects: o.rejects, ...splitOptions(o), ...hooks })));
   });
+
 
   common(
     splitFlags(
@@ -239,69 +108,24 @@ export function addOpsCommands(program: Command, setExit: (code: number) => void
   ).action(async (files0: string[], o: OpsOpts & SplitOpts & { dedup?: string; tag?: boolean; model?: string; batchSize?: number; key?: string }) => {
     if (o.dedup !== undefined && o.dedup !== "exact" && o.dedup !== "near") throw new PrepError("--dedup takes exact or near", 2);
     if (o.key !== undefined && o.dedup === undefined) throw new PrepError("--key says what --dedup compares: add --dedup exact or --dedup near", 2);
-    const keyOf = await keyReader(o.key);
-    const plan = await splitPlan(o);
+    const split = splitOptions(o);
     if (o.model) {
       const { getProfile } = await import("../profiles/index.js");
       getProfile(o.model); // an unknown model is a usage error before any work
     }
     const files = await expandShards(files0, o.quiet);
-    const { readRecords, ExactDuplicates, NearDuplicates, recordText, formatOf } = await import("../ops/ops.js");
-    let code = await operate("merge", files, o, plan?.extra ?? [], async ({ main, others, rep, counts, remove, reject }) => {
-        const exact = o.dedup ? new ExactDuplicates() : undefined;
-        const near = o.dedup === "near" ? new NearDuplicates(o.key ? { shingle: 2 } : {}) : undefined;
-        const meta = others.get("--metadata");
-        const rejects = others.get("--rejects");
-        const by = { validation: 0, test: 0 };
-        let format: string | undefined;
-        let formatFrom = "";
-        for await (const r of readRecords(files)) {
-          counts.read++;
-          if (r.type === "finding") {
-            await reject(r);
-            continue;
-          }
-          const f = formatOf(r.value);
-          if (format === undefined) {
-            format = f;
-            formatFrom = r.source;
-          } else if (f !== format) {
-            throw new PrepError(`${r.source}:${r.line}: a ${f ?? "unknown-format"} record, but ${formatFrom} holds ${format} records: merge takes one format`, 2);
-          }
-          const at = `${r.source}:${r.line}`;
-          const key = keyOf?.(r.value, { source: r.source, line: r.line });
-          if (key && typeof key !== "string") {
-            await reject(key);
-            continue;
-          }
-          const first = exact?.add(key ?? r.value, at);
-          const close = first === undefined && near ? near.add(key ?? recordText(r.value), at) : undefined;
-          if (first !== undefined || close !== undefined) {
-            const reason = first !== undefined ? "duplicate" : "near-duplicate";
-            remove(reason);
-            await rejects?.write({ source: r.source, line: r.line, reason, kept: first ?? close, ...(key !== undefined ? { key } : {}), record: r.value });
-            continue;
-          }
-          // The stable split over the merged records, as `split` would make it of the merged file.
-          const to = plan ? plan.route(r.value, counts.written, { source: r.source, line: r.line }) : "train";
-          if (typeof to === "object") {
-            await reject(to);
-            continue;
-          }
-          if (to === "train") await main.write(r.value);
-          else {
-            await others.get(to === "validation" ? "--validation-output" : "--test-output")!.write(r.value);
-            by[to]++;
-          }
-          await meta?.write({ record: counts.written, source: r.source, line: r.line, ...(to !== "train" ? { split: to } : {}), ...(o.tag ? { tag: basename(r.source).replace(/\.jsonl$/, "") } : {}) });
-          counts.written++;
-        }
-        if (plan && !o.quiet) rep.line(`merge: ${counts.written - by.validation - by.test} train, ${by.validation} validation${plan.tpath ? `, ${by.test} test` : ""}`);
-      });
+    const { mergeFiles } = await import("../ops/commands.js");
+    let vpath: string | undefined;
+    let code = await operate("merge", o, async (hooks) => {
+      const r = await mergeFiles(files, { output: o.output, rejects: o.rejects, metadata: o.metadata, dedup: o.dedup as "exact" | "near" | undefined, key: o.key, tag: o.tag, ...split, ...hooks });
+      vpath = r.validationOutput;
+      return r;
+    });
     if (o.model) {
       const { fileChecks } = await import("./run.js");
-      code = Math.max(code, await fileChecks([o.output, plan?.vpath], o.model, o.batchSize, new Reporter(o.maxFindings, o.quiet)));
+      code = Math.max(code, await fileChecks([o.output, vpath], o.model, o.batchSize, new Reporter(o.maxFindings, o.quiet)));
     }
     setExit(code);
   });
+
 }

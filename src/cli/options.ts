@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatNames } from "../formats/index.js";
 import { DURATION_HELP, parseDuration } from "../duration.js";
+import { validationPathFor } from "../outputs/paths.js";
+export { validationPathFor };
 import { PrepError } from "../record.js";
 import type { DraftTemplates } from "../transforms/draft.js";
 import { Template } from "../transforms/template.js";
@@ -282,15 +284,6 @@ function chatTemplates(raw: TemplateOpts): DraftTemplates {
   return { user: o.prompt, assistant: o.completion, ...(o.system !== undefined ? { system: o.system } : {}) };
 }
 
-/** `train.jsonl` → `validation.jsonl` when the name says train, else `x.jsonl` → `x.validation.jsonl` (or test). */
-export function validationPathFor(output: string, role: "validation" | "test" = "validation"): string {
-  if (output === "-") throw new PrepError(`--${role === "test" ? "test-fraction" : "validation"} with -o - needs --${role}-output FILE`, 2);
-  const slash = output.lastIndexOf("/") + 1;
-  const dir = output.slice(0, slash);
-  const base = output.slice(slash);
-  if (/train/.test(base)) return dir + base.replace(/train(ing)?/, role);
-  return dir + (base.endsWith(".jsonl") ? base.slice(0, -6) + `.${role}.jsonl` : base + `.${role}.jsonl`);
-}
 
 /** The split settings every writing command passes to `prepare`: fractions, outputs, the group of a row. */
 export function splitOptions(o: OutputOpts): { validationFraction?: number; validationOutput?: string; testFraction?: number; testOutput?: string; groupOf?: (row: Row) => string } {

@@ -9,6 +9,7 @@ import { detectFormat } from "../validate/detect.js";
 import { newJudgeStats, PairJudge, verdictMeta, type VerifyOptions } from "./verify.js";
 import type { CallOptions, CallStats } from "../synth/calls.js";
 import type { JudgeStats } from "./verify.js";
+import { runOperation, type OperationOptions, type OperationResult } from "../ops/operation.js";
 
 /**
  * What a record is judged as: its document, question and answer. The defaults read the published layout — the last
@@ -104,4 +105,25 @@ export async function* curate(records: AsyncIterable<DatasetRecord | Finding>, o
   } finally {
     calls.close();
   }
+}
+
+/**
+ * `prep-data curate` as a library call: the records of `files` judged, the kept ones written to `output` as they
+ * were (or repaired), their verdicts to `metadata`, the others to `rejects`; committed together.
+ */
+export async function curateFiles(files: string[], o: OperationOptions & CurateOptions): Promise<OperationResult> {
+  const { readRecords } = await import("../ops/ops.js");
+  return runOperation("curate", files, o, [], async ({ main, others, counts, reject }) => {
+    const meta = others.get("--metadata");
+    for await (const r of curate(readRecords(files), o)) {
+      counts.read++;
+      if (r.type === "finding") {
+        await reject(r);
+        continue;
+      }
+      await main.write(r.value);
+      await meta?.write({ record: counts.written, source: r.source, line: r.line, ...r.meta });
+      counts.written++;
+    }
+  });
 }

@@ -103,4 +103,47 @@ describe("the library", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(["function", "function", "function", "function", "function", "function"]);
   });
+
+  it("the record operations, curate, job status/wait and recipes are library calls with typed results", async () => {
+    const lib = await import("../../src/index.js");
+    const d = tmp();
+    const f = join(d, "all.jsonl");
+    writeFileSync(f, [...Array.from({ length: 40 }, (_, i) => JSON.stringify({ prompt: `q${i}`, completion: "a" })), JSON.stringify({ prompt: "q0", completion: "a" }), "not json"].join("\n") + "\n");
+    const found: string[] = [];
+    const dd = await lib.dedupFiles([f], { output: join(d, "dd.jsonl"), rejects: join(d, "rej.jsonl"), onFinding: (x) => found.push(x.reason) });
+    expect(dd).toMatchObject({ name: "dedup", read: 42, written: 40, removed: { duplicate: 1, "json-syntax": 1 }, committed: true, exitCode: 1 });
+    expect(found).toEqual(["json-syntax"]);
+    const sp = await lib.splitFile(join(d, "dd.jsonl"), { output: join(d, "train.jsonl"), validationFraction: 0.25, seed: 3 });
+    expect(sp.written).toBe(40);
+    expect(sp.validation).toBe(lines(readFileSync(join(d, "validation.jsonl"), "utf8")).length);
+    const sa = await lib.sampleFiles([join(d, "train.jsonl")], { output: join(d, "s.jsonl"), count: 5, seed: 1 });
+    expect(sa).toMatchObject({ written: 5, exitCode: 0 });
+    const sh = await lib.shuffleFiles([join(d, "s.jsonl")], { output: join(d, "sh.jsonl"), seed: 2 });
+    expect(sh.written).toBe(5);
+    const me = await lib.mergeFiles([join(d, "train.jsonl"), join(d, "validation.jsonl")], { output: join(d, "m.jsonl"), dedup: "exact", testFraction: 0.1, testOutput: join(d, "t.jsonl") });
+    expect(me.written).toBe(40);
+    expect(me.testOutput).toBe(join(d, "t.jsonl"));
+    // Nothing kept: nothing replaced, the result says so.
+    writeFileSync(join(d, "bad.jsonl"), "nope\n");
+    const none = await lib.dedupFiles([join(d, "bad.jsonl")], { output: join(d, "dd.jsonl") });
+    expect(none).toMatchObject({ committed: false, exitCode: 3 });
+    expect(lines(readFileSync(join(d, "dd.jsonl"), "utf8"))).toHaveLength(40);
+    const { startBedrockControl } = await import("../helpers/aws-stand-ins.js");
+    const ctl = await startBedrockControl({ pollsToFinish: 1 });
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, ctl.env);
+      const { jobArn } = await lib.submitJob({ jobName: "lib-job", customModelName: "lib-model", roleArn: "arn:aws:iam::123456789012:role/R", baseModelIdentifier: "amazon.nova-lite-v1:0:300k", customizationType: "FINE_TUNING", trainingDataConfig: { s3Uri: "s3://b/t.jsonl" }, outputDataConfig: { s3Uri: "s3://b/o/" }, hyperParameters: {} });
+      expect(jobArn).toMatch(/^arn:aws:bedrock:/);
+      const polls: string[] = [];
+      const j = await lib.waitForJob("lib-job", { intervalSeconds: 0.01, onPoll: (x) => polls.push(x.status!) });
+      expect(j.status).toBe("Completed");
+      expect(polls).toContain("InProgress");
+      expect(lib.jobExitCode(j.status)).toBe(0);
+    } finally {
+      for (const k of Object.keys(ctl.env)) if (saved[k] === undefined) delete process.env[k];
+      Object.assign(process.env, saved);
+      await ctl.close();
+    }
+  });
 });
