@@ -3,6 +3,7 @@ import { finding, PrepError, type Finding, type Origin } from "../record.js";
 import { validationPathFor } from "../outputs/paths.js";
 import { sizeOf } from "../sources/open.js";
 import { runOperation, type OperationOptions, type OperationResult } from "./operation.js";
+import type { Sink } from "../jsonl.js";
 
 /**
  * The record operations of the CLI's dedup, sample, shuffle, split and merge, as library functions: typed options,
@@ -83,6 +84,13 @@ export async function splitPlan(output: string, o: SplitOptions) {
     return "train";
   };
   return { vf, tf, vpath, tpath, route, extra: [{ option: "--validation-output", path: vpath }, { option: "--test-output", path: tpath }] };
+}
+
+/** Write a record to the file of its split (train: the main output), counting validation and test. */
+async function writeRouted(to: "train" | "validation" | "test", value: unknown, main: Sink, others: Map<string, Sink>, by: { validation: number; test: number }): Promise<void> {
+  if (to === "train") return main.write(value);
+  await others.get(to === "validation" ? "--validation-output" : "--test-output")!.write(value);
+  by[to]++;
 }
 
 /** Remove duplicate records (exact, whitespace-normalised; with `near`, near-duplicates); the first is kept. */
@@ -184,11 +192,7 @@ export async function splitFile(file: string, o: OperationOptions & SplitOptions
         await reject(to);
         continue;
       }
-      if (to === "train") await main.write(r.value);
-      else {
-        await others.get(to === "validation" ? "--validation-output" : "--test-output")!.write(r.value);
-        by[to]++;
-      }
+      await writeRouted(to, r.value, main, others, by);
       counts.written++;
     }
     note(`split: ${counts.written - by.validation - by.test} train, ${by.validation} validation${plan.tpath ? `, ${by.test} test` : ""}`);
@@ -247,11 +251,7 @@ export async function mergeFiles(files: string[], o: MergeOptions): Promise<Oper
         await reject(to);
         continue;
       }
-      if (to === "train") await main.write(r.value);
-      else {
-        await others.get(to === "validation" ? "--validation-output" : "--test-output")!.write(r.value);
-        by[to]++;
-      }
+      await writeRouted(to, r.value, main, others, by);
       await meta?.write({ record: counts.written, source: r.source, line: r.line, ...(to !== "train" ? { split: to } : {}), ...(o.tag ? { tag: basename(r.source).replace(/\.jsonl$/, "") } : {}) });
       counts.written++;
     }

@@ -2,38 +2,11 @@ import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
 import { HELP } from "../../src/cli/help.js";
+import { splitWords } from "../../src/recipe/recipe.js";
 import { run } from "../helpers/run.js";
 
-/** A command line as a POSIX shell splits it (quotes and backslashes), from `prep-data` on. */
-function argv(line: string): string[] {
-  const cmd = line.slice(line.indexOf("prep-data ") + "prep-data ".length);
-  const out: string[] = [];
-  let cur = "";
-  let has = false;
-  for (let i = 0; i < cmd.length; i++) {
-    const c = cmd[i]!;
-    if (c === "'") {
-      const end = cmd.indexOf("'", i + 1);
-      cur += cmd.slice(i + 1, end);
-      i = end;
-      has = true;
-    } else if (c === '"') {
-      let j = i + 1;
-      for (; cmd[j] !== '"'; j++) cur += cmd[j] === "\\" ? cmd[++j] : cmd[j];
-      i = j;
-      has = true;
-    } else if (c === " ") {
-      if (has) out.push(cur);
-      cur = "";
-      has = false;
-    } else {
-      cur += c === "\\" ? cmd[++i] : c;
-      has = true;
-    }
-  }
-  if (has) out.push(cur);
-  return out;
-}
+/** A command line from `prep-data` on, split as a POSIX shell splits it (the recipe reader's splitter). */
+const argv = (line: string) => splitWords(line.slice(line.indexOf("prep-data ") + "prep-data ".length), "example");
 
 const PARSED = new Error("parsed");
 
