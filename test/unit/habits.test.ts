@@ -91,6 +91,30 @@ describe("Hub splits as datasets spells them", () => {
   });
 });
 
+describe("text provenance", () => {
+  it("text --metadata gives each chunk's real line range (not [1,1] for a block), and findings name lines", async () => {
+    const d = tmp();
+    const f = join(d, "notes.txt");
+    const words = "the pump must be primed before it starts and its filter is serviced every month by the technician".split(" ");
+    const body: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      body.push(Array.from({ length: 14 }, (_, k) => words[(i * 7 + k) % words.length]).join(" ") + ` ${i}.`);
+      if (i % 7 === 6) body.push("");
+    }
+    body[300] = "a line with a \u0001 control character";
+    writeFileSync(f, body.join("\n") + "\n");
+    const r = await run(["text", f, "--metadata", join(d, "m.jsonl"), "-o", join(d, "o.jsonl")]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/notes\.txt:301: control-characters/);
+    const meta = lines(readFileSync(join(d, "m.jsonl"), "utf8")) as { lines: [number, number] }[];
+    expect(meta.length).toBeGreaterThan(5);
+    expect(meta[0]!.lines[0]).toBe(1);
+    expect(meta.every((m) => m.lines[1] > m.lines[0])).toBe(true);
+    expect(meta.every((m, i) => i === 0 || m.lines[0] > meta[i - 1]!.lines[0])).toBe(true);
+    expect(meta.at(-1)!.lines[1]).toBe(body.length - (body.at(-1) === "" ? 1 : 0));
+  });
+});
+
 describe("the library", () => {
   it("require('prep-data') works from CommonJS (an export condition for require), with the same functions as import", async () => {
     const { mkdirSync, symlinkSync } = await import("node:fs");
