@@ -21,7 +21,8 @@ export async function startS3(opts) {
  * after the first `stallAfterParts` (an upload caught mid-way), and answers AbortMultipartUpload itself (s3rver
  * says 405), recording the upload id.
  * With `latencyMs`, every request waits that long first, and `log.maxGets` records the most GETs in flight at once.
- * @param {{ target: string, failPart?: number, stallAfterParts?: number, latencyMs?: number }} opts
+ * With `stallAbort`, AbortMultipartUpload is never answered either (a clean-up that hangs).
+ * @param {{ target: string, failPart?: number, stallAfterParts?: number, latencyMs?: number, stallAbort?: boolean }} opts
  */
 export async function startS3Faults(opts) {
   const target = new URL(opts.target);
@@ -41,6 +42,7 @@ export async function startS3Faults(opts) {
       req.on("end", then);
     };
     if (req.method === "DELETE" && q.has("uploadId")) {
+      if (opts.stallAbort) return drain(() => stalled.push(res));
       return drain(() => {
         log.aborted.push(q.get("uploadId"));
         res.writeHead(204);

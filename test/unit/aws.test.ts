@@ -183,6 +183,29 @@ describe("S3 as a place to read and write", () => {
     }
   });
 
+  it("a second Ctrl-C while the first one's clean-up waits (an AbortMultipartUpload never answered) exits at once with 130", async () => {
+    const csv = bigCsv();
+    const faults = await startS3Faults({ target: s3.url, stallAfterParts: 1, stallAbort: true });
+    try {
+      const child = spawn(process.execPath, [BIN, "csv", csv, "--prompt", "{q}", "--completion", "{a}", "-o", "s3://bucket/mp/twice.jsonl"], { env: { ...process.env, ...s3.env, AWS_ENDPOINT_URL_S3: faults.url, PREP_DATA_S3_TIMEOUT: "60s" } });
+      let stderr = "";
+      child.stderr.on("data", (c) => (stderr += c));
+      let exited = false;
+      const closed = new Promise<number | null>((r) => child.on("close", (c) => ((exited = true), r(c))));
+      for (let i = 0; i < 200 && faults.log.parts.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, 500));
+      expect(exited).toBe(false); // the first waits for the abort, which is never answered
+      const t0 = Date.now();
+      child.kill("SIGINT");
+      expect(await closed).toBe(130);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(stderr).toMatch(/interrupted again by SIGINT; exiting without waiting/);
+    } finally {
+      await faults.close();
+    }
+  });
+
   it("a part that is never answered ends the upload: PREP_DATA_S3_TIMEOUT bounds each request, the upload is aborted, no object appears (exit 3)", async () => {
     const csv = bigCsv();
     const faults = await startS3Faults({ target: s3.url, stallAfterParts: 1 });
