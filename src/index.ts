@@ -68,3 +68,6 @@ export { submitJob, jobStatus, waitForJob, jobExitCode, type JobSummary } from "
 export { validationPathFor } from "./outputs/paths.js";
 export { readRecipe, runRecipe, type Recipe, type RecipeStep, type RecipeRun, type StepResult } from "./recipe/index.js";
 export { ReportCollector, type RunReport } from "./cli/report.js";
+export { collectReport, type ReportData, type ReportOptions, type FindingSummary } from "./report/collect.js";
+export { renderReport } from "./report/render.js";
+export { writeWhole } from "./outputs/whole.js";

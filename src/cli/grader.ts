@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { writeWhole } from "../outputs/whole.js";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { GRADER_KINDS, graderReadme, graderSource, type GraderKind } from "../grader/templates.js";
@@ -9,12 +10,6 @@ import { durationArg, intArg } from "./options.js";
 
 const n = (x: number) => x.toLocaleString("en-US");
 
-/** Write a file whole: a temp file beside it, renamed. */
-async function writeWhole(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
 
 export function addGraderCommands(program: Command, setExit: (code: number) => void): void {
   const grader = program.command("grader").description("reinforcement fine-tuning graders (reward functions): write one to start from, test one on your records");

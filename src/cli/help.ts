@@ -85,6 +85,11 @@ export const HELP: Record<string, HelpEntry> = {
     exit: "0 no errors (warnings allowed); 1 errors; 2 usage error; 3 the file could not be validated; 130 interrupted",
   },
   stats: { examples: ["prep-data stats train.jsonl --tokenizer llama3", "prep-data stats train.jsonl --model llama3.1-8b --json"], env: S3_ENV, exit: "0 counted; 2 usage error; 3 the file could not be read; 130 interrupted" },
+  report: {
+    examples: ["prep-data report train.jsonl --model llama3.1-8b -o report.html", "prep-data report synthetic.jsonl --metadata meta.jsonl -o synth.html", "prep-data report results.jsonl -o eval.html"],
+    env: S3_ENV,
+    exit: "0 written, no errors in the data; 1 written, the data has errors (shown in the page); 2 usage error; 3 no records",
+  },
   run: {
     examples: ["prep-data run examples/synthetic-experiment.yaml", "SAMPLE=100 prep-data run recipe.yaml --force --report run.json"],
     env: ["any ${VAR} the recipe names (the recipe's env: gives defaults)"],

@@ -18,6 +18,7 @@ import { addEvalCommand } from "./eval.js";
 import { addHelpTexts } from "./help.js";
 import { addCompletionCommands } from "./completion.js";
 import { addRunCommand } from "./recipe.js";
+import { addReportCommand } from "./html-report.js";
 import { distance } from "fastest-levenshtein";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
@@ -232,6 +233,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addConvertCommand(program, setExit);
   addValidateCommands(program, setExit);
   addRunCommand(program, setExit);
+  addReportCommand(program, setExit);
   addCompletionCommands(program);
   addHelpTexts(program);
   return program;

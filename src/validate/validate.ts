@@ -211,6 +211,15 @@ async function validateFile(
   return file;
 }
 
+/** A training file's own bounds (record counts, file size), for a report that reads the file itself. */
+export function trainingFileBounds(rules: TaskRules | undefined, file: Pick<FileReport, "path" | "valid" | "lines" | "records" | "bytes">, report: (f: Finding) => void): void {
+  bound(rules, "train", file as FileReport, report);
+  if (rules?.combinedMax && file.records > rules.combinedMax.value) report(finding("record-count", `${file.records.toLocaleString("en-US")} training records; the model takes at most ${rules.combinedMax.value.toLocaleString("en-US")} (training and validation together)`, { source: file.path }, rules.combinedMax.confirmed ? "error" : "warning"));
+  if (rules?.combinedMin && file.valid < rules.combinedMin.value) report(finding("record-count", `${file.valid} valid training records; the model needs at least ${rules.combinedMin.value} (training and validation together)`, { source: file.path }, rules.combinedMin.confirmed ? "error" : "warning"));
+  const limit = rules?.trainFileBytes;
+  if (limit && file.bytes > limit.value) report(finding("file-size", `${file.path} is ${(file.bytes / 1024 ** 2).toFixed(1)} MiB; the limit is ${(limit.value / 1024 ** 2).toFixed(0)} MiB`, { source: file.path }, limit.confirmed ? "error" : "warning"));
+}
+
 function bound(rules: TaskRules | undefined, key: "train" | "validation", file: FileReport, report: (f: Finding) => void): void {
   const b = rules?.[key];
   const label = key === "train" ? "training" : "validation";

@@ -1,0 +1,92 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseHTML } from "linkedom";
+import { describe, expect, it } from "vitest";
+import { openai, teacher } from "../helpers/teachers.js";
+import { docsCsv } from "../helpers/docs.js";
+import { ROOT, run, tmp } from "../helpers/run.js";
+
+const offline = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(ROOT, "fixtures", "hf-cache") };
+const num = (s: string | null | undefined) => Number((s ?? "").replace(/,/g, ""));
+
+function page(path: string) {
+  const html = readFileSync(path, "utf8");
+  return { html, document: parseHTML(html).document };
+}
+
+describe("prep-data report FILE -o report.html", () => {
+  it("the DialogSum train file: the numbers are stats' and validate's, the page needs nothing outside itself, and the same input and seed give the same bytes", async () => {
+    const d = tmp();
+    const f = join(d, "train.jsonl");
+    expect((await run(["dialogsum", "--format", "instruction", "-o", f], { env: offline })).code).toBe(0);
+    const r = await run(["report", f, "--model", "llama3.1-8b", "-o", join(d, "r.html")]);
+    expect(r.code, r.stderr).toBe(1); // 6 records: under the model's minimum, as validate says
+    const { html, document } = page(join(d, "r.html"));
+    const stats = JSON.parse((await run(["stats", f, "--model", "llama3.1-8b", "--json"])).stdout) as { stats: { records: number; total: number; p50: number; max: number }; trainingTokens: { total: number } };
+    const validation = JSON.parse((await run(["validate", f, "--model", "llama3.1-8b", "--json"])).stdout) as { errors: number; counts: Record<string, { errors: number }> };
+    const row = [...document.querySelectorAll("#token-stats tr")].find((tr) => tr.querySelector("th")?.textContent === "valid records")!;
+    const cells = [...row.querySelectorAll("td")].map((td) => num(td.textContent));
+    expect([cells[0], cells[1], cells[4], cells[7]]).toEqual([stats.stats.records, stats.stats.total, stats.stats.p50, stats.stats.max]);
+    expect(num(document.querySelector('[data-key="records"]')!.textContent)).toBe(6);
+    expect(document.querySelector('[data-key="training-tokens"]')!.textContent).toContain(stats.trainingTokens.total.toLocaleString("en-US"));
+    const errors = [...document.querySelectorAll("details.finding.error")].reduce((a, e) => a + num(e.querySelector(".count")!.textContent), 0);
+    expect(errors).toBe(validation.errors);
+    expect(document.querySelector('details[data-reason="record-count"]')).toBeTruthy();
+    expect(document.querySelector('[data-key="passes"]')!.textContent).toMatch(/^no/);
+    // Charts as inline SVG: tokens per record (with the model's limit drawn), per role, turns, characters.
+    expect(document.querySelectorAll("figure svg").length).toBeGreaterThanOrEqual(4);
+    expect(html).toMatch(/limit 131,072|limit [\d,]+/);
+    // Self-contained: no script, no stylesheet or image fetched, no URL to load.
+    expect(document.querySelectorAll("script, link, img, iframe, object").length).toBe(0);
+    expect([...document.querySelectorAll("[src], [href]")].length).toBe(0);
+    expect(html).not.toMatch(/url\(|@import/);
+    // The sample shows records as turns.
+    expect(document.querySelectorAll("article.record").length).toBe(6);
+    expect(document.querySelector("article.record .turn.completion .text")!.textContent!.length).toBeGreaterThan(0);
+    const again = await run(["report", f, "--model", "llama3.1-8b", "-o", join(d, "r2.html")]);
+    expect(again.code).toBe(1);
+    expect(readFileSync(join(d, "r2.html"), "utf8")).toBe(html);
+  });
+
+  it("findings show the refused record with its line; the seed picks the sample", async () => {
+    const d = tmp();
+    const f = join(d, "mixed.jsonl");
+    const recs = Array.from({ length: 200 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, completion: `answer ${i}` }));
+    recs[10] = '{"prompt": "no completion here"}';
+    recs[20] = "not json at all";
+    writeFileSync(f, recs.join("\n") + "\n");
+    const r = await run(["report", f, "-o", join(d, "a.html"), "--sample", "5", "--seed", "1"]);
+    expect(r.code).toBe(1);
+    const { document } = page(join(d, "a.html"));
+    const schema = document.querySelector('details[data-reason="schema"], details[data-reason="missing-key"], details.finding.error')!;
+    expect(schema.textContent).toMatch(/mixed\.jsonl:11/);
+    expect(schema.textContent).toContain("no completion here");
+    expect(document.querySelector('details[data-reason="json-syntax"]')!.textContent).toMatch(/mixed\.jsonl:21.*not json at all/s);
+    const picked = (p: string) => [...parseHTML(readFileSync(p, "utf8")).document.querySelectorAll("article.record .where")].map((e) => e.textContent);
+    await run(["report", f, "-o", join(d, "b.html"), "--sample", "5", "--seed", "2"]);
+    expect(picked(join(d, "a.html"))).toHaveLength(5);
+    expect(picked(join(d, "a.html"))).not.toEqual(picked(join(d, "b.html")));
+  });
+
+  it("synth output with its --metadata shows origins, judge scores and topics; eval output shows the models' metrics and win rates", async () => {
+    const s = await teacher();
+    const d = tmp();
+    const y = await run(["synth", docsCsv(d, 6), ...openai(s), "--pairs", "2", "--include-originals", "--verify", "--metadata", join(d, "m.jsonl"), "-o", join(d, "syn.jsonl")], { env: { PREP_DATA_TEACHER_BACKOFF_MS: "10" } });
+    expect(y.code, y.stderr).toBe(0);
+    const r = await run(["report", join(d, "syn.jsonl"), "--metadata", join(d, "m.jsonl"), "-o", join(d, "s.html")]);
+    expect(r.code, r.stderr).toBe(0);
+    const { document } = page(join(d, "s.html"));
+    const text = document.body.textContent!;
+    expect(text).toContain("records by origin");
+    expect(text).toContain("pairs by judge score");
+    expect(text).toContain("pairs by topic");
+    writeFileSync(join(d, "eval.jsonl"), readFileSync(join(ROOT, "README.md"), "utf8").slice(0, 0) + ["What is 2+2?", "Name a river."].map((q, i) => JSON.stringify({ prompt: `${q}\n\n${q} ${i}`, referenceResponse: `${q} ${i}` })).join("\n") + "\n");
+    const e = await run(["eval", join(d, "eval.jsonl"), "--model", "base=openai:student-base", "--model", "tuned=openai:student-tuned", "--judge", "openai:judge", "--base-url", `${s.url}/v1`, "--no-cache", "-o", join(d, "results.jsonl")], { env: { PREP_DATA_TEACHER_BACKOFF_MS: "10" } });
+    expect(e.code, e.stderr).toBe(0);
+    const er = await run(["report", join(d, "results.jsonl"), "-o", join(d, "e.html")]);
+    expect(er.code, er.stderr).toBe(0);
+    const ed = page(join(d, "e.html")).document;
+    expect([...ed.querySelectorAll("#eval-models th")].map((t) => t.textContent)).toEqual(expect.arrayContaining(["base", "tuned"]));
+    expect(ed.querySelector("#eval-pairs")!.textContent).toMatch(/base vs tuned.*tuned 2.*0\.0 %/s);
+  });
+});
