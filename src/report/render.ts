@@ -16,8 +16,11 @@ function svg(options: Plot.PlotOptions): string {
 /** A histogram of a tally's buckets, with an optional limit drawn as a rule. */
 function histogram(stats: TokenStats, label: string, limit?: number): string {
   const marks: Plot.Markish[] = [Plot.rectY(stats.histogram, { x1: "from", x2: "to", y: "count", fill: "#4c78a8", insetLeft: 0.5 }), Plot.ruleY([0])];
-  if (limit !== undefined) marks.push(Plot.ruleX([limit], { stroke: "#d62728", strokeWidth: 2 }), Plot.text([limit], { x: (d: number) => d, text: () => `limit ${num(limit)}`, frameAnchor: "top", dy: 6, dx: -4, textAnchor: "end", fill: "#d62728" }));
-  return svg({ x: { label, ...(limit !== undefined ? { domain: [Math.min(stats.min, limit), Math.max(stats.max + 1, limit * 1.02)] } : {}) }, y: { label: "records", grid: true }, marks });
+  // The limit on the chart when it is within reach of the data; far beyond it, said in words (the bars would vanish).
+  const drawn = limit !== undefined && limit <= stats.max * 3;
+  if (drawn) marks.push(Plot.ruleX([limit], { stroke: "#d62728", strokeWidth: 2 }), Plot.text([limit], { x: (d: number) => d, text: () => `limit ${num(limit!)}`, frameAnchor: "top", dy: 6, dx: -4, textAnchor: "end", fill: "#d62728" }));
+  const chart = svg({ x: { label, ...(drawn ? { domain: [Math.min(stats.min, limit!), Math.max(stats.max + 1, limit! * 1.02)] } : {}) }, y: { label: "records", grid: true, tickFormat: (d: number) => (Number.isInteger(d) ? num(d) : "") }, marks });
+  return limit !== undefined && !drawn ? `<figcaption>The model's limit, ${num(limit)} tokens, is ${num(Math.round(limit / Math.max(1, stats.max)))}× the largest record: not drawn.</figcaption>${chart}` : chart;
 }
 
 function bars(data: { name: string; value: number }[], label: string): string {
@@ -63,7 +66,7 @@ export function renderReport(d: ReportData, generated = "prep-data report"): str
 <tr><th>lines</th><td data-key="lines">${num(d.lines)}</td></tr>
 <tr><th>format</th><td data-key="format">${esc(d.format ?? (d.eval ? "eval results" : "—"))}</td></tr>
 <tr><th>model</th><td data-key="model">${d.model ? `${esc(d.model.name)} (${esc(d.model.id)})` : "— (give --model to check its rules)"}</td></tr>
-<tr><th>passes its rules</th><td data-key="passes" class="${passes ? "ok" : "bad"}">${passes ? "yes" : "no"}: ${num(d.valid)} of ${num(d.records)} records valid</td></tr>
+<tr><th>passes its rules</th><td data-key="passes" class="${passes ? "ok" : "bad"}">${passes ? "yes" : "no"}: ${num(d.valid)} of ${num(d.records)} records valid${!passes && d.valid === d.records ? "; the file itself breaks a rule (see the findings)" : ""}</td></tr>
 <tr><th>duplicates</th><td data-key="duplicates">${num(d.duplicates)}</td></tr>
 <tr><th>tokenizer</th><td data-key="tokenizer">${esc(d.tokenizer.name)}${d.tokenizer.exact ? "" : " (estimate)"}</td></tr>
 ${d.trainingTokens ? `<tr><th>training tokens</th><td data-key="training-tokens">${num(d.trainingTokens.perEpoch)} per epoch × ${d.trainingTokens.epochs} epochs = ${num(d.trainingTokens.total)}</td></tr>` : ""}
