@@ -312,6 +312,13 @@ if (!only || only === "validate") {
     runs.push(v);
     console.log(`  ${label.padEnd(19)} ${v.seconds.toFixed(2)} s = ${(mb / v.seconds).toFixed(1)} MB/s, peak RSS ${(v.maxRssKb / 1024).toFixed(0)} MB, exit ${v.code}`);
   }
+  // report: the same file, one pass to an HTML page, against validate --stats (the same token counting).
+  if (!process.env.BENCH_SKIP_REPORT) {
+    const st = await cli(["validate", big, "--model", "titan-express", "--stats"]);
+    const rp = await cli(["report", big, "--model", "titan-express", "-q", "-o", join(work, "report.html")]);
+    console.log(`  validate --stats    ${st.seconds.toFixed(2)} s = ${(mb / st.seconds).toFixed(1)} MB/s, peak RSS ${(st.maxRssKb / 1024).toFixed(0)} MB`);
+    console.log(`  report              ${rp.seconds.toFixed(2)} s = ${(mb / rp.seconds).toFixed(1)} MB/s, peak RSS ${(rp.maxRssKb / 1024).toFixed(0)} MB  →  ${(rp.seconds / st.seconds).toFixed(2)}× validate --stats' time`);
+  }
   try {
     const t0 = performance.now();
     await run("sh", ["-c", `jq -c . "${big}" > /dev/null`], { maxBuffer: 1 << 20 });
