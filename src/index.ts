@@ -71,3 +71,5 @@ export { ReportCollector, type RunReport } from "./cli/report.js";
 export { collectReport, type ReportData, type ReportOptions, type FindingSummary } from "./report/collect.js";
 export { renderReport } from "./report/render.js";
 export { writeWhole } from "./outputs/whole.js";
+export { startReview, type ReviewOptions, type ReviewServer, type Decision, type DecisionLine } from "./review/server.js";
+export { LineIndex } from "./review/lines.js";

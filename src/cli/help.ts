@@ -90,6 +90,11 @@ export const HELP: Record<string, HelpEntry> = {
     env: S3_ENV,
     exit: "0 written, no errors in the data; 1 written, the data has errors (shown in the page); 2 usage error; 3 no records",
   },
+  review: {
+    examples: ["prep-data review synthetic.jsonl", "prep-data review train.jsonl --model nova-2-lite --port 8765"],
+    env: [],
+    exit: "0 never (it serves until stopped); 130 stopped with Ctrl-C (every decision is already in the log); 2 usage error; 3 the file cannot be read",
+  },
   run: {
     examples: ["prep-data run examples/synthetic-experiment.yaml", "SAMPLE=100 prep-data run recipe.yaml --force --report run.json"],
     env: ["any ${VAR} the recipe names (the recipe's env: gives defaults)"],

@@ -19,6 +19,7 @@ import { addHelpTexts } from "./help.js";
 import { addCompletionCommands } from "./completion.js";
 import { addRunCommand } from "./recipe.js";
 import { addReportCommand } from "./html-report.js";
+import { addReviewCommand } from "./review.js";
 import { distance } from "fastest-levenshtein";
 import { addJobCommands } from "./job.js";
 import { addGraderCommands } from "./grader.js";
@@ -234,6 +235,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addValidateCommands(program, setExit);
   addRunCommand(program, setExit);
   addReportCommand(program, setExit);
+  addReviewCommand(program);
   addCompletionCommands(program);
   addHelpTexts(program);
   return program;
