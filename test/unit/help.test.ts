@@ -4,6 +4,7 @@ import { buildProgram } from "../../src/cli/main.js";
 import { HELP } from "../../src/cli/help.js";
 import { splitWords } from "../../src/recipe/recipe.js";
 import { run } from "../helpers/run.js";
+import { commandPaths } from "../helpers/commands.js";
 
 /** A command line from `prep-data` on, split as a POSIX shell splits it (the recipe reader's splitter). */
 const argv = (line: string) => splitWords(line.slice(line.indexOf("prep-data ") + "prep-data ".length), "example");
@@ -32,15 +33,7 @@ async function parses(args: string[]): Promise<true | string> {
 
 describe("--help", () => {
   it("every command's help ends with examples, the environment it reads and its exit codes", async () => {
-    const top = await run(["--help"]);
-    const commands = [...top.stdout.matchAll(/^  (\w[\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== "help");
-    const paths: string[] = [];
-    for (const c of commands) {
-      const sub = await run([c, "--help"]);
-      const nested = [...sub.stdout.matchAll(/^Commands:\n([\s\S]*)$/gm)].flatMap((m) => [...m[1]!.matchAll(/^  (\w[\w-]*)/gm)].map((x) => x[1]!)).filter((x) => x !== "help");
-      if (nested.length) paths.push(...nested.map((n) => `${c} ${n}`));
-      else paths.push(c);
-    }
+    const paths = await commandPaths();
     expect(paths).toEqual(expect.arrayContaining(["csv", "synth", "curate", "eval", "job create", "grader test", "merge"]));
     for (const p of paths) {
       expect(HELP[p], p).toBeDefined();

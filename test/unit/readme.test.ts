@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, run } from "../helpers/run.js";
+import { commandPaths } from "../helpers/commands.js";
 
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
 
@@ -13,14 +14,7 @@ async function helpOptions(command: string): Promise<Set<string>> {
 
 describe("the README and --help agree", () => {
   it("every option of every command's --help is in the README, and the common-options table is what the template commands take", async () => {
-    const top = await run(["--help"]);
-    const commands = [...top.stdout.matchAll(/^  (\w[\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== "help");
-    const paths: string[] = [];
-    for (const c of commands) {
-      const sub = await run([c, "--help"]);
-      const nested = [...sub.stdout.matchAll(/^Commands:\n([\s\S]*)$/gm)].flatMap((m) => [...m[1]!.matchAll(/^  (\w[\w-]*)/gm)].map((x) => x[1]!)).filter((x) => x !== "help");
-      paths.push(...(nested.length ? nested.map((n) => `${c} ${n}`) : [c]));
-    }
+    const paths = await commandPaths();
     const mentioned = new Set(README.match(/--[a-z][a-z0-9-]*/g));
     const missing: string[] = [];
     for (const p of paths) for (const o of await helpOptions(p)) if (!mentioned.has(o) && o !== "--help" && o !== "--no-cache") missing.push(`${p} ${o}`);
