@@ -46,14 +46,21 @@ function renderRecord(record: Record<string, unknown>): string {
   const sys = record.system;
   if (typeof sys === "string") turns.push({ role: "system", content: sys });
   else if (Array.isArray(sys)) turns.push({ role: "system", content: sys });
-  if (Array.isArray(record.messages)) for (const m of record.messages as { role: string; content: unknown }[]) turns.push({ role: m.role, content: m.content });
+  if (Array.isArray(record.messages)) {
+    for (const m of record.messages as { role: string; content?: unknown; candidates?: { content: unknown; preferenceLabel?: string }[] }[]) {
+      // A preference turn: each candidate with its label.
+      if (Array.isArray(m.candidates)) for (const c of m.candidates) turns.push({ role: `${m.role} (${c.preferenceLabel ?? "candidate"})`, content: c.content });
+      else turns.push({ role: m.role, content: m.content });
+    }
+  }
+  if (record.reference_answer !== undefined) turns.push({ role: "reference", content: typeof record.reference_answer === "string" ? record.reference_answer : JSON.stringify(record.reference_answer) });
   if (typeof record.prompt === "string") turns.push({ role: "prompt", content: record.prompt });
   if (typeof record.completion === "string") turns.push({ role: "completion", content: record.completion });
   if (typeof record.input === "string") turns.push({ role: "text", content: record.input });
   if (typeof record.text === "string") turns.push({ role: "text", content: record.text });
   if (typeof record.referenceResponse === "string") turns.push({ role: "reference", content: record.referenceResponse });
   if (!turns.length) return `<pre>${esc(JSON.stringify(record, null, 2))}</pre>`;
-  return turns.map((t) => `<div class="turn ${esc(t.role)}"><span class="role">${esc(t.role)}</span>${Array.isArray(t.content) ? t.content.map(block).join("") : block(t.content)}</div>`).join("");
+  return turns.map((t) => `<div class="turn ${esc(t.role.split(" ")[0]!)}"><span class="role">${esc(t.role)}</span>${Array.isArray(t.content) ? t.content.map(block).join("") : block(t.content)}</div>`).join("");
 }
 
 /** The whole report as one self-contained HTML page (no script, no network). */

@@ -90,3 +90,29 @@ describe("prep-data report FILE -o report.html", () => {
     expect(ed.querySelector("#eval-pairs")!.textContent).toMatch(/base vs tuned.*tuned 2.*0\.0 %/s);
   });
 });
+
+describe("report over every record kind prep-data writes", () => {
+  it("conversation with reasoning, rft, preference and cpt records: each page has its counts, charts and the records rendered with their blocks marked", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "m.csv"), "q,a,r\nWhat is 2+2?,4,Two plus two is four.\nWhat is 3+3?,6,Three plus three is six.\n");
+    writeFileSync(join(d, "p.jsonl"), ['{"prompt":"Say hi","chosen":"Hi!","rejected":"Go away."}', '{"prompt":"Say bye","chosen":"Bye!","rejected":"No."}'].join("\n") + "\n");
+    writeFileSync(join(d, "notes.txt"), Array.from({ length: 80 }, (_, i) => `Line ${i} of the notes about pumps, filters and valves.`).join("\n") + "\n");
+    const make = [
+      ["csv", join(d, "m.csv"), "--format", "conversation", "--prompt", "{q}", "--completion", "{a}", "--reasoning", "{r}", "-o", join(d, "conv.jsonl")],
+      ["csv", join(d, "m.csv"), "--format", "rft", "--prompt", "{q}", "--reference", "{a}", "-o", join(d, "rft.jsonl")],
+      ["convert", join(d, "p.jsonl"), "--to", "preference", "-o", join(d, "pref.jsonl")],
+      ["text", join(d, "notes.txt"), "--format", "cpt", "-o", join(d, "cpt.jsonl")],
+    ];
+    for (const args of make) expect((await run(args)).code, args.join(" ")).toBe(0);
+    const expectMark: Record<string, string> = { conv: ".mark.reasoning", rft: ".turn.reference", pref: ".turn.assistant", cpt: ".turn.text" };
+    for (const kind of ["conv", "rft", "pref", "cpt"]) {
+      const r = await run(["report", join(d, `${kind}.jsonl`), "-o", join(d, `${kind}.html`)]);
+      expect(r.code, `${kind}: ${r.stderr}`).toBe(0);
+      const { document } = page(join(d, `${kind}.html`));
+      expect(num(document.querySelector('[data-key="records"]')!.textContent), kind).toBeGreaterThan(0);
+      expect(document.querySelectorAll("figure svg").length, kind).toBeGreaterThanOrEqual(2);
+      expect(document.querySelector(`article.record ${expectMark[kind]}`), kind).toBeTruthy();
+    }
+    expect(page(join(d, "pref.html")).document.body.textContent).toContain("assistant (non-preferred)");
+  });
+});
