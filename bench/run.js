@@ -319,6 +319,23 @@ if (!only || only === "validate") {
     console.log(`  validate --stats    ${st.seconds.toFixed(2)} s = ${(mb / st.seconds).toFixed(1)} MB/s, peak RSS ${(st.maxRssKb / 1024).toFixed(0)} MB`);
     console.log(`  report              ${rp.seconds.toFixed(2)} s = ${(mb / rp.seconds).toFixed(1)} MB/s, peak RSS ${(rp.maxRssKb / 1024).toFixed(0)} MB  →  ${(rp.seconds / st.seconds).toFixed(2)}× validate --stats' time`);
   }
+  // review: the line index built when the file opens, then the first page of records as the page asks for it.
+  {
+    const { startReview } = await import("../dist/review/server.js");
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const srv = await startReview(big, { output: join(work, "big.curated.jsonl"), log: join(work, "big.review-log.jsonl") });
+    const opened = (performance.now() - t0) / 1000;
+    const ask = async (from) => {
+      const t = performance.now();
+      const page = await (await fetch(`${srv.url.replace("/?", "/api/records?")}&from=${from}&limit=50`)).json();
+      return { page, ms: performance.now() - t };
+    };
+    const first = await ask(1);
+    const middle = await ask(Math.floor(first.page.lines / 2));
+    console.log(`  review              index of ${first.page.lines.toLocaleString("en-US")} lines built in ${opened.toFixed(2)} s (+${((process.memoryUsage().rss - rss0) / 1e6).toFixed(0)} MB RSS); first page of ${first.page.records.length} records in ${first.ms.toFixed(0)} ms, one from the middle in ${middle.ms.toFixed(0)} ms`);
+    await srv.close();
+  }
   try {
     const t0 = performance.now();
     await run("sh", ["-c", `jq -c . "${big}" > /dev/null`], { maxBuffer: 1 << 20 });
