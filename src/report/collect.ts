@@ -2,7 +2,7 @@ import { getFormat, type FormatName } from "../formats/index.js";
 import type { Finding } from "../record.js";
 import { readRecords } from "../ops/ops.js";
 import { prng } from "../ops/ops.js";
-import { RecordChecker, recordTexts } from "../validate/checker.js";
+import { RecordChecker } from "../validate/checker.js";
 import { detectFormat } from "../validate/detect.js";
 import { RecordHashes, normalisedDigest } from "../validate/hashset.js";
 import { TokenTally, type TokenStats } from "../validate/stats.js";
@@ -62,20 +62,29 @@ export interface ReportOptions {
   epochs?: number;
 }
 
-/** The texts of a record by role, from its draft (chat: system, user, assistant; else prompt/completion or text). */
-function roleTexts(format: FormatName, record: Record<string, unknown>): { roles: Record<string, string>; turns?: number } {
+/**
+ * A record's texts by role (chat: system, user, assistant; instruction: prompt, completion; else text) and the input
+ * and output texts its token limits and statistics count, both from one draft.
+ */
+function recordParts(format: FormatName, record: Record<string, unknown>): { roles: Record<string, string>; input: string; output: string; turns?: number } | undefined {
   let draft: ReturnType<ReturnType<typeof getFormat>["toDraft"]>;
   try {
     draft = getFormat(format).toDraft(record as never);
   } catch {
-    return { roles: {} };
+    return undefined;
   }
-  if (draft.kind !== "chat") return { roles: { text: draft.text } };
+  if (draft.kind !== "chat") return { roles: { text: draft.text }, input: draft.text, output: "" };
   const roles: Record<string, string> = {};
+  const input: string[] = draft.system !== undefined ? [draft.system] : [];
+  const output: string[] = [];
   if (draft.system !== undefined) roles.system = draft.system;
-  for (const t of draft.turns) roles[t.role] = roles[t.role] === undefined ? t.content : `${roles[t.role]}\n${t.content}`;
-  if (format === "instruction") return { roles: { prompt: roles.user ?? "", completion: roles.assistant ?? "" } };
-  return { roles, turns: draft.turns.length };
+  for (const t of draft.turns) {
+    roles[t.role] = roles[t.role] === undefined ? t.content : `${roles[t.role]}\n${t.content}`;
+    (t.role === "assistant" ? output : input).push(t.content);
+  }
+  const texts = { input: input.join("\n"), output: output.join("\n") };
+  if (format === "instruction") return { roles: { prompt: roles.user ?? "", completion: roles.assistant ?? "" }, ...texts };
+  return { roles, ...texts, turns: draft.turns.length };
 }
 
 /**
@@ -148,23 +157,22 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
     for (const x of own) note(x, r.value);
     const ok = !own.some((x) => x.severity === "error");
     if (ok) valid++;
-    let texts: { input: string; output: string };
-    try {
-      texts = recordTexts(getFormat(f), r.value);
-    } catch {
-      continue;
-    }
-    const n = counter.count(texts.input) + (texts.output ? counter.count(texts.output) : 0);
+    const parts = recordParts(f, r.value);
+    if (!parts) continue;
+    // Each text counted once: a role's text that is the whole input or output (the prompt, the completion, the
+    // assistant turns, the user turns without a system prompt) takes that count (the hot path of a report).
+    const input = counter.count(parts.input);
+    const output = parts.output ? counter.count(parts.output) : 0;
+    const n = input + output;
     allTokens.add(n);
     if (ok) tokens.add(n);
-    chars.add(texts.input.length + texts.output.length);
-    const rt = roleTexts(f, r.value);
-    for (const [role, text] of Object.entries(rt.roles)) {
+    chars.add(parts.input.length + parts.output.length);
+    for (const [role, text] of Object.entries(parts.roles)) {
       let t = roles.get(role);
       if (!t) roles.set(role, (t = new TokenTally()));
-      t.add(counter.count(text));
+      t.add(text === parts.input ? input : text === parts.output ? output : counter.count(text));
     }
-    if (rt.turns !== undefined) turns.add(rt.turns);
+    if (parts.turns !== undefined) turns.add(parts.turns);
     if (checker.profile && limit === undefined) {
       const plan = checker.plan(f);
       const total = "limits" in plan ? plan.limits.find((l) => l.what === "total") ?? plan.limits[0] : undefined;

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { openai, teacher } from "../helpers/teachers.js";
 import { docsCsv } from "../helpers/docs.js";
 import { ROOT, run, tmp } from "../helpers/run.js";
+import { collectReport, loadTokenCounter } from "../../src/index.js";
 
 const offline = { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: join(ROOT, "fixtures", "hf-cache") };
 const num = (s: string | null | undefined) => Number((s ?? "").replace(/,/g, ""));
@@ -15,6 +16,35 @@ function page(path: string) {
 }
 
 describe("prep-data report FILE -o report.html", () => {
+  it("tokens by role: system, user and assistant turns of a conversation counted as their own texts, prompt and completion as validate counts them", async () => {
+    const d = tmp();
+    const conv = (i: number) => ({
+      schemaVersion: "bedrock-conversation-2024",
+      ...(i % 2 ? { system: [{ text: `You answer question ${i} briefly.` }] } : {}),
+      messages: [
+        { role: "user", content: [{ text: `First question number ${i}?` }] },
+        { role: "assistant", content: [{ text: `First answer ${"word ".repeat(i)}` }] },
+        { role: "user", content: [{ text: `And the second, ${i}?` }] },
+        { role: "assistant", content: [{ text: `Second answer ${i}.` }] },
+      ],
+    });
+    writeFileSync(join(d, "c.jsonl"), Array.from({ length: 30 }, (_, i) => JSON.stringify(conv(i))).join("\n") + "\n");
+    const counter = await loadTokenCounter("cl100k");
+    const sum = (f: (i: number) => number) => Array.from({ length: 30 }, (_, i) => f(i)).reduce((a, b) => a + b, 0);
+    const data = await collectReport([join(d, "c.jsonl")], { tokenizer: "cl100k" });
+    expect(data.roles.system!.total).toBe(sum((i) => (i % 2 ? counter.count(`You answer question ${i} briefly.`) : 0)));
+    expect(data.roles.system!.records).toBe(15);
+    expect(data.roles.user!.total).toBe(sum((i) => counter.count(`First question number ${i}?\nAnd the second, ${i}?`)));
+    expect(data.roles.assistant!.total).toBe(sum((i) => counter.count(`First answer ${"word ".repeat(i)}\nSecond answer ${i}.`)));
+    expect(data.turns!.max).toBe(4);
+    const inst = join(d, "i.jsonl");
+    writeFileSync(inst, Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `Summarise ${"this ".repeat(i)}`, completion: `Done ${i}` })).join("\n") + "\n");
+    const ir = await collectReport([inst], { tokenizer: "cl100k" });
+    const stats = JSON.parse((await run(["stats", inst, "--tokenizer", "cl100k", "--json"])).stdout) as { stats: { total: number } };
+    expect(ir.roles.prompt!.total + ir.roles.completion!.total).toBe(stats.stats.total);
+    expect(ir.roles.completion!.total).toBe(sum((i) => (i < 12 ? counter.count(`Done ${i}`) : 0)));
+  });
+
   it("the DialogSum train file: the numbers are stats' and validate's, the page needs nothing outside itself, and the same input and seed give the same bytes", async () => {
     const d = tmp();
     const f = join(d, "train.jsonl");
