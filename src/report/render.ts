@@ -2,6 +2,7 @@ import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import type { TokenStats } from "../validate/stats.js";
 import type { ReportData } from "./collect.js";
+import { findingMarks, renderRecord } from "./record-view.js";
 
 /** Charts are drawn by Observable Plot in Node, on linkedom's document, to static SVG: the page needs no script. */
 const { document } = parseHTML("<!doctype html><html><body></body></html>");
@@ -29,38 +30,6 @@ function bars(data: { name: string; value: number }[], label: string): string {
 
 function statsRow(name: string, s: TokenStats): string {
   return `<tr><th>${esc(name)}</th><td>${num(s.records)}</td><td>${num(s.total)}</td><td>${num(s.min)}</td><td>${num(s.mean)}</td><td>${num(s.p50)}</td><td>${num(s.p90)}</td><td>${num(s.p99)}</td><td>${num(s.max)}</td></tr>`;
-}
-
-/** A record as a reader sees it: turns as turns, reasoning, media and tool blocks marked. */
-function renderRecord(record: Record<string, unknown>): string {
-  const block = (c: unknown): string => {
-    if (typeof c === "string") return `<div class="text">${esc(c)}</div>`;
-    if (!c || typeof c !== "object") return "";
-    const o = c as Record<string, unknown>;
-    if (typeof o.text === "string") return `<div class="text">${esc(o.text)}</div>`;
-    const kind = Object.keys(o)[0] ?? "block";
-    if (kind === "reasoningContent") return `<div class="mark reasoning">reasoning: ${esc(JSON.stringify(o[kind]).slice(0, 400))}</div>`;
-    return `<div class="mark">${esc(kind)}: ${esc(JSON.stringify(o[kind]).slice(0, 200))}</div>`;
-  };
-  const turns: { role: string; content: unknown }[] = [];
-  const sys = record.system;
-  if (typeof sys === "string") turns.push({ role: "system", content: sys });
-  else if (Array.isArray(sys)) turns.push({ role: "system", content: sys });
-  if (Array.isArray(record.messages)) {
-    for (const m of record.messages as { role: string; content?: unknown; candidates?: { content: unknown; preferenceLabel?: string }[] }[]) {
-      // A preference turn: each candidate with its label.
-      if (Array.isArray(m.candidates)) for (const c of m.candidates) turns.push({ role: `${m.role} (${c.preferenceLabel ?? "candidate"})`, content: c.content });
-      else turns.push({ role: m.role, content: m.content });
-    }
-  }
-  if (record.reference_answer !== undefined) turns.push({ role: "reference", content: typeof record.reference_answer === "string" ? record.reference_answer : JSON.stringify(record.reference_answer) });
-  if (typeof record.prompt === "string") turns.push({ role: "prompt", content: record.prompt });
-  if (typeof record.completion === "string") turns.push({ role: "completion", content: record.completion });
-  if (typeof record.input === "string") turns.push({ role: "text", content: record.input });
-  if (typeof record.text === "string") turns.push({ role: "text", content: record.text });
-  if (typeof record.referenceResponse === "string") turns.push({ role: "reference", content: record.referenceResponse });
-  if (!turns.length) return `<pre>${esc(JSON.stringify(record, null, 2))}</pre>`;
-  return turns.map((t) => `<div class="turn ${esc(t.role.split(" ")[0]!)}"><span class="role">${esc(t.role)}</span>${Array.isArray(t.content) ? t.content.map(block).join("") : block(t.content)}</div>`).join("");
 }
 
 /** The whole report as one self-contained HTML page (no script, no network). */
@@ -106,7 +75,7 @@ ${d.limit ? `<tr><th>over the per-record limit</th><td data-key="over-limit">${n
   parts.push(`<h2>Findings</h2>`);
   if (!d.findings.length) parts.push(`<p id="no-findings">No findings.</p>`);
   for (const f of d.findings) {
-    parts.push(`<details class="finding ${f.severity}" data-reason="${esc(f.reason)}" open><summary><b>${esc(f.reason)}</b> — ${f.severity}, <span class="count">${num(f.count)}</span></summary>${f.examples.map((e) => `<div class="example"><div class="where">${esc(e.source)}${e.line !== undefined ? `:${e.line}` : ""}: ${esc(e.message)}</div>${e.record !== undefined && typeof e.record === "object" && e.record ? renderRecord(e.record as Record<string, unknown>) : e.record !== undefined ? `<pre>${esc(String(e.record))}</pre>` : ""}</div>`).join("")}</details>`);
+    parts.push(`<details class="finding ${f.severity}" data-reason="${esc(f.reason)}" open><summary><b>${esc(f.reason)}</b> — ${f.severity}, <span class="count">${num(f.count)}</span></summary>${f.examples.map((e) => `<div class="example"><div class="where">${esc(e.source)}${e.line !== undefined ? `:${e.line}` : ""}: ${esc(e.message)}</div>${e.record !== undefined && typeof e.record === "object" && e.record && !Array.isArray(e.record) ? renderRecord(e.record as Record<string, unknown>, findingMarks(f.reason, e.message, e.record)) : e.record !== undefined ? `<pre>${esc(typeof e.record === "string" ? e.record : JSON.stringify(e.record))}</pre>` : ""}</div>`).join("")}</details>`);
   }
   if (d.sample.length) {
     parts.push(`<h2>A sample of records</h2><p>${d.sample.length} records picked with seed ${d.seed}, in file order.</p>`);
@@ -124,6 +93,7 @@ details.finding{margin:.5em 0;border-left:4px solid #999;padding-left:.6em}detai
 .record{border:1px solid #ddd;border-radius:6px;padding:.6em;margin:.8em 0}.turn{margin:.3em 0}.role{display:inline-block;min-width:6em;font-weight:600;color:#555}
 .turn.assistant .role,.turn.completion .role{color:#1a7f37}.text{white-space:pre-wrap;display:inline}.mark{font-family:ui-monospace,monospace;font-size:12px;background:#f3f3f3;padding:.2em .4em;margin:.2em 0}
 pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}
+mark.offending{background:#ffd6d6;outline:1px solid #c62828;color:inherit}.field{font-family:ui-monospace,monospace;font-size:12px;color:#555;margin:.2em 0}
 </style></head><body>
 ${parts.join("\n")}
 </body></html>

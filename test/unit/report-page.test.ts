@@ -98,6 +98,34 @@ describe("prep-data report FILE -o report.html", () => {
     expect(picked(join(d, "a.html"))).not.toEqual(picked(join(d, "b.html")));
   });
 
+  it("each finding's example has the offending field highlighted: a bad block, a wrong role, a missing key, an unexpected key, a turn over the token limit", async () => {
+    const d = tmp();
+    const f = join(d, "conv.jsonl");
+    const turn = (role: string, text: string) => ({ role, content: [{ text }] });
+    const recs = Array.from({ length: 12 }, (_, i) => ({ schemaVersion: "bedrock-conversation-2024", messages: [turn("user", `Question ${i}?`), turn("assistant", `Answer ${i}.`)] }));
+    (recs[2]!.messages[1]!.content as unknown[])[0] = { video: { format: "mp4" } }; // not a block the format takes
+    recs[4]!.messages[0]!.role = "usr";
+    delete (recs[6]!.messages[1] as { content?: unknown }).content;
+    (recs[8] as Record<string, unknown>).note = "left over";
+    recs[10]!.messages[1]!.content[0]!.text = "long ".repeat(40000); // over nova-micro's per-record total at batch size 1
+    writeFileSync(f, recs.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const r = await run(["report", f, "--model", "nova-micro", "-o", join(d, "c.html")]);
+    expect(r.code).toBe(1);
+    const { document } = page(join(d, "c.html"));
+    const marked = (line: number) => {
+      const ex = [...document.querySelectorAll(".example")].filter((e) => e.querySelector(".where")!.textContent!.startsWith(`${f}:${line}:`));
+      expect(ex.length, `an example for line ${line}`).toBeGreaterThan(0);
+      return ex.flatMap((e) => [...e.querySelectorAll("mark.offending")].map((m) => m.closest("[data-path]")?.getAttribute("data-path") + "=" + m.textContent!.slice(0, 20)));
+    };
+    expect(marked(3)).toEqual([expect.stringMatching(/^messages\[1\]\.content\[0\]=video/)]);
+    expect(marked(5)).toEqual(["messages[0]=usr"]);
+    expect(marked(7)).toContain("messages[1]=content: missing");
+    expect(marked(9)).toEqual(["note=note: \"left over\""]);
+    // The token limit counts every turn of the record: each turn's role is marked, the others' records none.
+    expect(marked(11)).toEqual(["messages[0]=user", "messages[1]=assistant"]);
+    expect(document.querySelectorAll("article.record mark.offending").length).toBe(0);
+  });
+
   it("synth output with its --metadata shows origins, judge scores and topics; eval output shows the models' metrics and win rates", async () => {
     const s = await teacher();
     const d = tmp();
