@@ -5,6 +5,7 @@ import { invalidUtf8Finding, surrogateFinding } from "../sources/json.js";
 import { lineBatches } from "../sources/lines.js";
 import { openBytes } from "../sources/open.js";
 import { recordTexts } from "../validate/checker.js";
+import { jsonError } from "../validate/batch.js";
 import { detectFormat } from "../validate/detect.js";
 import { normalisedDigest, RecordHashes } from "../validate/hashset.js";
 
@@ -18,8 +19,11 @@ export interface DatasetRecord {
   index: number;
 }
 
-/** Records of JSONL files in order; a line that is not a JSON object is a finding with its line. */
-export async function* readRecords(paths: string[]): AsyncGenerator<DatasetRecord | Finding> {
+/**
+ * Records of JSONL files in order; a line that is not a JSON object is a finding with its line (and column, as
+ * validate words it). Blank lines are skipped, or with `blankLines: "finding"` refused as validate refuses them.
+ */
+export async function* readRecords(paths: string[], o: { blankLines?: "skip" | "finding" } = {}): AsyncGenerator<DatasetRecord | Finding> {
   let index = 0;
   for (const source of paths) {
     for await (const batch of lineBatches(await openBytes(source))) {
@@ -29,12 +33,12 @@ export async function* readRecords(paths: string[]): AsyncGenerator<DatasetRecor
           yield invalidUtf8Finding({ source, line: l.n }, { line: l.invalid.at, byte: l.invalid.byte });
           continue;
         }
-        if (l.text.trim() === "") continue;
+        if (l.text.trim() === "" && o.blankLines !== "finding") continue;
         let v: unknown;
         try {
           v = JSON.parse(l.text);
         } catch (e) {
-          yield { ...finding("json-syntax", (e as Error).message, { source, line: l.n }), raw: l.text };
+          yield { ...jsonError(e as Error, l.text, { source, line: l.n }), raw: l.text };
           continue;
         }
         if (!v || typeof v !== "object" || Array.isArray(v)) {

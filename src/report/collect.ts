@@ -27,6 +27,8 @@ export interface ReportData {
   /** Records that pass every check (format and, with a model, its rules). */
   valid: number;
   duplicates: number;
+  /** The first 20 groups of exact duplicates (validate's digest): the first record's place, its copies' (first 5), the record. */
+  duplicateClusters: { first: { source: string; line: number }; copies: { source: string; line: number }[]; count: number; record: Record<string, unknown> }[];
   /** Tokens per valid record, as validate --stats and stats count them (input + output). */
   tokens?: TokenStats;
   /** Tokens per record of every record whose texts could be read (what the chart shows, over-limit ones included). */
@@ -116,6 +118,11 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
   const roles = new Map<string, TokenTally>();
   const hashes = new RecordHashes();
   let duplicates = 0;
+  // Where each record was (4 bytes a record: its line; files by the ordinal they start at), for duplicate clusters.
+  let lineOf = new Uint32Array(1 << 16);
+  const fileStarts: { from: number; source: string }[] = [];
+  const clusters = new Map<number, ReportData["duplicateClusters"][number]>();
+  const placeOf = (ordinal: number) => ({ source: fileStarts.findLast((x) => x.from <= ordinal)!.source, line: lineOf[ordinal]! });
   let lines = 0;
   let records = 0;
   let valid = 0;
@@ -123,13 +130,20 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
   let evalTotals: EvalTotals | undefined;
   let over = 0;
   let limit: ReportData["limit"];
-  for await (const r of readRecords(files)) {
+  for await (const r of readRecords(files, { blankLines: "finding" })) {
     lines++;
     if (r.type === "finding") {
       note(r);
       continue;
     }
     records++;
+    if (fileStarts.at(-1)?.source !== r.source) fileStarts.push({ from: records, source: r.source });
+    if (records >= lineOf.length) {
+      const grown = new Uint32Array(lineOf.length * 2);
+      grown.set(lineOf);
+      lineOf = grown;
+    }
+    lineOf[records] = r.line;
     const origin = { source: r.source, line: r.line };
     // Eval output: a line per prompt with the models' responses.
     if (r.value.responses && typeof r.value.responses === "object" && typeof r.value.prompt === "string") {
@@ -152,7 +166,15 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
       if (j < sampleSize) sample[j] = { source: r.source, line: r.line, record: r.value };
     }
     const [hi, lo] = normalisedDigest(JSON.stringify(r.value));
-    if (hashes.add(hi, lo, records) !== undefined) duplicates++;
+    const earlier = hashes.add(hi, lo, records);
+    if (earlier !== undefined) {
+      duplicates++;
+      const c = clusters.get(earlier);
+      if (c) {
+        c.count++;
+        if (c.copies.length < 5) c.copies.push({ source: r.source, line: r.line });
+      } else if (clusters.size < 20) clusters.set(earlier, { first: placeOf(earlier), copies: [{ source: r.source, line: r.line }], count: 1, record: r.value });
+    }
     const own = checker.check(r.value, f, origin);
     for (const x of own) note(x, r.value);
     const ok = !own.some((x) => x.severity === "error");
@@ -203,6 +225,7 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
     records,
     valid,
     duplicates,
+    duplicateClusters: [...clusters.values()],
     ...(tokenStats ? { tokens: tokenStats, trainingTokens: { perEpoch: tokenStats.total, epochs, total: tokenStats.total * epochs } } : {}),
     ...(allTokens.count ? { allTokens: allTokens.stats(40) } : {}),
     roles: Object.fromEntries([...roles].map(([k, t]) => [k, t.stats(30)!])),

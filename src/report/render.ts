@@ -77,6 +77,11 @@ ${d.limit ? `<tr><th>over the per-record limit</th><td data-key="over-limit">${n
   for (const f of d.findings) {
     parts.push(`<details class="finding ${f.severity}" data-reason="${esc(f.reason)}" open><summary><b>${esc(f.reason)}</b> — ${f.severity}, <span class="count">${num(f.count)}</span></summary>${f.examples.map((e) => `<div class="example"><div class="where">${esc(e.source)}${e.line !== undefined ? `:${e.line}` : ""}: ${esc(e.message)}</div>${e.record !== undefined && typeof e.record === "object" && e.record && !Array.isArray(e.record) ? renderRecord(e.record as Record<string, unknown>, findingMarks(f.reason, e.message, e.record)) : e.record !== undefined ? `<pre>${esc(typeof e.record === "string" ? e.record : JSON.stringify(e.record))}</pre>` : ""}</div>`).join("")}</details>`);
   }
+  if (d.duplicateClusters.length) {
+    parts.push(`<h2>Duplicates</h2><p>${num(d.duplicates)} records repeat an earlier one (the same digest as validate's, whitespace normalised)${d.duplicateClusters.length === 20 ? "; the first 20 groups" : ""}:</p>`);
+    const at = (p: { source: string; line: number }) => `${esc(p.source)}:${p.line}`;
+    for (const c of d.duplicateClusters) parts.push(`<details class="duplicates"><summary><span class="where">${at(c.first)}</span> and <span class="count">${num(c.count)}</span> ${c.count === 1 ? "copy" : "copies"}: <span class="where">${c.copies.map(at).join(", ")}${c.count > c.copies.length ? ", …" : ""}</span></summary><article class="record">${renderRecord(c.record)}</article></details>`);
+  }
   if (d.sample.length) {
     parts.push(`<h2>A sample of records</h2><p>${d.sample.length} records picked with seed ${d.seed}, in file order.</p>`);
     for (const s of d.sample) parts.push(`<article class="record"><div class="where">${esc(s.source)}:${s.line}</div>${renderRecord(s.record)}</article>`);

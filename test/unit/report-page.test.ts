@@ -126,6 +126,22 @@ describe("prep-data report FILE -o report.html", () => {
     expect(document.querySelectorAll("article.record mark.offending").length).toBe(0);
   });
 
+  it("duplicate groups: the first record's place and its copies' across files, as many as validate counts", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "a.jsonl"), ['{"prompt":"a","completion":"b"}', '{"prompt":"c","completion":"d"}', '{"prompt":"a",  "completion":"b"}', '{"prompt":"e","completion":"f"}', '{"prompt":"c","completion":"d"}'].join("\n") + "\n");
+    writeFileSync(join(d, "b.jsonl"), '\n{"prompt":"a","completion":"b"}\n');
+    const r = await run(["report", join(d, "a.jsonl"), join(d, "b.jsonl"), "-o", join(d, "d.html")]);
+    expect(r.code, r.stderr).toBe(1); // b.jsonl's blank first line, refused as validate refuses it
+    const { document } = page(join(d, "d.html"));
+    expect([...document.querySelectorAll("details.duplicates summary")].map((s) => s.textContent)).toEqual([`${join(d, "a.jsonl")}:1 and 2 copies: ${join(d, "a.jsonl")}:3, ${join(d, "b.jsonl")}:2`, `${join(d, "a.jsonl")}:2 and 1 copy: ${join(d, "a.jsonl")}:5`]);
+    writeFileSync(join(d, "ab.jsonl"), readFileSync(join(d, "a.jsonl"), "utf8") + readFileSync(join(d, "b.jsonl"), "utf8"));
+    const v = JSON.parse((await run(["validate", join(d, "ab.jsonl"), "--json"])).stdout) as { counts: Record<string, { errors: number; warnings: number }> };
+    expect(v.counts.duplicate!.warnings).toBe(3);
+    expect(num(document.querySelector('[data-key="duplicates"]')!.textContent)).toBe(3);
+    expect(v.counts["json-syntax"]!.errors).toBe(1);
+    expect(document.querySelector('details[data-reason="json-syntax"]')!.textContent).toContain(`${join(d, "b.jsonl")}:1: blank line`);
+  });
+
   it("synth output with its --metadata shows origins, judge scores and topics; eval output shows the models' metrics and win rates", async () => {
     const s = await teacher();
     const d = tmp();
