@@ -17,6 +17,8 @@ export interface DatasetRecord {
   line: number;
   /** 0-based index over all inputs, in order. */
   index: number;
+  /** The line as read (what validate's duplicate digest is taken of), where the reader has it. */
+  text?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function* readRecords(paths: string[], o: { blankLines?: "skip" | "
           yield surrogateFinding({ source, line: l.n }, bad);
           continue;
         }
-        yield { type: "record", value: v as Record<string, unknown>, source, line: l.n, index: index++ };
+        yield { type: "record", value: v as Record<string, unknown>, source, line: l.n, index: index++, text: l.text };
       }
     }
   }

@@ -118,11 +118,20 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
   const roles = new Map<string, TokenTally>();
   const hashes = new RecordHashes();
   let duplicates = 0;
-  // Where each record was (4 bytes a record: its line; files by the ordinal they start at), for duplicate clusters.
-  let lineOf = new Uint32Array(1 << 16);
-  const fileStarts: { from: number; source: string }[] = [];
+  // Where each record was, for duplicate clusters: runs of records on consecutive lines of a file, each as its first
+  // ordinal and line − ordinal (a new run starts at each file and after each line that is not a record).
+  const runs: { from: number; source: string; delta: number }[] = [];
   const clusters = new Map<number, ReportData["duplicateClusters"][number]>();
-  const placeOf = (ordinal: number) => ({ source: fileStarts.findLast((x) => x.from <= ordinal)!.source, line: lineOf[ordinal]! });
+  const placeOf = (ordinal: number) => {
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (runs[mid]!.from <= ordinal) lo = mid;
+      else hi = mid - 1;
+    }
+    return { source: runs[lo]!.source, line: ordinal + runs[lo]!.delta };
+  };
   let lines = 0;
   let records = 0;
   let valid = 0;
@@ -137,13 +146,8 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
       continue;
     }
     records++;
-    if (fileStarts.at(-1)?.source !== r.source) fileStarts.push({ from: records, source: r.source });
-    if (records >= lineOf.length) {
-      const grown = new Uint32Array(lineOf.length * 2);
-      grown.set(lineOf);
-      lineOf = grown;
-    }
-    lineOf[records] = r.line;
+    const run = runs[runs.length - 1];
+    if (run?.source !== r.source || run.delta !== r.line - records) runs.push({ from: records, source: r.source, delta: r.line - records });
     const origin = { source: r.source, line: r.line };
     // Eval output: a line per prompt with the models' responses.
     if (r.value.responses && typeof r.value.responses === "object" && typeof r.value.prompt === "string") {
@@ -165,7 +169,7 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
       const j = Math.floor(rand() * seen);
       if (j < sampleSize) sample[j] = { source: r.source, line: r.line, record: r.value };
     }
-    const [hi, lo] = normalisedDigest(JSON.stringify(r.value));
+    const [hi, lo] = normalisedDigest(r.text ?? JSON.stringify(r.value));
     const earlier = hashes.add(hi, lo, records);
     if (earlier !== undefined) {
       duplicates++;

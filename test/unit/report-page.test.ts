@@ -129,7 +129,8 @@ describe("prep-data report FILE -o report.html", () => {
   it("duplicate groups: the first record's place and its copies' across files, as many as validate counts", async () => {
     const d = tmp();
     writeFileSync(join(d, "a.jsonl"), ['{"prompt":"a","completion":"b"}', '{"prompt":"c","completion":"d"}', '{"prompt":"a",  "completion":"b"}', '{"prompt":"e","completion":"f"}', '{"prompt":"c","completion":"d"}'].join("\n") + "\n");
-    writeFileSync(join(d, "b.jsonl"), '\n{"prompt":"a","completion":"b"}\n');
+    // The same text written with an escape is another line to validate's digest (it reads the bytes): not a duplicate.
+    writeFileSync(join(d, "b.jsonl"), '\n{"prompt":"a","completion":"b"}\n{"prompt":"\\u0061","completion":"b"}\n');
     const r = await run(["report", join(d, "a.jsonl"), join(d, "b.jsonl"), "-o", join(d, "d.html")]);
     expect(r.code, r.stderr).toBe(1); // b.jsonl's blank first line, refused as validate refuses it
     const { document } = page(join(d, "d.html"));

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
-import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, validateFiles, type Profile } from "../../src/index.js";
+import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, TokenTally, validateFiles, type Profile } from "../../src/index.js";
 import { llama2Tag, vocabTag } from "../../src/tokens/index.js";
 import { Llama2Bpe } from "../../src/tokens/llama2.js";
 import { nextPiece } from "../../src/tokens/cl100k-split.js";
@@ -126,6 +126,24 @@ describe("statistics", () => {
     expect(s).toMatchObject({ records: 100, min: 1, max: 100, p50: 50, p90: 90, p99: 99, total: 5050 });
     expect(s.histogram.reduce((a, b) => a + b.count, 0)).toBe(100);
     expect(r.trainingTokens).toEqual({ perEpoch: 5050, epochs: 3, total: 15150, exact: true });
+  });
+
+  it("a tally keeps counts per value, not a value per record: the same nearest-rank percentiles and histogram as sorting every value", () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const n of [1, 2, 3, 10, 99, 100, 101, 5000]) {
+      const values = Array.from({ length: n }, (_, i) => (i % 17 === 0 ? 65536 + Math.floor(rand() * 200000) : Math.floor(rand() * rand() * 4000)));
+      const t = new TokenTally();
+      for (const v of values) t.add(v);
+      const sorted = [...values].sort((a, b) => a - b);
+      const rank = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * n) - 1)];
+      const s = t.stats(30)!;
+      expect([s.records, s.total, s.min, s.max, s.p50, s.p90, s.p99]).toEqual([n, values.reduce((a, b) => a + b, 0), sorted[0], sorted[n - 1], rank(50), rank(90), rank(99)]);
+      const width = Math.max(1, Math.ceil((sorted[n - 1]! - sorted[0]! + 1) / 30));
+      for (const b of s.histogram) expect(b.count).toBe(values.filter((v) => v >= b.from && v < b.to).length);
+      expect(s.histogram.reduce((a, b) => a + b.count, 0)).toBe(n);
+      expect(s.histogram[0]!.to - s.histogram[0]!.from).toBe(width);
+    }
   });
 });
 
