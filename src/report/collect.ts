@@ -90,7 +90,7 @@ function recordParts(format: FormatName, record: Record<string, unknown>): { rol
 }
 
 /**
- * One pass over the files: formats, per-record and per-role token counts (4 bytes a record, for exact quantiles), a
+ * One pass over the files: formats, per-record and per-role token counts (a count per value, for exact quantiles), a
  * seeded reservoir of records, findings by reason with their first examples, duplicates by digest. Eval output is
  * summarised as eval does; synth output with its --metadata by origin, judge score and topic.
  */
