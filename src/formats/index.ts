@@ -11,8 +11,30 @@ import { messages } from "./messages.js";
 import { preference } from "./preference.js";
 import { rft } from "./rft.js";
 import { text } from "./text.js";
+import { openaiChat } from "./openai-chat.js";
+import { openaiPreference } from "./openai-preference.js";
+import { vertex } from "./vertex.js";
+import { trlPreference } from "./trl-preference.js";
+import { alpaca } from "./alpaca.js";
+import { sharegpt } from "./sharegpt.js";
 
-export const formats = { instruction, messages, conversation, cpt, text, distillation, evaluation, rft, preference } as const;
+export const formats = {
+  instruction,
+  messages,
+  conversation,
+  cpt,
+  text,
+  distillation,
+  evaluation,
+  rft,
+  preference,
+  "openai-chat": openaiChat,
+  "openai-preference": openaiPreference,
+  vertex,
+  "trl-preference": trlPreference,
+  alpaca,
+  sharegpt,
+} as const;
 export type FormatName = keyof typeof formats;
 export const formatNames = Object.keys(formats) as FormatName[];
 
@@ -134,6 +156,6 @@ function issueMessage(format: string, i: z.core.$ZodIssue, value: unknown): stri
   }
 }
 
-export { conversation, cpt, distillation, evaluation, instruction, messages, preference, rft, text };
+export { conversation, cpt, distillation, evaluation, instruction, messages, preference, rft, text, openaiChat, openaiPreference, vertex, trlPreference, alpaca, sharegpt };
 export { RecordIssue };
 export type { Format };

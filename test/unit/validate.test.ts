@@ -546,7 +546,8 @@ describe("validate: rules checked side by side with AWS's validators", () => {
     expect(c.r.findings[0]!.message).toMatch(/^messages\[0\]\.content must be a list, found a string \(plain-string content is the messages format/);
     const role = JSON.stringify({ messages: [{ role: "system", content: "a" }, { role: "assistant", content: "b" }] });
     const rr = await findingsOf(withDefect(role, 3, 40, chat), "haiku");
-    expect(rr.r.findings[0]!.message).toBe('messages[0].role must be "user" or "assistant", found "system"');
+    // A system message inside messages is OpenAI's chat shape: said after the reason.
+    expect(rr.r.findings[0]!.message).toBe('messages[0].role must be "user" or "assistant", found "system" — the record looks like the openai-chat format, and the file is messages');
   });
 
   it("a file at the record-count minimum with one bad line says the minimum counts valid records only", async () => {
