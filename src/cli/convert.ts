@@ -38,8 +38,8 @@ type ConvertCli = OutputOpts & ChatPolicyOpts & { to: string; from?: string; sys
 export function addConvertCommand(program: Command, setExit: (code: number) => void): void {
   const c = program
     .command("convert <inputs...>")
-    .description("chat datasets → Bedrock formats: OpenAI chat, ShareGPT, Alpaca, Bedrock messages or conversation records (files or hf:owner/name)")
-    .addOption(new Option("--to <format>", "record format to write (preference: Nova DPO pairs from chosen/rejected or preferred_output/non_preferred_output; evaluation: single-turn prompts with their reference, for eval and Bedrock evaluation jobs)").choices(["messages", "conversation", "instruction", "preference", "evaluation"]).makeOptionMandatory())
+    .description("chat datasets from one trainer's shape to another's: OpenAI chat, ShareGPT, Alpaca, Vertex, TRL and Bedrock records (files or hf:owner/name); what a target cannot hold is a finding, never dropped")
+    .addOption(new Option("--to <format>", "record format to write (preference: Nova DPO pairs from chosen/rejected or preferred_output/non_preferred_output; evaluation: single-turn prompts with their reference, for eval and Bedrock evaluation jobs)").choices(["messages", "conversation", "instruction", "preference", "evaluation", "openai-chat", "openai-preference", "vertex", "trl-preference", "alpaca", "sharegpt"]).makeOptionMandatory())
     .addOption(new Option("--from <shape>", "input shape (default: detected per record)").choices(chatShapes))
     .option("--system <text>", "system prompt for every record (replaces the record's own)")
     .option("--split <name>", "for hf: inputs, the split to read", "train")
@@ -56,6 +56,6 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
     for (const f of inputs) if (!f.startsWith("hf:") && f !== "-" && !dataKind(f)) throw new PrepError(`${f}: expected .jsonl, .json or .parquet`, 2);
     const input: Input = hub.length ? { kind: "hub", dataset: hub[0]!, split: o.split, config: o.config } : { kind: "files", paths: inputs, table: { ...(inputs[0] === "-" ? { kind: "jsonl" as const } : {}), encoding: o.encoding } };
     const policy = await policyFrom(o);
-    setExit(await runRows(input, chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system, preference: o.to === "preference" }), { ...o, format: o.to }));
+    setExit(await runRows(input, chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system, preference: ["preference", "openai-preference", "trl-preference"].includes(o.to) }), { ...o, format: o.to }));
   });
 }

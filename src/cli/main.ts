@@ -5,7 +5,7 @@ import { presets } from "../presets/index.js";
 import { installSignalHandlers, whenSignalled } from "../jsonl.js";
 export { osReason } from "../jsonl.js";
 import { finding, PrepError, type Row } from "../record.js";
-import { getProfile, isRetired, lifecycleNotice } from "../profiles/index.js";
+import { getProfile, getTarget, isRetired, lifecycleNotice, targetNames } from "../profiles/index.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { dataKind } from "../sources/open.js";
 import type { TableOptions } from "../sources/table.js";
@@ -55,11 +55,36 @@ function modelLifecycle(action: Command): void {
   const model = action.opts().model;
   if (typeof model !== "string") return;
   const p = getProfile(model, { listing: true });
+  const path = `${action.parent?.name() === "job" ? "job " : ""}${action.name()}`;
+  if (p.target && (path === "job create" || path === "upload")) throw new PrepError(`${path} starts Bedrock jobs; ${p.name} (--target ${p.target}) reads its files through its own service or trainer: check them with prep-data validate --target ${p.target}`, 2);
   const notice = lifecycleNotice(p);
   if (!notice) return;
-  const path = `${action.parent?.name() === "job" ? "job " : ""}${action.name()}`;
   if (isRetired(p) && (path === "job create" || path === "upload")) throw new PrepError(`${p.id}: ${notice}`, 2);
   if (!action.opts().quiet) process.stderr.write(`WARNING: ${notice}${isRetired(p) ? " (the file is checked against its last published rules)" : ""}\n`);
+}
+
+/**
+ * `--target NAME`: the target's rules stand where a Bedrock model's would (the command's `--model`), and a format
+ * left at its default becomes the first one the target takes.
+ */
+function applyTarget(cmd: Command, action: Command): void {
+  const name = (cmd.opts() as { target?: string }).target;
+  if (name === undefined) return;
+  const t = getTarget(name);
+  if (!t) return; // bedrock: rules per --model, as without --target
+  const option = (attr: string) => action.options.find((o) => o.attributeName() === attr);
+  const model = option("model");
+  const path = `${action.parent?.name() === "job" ? "job " : ""}${action.name()}`;
+  if (!model || !/<id>/.test(model.flags)) throw new PrepError(`--target applies to commands that check records against rules (validate, report, stats, convert, the prep commands); ${path} takes none`, 2);
+  if (action.opts().model !== undefined) throw new PrepError(`--model names a Bedrock model; with --target ${t.id} that target's rules apply: give one of the two`, 2);
+  action.setOptionValue("model", t.id);
+  const format = option("format");
+  if (format && action.getOptionValueSource("format") === "default") {
+    const taken = Object.values(t.tasks).flatMap((r) => r!.formats.value);
+    const pick = taken.find((f) => !format.argChoices || format.argChoices.includes(f));
+    if (!pick) throw new PrepError(`${path} writes ${format.argChoices!.join(", ")}; ${t.id} takes ${taken.join(", ")}`, 2);
+    action.setOptionValueWithSource("format", pick, "cli");
+  }
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -72,6 +97,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--region <region>", "AWS Region for every AWS call (else AWS_REGION, the profile's, …)")
     .option("--profile <name>", "AWS named profile from ~/.aws/config and credentials (else AWS_PROFILE)")
     .option("--endpoint-url <url>", "endpoint for every AWS service the command calls (else AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, …_BEDROCK, …_BEDROCK_RUNTIME)")
+    .option("--target <name>", `the trainer the data is for: bedrock (default; rules per --model), ${targetNames.slice(1).join(", ")} — its formats, limits and file rules apply (see prep-data models)`)
     .option("--print-recipe", "print this command line as a recipe step (YAML, for prep-data run) on stderr, then run it")
     .hook("preAction", async (cmd, action) => {
       if ((cmd.opts() as { printRecipe?: boolean }).printRecipe) {
@@ -88,6 +114,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         // The service-specific variables win over the global one in the SDK: the option must win over both.
         for (const k of ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"]) process.env[k] = g.endpointUrl;
       }
+      applyTarget(cmd, action);
       modelLifecycle(action);
     });
 

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { basename } from "node:path";
 import { Option, type Command } from "commander";
 import { formatNames, type FormatName } from "../formats/index.js";
-import { getProfile, isRetired, lifecycleNotice, profiles, SOURCES, type Fact, type Profile } from "../profiles/index.js";
+import { getProfile, isRetired, lifecycleNotice, profiles, SOURCES, targets, type Fact, type Profile } from "../profiles/index.js";
 import { describeOrigin, PrepError } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
 import { renderHistogram, type TokenStats } from "../validate/stats.js";
@@ -44,7 +44,7 @@ function printReport(r: ValidationReport, shown: number, out: NodeJS.WriteStream
   for (const f of r.files) {
     out.write(`${f.path}: ${f.format ?? "unknown format"}, ${n(f.records)} records (${n(f.valid)} valid) in ${n(f.lines)} lines, ${(f.bytes / 1024 ** 2).toFixed(2)} MiB\n`);
   }
-  if (r.model) out.write(`model: ${r.model.id} (${r.model.name})${r.model.task ? `, ${r.model.task}` : ""}, batch size ${r.batchSize}, tokens ${r.tokenizer.exact ? `exact (${r.tokenizer.name})` : r.tokenizer.description}\n`);
+  if (r.model) out.write(`${getProfile(r.model.id, { listing: true }).target ? "target" : "model"}: ${r.model.id} (${r.model.name})${r.model.task ? `, ${r.model.task}` : ""}, batch size ${r.batchSize}, tokens ${r.tokenizer.exact ? `exact (${r.tokenizer.name})` : r.tokenizer.description}\n`);
   if (r.findings.length) {
     out.write("\n");
     for (const f of r.findings.slice(0, shown)) out.write(`${f.severity}: ${describeOrigin(f.origin)}: ${f.reason}: ${f.message}\n`);
@@ -67,7 +67,7 @@ function fact<T>(f: Fact<T> | undefined, show: (v: T) => string): string {
 }
 
 function describeProfile(p: Profile): string {
-  const lines = [`${p.id}  (${p.name})`, `  aliases: ${p.aliases.join(", ")}`, `  job identifier (baseModelIdentifier): ${fact(p.baseModelId, (v) => v)}`];
+  const lines = [`${p.id}  (${p.name})`, ...(p.aliases.length ? [`  aliases: ${p.aliases.join(", ")}`] : []), p.target ? `  target: --target ${p.target} (files checked here; trained with that service's or trainer's own tools)` : `  job identifier (baseModelIdentifier): ${fact(p.baseModelId, (v) => v)}`];
   if (p.regions) lines.push(`  Regions: ${fact(p.regions, (v) => v.join(", "))}`);
   lines.push(`  status: ${lifecycleNotice(p) ?? `active (${p.lifecycle.note}) [${p.lifecycle.source}]`}`);
   lines.push(`  tokens counted: ${p.tokenizer === "estimate" ? "estimated (no public tokenizer)" : `exact (${p.tokenizer})`}`);
@@ -94,9 +94,14 @@ function describeProfile(p: Profile): string {
   }
   if (p.tasks["reinforcement-fine-tuning"]) lines.push(`  RFT hyperparameters: see \`prep-data job create --type rft --help\` (API_RFTHyperParameters: epochCount 1–50, batchSize 16–512, learningRate 1e-7–1e-3, evalInterval 1–100, reasoningEffort low/medium/high)`);
   if (p.reserved) lines.push(`  reserved strings: ${fact(p.reserved, (v) => v.map((s) => JSON.stringify(s)).join(" "))}`);
-  lines.push(`  hyperparameters [${p.hyperparameters.source}${p.hyperparameters.confirmed ? "" : ", not published for this model: the family's ranges"}]:`);
-  for (const [k, r] of Object.entries(p.hyperparameters.value)) lines.push(`    ${k} (${r.type}): ${r.min}–${r.max}${r.default !== undefined ? `, default ${r.default}` : ""}`);
-  if (p.notCustomizable) lines.push(`  NOT CUSTOMIZABLE: ${p.notCustomizable}`);
+  const oc = p.openaiChat;
+  if (oc) lines.push(`  openai-chat records: roles ${fact(oc.roles, (v) => v.join(", "))}; tools ${oc.tools ? fact(oc.tools, (v) => (v ? "taken" : "refused")) : "refused"}; weight ${oc.weight ? fact(oc.weight, (v) => (v ? "taken" : "warned")) : "warned"}${oc.alternate ? `; user and assistant alternate ${fact(oc.alternate, () => "from the user's")}` : ""}`);
+  // A target's hyperparameters are its own service's or trainer's business: only Bedrock models list them.
+  if (!p.target) {
+    lines.push(`  hyperparameters [${p.hyperparameters.source}${p.hyperparameters.confirmed ? "" : ", not published for this model: the family's ranges"}]:`);
+    for (const [k, r] of Object.entries(p.hyperparameters.value)) lines.push(`    ${k} (${r.type}): ${r.min}–${r.max}${r.default !== undefined ? `, default ${r.default}` : ""}`);
+    if (p.notCustomizable) lines.push(`  NOT CUSTOMIZABLE: ${p.notCustomizable}`);
+  }
   const used = new Set<string>();
   JSON.stringify(p, (k, v) => (k === "source" ? (used.add(v), v) : v));
   lines.push("  sources:");
@@ -227,7 +232,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
 
   program
     .command("models [id]")
-    .description("list the Bedrock models prep-data knows, or show one model's formats, limits and hyperparameter ranges with sources")
+    .description("list the Bedrock models and the other trainers' targets prep-data knows, or show one's formats, limits and hyperparameter ranges with sources")
     .option("--json", "print as JSON")
     .action((id: string | undefined, o: { json?: boolean }) => {
       if (id) {
@@ -247,6 +252,14 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
         process.stdout.write(`${p.baseModelId.value.padEnd(w)}  ${p.aliases[0]!.padEnd(20)} ${status.padEnd(24)} ${fmts}\n`);
       }
       process.stdout.write("\nstatus from the guide's current fine-tuning table and model cards; `prep-data models ALIAS` for one model's rules and sources\n");
+      // The other trainers (--target NAME): formats and the limits they publish.
+      process.stdout.write("\nother trainers (--target NAME; `prep-data models NAME` for the rules and sources):\n");
+      const tw = Math.max(...targets.map((t) => t.id.length));
+      for (const t of targets) {
+        const fmts = Object.values(t.tasks).flatMap((r) => r!.formats.value).join(", ");
+        const state = t.lifecycle.state === "active" ? "active" : isRetired(t) ? `no new jobs since ${t.lifecycle.endDate}` : `new jobs until ${t.lifecycle.endDate}`;
+        process.stdout.write(`${t.id.padEnd(tw)}  ${state.padEnd(24)} ${fmts}\n`);
+      }
     });
 }
 

@@ -2,13 +2,14 @@ import { finding, type Finding, type Origin } from "../record.js";
 import type { RawChat } from "./chat.js";
 
 /** The chat shapes `convert` reads. */
-export type ChatShape = "openai" | "sharegpt" | "alpaca" | "messages" | "conversation" | "instruction" | "preference";
-export const chatShapes: ChatShape[] = ["openai", "sharegpt", "alpaca", "messages", "conversation", "instruction", "preference"];
+export type ChatShape = "openai" | "sharegpt" | "alpaca" | "messages" | "conversation" | "instruction" | "preference" | "vertex";
+export const chatShapes: ChatShape[] = ["openai", "sharegpt", "alpaca", "messages", "conversation", "instruction", "preference", "vertex"];
 
 /** Which shape a record is in, from its keys. */
 export function detectShape(v: Record<string, unknown>): ChatShape | undefined {
   if (("chosen" in v && "rejected" in v) || ("preferred_output" in v && "non_preferred_output" in v)) return "preference";
   if (Array.isArray(v.conversations)) return "sharegpt";
+  if (Array.isArray(v.contents)) return "vertex";
   if ("instruction" in v && "output" in v) return "alpaca";
   if ("schemaVersion" in v || Array.isArray(v.system)) return "conversation";
   if (Array.isArray(v.messages)) {
@@ -85,13 +86,42 @@ export function readShareGpt(v: Record<string, unknown>, origin: Origin): Result
   return { chat: { ...(str(v.system) ? { system: str(v.system) } : {}), turns } };
 }
 
+/** Alpaca as LLaMA-Factory reads it: history pairs first, then instruction and input joined by a newline. */
 export function readAlpaca(v: Record<string, unknown>, origin: Origin): Result {
   const instruction = str(v.instruction);
   const input = str(v.input) ?? "";
   const output = str(v.output);
   if (instruction === undefined || output === undefined) return { findings: [finding("schema", "alpaca records need string instruction and output", origin)] };
-  const user = input.trim() ? `${instruction}\n\n${input}` : instruction;
-  return { chat: { ...(str(v.system) ? { system: str(v.system) } : {}), turns: [{ role: "user", content: user }, { role: "assistant", content: output }] } };
+  const history = v.history ?? [];
+  if (!Array.isArray(history) || history.some((h) => !Array.isArray(h) || h.length !== 2 || typeof h[0] !== "string" || typeof h[1] !== "string")) return { findings: [finding("schema", "history must be a list of [query, response] string pairs", origin)] };
+  const user = input.trim() ? `${instruction}\n${input}` : instruction;
+  const past = (history as [string, string][]).flatMap(([q, a]) => [{ role: "user" as const, content: q }, { role: "assistant" as const, content: a }]);
+  return { chat: { ...(str(v.system) ? { system: str(v.system) } : {}), turns: [...past, { role: "user", content: user }, { role: "assistant", content: output }] } };
+}
+
+/** Vertex AI records: text parts carried over; a file part cannot be (a finding naming it). */
+export function readVertex(v: Record<string, unknown>, origin: Origin): Result {
+  const out: Finding[] = [];
+  const texts = (parts: unknown, at: string): string => {
+    const got: string[] = [];
+    for (const [j, p] of (Array.isArray(parts) ? parts : []).entries()) {
+      if (typeof (p as { text?: unknown })?.text === "string") got.push((p as { text: string }).text);
+      else out.push(finding("unsupported-content", `${at}.parts[${j}]: a ${Object.keys(p ?? {})[0] ?? "non-text"} part cannot be carried into a text-only format`, origin));
+    }
+    return got.join("\n");
+  };
+  const si = v.systemInstruction as { parts?: unknown } | undefined;
+  const system = si ? texts(si.parts, "systemInstruction") : undefined;
+  const turns: RawChat["turns"] = [];
+  for (const [i, c] of (v.contents as { role?: unknown; parts?: unknown }[]).entries()) {
+    if (c?.role !== "user" && c?.role !== "model") {
+      out.push(finding("unknown-role", `contents[${i}]: role ${JSON.stringify(c?.role)} is not user or model`, origin));
+      continue;
+    }
+    turns.push({ role: c.role === "model" ? "assistant" : "user", content: texts(c.parts, `contents[${i}]`) });
+  }
+  if (out.length) return { findings: out };
+  return { chat: { ...(system !== undefined ? { system } : {}), turns } };
 }
 
 export function readConversation(v: Record<string, unknown>, origin: Origin): Result {
@@ -190,7 +220,9 @@ export function readChat(v: Record<string, unknown>, origin: Origin, shape?: Cha
       return readInstruction(v, origin);
     case "preference":
       return readPreference(v, origin);
+    case "vertex":
+      return readVertex(v, origin);
     default:
-      return { findings: [finding("format", `cannot tell the chat format from keys ${Object.keys(v).join(", ") || "(none)"}; expected OpenAI/Bedrock messages, ShareGPT conversations, Alpaca, bedrock-conversation-2024 or prompt/completion`, origin)] };
+      return { findings: [finding("format", `cannot tell the chat format from keys ${Object.keys(v).join(", ") || "(none)"}; expected OpenAI/Bedrock messages, ShareGPT conversations, Alpaca, Vertex contents, bedrock-conversation-2024 or prompt/completion`, origin)] };
   }
 }

@@ -1,9 +1,28 @@
 import { distance } from "fastest-levenshtein";
 import { PrepError } from "../record.js";
+import { targets } from "../targets/table.js";
 import { profiles, type Profile, type Task } from "./table.js";
 
 export * from "./table.js";
 export { SOURCES } from "./sources.js";
+export { targets, targetNames } from "../targets/table.js";
+
+/** Bedrock's models, then the other trainers' targets: what a rule set is looked up in. */
+const ruleSets = (): Profile[] => [...profiles, ...targets];
+
+/**
+ * Another trainer's rules by name (`--target`), or undefined for `bedrock` (whose rules are per model: `--model`).
+ * An unknown name is a usage error with the nearest names.
+ */
+export function getTarget(name: string): Profile | undefined {
+  const key = name.trim().toLowerCase();
+  if (key === "bedrock" || key === "aws") return undefined;
+  const t = targets.find((x) => x.id === key || x.aliases.includes(key));
+  if (t) return t;
+  const names = ["bedrock", ...targets.flatMap((x) => [x.id, ...x.aliases])];
+  const near = names.map((n) => ({ n, d: distance(key, n) })).filter((x) => x.d <= Math.max(2, Math.ceil(key.length / 3))).sort((a, b) => a.d - b.d);
+  throw new PrepError(`unknown target "${name}"; ${near.length ? `did you mean ${near[0]!.n}? ` : ""}targets: ${["bedrock", ...targets.map((x) => x.id)].join(", ")}`, 2);
+}
 
 /**
  * A profile by full model ID (with or without a `:0:4k`-style suffix) or short alias. A model Bedrock no longer
@@ -12,7 +31,7 @@ export { SOURCES } from "./sources.js";
 export function getProfile(idOrAlias: string, opts: { listing?: boolean } = {}): Profile {
   const key = idOrAlias.trim().toLowerCase();
   const p =
-    profiles.find((x) => x.id.toLowerCase() === key || x.aliases.includes(key)) ??
+    ruleSets().find((x) => x.id.toLowerCase() === key || x.aliases.includes(key)) ??
     profiles.find((x) => key.startsWith(x.id.toLowerCase() + ":") || x.id.toLowerCase().startsWith(key + ":"));
   if (!p) {
     const near = nearestModels(key);
@@ -50,7 +69,7 @@ export function totalLimitAt(profile: Profile, task: Task, batchSize: number): {
 /** The models whose alias or id is nearest a mistyped name (edit distance, at most a third of its length). */
 export function nearestModels(name: string, max = 3): Profile[] {
   const key = name.trim().toLowerCase();
-  const scored = profiles.map((p) => {
+  const scored = ruleSets().map((p) => {
     const names = [...p.aliases, p.id.toLowerCase(), p.baseModelId.value.toLowerCase()];
     // A prefix of an id (amazon.nova-li…) counts as a near name too.
     const d = Math.min(...names.map((n) => (n.startsWith(key) && key.length >= 4 ? 1 : distance(key, n))));

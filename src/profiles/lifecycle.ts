@@ -61,9 +61,11 @@ export function isRetired(p: Pick<Profile, "lifecycle">, today = new Date()): bo
 }
 
 /** One line on where a model stands, for a warning or a refusal; undefined for an active model. */
-export function lifecycleNotice(p: Pick<Profile, "id" | "name" | "lifecycle">, today = new Date()): string | undefined {
+export function lifecycleNotice(p: Pick<Profile, "id" | "name" | "lifecycle" | "target">, today = new Date()): string | undefined {
   const l = p.lifecycle;
   if (l.state === "active") return undefined;
+  // Another trainer's target: its own service's notice, not Bedrock's table.
+  if (p.target) return `${p.name}${isRetired(p, today) ? ` takes no new jobs since ${l.endDate}` : l.endDate ? ` takes new jobs until ${l.endDate}` : ""}: ${l.note} [${l.source}]${l.successor ? `; use ${l.successor} instead` : ""}`;
   const what = isRetired(p, today) ? `${p.name} can no longer be customized on Bedrock${l.endDate ? ` (end of life ${l.endDate})` : ""}` : l.state === "legacy" || l.state === "retired" ? `${p.name} is Legacy on Bedrock${l.endDate ? `, end of life ${l.endDate}` : ""}` : `${p.name} is no longer listed for new fine-tuning jobs on Bedrock`;
   return `${what}: ${l.note} [${l.source}]${l.successor ? `; use ${l.successor} instead` : ""}`;
 }

@@ -1,3 +1,5 @@
+import { TARGET_SOURCES } from "../targets/sources.js";
+
 /** Where each number in the profiles table comes from (see ../shared/reference/bedrock-dataset-rules.md). */
 export const SOURCES = {
   D1: "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html",
@@ -26,6 +28,7 @@ export const SOURCES = {
   RF2: "https://docs.aws.amazon.com/bedrock/latest/userguide/reward-functions.html (grader Lambda: a list of samples in, a list of {id, aggregate_reward_score, metrics_list?} out)",
   RF3: "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTHyperParameters.html (epochCount 1–50, batchSize 16–512, learningRate 1e-7–1e-3, evalInterval 1–100, reasoningEffort)",
   M: "the customizable model ID (meta.llama2-13b-v1:0:4k, meta.llama2-70b-v1:0:4k) names a 4,096-token context; no separate per-record limit is published",
+  ...TARGET_SOURCES,
 } as const;
 
 export type SourceKey = keyof typeof SOURCES;

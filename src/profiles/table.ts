@@ -70,12 +70,28 @@ export interface ConversationRules {
   homogeneousMedia?: Fact<boolean>;
 }
 
+/** A trainer's rules for openai-chat (and openai-preference) records. */
+export interface OpenAiChatRules {
+  /** Roles it takes. */
+  roles: Fact<string[]>;
+  /** Tool definitions, tool calls and tool results are taken. */
+  tools?: Fact<boolean>;
+  /** Assistant `weight` 0/1 is taken. */
+  weight?: Fact<boolean>;
+  /** After an optional system message, user and assistant alternate from the user's. */
+  alternate?: Fact<boolean>;
+}
+
 export interface Profile {
   id: string;
   aliases: string[];
   name: string;
   /** Token counter: exact where the tokenizer is public, otherwise the labelled estimate. */
-  tokenizer: "llama3" | "llama2" | "estimate";
+  tokenizer: "llama3" | "llama2" | "o200k" | "cl100k" | "estimate";
+  /** Set for another trainer's rules (`--target`): files for it are not Bedrock's to upload or train on. */
+  target?: string;
+  /** What that trainer takes in openai-chat records beyond the format itself. */
+  openaiChat?: OpenAiChatRules;
   tasks: Partial<Record<Task, TaskRules>>;
   /** Strings a record may not contain (system and user/assistant text). */
   reserved?: Fact<string[]>;

@@ -156,7 +156,7 @@ export async function collectReport(files: string[], o: ReportOptions = {}): Pro
       valid++;
       continue;
     }
-    const f = detectFormat(r.value);
+    const f = detectFormat(r.value, checker.formats);
     if (!f) {
       note({ type: "finding", reason: "format", message: "not a record of a format prep-data writes", origin, severity: "error" }, r.value);
       continue;

@@ -70,7 +70,7 @@ export async function startReview(file: string, o: ReviewOptions = {}): Promise<
     } catch (e) {
       return { value: undefined, findings: [{ reason: "json-syntax", severity: "error", message: (e as Error).message }] };
     }
-    const format = detectFormat(value);
+    const format = detectFormat(value, checker.formats);
     if (!format) return { value, findings: [{ reason: "format", severity: "error", message: "not a record of a format prep-data reads" }] };
     return { value, format, findings: checker.check(value, format, { source: file, line }).map((f) => ({ reason: f.reason, severity: f.severity, message: f.message })) };
   };

@@ -46,11 +46,11 @@ export function jsonError(e: Error, text: string, origin: Origin): Finding {
 }
 
 /** The format the first JSON object among these lines has (for detection before batches are handed out). */
-export function firstFormat(lines: Line[]): FormatName | "" | undefined {
+export function firstFormat(lines: Line[], allowed?: readonly string[]): FormatName | "" | undefined {
   for (const l of lines) {
     try {
       const v = JSON.parse(l.text);
-      if (typeof v === "object" && v !== null && !Array.isArray(v)) return detectFormat(v) ?? "";
+      if (typeof v === "object" && v !== null && !Array.isArray(v)) return detectFormat(v, allowed) ?? "";
     } catch {
       // not JSON: keep looking
     }

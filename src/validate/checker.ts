@@ -2,6 +2,8 @@ import { CONVERSATION_SCHEMA_VERSION, type ConversationRecord } from "../formats
 import { checkRecord, getFormat, type Format } from "../formats/index.js";
 import { getProfile, taskFor, totalLimitAt, type Fact, type Profile, type Task } from "../profiles/index.js";
 import { finding, PrepError, type Finding, type Origin } from "../record.js";
+import type { OpenAiChatRecord } from "../formats/openai-chat.js";
+import type { OpenAiPreferenceRecord } from "../formats/openai-preference.js";
 import { countSumUpTo, loadTokenCounter, type LineFigures, type TokenCounter } from "../tokens/index.js";
 
 export interface CheckerOptions {
@@ -61,6 +63,11 @@ export class RecordChecker {
     }
   }
 
+  /** The formats the rules take (a target's, a model's), most likely first; undefined without rules. */
+  get formats(): string[] | undefined {
+    return this.profile ? Object.values(this.profile.tasks).flatMap((r) => r!.formats.value) : undefined;
+  }
+
   /** The task and token limits for records of a format, or a finding when the model doesn't take that format. */
   plan(formatName: string): { task?: Task; limits: Limit[] } | Finding {
     const cached = this.limitsByFormat.get(formatName);
@@ -101,6 +108,7 @@ export class RecordChecker {
     const reserved = this.profile?.reserved;
     if (reserved) out.push(...this.reservedFindings(format, record, reserved, origin));
     if (formatName === "conversation") out.push(...this.conversationFindings(record as ConversationRecord, origin));
+    if ((formatName === "openai-chat" || formatName === "openai-preference") && this.profile?.openaiChat) out.push(...this.openaiChatFindings(record as OpenAiChatRecord | OpenAiPreferenceRecord, origin));
     const plan = this.plan(formatName);
     if ("type" in plan) return [...out, { ...plan, origin }];
     if (plan.limits.length && !(line && plan.limits.every((l) => this.counter.lineBound(line) <= l.tokens))) {
@@ -157,6 +165,31 @@ export class RecordChecker {
     if (tools) {
       if (rules?.toolsWarning) out.push(finding("tools", `toolConfig/toolUse/toolResult: ${rules.toolsWarning.value} [${rules.toolsWarning.source}]`, origin, "warning"));
       else out.push(finding("tools", `${id} does not take tool definitions or tool blocks in its training records`, origin));
+    }
+    return out;
+  }
+
+  /** A target's rules for OpenAI-shaped records: the roles, tools and weights it takes, and turn order. */
+  private openaiChatFindings(r: OpenAiChatRecord | OpenAiPreferenceRecord, origin: Origin): Finding[] {
+    const rules = this.profile!.openaiChat!;
+    const id = this.profile!.id;
+    const out: Finding[] = [];
+    const where = "input" in r ? "input.messages" : "messages";
+    const messages = "input" in r ? [...r.input.messages, ...r.preferred_output] : r.messages;
+    const tools = "input" in r ? r.input.tools : r.tools;
+    messages.forEach((m, i) => {
+      const at = "input" in r && i >= r.input.messages.length ? "preferred_output[0]" : `${where}[${i}]`;
+      if (!rules.roles.value.includes(m.role)) out.push(finding("role", `${at}.role is "${m.role}"; ${id} takes ${rules.roles.value.join(", ")} [${rules.roles.source}]`, origin, severity(rules.roles)));
+      if (m.weight !== undefined && !rules.weight?.value) out.push(finding("schema", `${at}.weight: ${id} does not document per-message weights (OpenAI's weight key)`, origin, "warning"));
+      if ((m.tool_calls || (m.role === "tool" && rules.roles.value.includes("tool"))) && !rules.tools?.value) out.push(finding("tools", `${at}: ${id} does not take tool calls or tool results in its training records`, origin));
+    });
+    if (tools && !rules.tools?.value) out.push(finding("tools", `tools: ${id} does not take tool definitions in its training records`, origin));
+    if (rules.alternate?.value) {
+      const list = "input" in r ? r.input.messages : messages;
+      const skip = list[0]?.role === "system" ? 1 : 0;
+      // A preference record's input ends with the user's turn; a chat record ends with the assistant's.
+      const bad = list.findIndex((m, i) => i >= skip && m.role !== ((i - skip) % 2 === 0 ? "user" : "assistant"));
+      if (bad !== -1) out.push(finding("role-order", `${where}[${bad}] is "${list[bad]!.role}"; ${id} takes an optional system message, then user and assistant alternating from the user's [${rules.alternate.source}]`, origin, severity(rules.alternate)));
     }
     return out;
   }

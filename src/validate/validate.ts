@@ -179,7 +179,7 @@ async function validateFile(
         }
         // Tell the format from the first JSON object, once, before batches are handed out.
         if (file.format === undefined) {
-          const f = firstFormat(splitLines(batch));
+          const f = firstFormat(splitLines(batch), checker.formats);
           if (f === "") state.report(finding("format", `cannot tell the record format from the first record's keys; expected one of ${formatNames.join(", ")} (or pass --format)`, { source: path }));
           file.format = f || undefined;
         }

@@ -85,11 +85,20 @@ describe("prep-data convert", () => {
     const a = await run(["convert", alpaca, "--to", "conversation", "--system", "You are precise."]);
     expect(a.code, a.stderr).toBe(0);
     const recs = lines(a.stdout) as { messages: { content: { text: string }[] }[] }[];
-    expect(recs.map((x) => x.messages[0]!.content[0]!.text)).toEqual(["Translate to French.\n\nGood morning", "Name a prime number."]);
+    // instruction and input joined by one newline, as LLaMA-Factory (alpaca's main reader) joins them.
+    expect(recs.map((x) => x.messages[0]!.content[0]!.text)).toEqual(["Translate to French.\nGood morning", "Name a prime number."]);
     const v = committedSchemaValidator("conversation");
     expect([...lines(s.stdout), ...recs].every((x) => v(x))).toBe(true);
     const instr = await run(["convert", alpaca, "--to", "instruction"]);
-    expect(lines(instr.stdout)).toEqual([{ prompt: "Translate to French.\n\nGood morning", completion: "Bonjour" }, { prompt: "Name a prime number.", completion: "7" }]);
+    expect(lines(instr.stdout)).toEqual([{ prompt: "Translate to French.\nGood morning", completion: "Bonjour" }, { prompt: "Name a prime number.", completion: "7" }]);
+    // Alpaca's history is earlier turns of the conversation: carried over, never dropped.
+    const hist = jsonl([{ instruction: "And in German?", input: "", output: "Guten Morgen", history: [["Say good morning in French.", "Bonjour"]] }], "hist.json");
+    const h = await run(["convert", hist, "--to", "messages"]);
+    expect(h.code, h.stderr).toBe(0);
+    expect(lines(h.stdout)).toEqual([{ messages: [{ role: "user", content: "Say good morning in French." }, { role: "assistant", content: "Bonjour" }, { role: "user", content: "And in German?" }, { role: "assistant", content: "Guten Morgen" }] }]);
+    const hi = await run(["convert", hist, "--to", "instruction"]);
+    expect(hi.code).toBe(3); // four turns do not fit one prompt/completion: refused with the reason, not cut (nothing written: 3)
+    expect(hi.stderr).toMatch(/instruction holds exactly one user turn and one assistant turn, got 4 turns/);
   });
 
   it("round-trips: messages → conversation → messages gives the original", async () => {
