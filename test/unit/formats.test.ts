@@ -98,6 +98,6 @@ describe("record formats", () => {
   });
 
   it("unknown format names are a usage error listing the known ones", () => {
-    expect(() => getFormat("alpaca")).toThrow(/instruction, messages, conversation, cpt, text/);
+    expect(() => getFormat("llama-chat")).toThrow(/instruction, messages, conversation, cpt, text, .*openai-chat, .*alpaca, sharegpt/);
   });
 });
