@@ -5,6 +5,7 @@ import { presets } from "../presets/index.js";
 import { installSignalHandlers, whenSignalled } from "../jsonl.js";
 export { osReason } from "../jsonl.js";
 import { finding, PrepError, type Row } from "../record.js";
+import { addRegisterCommand } from "./register.js";
 import { getProfile, getTarget, isRetired, lifecycleNotice, targetNames } from "../profiles/index.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { dataKind } from "../sources/open.js";
@@ -72,6 +73,7 @@ function applyTarget(cmd: Command, action: Command): void {
   if (name === undefined) return;
   const t = getTarget(name);
   if (!t) return; // bedrock: rules per --model, as without --target
+  if (action.name() === "register") return; // reads --target itself: which trainer to register the file with
   const option = (attr: string) => action.options.find((o) => o.attributeName() === attr);
   const model = option("model");
   const path = `${action.parent?.name() === "job" ? "job " : ""}${action.name()}`;
@@ -263,6 +265,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addRunCommand(program, setExit);
   addReportCommand(program, setExit);
   addReviewCommand(program);
+  addRegisterCommand(program, setExit);
   addCompletionCommands(program);
   addHelpTexts(program);
   return program;

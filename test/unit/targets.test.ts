@@ -141,6 +141,32 @@ describe("one dataset, any trainer: --target", () => {
     expect(chat.stderr).toContain("converting it to a chat format would drop the rejected answer");
   });
 
+  it("register: the file's entry added to LLaMA-Factory's dataset_info.json (other entries kept, a broken file left as it is), and the Axolotl config's datasets entry", async () => {
+    const d = tmp();
+    const alpaca = jsonl(d, "qa.jsonl", [{ instruction: "q", input: "", output: "a" }]);
+    const chat = jsonl(d, "chat.jsonl", [{ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] }]);
+    writeFileSync(join(d, "dataset_info.json"), JSON.stringify({ mine: { file_name: "mine.json" } }));
+    expect((await run(["register", alpaca, "--target", "llama-factory"])).code).toBe(0);
+    expect((await run(["register", chat, "--target", "llama-factory", "--name", "chat"])).code).toBe(0);
+    const info = JSON.parse(readFileSync(join(d, "dataset_info.json"), "utf8")) as Record<string, { file_name: string; formatting?: string; columns: Record<string, string>; tags?: Record<string, string>; file_sha1: string }>;
+    expect(Object.keys(info)).toEqual(["mine", "qa", "chat"]);
+    expect(info.qa).toMatchObject({ file_name: "qa.jsonl", formatting: "alpaca", columns: { prompt: "instruction", query: "input", response: "output" } });
+    expect(info.qa!.file_sha1).toMatch(/^[0-9a-f]{40}$/);
+    expect(info.chat).toMatchObject({ file_name: "chat.jsonl", formatting: "sharegpt", columns: { messages: "messages" }, tags: { role_tag: "role", content_tag: "content", user_tag: "user", assistant_tag: "assistant" } });
+    writeFileSync(join(d, "dataset_info.json"), "{ not json");
+    const broken = await run(["register", alpaca, "--target", "llama-factory"]);
+    expect(broken.code).toBe(3);
+    expect(broken.stderr).toContain("dataset_info.json: not JSON");
+    expect(readFileSync(join(d, "dataset_info.json"), "utf8")).toBe("{ not json");
+    const vx = jsonl(d, "vx.jsonl", [{ contents: [{ role: "user", parts: [{ text: "q" }] }, { role: "model", parts: [{ text: "a" }] }] }]);
+    const refused = await run(["register", vx, "--target", "llama-factory"]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("a vertex record; llama-factory takes alpaca, sharegpt, openai-chat, text");
+    const ax = await run(["register", chat, "--target", "axolotl"]);
+    expect(ax.code).toBe(0);
+    expect(ax.stdout).toBe(`datasets:\n  - path: ${chat}\n    ds_type: json\n    type: chat_template\n    field_messages: messages\n    message_property_mappings:\n      role: role\n      content: content\n`);
+  });
+
   it("models lists the targets; a mistyped target gets the nearest name; --target with --model, and job create with a target, are usage errors", async () => {
     const m = await run(["models"]);
     for (const t of ["openai", "azure", "together", "fireworks", "vertex", "trl", "llama-factory", "axolotl"]) expect(m.stdout).toMatch(new RegExp(`^${t} `, "m"));
