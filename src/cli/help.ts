@@ -96,7 +96,7 @@ export const HELP: Record<string, HelpEntry> = {
     exit: "0 never (it serves until stopped); 130 stopped with Ctrl-C (every decision is already in the log); 2 usage error; 3 the file cannot be read",
   },
   register: {
-    examples: ["prep-data register data/qa.jsonl --target llama-factory", "prep-data register train.jsonl --target llama-factory --dataset-info LLaMA-Factory/data/dataset_info.json --name my_qa", "prep-data register train.jsonl --target axolotl >> config.yml"],
+    examples: ["prep-data register data/qa.jsonl --target llama-factory", "prep-data register train.jsonl --target llama-factory --dataset-info LLaMA-Factory/data/dataset_info.json --name my_qa", "prep-data register train.jsonl --target axolotl"],
     env: [],
     exit: "0 registered (or printed); 2 usage error (no --target, or one without a registry); 3 the file is not of a format the trainer reads, or dataset_info.json is not a JSON object (left as it is)",
   },
