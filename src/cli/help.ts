@@ -95,6 +95,11 @@ export const HELP: Record<string, HelpEntry> = {
     env: [],
     exit: "0 never (it serves until stopped); 130 stopped with Ctrl-C (every decision is already in the log); 2 usage error; 3 the file cannot be read",
   },
+  push: {
+    examples: ["prep-data push train.jsonl validation.jsonl hf://datasets/me/support-qa", "prep-data push train=qa.jsonl hf://datasets/me/support-qa@experiment --target trl --private"],
+    env: ["HF_TOKEN (or HUGGING_FACE_HUB_TOKEN, or the token file under HF_HOME / HF_TOKEN_PATH): a token with write access, never printed", "HF_ENDPOINT: the Hub's address (default https://huggingface.co)"],
+    exit: "0 pushed, or nothing to push (the repository already has these files); 1 the data breaks its rules (nothing pushed); 2 usage error or no token; 3 the Hub refused (nothing committed)",
+  },
   register: {
     examples: ["prep-data register data/qa.jsonl --target llama-factory", "prep-data register train.jsonl --target llama-factory --dataset-info LLaMA-Factory/data/dataset_info.json --name my_qa", "prep-data register train.jsonl --target axolotl"],
     env: [],

@@ -6,6 +6,7 @@ import { installSignalHandlers, whenSignalled } from "../jsonl.js";
 export { osReason } from "../jsonl.js";
 import { finding, PrepError, type Row } from "../record.js";
 import { addRegisterCommand } from "./register.js";
+import { addPushCommand } from "./push.js";
 import { getProfile, getTarget, isRetired, lifecycleNotice, targetNames } from "../profiles/index.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { dataKind } from "../sources/open.js";
@@ -266,6 +267,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addReportCommand(program, setExit);
   addReviewCommand(program);
   addRegisterCommand(program, setExit);
+  addPushCommand(program, setExit);
   addCompletionCommands(program);
   addHelpTexts(program);
   return program;

@@ -2,9 +2,9 @@
 // folder laid out as `datasets/{owner}/{name}/{revision}/...` (revision `main` or `refs/convert/parquet`).
 // Used by the tests and the benchmark; no network beyond loopback.
 import { createHash } from "node:crypto";
-import { createReadStream, readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { createReadStream, readdirSync, readFileSync, statSync, existsSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const REVISIONS = ["refs/convert/parquet", "main"];
 
@@ -53,8 +53,19 @@ export async function startHubServer(opts) {
       if (!existsSync(d)) continue;
       if (rev === r || rev === commitOf(repo, r)) return { dir: d, name: r };
     }
+    // A branch written by a commit (any other folder name).
+    if (/^[\w.-]+$/.test(rev) && existsSync(join(base, rev))) return { dir: join(base, rev), name: rev };
     return undefined;
   }
+
+  /** Uploaded LFS objects by sha256, until a commit names them. */
+  const lfsObjects = new Map();
+  const body = (req) =>
+    new Promise((resolve) => {
+      const parts = [];
+      req.on("data", (c) => parts.push(c));
+      req.on("end", () => resolve(Buffer.concat(parts)));
+    });
 
   function commitOf(repo, r) {
     if (faults.sha) return faults.sha;
@@ -106,10 +117,71 @@ export async function startHubServer(opts) {
       faults.unavailable--;
       return json(res, 503, { error: "Service Unavailable" });
     }
-    if (token && req.headers.authorization !== `Bearer ${token}`) {
+    // LFS upload URLs are pre-signed (the real Hub's point to storage): no Authorization header is sent to them.
+    if (token && req.headers.authorization !== `Bearer ${token}` && !url.pathname.startsWith("/lfs-upload/")) {
       return json(res, 401, { error: "Invalid credentials in Authorization header" });
     }
     let m;
+    // The write side, as @huggingface/hub's createRepo and commit use it: create, preupload, LFS batch + upload, commit.
+    if (url.pathname === "/api/repos/create" && req.method === "POST") {
+      body(req).then((b) => {
+        const { name, organization, type } = JSON.parse(b.toString() || "{}");
+        if (type !== "dataset") return json(res, 400, { error: "the stand-in creates datasets only" });
+        const dir = join(root, "datasets", organization, name, "main");
+        if (existsSync(dir)) return json(res, 409, { error: "You already created this dataset repo" });
+        mkdirSync(dir, { recursive: true });
+        json(res, 200, { url: `http://${req.headers.host}/datasets/${organization}/${name}`, name: `${organization}/${name}` });
+      });
+      return;
+    }
+    if ((m = url.pathname.match(/^\/api\/datasets\/([^/]+\/[^/]+)\/preupload\/(.+)$/)) && req.method === "POST") {
+      body(req).then((b) => {
+        const { files = [] } = JSON.parse(b.toString() || "{}");
+        json(res, 200, { files: files.map((f) => ({ path: f.path, uploadMode: f.size >= lfsMinBytes && !f.path.endsWith(".md") && !f.path.endsWith(".gitattributes") ? "lfs" : "regular", shouldIgnore: false })) });
+      });
+      return;
+    }
+    if ((m = url.pathname.match(/^\/datasets\/([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/)) && req.method === "POST") {
+      body(req).then((b) => {
+        const { objects = [] } = JSON.parse(b.toString() || "{}");
+        json(res, 200, { transfer: "basic", objects: objects.map((o) => ({ oid: o.oid, size: o.size, ...(lfsObjects.has(o.oid) ? {} : { actions: { upload: { href: `http://${req.headers.host}/lfs-upload/${o.oid}` } } }) })) });
+      });
+      return;
+    }
+    if ((m = url.pathname.match(/^\/lfs-upload\/([0-9a-f]{64})$/)) && req.method === "PUT") {
+      body(req).then((b) => {
+        if (createHash("sha256").update(b).digest("hex") !== m[1]) return json(res, 400, { error: "the uploaded bytes do not match their sha256" });
+        lfsObjects.set(m[1], b);
+        res.writeHead(200);
+        res.end();
+      });
+      return;
+    }
+    if ((m = url.pathname.match(/^\/api\/datasets\/([^/]+\/[^/]+)\/commit\/(.+)$/)) && req.method === "POST") {
+      const repo = m[1];
+      const rev = decodeURIComponent(m[2]);
+      body(req).then((b) => {
+        const lines = b.toString().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+        if (!existsSync(join(root, "datasets", repo))) return notFound(res, "RepoNotFound", "Repository not found");
+        const dir = join(root, "datasets", repo, rev);
+        for (const { key, value } of lines) {
+          if (key === "header") continue;
+          const abs = join(dir, value.path);
+          if (key === "file") {
+            mkdirSync(dirname(abs), { recursive: true });
+            writeFileSync(abs, Buffer.from(value.content, value.encoding === "base64" ? "base64" : "utf8"));
+          } else if (key === "lfsFile") {
+            const data = lfsObjects.get(value.oid);
+            if (!data) return json(res, 400, { error: `LFS object ${value.oid} was not uploaded` });
+            mkdirSync(dirname(abs), { recursive: true });
+            writeFileSync(abs, data);
+          } else if (key === "deletedFile") rmSync(abs, { force: true });
+        }
+        const oid = commitOf(repo, rev);
+        json(res, 200, { commitOid: oid, commitUrl: `http://${req.headers.host}/datasets/${repo}/commit/${oid}` });
+      });
+      return;
+    }
     if ((m = url.pathname.match(/^\/api\/datasets\/([^/]+\/[^/]+)\/revision\/(.+)$/))) {
       const repo = m[1];
       const rev = decodeURIComponent(m[2]) === "HEAD" ? "main" : decodeURIComponent(m[2]);
