@@ -2,7 +2,8 @@ import { Option, type Command } from "commander";
 import { chatConverter, chatShapes, type ConvertOptions } from "../convert/index.js";
 import { getProfile } from "../profiles/index.js";
 import type { Input } from "../prepare.js";
-import { PrepError } from "../record.js";
+import { finding, PrepError, type Draft, type Finding } from "../record.js";
+import { builtInTemplates } from "../templates/names.js";
 import { dataKind } from "../sources/open.js";
 import { loadTokenCounter, tokenizerNames } from "../tokens/index.js";
 import { addWriteOptions, intArg, type OutputOpts } from "./options.js";
@@ -33,15 +34,30 @@ export async function policyFrom(o: ChatPolicyOpts & { model?: string }): Promis
   return { leadingAssistant: o.leadingAssistant, trailingUser: o.trailingUser, consecutive: o.consecutive, maxTokens: o.maxTokens, tooLong: o.tooLong, counter };
 }
 
-type ConvertCli = OutputOpts & ChatPolicyOpts & { to: string; from?: string; system?: string; split: string; config?: string; encoding?: string };
+type ConvertCli = OutputOpts & ChatPolicyOpts & { to: string; from?: string; system?: string; chatTemplate?: string; split: string; config?: string; encoding?: string };
+
+/** Chat drafts → text drafts rendered with a chat template (a record the template refuses is a finding). */
+async function renderer(spec: string): Promise<(d: Draft | Finding) => Draft | Finding> {
+  const { loadChatTemplate, draftMessages } = await import("../templates/chat-template.js");
+  const template = loadChatTemplate(spec);
+  return (d) => {
+    if ("type" in d || d.kind !== "chat") return d;
+    try {
+      return { kind: "text", text: template.render(draftMessages(d)), origin: d.origin };
+    } catch (e) {
+      return finding("chat-template", (e as Error).message, d.origin);
+    }
+  };
+}
 
 export function addConvertCommand(program: Command, setExit: (code: number) => void): void {
   const c = program
     .command("convert <inputs...>")
     .description("chat datasets from one trainer's shape to another's: OpenAI chat, ShareGPT, Alpaca, Vertex, TRL and Bedrock records (files or hf:owner/name); what a target cannot hold is a finding, never dropped")
-    .addOption(new Option("--to <format>", "record format to write (preference: Nova DPO pairs from chosen/rejected or preferred_output/non_preferred_output; evaluation: single-turn prompts with their reference, for eval and Bedrock evaluation jobs)").choices(["messages", "conversation", "instruction", "preference", "evaluation", "openai-chat", "openai-preference", "vertex", "trl-preference", "alpaca", "sharegpt"]).makeOptionMandatory())
+    .addOption(new Option("--to <format>", "record format to write (preference: Nova DPO pairs from chosen/rejected or preferred_output/non_preferred_output; evaluation: single-turn prompts with their reference, for eval and Bedrock evaluation jobs)").choices(["messages", "conversation", "instruction", "preference", "evaluation", "openai-chat", "openai-preference", "vertex", "trl-preference", "alpaca", "sharegpt", "text"]).makeOptionMandatory())
     .addOption(new Option("--from <shape>", "input shape (default: detected per record)").choices(chatShapes))
     .option("--system <text>", "system prompt for every record (replaces the record's own)")
+    .option("--chat-template <name|file>", `with --to text: each conversation rendered with this chat template, as trainers that take raw text want it (built in: ${builtInTemplates.join(", ")}; or a model's tokenizer_config.json / .jinja)`)
     .option("--split <name>", "for hf: inputs, the split to read", "train")
     .option("--config <name>", "for hf: inputs, the parquet-branch config")
     .option("--encoding <name>", "input encoding when there is no BOM: utf8, utf16le, utf16be, latin1", "utf8");
@@ -56,6 +72,9 @@ export function addConvertCommand(program: Command, setExit: (code: number) => v
     for (const f of inputs) if (!f.startsWith("hf:") && f !== "-" && !dataKind(f)) throw new PrepError(`${f}: expected .jsonl, .json or .parquet`, 2);
     const input: Input = hub.length ? { kind: "hub", dataset: hub[0]!, split: o.split, config: o.config } : { kind: "files", paths: inputs, table: { ...(inputs[0] === "-" ? { kind: "jsonl" as const } : {}), encoding: o.encoding } };
     const policy = await policyFrom(o);
-    setExit(await runRows(input, chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system, preference: ["preference", "openai-preference", "trl-preference"].includes(o.to) }), { ...o, format: o.to }));
+    if ((o.to === "text") !== (o.chatTemplate !== undefined)) throw new PrepError(o.to === "text" ? "--to text writes each conversation rendered with a chat template: give --chat-template NAME_OR_FILE" : "--chat-template renders conversations as text: use it with --to text", 2);
+    const convert = chatConverter({ ...policy, from: o.from as ConvertOptions["from"], system: o.system, preference: ["preference", "openai-preference", "trl-preference"].includes(o.to) });
+    const render = o.chatTemplate ? await renderer(o.chatTemplate) : undefined;
+    setExit(await runRows(input, render ? (row) => convert(row).map(render) : convert, { ...o, format: o.to }));
   });
 }

@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { basename } from "node:path";
 import { Option, type Command } from "commander";
 import { formatNames, type FormatName } from "../formats/index.js";
+import { builtInTemplates } from "../templates/names.js";
 import { getProfile, isRetired, lifecycleNotice, profiles, SOURCES, targets, type Fact, type Profile } from "../profiles/index.js";
 import { describeOrigin, PrepError } from "../record.js";
 import { tokenizerNames } from "../tokens/index.js";
@@ -119,6 +120,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--batch-size <n>", "batch size of the job (token limits depend on it; default: the model's default)", intArg("--batch-size", 1))
     .addOption(new Option("--tokenizer <name>", "token counter (default: the model's)").choices(tokenizerNames))
     .option("--stats", "count tokens of every record: statistics, histogram, training tokens")
+    .option("--chat-template <name|file>", `count each record as the trainer sees it, rendered with this chat template (built in: ${builtInTemplates.join(", ")}; or a model's tokenizer_config.json / .jinja), special tokens once each`)
     .option("--epochs <n>", "epochs for the training-token estimate (default: the model's default)", intArg("--epochs", 1))
     .option("--json", "print the full report as JSON on stdout")
     .option("--rejects <file>", "write every failing line with its reasons to this JSONL file")
@@ -128,7 +130,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--report <file>", `${REPORT_HELP}; holds the full validation report`)
     .option("--check-media", "ask S3 (HEAD) for every image, video and document the records name: it exists, is within its size, fits its format, and is in the dataset's bucket")
     .option("-q, --quiet", "print nothing: the exit code says whether the file would be accepted")
-    .action(async (file: string, o: { model?: string; validation?: string; format?: FormatName; batchSize?: number; tokenizer?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number; limit?: number; report?: string; quiet?: boolean; checkMedia?: boolean }) => {
+    .action(async (file: string, o: { model?: string; validation?: string; format?: FormatName; batchSize?: number; tokenizer?: string; chatTemplate?: string; stats?: boolean; epochs?: number; json?: boolean; rejects?: string; maxFindings: number; jobs?: number; limit?: number; report?: string; quiet?: boolean; checkMedia?: boolean }) => {
       const { validateFiles } = await import("../validate/validate.js");
       checkReportTarget(o.report, o.json ? "--json" : undefined, [{ option: "--rejects", path: o.rejects }]);
       report.target = o.report;
@@ -190,11 +192,12 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .addOption(new Option("--tokenizer <name>", "token counter (default: the model's, else cl100k)").choices(tokenizerNames))
     .addOption(new Option("-f, --format <name>", "record format (default: detected)").choices(formatNames))
     .option("--epochs <n>", "epochs for the training-token estimate", intArg("--epochs", 1))
+    .option("--chat-template <name|file>", `count each record as the trainer sees it, rendered with this chat template (built in: ${builtInTemplates.join(", ")}; or a model's tokenizer_config.json / .jinja), special tokens once each`)
     .option("--json", "print as JSON")
     .option("-n, --limit <n>", "measure only the first N lines", intArg("--limit", 1))
     .option("--report <file>", REPORT_HELP)
     .option("-q, --quiet", "print nothing (with --report: the figures are in the report)")
-    .action(async (file: string, o: { model?: string; tokenizer?: string; format?: FormatName; epochs?: number; json?: boolean; limit?: number; report?: string; quiet?: boolean }) => {
+    .action(async (file: string, o: { model?: string; tokenizer?: string; chatTemplate?: string; format?: FormatName; epochs?: number; json?: boolean; limit?: number; report?: string; quiet?: boolean }) => {
       // Only statistics: no model rules, so a file for any model can be measured.
       const { validateFiles } = await import("../validate/validate.js");
       checkReportTarget(o.report, o.json ? "--json" : undefined, []);
@@ -205,6 +208,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
         { train: file },
         {
           tokenizer: o.tokenizer ?? (o.model ? getProfile(o.model).tokenizer : undefined),
+          chatTemplate: o.chatTemplate,
           format: o.format,
           stats: true,
           // The model's default epochs, as validate --stats uses (stats --model said "× 1 epochs" for a 5-epoch default).

@@ -4,7 +4,7 @@ import { finding, type Finding, type Origin } from "../record.js";
 import type { Line, RawBatch } from "../sources/lines.js";
 import { firstInvalidUtf8, loneSurrogate } from "../sources/encoding.js";
 import { invalidUtf8Finding, surrogateFinding } from "../sources/json.js";
-import { RecordChecker, recordTexts } from "./checker.js";
+import { RecordChecker } from "./checker.js";
 import { detectFormat } from "./detect.js";
 import { LineDigester } from "./hashset.js";
 import { jsonErrorOffset } from "./json-position.js";
@@ -21,6 +21,8 @@ export interface BatchSetup {
   /** The model does not take this format: check the format's own rules only (the file-level error is reported once). */
   formatOnly: boolean;
   stats: boolean;
+  /** A chat template to count records with (see CheckerOptions.chatTemplate). */
+  chatTemplate?: string;
 }
 
 /** Per line: [line, digest hi, digest lo, flags (1 record, 2 has an error), tokens]. */
@@ -91,7 +93,7 @@ export function scanBatch(digester: LineDigester, batch: RawBatch): Uint32Array 
 export type BatchCheck = (batch: RawBatch, info: Uint32Array, wantRejects: boolean) => BatchResult;
 
 export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
-  const checker = await RecordChecker.create(s.formatOnly ? { tokenizer: s.tokenizer } : { model: s.model, batchSize: s.batchSize, tokenizer: s.tokenizer });
+  const checker = await RecordChecker.create(s.formatOnly ? { tokenizer: s.tokenizer, chatTemplate: s.chatTemplate } : { model: s.model, batchSize: s.batchSize, tokenizer: s.tokenizer, chatTemplate: s.chatTemplate });
   const format = s.format ? getFormat(s.format) : undefined;
   return (batch, info, wantRejects) => {
     const buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
@@ -144,14 +146,18 @@ export async function batchChecker(s: BatchSetup): Promise<BatchCheck> {
           }
         }
       }
-      const bad = found.some((f) => f.severity === "error");
       const o = i * FIELDS;
+      if (record && s.stats && !found.some((f) => f.severity === "error")) {
+        try {
+          meta[o + 4] = checker.recordTokens(format!, value);
+        } catch (e) {
+          // The chat template refused the record (roles it cannot render): the record's finding, as with a model.
+          if (!found.some((f) => f.reason === "chat-template")) found.push(finding("chat-template", (e as Error).message, origin));
+        }
+      }
+      const bad = found.some((f) => f.severity === "error");
       meta[o] = n;
       meta[o + 3] = (record ? 1 : 0) | (bad ? 2 : 0);
-      if (record && !bad && s.stats) {
-        const { input, output } = recordTexts(format!, value);
-        meta[o + 4] = checker.counter.count(input) + (output ? checker.counter.count(output) : 0);
-      }
       for (const f of found) findings.push(f);
       if (bad && wantRejects) rejects.push([n, text]);
     }

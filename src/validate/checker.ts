@@ -5,6 +5,7 @@ import { finding, PrepError, type Finding, type Origin } from "../record.js";
 import type { OpenAiChatRecord } from "../formats/openai-chat.js";
 import type { OpenAiPreferenceRecord } from "../formats/openai-preference.js";
 import { countSumUpTo, loadTokenCounter, type LineFigures, type TokenCounter } from "../tokens/index.js";
+import { countRendered, draftMessages, type ChatTemplate } from "../templates/chat-template.js";
 
 export interface CheckerOptions {
   /** Model ID or alias; without one, only format rules are checked. */
@@ -15,6 +16,11 @@ export interface CheckerOptions {
   tokenizer?: string;
   /** Load the tokenizer's vocabulary (default true); without it only plans, bounds and descriptions work. */
   vocabulary?: boolean;
+  /**
+   * A chat template (built-in name or file, see loadChatTemplate): each record is counted as the trainer sees it,
+   * rendered with the template, its special tokens once each; the per-record total limit applies to that count.
+   */
+  chatTemplate?: string;
 }
 
 interface Limit {
@@ -44,13 +50,17 @@ export class RecordChecker {
   readonly profile?: Profile;
   readonly counter: TokenCounter;
   readonly batchSize: number;
+  /** See CheckerOptions.chatTemplate. */
+  template?: ChatTemplate;
   private limitsByFormat = new Map<string, { task?: Task; limits: Limit[] }>();
 
   /** A checker with its token counter loaded. */
   static async create(opts: CheckerOptions = {}): Promise<RecordChecker> {
     const profile = typeof opts.model === "string" ? getProfile(opts.model) : opts.model;
     const counter = await loadTokenCounter(opts.tokenizer ?? profile?.tokenizer ?? "cl100k", { vocabulary: opts.vocabulary ?? true });
-    return new RecordChecker({ ...opts, model: profile }, counter);
+    const checker = new RecordChecker({ ...opts, model: profile }, counter);
+    if (opts.chatTemplate) checker.template = (await import("../templates/chat-template.js")).loadChatTemplate(opts.chatTemplate);
+    return checker;
   }
 
   private constructor(opts: CheckerOptions, counter: TokenCounter) {
@@ -91,6 +101,16 @@ export class RecordChecker {
     return plan;
   }
 
+  /**
+   * A record's tokens as statistics count them: input + output, or with a chat template the rendered record (its
+   * special tokens once each). A record the template refuses (e.g. roles that do not alternate) throws a PrepError.
+   */
+  recordTokens(format: Format<any>, record: unknown): number {
+    if (this.template) return countRendered(this.counter, this.template, this.template.render(draftMessages(format.toDraft(record))));
+    const { input, output } = recordTexts(format, record);
+    return this.counter.count(input) + (output ? this.counter.count(output) : 0);
+  }
+
   /** Findings for one record (already parsed). Schema errors stop further checks on that record. */
   check(value: unknown, formatName: string, origin: Origin, line?: LineFigures): Finding[] {
     const checked = checkRecord(getFormat(formatName), value);
@@ -111,7 +131,8 @@ export class RecordChecker {
     if ((formatName === "openai-chat" || formatName === "openai-preference") && this.profile?.openaiChat) out.push(...this.openaiChatFindings(record as OpenAiChatRecord | OpenAiPreferenceRecord, origin));
     const plan = this.plan(formatName);
     if ("type" in plan) return [...out, { ...plan, origin }];
-    if (plan.limits.length && !(line && plan.limits.every((l) => this.counter.lineBound(line) <= l.tokens))) {
+    if (this.template) out.push(...this.templateFindings(format, record, plan.limits, origin));
+    else if (plan.limits.length && !(line && plan.limits.every((l) => this.counter.lineBound(line) <= l.tokens))) {
       out.push(...this.tokenFindings(format, record, plan.limits, origin));
     }
     return out;
@@ -204,6 +225,20 @@ export class RecordChecker {
       }
     }
     return out;
+  }
+
+  /** With a chat template: the rendered record against the total limit (the template's refusal is a finding too). */
+  private templateFindings(format: Format<any>, record: unknown, limits: Limit[], origin: Origin): Finding[] {
+    let n: number;
+    try {
+      n = this.recordTokens(format, record);
+    } catch (e) {
+      return [finding("chat-template", (e as Error).message, origin)];
+    }
+    const total = limits.find((l) => l.what === "total");
+    if (!total || n <= total.tokens) return [];
+    const label = this.counter.exact ? this.counter.name : "estimated";
+    return [finding("token-limit", `total has ${n.toLocaleString("en-US")} tokens (${label}, rendered with the ${this.template!.name} chat template), over ${this.profile!.id}'s limit of ${total.tokens.toLocaleString("en-US")}${mark(total)}`, origin, severity(total))];
   }
 
   private tokenFindings(format: Format<any>, record: unknown, limits: Limit[], origin: Origin): Finding[] {

@@ -191,7 +191,7 @@ async function validateFile(
             formatOnly = true;
           }
         }
-        const setup: BatchSetup = { source: path, format: file.format ?? "", model: checker.profile?.id, batchSize: checker.batchSize, tokenizer: checker.counter.name, formatOnly, stats: !!state.tally };
+        const setup: BatchSetup = { source: path, format: file.format ?? "", model: checker.profile?.id, batchSize: checker.batchSize, tokenizer: checker.counter.name, formatOnly, stats: !!state.tally, ...(checker.template ? { chatTemplate: checker.template.name } : {}) };
         runner = jobs > 0 ? await workerRunner(setup, jobs) : await inProcessRunner(setup);
       }
       inflight.push({ slot: batch.slot, result: runner.submit(batch, !!state.rejects), bytes: batch.bytes.byteLength });
