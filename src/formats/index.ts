@@ -149,6 +149,11 @@ function issueMessage(format: string, i: z.core.$ZodIssue, value: unknown): stri
     case "invalid_value":
       return `${where} must be ${i.values.map((v) => JSON.stringify(v)).join(" or ")}, found ${typeof got === "string" ? JSON.stringify(got) : kindOf(got)}`;
     case "invalid_union":
+      // A missing field whose type is a union (a string or a message list) is missing, not "invalid".
+      if (got === undefined && i.path.length > 0) {
+        const parent = pathText(i.path.slice(0, -1));
+        return `missing key ${String(i.path[i.path.length - 1])}${parent ? ` in ${parent}` : ""}`;
+      }
       if (/content\[\d+\]$/.test(where)) return `${where} must be one {"text"}, {"image"} or {"video"} block, found ${got && typeof got === "object" && !Array.isArray(got) ? `keys ${Object.keys(got).map((k) => JSON.stringify(k)).join(", ") || "none"}` : kindOf(got)}`;
       return `${where || "the record"}: ${i.message}`;
     default:

@@ -21,7 +21,7 @@ function openaiMarks(v: Record<string, unknown>): boolean {
 export function formatCandidates(value: unknown): FormatName[] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return [];
   const v = value as Record<string, unknown>;
-  if ("chosen" in v && "rejected" in v) return ["trl-preference"];
+  if ("chosen" in v || "rejected" in v) return ["trl-preference"];
   if ("preferred_output" in v || "non_preferred_output" in v || (v.input && typeof v.input === "object")) return ["openai-preference"];
   if (Array.isArray(v.contents) || "systemInstruction" in v) return ["vertex"];
   if ("conversations" in v) return ["sharegpt"];

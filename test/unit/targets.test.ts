@@ -167,6 +167,101 @@ describe("one dataset, any trainer: --target", () => {
     expect(ax.stdout).toBe(`datasets:\n  - path: ${chat}\n    ds_type: json\n    type: chat_template\n    field_messages: messages\n    message_property_mappings:\n      role: role\n      content: content\n`);
   });
 
+  it("the examples the targets' pages publish pass validate --target; mutated copies are refused with the expected rule", async () => {
+    const d = tmp();
+    // Each page's own example record (abridged where the page's text runs on), its target and format, and a mutation.
+    const cases: { page: string; target: string; format: string; record: Record<string, unknown>; mutate: (r: Record<string, unknown>) => unknown; refusedBy: RegExp }[] = [
+      {
+        page: "OpenAI cookbook, chat fine-tuning data prep (toy_chat_fine_tuning.jsonl)",
+        target: "openai",
+        format: "openai-chat",
+        record: { messages: [{ role: "system", content: "You are a happy assistant that puts a positive spin on everything." }, { role: "user", content: "I fell off my bike today." }, { role: "assistant", content: "It's great that you're getting exercise outdoors!" }] },
+        mutate: (r) => ({ ...r, messages: (r.messages as object[]).slice(0, 2) }),
+        refusedBy: /role-order: messages has no assistant message to learn from/,
+      },
+      {
+        page: "Azure OpenAI, fine-tuning and tool calling",
+        target: "azure",
+        format: "openai-chat",
+        record: {
+          messages: [
+            { role: "user", content: "What is the weather in San Francisco?" },
+            { role: "assistant", tool_calls: [{ id: "call_id", type: "function", function: { name: "get_current_weather", arguments: '{"location": "San Francisco, USA", "format": "celsius"}' } }] },
+          ],
+          tools: [{ type: "function", function: { name: "get_current_weather", description: "Get the current weather", parameters: { type: "object", properties: { location: { type: "string" }, format: { type: "string", enum: ["celsius", "fahrenheit"] } }, required: ["location", "format"] } } }],
+        },
+        mutate: (r) => ({ ...r, messages: [...(r.messages as object[]), { role: "tool", tool_call_id: "other_id", content: "18" }] }),
+        refusedBy: /tools: messages\[2\]\.tool_call_id "other_id" answers no earlier tool call/,
+      },
+      {
+        page: "OpenAI, direct preference optimization",
+        target: "openai",
+        format: "openai-preference",
+        record: { input: { messages: [{ role: "user", content: "Hello, can you tell me how cold San Francisco is today?" }], tools: [], parallel_tool_calls: true }, preferred_output: [{ role: "assistant", content: "Today in San Francisco, it is not quite cold as expected. Morning clouds will give away to sunshine, with a high near 68°F (20°C) and a low around 57°F (14°C)." }], non_preferred_output: [{ role: "assistant", content: "It is not particularly cold in San Francisco today." }] },
+        mutate: (r) => ({ ...r, non_preferred_output: [] }),
+        refusedBy: /non_preferred_output.*exactly one assistant message/,
+      },
+      {
+        page: "Together AI, data preparation (conversational)",
+        target: "together",
+        format: "openai-chat",
+        record: { messages: [{ role: "system", content: "This is a system prompt." }, { role: "user", content: "Hello, how are you?" }, { role: "assistant", content: "I'm doing well, thank you! How can I help you?" }, { role: "user", content: "Can you explain machine learning?" }, { role: "assistant", content: "Machine learning is…" }] },
+        mutate: (r) => ({ messages: [(r.messages as object[])[0], (r.messages as object[])[2], (r.messages as object[])[1]] }),
+        refusedBy: /role-order: messages\[1\] is "assistant"; together takes an optional system message, then user and assistant alternating/,
+      },
+      {
+        page: "Fireworks, fine-tuning models",
+        target: "fireworks",
+        format: "openai-chat",
+        record: { messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "What is the capital of France?" }, { role: "assistant", content: "Paris." }] },
+        mutate: (r) => ({ messages: [{ role: "developer", content: "Be brief." }, ...(r.messages as object[]).slice(1)] }),
+        refusedBy: /role: messages\[0\]\.role is "developer"; fireworks takes system, user, assistant \[FW1\]/,
+      },
+      {
+        page: "Vertex AI, prepare supervised fine-tuning data for Gemini",
+        target: "vertex",
+        format: "vertex",
+        record: { systemInstruction: { role: "system", parts: [{ text: "You are a pirate dog named Captain Barktholomew." }] }, contents: [{ role: "user", parts: [{ text: "Hi" }] }, { role: "model", parts: [{ text: "Argh! What brings ye to my ship?" }] }, { role: "user", parts: [{ text: "What's your name?" }] }, { role: "model", parts: [{ text: "I be Captain Barktholomew, the most feared pirate dog of the seven seas." }] }] },
+        mutate: (r) => ({ ...r, contents: (r.contents as { role: string }[]).map((c) => ({ ...c, role: c.role === "model" ? "assistant" : c.role })) }),
+        refusedBy: /schema: contents\[1\]\.role must be "user" or "model", found "assistant"/,
+      },
+      {
+        page: "Hugging Face TRL, dataset formats (preference, standard)",
+        target: "trl",
+        format: "trl-preference",
+        record: { prompt: "The sky is", chosen: " blue.", rejected: " green." },
+        mutate: (r) => ({ prompt: r.prompt, chosen: r.chosen }),
+        refusedBy: /schema: missing key rejected/,
+      },
+      {
+        page: "LLaMA-Factory, data/README (alpaca)",
+        target: "llama-factory",
+        format: "alpaca",
+        record: { instruction: "human instruction (required)", input: "human input (optional)", output: "model response (required)", system: "system prompt (optional)", history: [["human instruction in the first round (optional)", "model response in the first round (optional)"]] },
+        mutate: (r) => ({ ...r, output: undefined }),
+        refusedBy: /schema: missing key output/,
+      },
+      {
+        page: "LLaMA-Factory, data/README (sharegpt, with a function call)",
+        target: "llama-factory",
+        format: "sharegpt",
+        record: { conversations: [{ from: "human", value: "human instruction" }, { from: "function_call", value: "tool arguments" }, { from: "observation", value: "tool result" }, { from: "gpt", value: "model response" }], system: "system prompt (optional)", tools: "[]" },
+        mutate: (r) => ({ ...r, conversations: (r.conversations as object[]).slice(1) }),
+        refusedBy: /role-order: conversations\[0\] is "function_call"; LLaMA-Factory takes human or observation at position 1/,
+      },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const ok = jsonl(d, `ok${i}.jsonl`, [c.record]);
+      // -n: the record rules only (one record is below every minimum, a file-level rule).
+      const v = await run(["validate", ok, "--target", c.target, "--format", c.format, "-n", "10"]);
+      expect(v.code, `${c.page}: ${v.stdout}`).toBe(0);
+      const bad = jsonl(d, `bad${i}.jsonl`, [c.mutate(c.record)]);
+      const m = await run(["validate", bad, "--target", c.target, "--format", c.format, "-n", "10"]);
+      expect(m.code, c.page).toBe(1);
+      expect(m.stdout, c.page).toMatch(c.refusedBy);
+    }
+  });
+
   it("models lists the targets; a mistyped target gets the nearest name; --target with --model, and job create with a target, are usage errors", async () => {
     const m = await run(["models"]);
     for (const t of ["openai", "azure", "together", "fireworks", "vertex", "trl", "llama-factory", "axolotl"]) expect(m.stdout).toMatch(new RegExp(`^${t} `, "m"));
