@@ -272,7 +272,7 @@ function tempName(target: string): string {
 /** Temp files of `target` left by a run that was killed (SIGKILL, power loss): removed. Returns how many. */
 export function removeStaleTemps(target: string): number {
   // Another live run's temp stays; so does this run's own while a sink writes it; another namespace's while recent.
-  return removeStale(dirname(target), `.${basename(target)}.${TEMP_TAG}-`, /^(\d+)-[0-9a-f]{8}(?:-(\w+))?$/, (path) => [...live].some((s) => s instanceof AtomicFileSink && s.tmp === path));
+  return removeStale(dirname(target), `.${basename(target)}.${TEMP_TAG}-`, /^(\d+)-[0-9a-f]{8}(?:-(\w+))?$/, (path) => [...live].some((s) => (s instanceof AtomicFileSink && s.tmp === path) || (s instanceof ParquetFileSink && (s.tmp === path || s.parquetTmp === path))));
 }
 
 /** Writes `target` through a temp file beside it: flushed, fsynced and renamed into place only when the run completes. */
@@ -399,6 +399,66 @@ export interface OpenSinkOptions {
   option?: string;
 }
 
+/**
+ * `-o FILE.parquet`: records go to a JSONL temp file beside the target as they come; when the run completes they
+ * are written as Parquet (src/outputs/parquet.ts) to a second temp file, renamed into place. A failed or interrupted
+ * run leaves neither temp nor a half file, and an existing output untouched.
+ */
+class ParquetFileSink extends BatchingSink {
+  private readonly fh: Promise<FileHandle>;
+  private finished = false;
+  private done = false;
+  readonly parquetTmp: string;
+  constructor(
+    path: string,
+    readonly target: string,
+    readonly tmp: string,
+  ) {
+    super(path);
+    this.parquetTmp = tempName(target);
+    this.fh = open(tmp, "wx", 0o644);
+    this.fh.catch(() => undefined);
+  }
+  protected async put(chunk: Buffer): Promise<void> {
+    await writeAll(await this.fh, chunk);
+  }
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    try {
+      await this.flush();
+      await (await this.fh).close();
+      const { jsonlToParquet } = await import("./outputs/parquet.js");
+      await jsonlToParquet(this.tmp, this.parquetTmp);
+      await unlink(this.tmp);
+      this.bytes = statSync(this.parquetTmp).size;
+    } catch (e) {
+      await this.abort();
+      throw writeError(this.path, e);
+    }
+    this.finished = true;
+  }
+  override async close(): Promise<void> {
+    await this.finish();
+    try {
+      await rename(this.parquetTmp, this.target);
+    } catch (e) {
+      await this.abort();
+      throw writeError(this.path, e);
+    }
+    this.done = true;
+    live.delete(this);
+  }
+  override async abort(): Promise<void> {
+    await super.abort();
+    live.delete(this);
+    if (this.done) return;
+    this.done = true;
+    await (await this.fh.catch(() => undefined))?.close().catch(() => undefined);
+    await unlink(this.tmp).catch(() => undefined);
+    await unlink(this.parquetTmp).catch(() => undefined);
+  }
+}
+
 /** What an output path is: stdout, a special file written in place, or a regular (or new) file written atomically. */
 export type OutputTarget = { kind: "stdout" } | { kind: "direct"; path: string } | { kind: "file"; path: string } | { kind: "s3"; path: string };
 
@@ -479,7 +539,7 @@ export function openSink(path: string, opts: OpenSinkOptions = {}): Sink {
     return sink;
   }
   removeStaleTemps(t.path);
-  const sink = new AtomicFileSink(path, t.path, tempName(t.path));
+  const sink = /\.parquet$/i.test(t.path) ? new ParquetFileSink(path, t.path, tempName(t.path)) : new AtomicFileSink(path, t.path, tempName(t.path));
   live.add(sink);
   return sink;
 }

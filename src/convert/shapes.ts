@@ -49,7 +49,7 @@ export function readOpenAi(v: Record<string, unknown>, origin: Origin): Result {
   for (const [i, m] of (v.messages as Record<string, unknown>[]).entries()) {
     const role = m?.role;
     if (m?.tool_calls || m?.function_call || role === "tool" || role === "function") {
-      out.push(finding("tool-call", `message ${i}: tool calls and tool results cannot be expressed in Bedrock's text formats`, origin));
+      out.push(finding("tool-call", `message ${i}: tool calls and tool results cannot be carried through a conversion (it holds text turns only): keep the file as it is (validate --target checks it)`, origin));
       continue;
     }
     if (role !== "system" && role !== "user" && role !== "assistant") {

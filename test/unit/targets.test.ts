@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { docsCsv } from "../helpers/docs.js";
@@ -276,5 +276,45 @@ describe("one dataset, any trainer: --target", () => {
     const job = await run(["job", "create", "--model", "openai", "--train", "s3://b/t.jsonl", "--output", "s3://b/o/", "--role-arn", "arn:aws:iam::123456789012:role/r", "--name", "j"]);
     expect(job.code).toBe(2);
     expect(job.stderr).toContain("job create starts Bedrock jobs");
+  });
+});
+
+describe("-o FILE.parquet: the same records as Parquet with nested columns", () => {
+  it("records read back from the Parquet file equal the JSONL ones (lists of structs, optional fields); a field of mixed shapes is a JSON column; prep-data reads it back; a failed run leaves no file", async () => {
+    const { parquetReadObjects } = await import("hyparquet");
+    const d = tmp();
+    const src = jsonl(d, "src.jsonl", [
+      { messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "q1" }, { role: "assistant", content: "a1", weight: 1 }] },
+      { messages: [{ role: "user", content: "ünïcödé 中文" }, { role: "assistant", content: "a2" }] },
+      { messages: [{ role: "user", content: [{ type: "text", text: "parts" }] }, { role: "assistant", content: "a3" }] },
+    ]);
+    for (const ext of ["jsonl", "parquet"]) {
+      const r = await run(["convert", src, "--to", "openai-chat", "--from", "openai", "-o", join(d, `out.${ext}`)]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const want = lines(readFileSync(join(d, "out.jsonl"), "utf8"));
+    const buf = readFileSync(join(d, "out.parquet"));
+    expect(buf.subarray(0, 4).toString()).toBe("PAR1");
+    const rows = (await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) })) as { messages: { role: string; content: string; weight?: number | null }[] }[];
+    // Absent optional fields read back as null: drop them to compare with the JSONL records.
+    const strip = (v: unknown): unknown => (Array.isArray(v) ? v.map(strip) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, strip(x)])) : v);
+    expect(rows.map(strip)).toEqual(want);
+    // prep-data's own Parquet reader gives the same records back.
+    const back = await run(["convert", join(d, "out.parquet"), "--to", "openai-chat"]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(lines(back.stdout).map(strip)).toEqual(want);
+    // A field that is a string in one record and a list in another: a JSON column, each value its JSON text.
+    const mixed = jsonl(d, "mixed.jsonl", [{ prompt: "a", completion: "b", extra: "text" }, { prompt: "c", completion: "d", extra: [1, 2] }]);
+    const ops = await run(["merge", mixed, "-o", join(d, "mixed.parquet")]);
+    expect(ops.code, ops.stderr).toBe(0);
+    const mb = readFileSync(join(d, "mixed.parquet"));
+    const mrows = (await parquetReadObjects({ file: mb.buffer.slice(mb.byteOffset, mb.byteOffset + mb.byteLength) })) as { extra: unknown }[];
+    expect(mrows.map((r) => r.extra)).toEqual(['"text"', "[1,2]"]);
+    // Every record refused: nothing written, no temp left, an existing file untouched.
+    writeFileSync(join(d, "keep.parquet"), "old");
+    const none = await run(["convert", jsonl(d, "bad.jsonl", [{ nothing: 1 }]), "--to", "openai-chat", "-o", join(d, "keep.parquet")]);
+    expect(none.code).toBe(3);
+    expect(readFileSync(join(d, "keep.parquet"), "utf8")).toBe("old");
+    expect(readdirSync(d).filter((f) => f.includes("prep-data-tmp"))).toEqual([]);
   });
 });
