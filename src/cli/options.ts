@@ -89,6 +89,8 @@ export async function selectionOf(o: OutputOpts, format: string): Promise<{ limi
 
 export interface TemplateOpts {
   format: string;
+  /** With --format text: the prompt/completion conversation rendered with this chat template. */
+  chatTemplate?: string;
   prompt?: string;
   completion?: string;
   user?: string;
@@ -210,6 +212,7 @@ export function addTemplateOptions(cmd: Command, defaultFormat = "instruction"):
     .option("--assistant <template>", "assistant turn template (same as --completion)")
     .option("--system <template>", "system prompt template (messages, conversation)")
     .option("--text <template>", "text template for cpt and text formats")
+    .option("--chat-template <name|file>", "with --format text: the --prompt/--completion (and --system) conversation rendered with this chat template (llama3, llama2, or a model's tokenizer_config.json / .jinja), for trainers that take raw text")
     .option("--category <template>", "evaluation prompts' category template, e.g. '{topic}' (results are reported per category)")
     .option("--reference <template>", "rft: the reference answer the grader reads, e.g. '{answer}' (default: the --completion template)")
     .option("--reference-json", "rft: the rendered --reference is JSON (an object, list or number), parsed; a row whose JSON does not parse is refused")
@@ -263,6 +266,12 @@ function chatTemplates(raw: TemplateOpts): DraftTemplates {
   if (o0.completion !== undefined && o0.assistant !== undefined) throw new PrepError("give --completion or --assistant, not both", 2);
   const o = { ...o0, prompt: o0.prompt ?? o0.user, completion: o0.completion ?? o0.assistant };
   const plain = o.format === "cpt" || o.format === "text";
+  if (o.chatTemplate !== undefined) {
+    if (o.format !== "text") throw new PrepError("--chat-template writes each conversation rendered as text: use it with --format text", 2);
+    if (o.text !== undefined) throw new PrepError("--format text takes --text, or --prompt/--completion (and --system) with --chat-template: not both", 2);
+    if (o.prompt === undefined || o.completion === undefined) throw new PrepError("--chat-template renders a conversation: give --prompt (or --user) and --completion (or --assistant)", 2);
+    return { user: o.prompt, assistant: o.completion, ...(o.system !== undefined ? { system: o.system } : {}) };
+  }
   if (plain) {
     if (o.text === undefined) throw new PrepError(`--format ${o.format} needs --text '{column}'`, 2);
     if (o.prompt !== undefined || o.completion !== undefined || o.system !== undefined) {

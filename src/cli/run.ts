@@ -4,7 +4,7 @@ import { asFormatName } from "../formats/index.js";
 import { rejectedTotal, type Summary } from "../pipeline.js";
 import type { Input, OutputFile, PrepareOptions, PrepareResult } from "../prepare.js";
 import { shareOf } from "../shard.js";
-import { PrepError, type Draft, type Finding, type Row, type SourceItem } from "../record.js";
+import { finding, PrepError, type Draft, type Finding, type Row, type SourceItem } from "../record.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { RecordChecker } from "../validate/checker.js";
 import { checkShardSplit, selectionOf, shardOf, shardPath, splitOptions, templatesFor, withDedup, type OutputOpts, type TemplateOpts } from "./options.js";
@@ -33,6 +33,21 @@ export async function runTemplated(input: Input, o: OutputOpts & TemplateOpts & 
     render = (row) => {
       const d = plain(row);
       return "type" in d ? d : uploader.resolve(d);
+    };
+  }
+  if (o.chatTemplate) {
+    // Each conversation as the model's chat template renders it (a record the template refuses is a finding).
+    const { loadChatTemplate, draftMessages } = await import("../templates/chat-template.js");
+    const template = loadChatTemplate(o.chatTemplate);
+    const inner = render;
+    render = async (row) => {
+      const d = await inner(row);
+      if ("type" in d || d.kind !== "chat") return d;
+      try {
+        return { kind: "text", text: template.render(draftMessages(d)), origin: d.origin };
+      } catch (e) {
+        return finding("chat-template", (e as Error).message, d.origin);
+      }
     };
   }
   if (!o.chunk) {

@@ -67,7 +67,7 @@ describe("chat templates: records as the trainer sees them", () => {
     expect(refused.stdout).toMatch(/:1: chat-template: llama2: the chat template refused the record: Conversation roles must alternate/);
   });
 
-  it("convert --to text --chat-template writes each conversation rendered, for trainers that take raw text", async () => {
+  it("convert --to text --chat-template and csv --format text --chat-template write each conversation rendered, for trainers that take raw text", async () => {
     const d = tmp();
     const f = join(d, "c.jsonl");
     writeFileSync(f, JSON.stringify({ system: PIRATE, messages: [{ role: "user", content: "Hello, how are you?" }, { role: "assistant", content: "Arr, fine." }] }) + "\n");
@@ -75,5 +75,12 @@ describe("chat templates: records as the trainer sees them", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stdout)).toEqual([{ text: `<s>[INST] <<SYS>>\n${PIRATE}\n<</SYS>>\n\nHello, how are you? [/INST] Arr, fine. </s>` }]);
     expect((await run(["convert", f, "--to", "text"])).code).toBe(2);
+    // The same from a CSV's columns: --format text with --prompt/--completion/--system and the template.
+    const csv = join(d, "qa.csv");
+    writeFileSync(csv, 'q,a\n"Hello, how are you?","Arr, fine."\n');
+    const c = await run(["csv", csv, "--format", "text", "--chat-template", "llama2", "--prompt", "{q}", "--completion", "{a}", "--system", PIRATE]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(lines(c.stdout)).toEqual(lines(r.stdout));
+    expect((await run(["csv", csv, "--format", "instruction", "--chat-template", "llama2", "--prompt", "{q}", "--completion", "{a}"])).stderr).toContain("use it with --format text");
   });
 });
