@@ -310,10 +310,14 @@ class AtomicFileSink extends BatchingSink {
     }
     this.finished = true;
   }
+  /** The finished file that is renamed into place (the temp file itself, unless a subclass made another). */
+  protected finishedFile(): string {
+    return this.tmp;
+  }
   override async close(): Promise<void> {
     await this.finish();
     try {
-      await rename(this.tmp, this.target);
+      await rename(this.finishedFile(), this.target);
     } catch (e) {
       await this.abort();
       if ((e as NodeJS.ErrnoException).code === "ENOENT" && existsSync(dirname(this.tmp))) {
@@ -334,6 +338,41 @@ class AtomicFileSink extends BatchingSink {
       await fh?.close().catch(() => undefined);
     }
     await unlink(this.tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * `-o FILE.parquet`: records go to the JSONL temp file beside the target as they come; when the run completes they
+ * are written as Parquet (src/outputs/parquet.ts) to a second temp file, which is renamed into place. A failed or
+ * interrupted run leaves neither temp nor a half file, and an existing output untouched.
+ */
+class ParquetFileSink extends AtomicFileSink {
+  readonly parquetTmp: string;
+  private converted = false;
+  constructor(path: string, target: string, tmp: string) {
+    super(path, target, tmp);
+    this.parquetTmp = tempName(target);
+  }
+  override async finish(): Promise<void> {
+    if (this.converted) return;
+    await super.finish();
+    try {
+      const { jsonlToParquet } = await import("./outputs/parquet.js");
+      await jsonlToParquet(this.tmp, this.parquetTmp);
+      await unlink(this.tmp);
+      this.bytes = statSync(this.parquetTmp).size;
+    } catch (e) {
+      await this.abort();
+      throw writeError(this.path, e);
+    }
+    this.converted = true;
+  }
+  protected override finishedFile(): string {
+    return this.parquetTmp;
+  }
+  override async abort(): Promise<void> {
+    await super.abort();
+    await unlink(this.parquetTmp).catch(() => undefined);
   }
 }
 
@@ -397,66 +436,6 @@ export interface OpenSinkOptions {
   inputs?: string[];
   /** The option that named this output, for messages (default `-o`). */
   option?: string;
-}
-
-/**
- * `-o FILE.parquet`: records go to a JSONL temp file beside the target as they come; when the run completes they
- * are written as Parquet (src/outputs/parquet.ts) to a second temp file, renamed into place. A failed or interrupted
- * run leaves neither temp nor a half file, and an existing output untouched.
- */
-class ParquetFileSink extends BatchingSink {
-  private readonly fh: Promise<FileHandle>;
-  private finished = false;
-  private done = false;
-  readonly parquetTmp: string;
-  constructor(
-    path: string,
-    readonly target: string,
-    readonly tmp: string,
-  ) {
-    super(path);
-    this.parquetTmp = tempName(target);
-    this.fh = open(tmp, "wx", 0o644);
-    this.fh.catch(() => undefined);
-  }
-  protected async put(chunk: Buffer): Promise<void> {
-    await writeAll(await this.fh, chunk);
-  }
-  async finish(): Promise<void> {
-    if (this.finished) return;
-    try {
-      await this.flush();
-      await (await this.fh).close();
-      const { jsonlToParquet } = await import("./outputs/parquet.js");
-      await jsonlToParquet(this.tmp, this.parquetTmp);
-      await unlink(this.tmp);
-      this.bytes = statSync(this.parquetTmp).size;
-    } catch (e) {
-      await this.abort();
-      throw writeError(this.path, e);
-    }
-    this.finished = true;
-  }
-  override async close(): Promise<void> {
-    await this.finish();
-    try {
-      await rename(this.parquetTmp, this.target);
-    } catch (e) {
-      await this.abort();
-      throw writeError(this.path, e);
-    }
-    this.done = true;
-    live.delete(this);
-  }
-  override async abort(): Promise<void> {
-    await super.abort();
-    live.delete(this);
-    if (this.done) return;
-    this.done = true;
-    await (await this.fh.catch(() => undefined))?.close().catch(() => undefined);
-    await unlink(this.tmp).catch(() => undefined);
-    await unlink(this.parquetTmp).catch(() => undefined);
-  }
 }
 
 /** What an output path is: stdout, a special file written in place, or a regular (or new) file written atomically. */
