@@ -13,7 +13,7 @@ export interface Origin {
   /** 1-based page range for document sources (lines or paragraphs where `rangeUnit` says so). */
   pages?: [number, number];
   /** What `pages` counts for a text file (`lines`) or an HTML file (`paragraphs`); default pages. */
-  rangeUnit?: "lines" | "paragraphs";
+  rangeUnit?: "lines" | "paragraphs" | "slides" | "chapters";
   /** Further provenance carried to --metadata (synthetic or original, teacher, topic). */
   meta?: Record<string, unknown>;
 }
@@ -95,7 +95,7 @@ export function describeOrigin(o: Origin): string {
   if (o.line !== undefined) s += `:${o.line}${o.column !== undefined ? `:${o.column}` : ""}`;
   else if (o.row !== undefined) s += ` row ${o.row}`;
   if (o.pages) {
-    const [one, many] = o.rangeUnit === "lines" ? ["line", "lines"] : o.rangeUnit === "paragraphs" ? ["paragraph", "paragraphs"] : ["page", "pages"];
+    const [one, many] = o.rangeUnit === "lines" ? ["line", "lines"] : o.rangeUnit === "paragraphs" ? ["paragraph", "paragraphs"] : o.rangeUnit === "slides" ? ["slide", "slides"] : o.rangeUnit === "chapters" ? ["chapter", "chapters"] : ["page", "pages"];
     s += o.pages[0] === o.pages[1] ? ` ${one} ${o.pages[0]}` : ` ${many} ${o.pages[0]}-${o.pages[1]}`;
   }
   return s;

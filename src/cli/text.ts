@@ -10,11 +10,14 @@ import { Progress } from "./progress.js";
 import { report, Reporter } from "./report.js";
 import type { PdfPage } from "../pdf/pages.js";
 import { garbledText } from "../pdf/garbled.js";
+import { officeKind, officeUnit } from "../office/kind.js";
 
-const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm}";
+const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm,docx,pptx,epub,odt}";
 
-/** What a chunk's range counts in a file: paragraphs of HTML, lines of text and Markdown. */
-function unitOf(path: string): "lines" | "paragraphs" {
+/** What a chunk's range counts in a file: paragraphs of HTML, DOCX and ODT, slides, chapters, lines of text and Markdown. */
+function unitOf(path: string): "lines" | "paragraphs" | "slides" | "chapters" {
+  const office = officeKind(path);
+  if (office) return officeUnit(office);
   return /\.html?$/i.test(path) ? "paragraphs" : "lines";
 }
 
@@ -25,7 +28,7 @@ interface TextCliOpts extends DocumentOpts {
 export function addTextCommand(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command("text <inputs...>")
-    .description(".txt, .md and .html files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML by paragraph)")
+    .description(".txt, .md, .html, .docx, .pptx, .epub and .odt files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML, DOCX and ODT by paragraph, PPTX by slide, EPUB by chapter)")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
   addChunkOptions(addWriteOptions(cmd, "-", "chunks"), "target chunk size (default 700 tokens)")
     .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1, windows-1252 (default: utf8; HTML: its <meta charset>, else utf8)")
@@ -38,7 +41,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       const [{ chunkPages }, { prepare }, { textBlocks, htmlBlocks }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../sources/text.js"), import("../tokens/index.js")]);
       const expanded = await expandInputs(inputs, TEXT_GLOB);
       if (!o.quiet) for (const n of expansionNotes(expanded)) process.stderr.write(`note: ${n}\n`);
-      if (!expanded.paths.length) throw new PrepError(`no .txt, .md or .html files found in ${inputs.join(", ")}`, 2);
+      if (!expanded.paths.length) throw new PrepError(`no .txt, .md, .html, .docx, .pptx, .epub or .odt files found in ${inputs.join(", ")}`, 2);
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);
       const selection = await selectionOf(o, o.format);
       const { profile, maxTokens, size, overlap } = await chunkPlan(o, 700);
@@ -50,7 +53,8 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       async function* blocks(): AsyncGenerator<PdfPage | Finding> {
         for (const p of paths) {
           try {
-            for await (const b of /\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding)) {
+            const office = officeKind(p) ? (await import("../office/documents.js")).officeBlocks(p) : undefined;
+            for await (const b of office ?? (/\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding))) {
               const g = b.type === "page" ? garbledText(b.text) : undefined;
               if (g?.garbled) {
                 const page = b as PdfPage;
@@ -87,8 +91,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           sideOutputs: o.metadata
             ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (rec, origin, index) => {
                 const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
-                const html = /\.html?$/i.test(origin.source);
-                return { record: index, source: origin.source, [html ? "paragraphs" : "lines"]: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
+                return { record: index, source: origin.source, [unitOf(origin.source)]: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
               } }]
             : undefined,
         });
