@@ -14,6 +14,9 @@ import { report, Reporter } from "./report.js";
 
 interface PdfCliOpts extends DocumentOpts {
   password: string[];
+  ocr: "never" | "auto" | "always";
+  ocrLang: string;
+  ocrMinConfidence: number;
   jobs?: number;
   maxPages?: number;
   maxStreamMb?: number;
@@ -43,6 +46,7 @@ function outcomeLine(o: PdfOutcome): string {
   if (o.emptyPages) parts.push(`${o.emptyPages} without a text layer`);
   if (o.failedPages) parts.push(`${o.failedPages} unreadable`);
   if (o.garbledPages) parts.push(`${o.garbledPages} with garbled text (refused)`);
+  if (o.ocrPages) parts.push(`${o.ocrPages} read by OCR`);
   if (o.boilerplateLines) parts.push(`${o.boilerplateLines} header/footer lines removed`);
   return `${o.source}: ${parts.join(", ")}${o.error ? ` (${o.error})` : ""}`;
 }
@@ -61,7 +65,10 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .option("--max-page-chars <n>", "refuse a document with a page of more text characters than this (default 2000000)", intArg("--max-page-chars", 1))
     .option("--max-extract-mb <n>", "poppler: MiB of memory one pdftotext process may use (default 2048); over it, the document is refused", intArg("--max-extract-mb", 64))
     .option("--page-timeout <seconds>", "refuse a document with a page that takes longer (default 20; bounds a decompression bomb's time and memory)", intArg("--page-timeout", 1))
-    .option("--metadata <file>", "write each record's provenance (file, pages, tokens) as JSONL beside the records")
+    .option("--metadata <file>", "write each record's provenance (file, pages, tokens; ocr: true when a page was read by OCR) as JSONL beside the records")
+    .addOption(new Option("--ocr <mode>", "OCR (tesseract.js, pages rendered by poppler's pdftoppm): auto reads the pages with no text layer and those refused as garbled, always every page").choices(["never", "auto", "always"]).default("never"))
+    .option("--ocr-lang <langs>", "OCR languages, e.g. eng or eng+deu (each from its npm package @tesseract.js-data/LANG)", "eng")
+    .option("--ocr-min-confidence <n>", "refuse an OCR'd page whose mean word confidence (0-100) is under this", intArg("--ocr-min-confidence", 0), 60)
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
@@ -108,7 +115,10 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const pageTotal = () => Math.max(pageCount.done, Math.round(pageCount.known + (pageCount.openedBytes > 0 ? (pageCount.unopenedBytes * pageCount.known) / pageCount.openedBytes : 0)));
       progress.start(paths.length === 1 ? `extracting ${basename(paths[0]!)}` : "extracting", undefined, "pages");
       const showPages = () => progress.update(pageCount.done, `${pageCount.files}/${paths.length} files  ${rep.counts}`, pageCount.known > 0 ? pageTotal() : undefined);
+      const ocrPages = new Set<string>();
+      const ocr = o.ocr !== "never" ? { mode: o.ocr as "auto" | "always", engine: (await import("../ocr/ocr.js")).ocrEngine(o.ocrLang), minConfidence: o.ocrMinConfidence, onPage: (source: string, page: number) => void ocrPages.add(`${source}\u0000${page}`) } : undefined;
       const extracting = readPdfPages(paths, {
+        ...(ocr ? { ocr } : {}),
         passwords: o.password,
         jobs: o.jobs,
         engine: o.engine,
@@ -158,7 +168,8 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           sideOutputs: o.metadata
             ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (rec, origin, index) => {
                 const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
-                return { record: index, source: origin.source, pages: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
+                const ocrd = origin.pages && ocrPages.size > 0 && Array.from({ length: origin.pages[1] - origin.pages[0] + 1 }, (_, i) => origin.pages![0] + i).some((p) => ocrPages.has(`${origin.source}\u0000${p}`));
+                return { record: index, source: origin.source, pages: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name, ...(ocrd ? { ocr: true } : {}) };
               } }]
             : undefined,
           // Pages had text but nothing was written (every chunk refused or removed): the run failed, nothing replaced.
@@ -180,6 +191,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       } finally {
         // Stops the workers if the run ended before reading every page (an error), a no-op otherwise.
         await extracting.return(undefined);
+        await ocr?.engine.end();
       }
     });
 }

@@ -36,10 +36,17 @@ export interface PdfOutcome {
   /** Pages refused because their text is not language (broken font encodings). */
   garbledPages: number;
   boilerplateLines: number;
+  /** Pages read by OCR (PdfOptions.ocr). */
+  ocrPages?: number;
   error?: string;
 }
 
 export interface PdfOptions {
+  /**
+   * OCR (src/ocr/ocr.ts): `auto` reads exactly the pages with no text layer and the pages refused as garbled,
+   * `always` every page; a page whose OCR confidence is under `minConfidence` is refused (`ocr-confidence`).
+   */
+  ocr?: { mode: "auto" | "always"; engine: import("../ocr/ocr.js").OcrEngine; minConfidence: number; onPage?: (source: string, page: number, confidence: number) => void };
   /** Passwords to try on encrypted files (after none). */
   passwords?: string[];
   /**
@@ -167,6 +174,8 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       }
       const outcome: PdfOutcome = { source, pages: 0, textPages: 0, emptyPages: 0, failedPages: 0, garbledPages: 0, boilerplateLines: 0 };
       let numPages: number;
+      let ocrFile: string | undefined;
+      let ocrTemp: string | undefined;
       try {
         const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : source.startsWith("s3://") ? { data: await readS3(source) } : { path: source };
         // Bombs first: a stream that would inflate to gigabytes is refused before pdf.js starts on it.
@@ -179,6 +188,16 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
           continue;
         }
         numPages = await ex.open(doc, src, opts.passwords);
+        if (opts.ocr) {
+          // The renderer reads a file: stdin and S3 documents are written to a temp file for it (removed after).
+          if (src.data) {
+            const { tmpdir } = await import("node:os");
+            const { join } = await import("node:path");
+            ocrTemp = join(tmpdir(), `prep-data-ocr-${process.pid}-${doc}.pdf`);
+            await (await import("node:fs/promises")).writeFile(ocrTemp, src.data);
+          }
+          ocrFile = ocrTemp ?? source;
+        }
       } catch (e) {
         outcome.error = e instanceof PdfOpenError ? e.message : (e as Error).message;
         opts.onOutcome?.(outcome);
@@ -202,6 +221,42 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       let next = 1;
       let failures = 0;
       // A page whose text is not language (broken font encodings) is refused, never written: a finding with its page.
+      // OCR of one page: its lines, or the finding that says why not (no text found, low confidence, a failure).
+      const ocrLines = async (page: number): Promise<PageLine[] | Finding> => {
+        const o = opts.ocr!;
+        try {
+          const r = await o.engine.page(ocrFile!, page, opts.passwords?.[0]);
+          if (!r.text) return finding("no-text-layer", `page ${page}: no text layer, and OCR found no text on it`, { source, pages: [page, page] }, "warning");
+          if (r.confidence < o.minConfidence) return finding("ocr-confidence", `page ${page}: OCR confidence ${Math.round(r.confidence)} is under --ocr-min-confidence ${o.minConfidence}: the page is refused, not written`, { source, pages: [page, page] });
+          outcome.ocrPages = (outcome.ocrPages ?? 0) + 1;
+          o.onPage?.(source, page, r.confidence);
+          let blank = true;
+          const lines: PageLine[] = [];
+          r.text.split("\n").forEach((t, i) => {
+            if (!t.trim()) blank = true;
+            else {
+              lines.push({ text: t.trim(), y: -i, size: 10, paragraph: blank && lines.length > 0 });
+              blank = false;
+            }
+          });
+          return lines;
+        } catch (e) {
+          return finding("ocr", `page ${page}: ${(e as Error).message}`, { source, pages: [page, page] });
+        }
+      };
+      // Garbled pages in auto mode: read by OCR instead of refused.
+      const withOcr = async function* (items: (PdfPage | Finding)[]): AsyncGenerator<PdfPage | Finding> {
+        for (const x of items) {
+          if (opts.ocr?.mode === "auto" && x.type === "finding" && x.reason === "garbled-text" && x.origin.pages) {
+            const got = await ocrLines(x.origin.pages[0]);
+            if (Array.isArray(got)) {
+              outcome.garbledPages--;
+              yield finding("ocr", `page ${x.origin.pages[0]}: the text layer is not language; read by OCR instead`, x.origin, "warning");
+              yield { type: "page", source, page: x.origin.pages[0], text: assemblePage(got, compounds) };
+            } else yield got;
+          } else yield x;
+        }
+      };
       const settle = (pages: PageLines[]) =>
         pages
           .map((p): PdfPage => ({ type: "page", source, page: p.page, text: assemblePage(p.lines, compounds) }))
@@ -243,19 +298,31 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
           continue;
         }
         failures = 0;
-        if (got.length === 0) {
+        let lines = got;
+        if (opts.ocr && (opts.ocr.mode === "always" || got.length === 0)) {
+          const read = await ocrLines(page);
+          if (Array.isArray(read)) {
+            lines = read;
+            if (got.length === 0) yield finding("ocr", `page ${page}: no text layer; read by OCR`, { source, pages: [page, page] }, "warning");
+          } else {
+            yield read;
+            lines = opts.ocr.mode === "always" ? got : [];
+          }
+        }
+        if (lines.length === 0) {
           outcome.emptyPages++;
-          yield finding("no-text-layer", `page ${page} has no extractable text (a scan, or text drawn as outlines)`, { source, pages: [page, page] }, "warning");
+          if (!opts.ocr) yield finding("no-text-layer", `page ${page} has no extractable text (a scan, or text drawn as outlines)`, { source, pages: [page, page] }, "warning");
         } else outcome.textPages++;
-        yield* settle(filter.push({ page, lines: got }));
+        yield* withOcr(settle(filter.push({ page, lines })));
       }
       // Pages still in flight of a refused document are not waited for (each could cost as much): it is closed.
       if (!refused) await Promise.allSettled(inflight.values());
-      yield* settle(filter.flush());
+      yield* withOcr(settle(filter.flush()));
       outcome.boilerplateLines = filter.removed;
       await ex.close(doc);
+      if (ocrTemp) await (await import("node:fs/promises")).unlink(ocrTemp).catch(() => undefined);
       if (outcome.pages > 0 && outcome.textPages === 0 && !outcome.error) {
-        yield finding("no-text-layer", `no page has extractable text (${outcome.pages} page${outcome.pages === 1 ? "" : "s"}): a scanned or outlined document needs OCR first`, { source });
+        yield finding("no-text-layer", opts.ocr ? `no page has text, by its text layer or by OCR (${outcome.pages} page${outcome.pages === 1 ? "" : "s"})` : `no page has extractable text (${outcome.pages} page${outcome.pages === 1 ? "" : "s"}): a scanned or outlined document needs OCR first (--ocr auto)`, { source });
       }
       opts.onOutcome?.(outcome);
     }

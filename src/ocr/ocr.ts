@@ -1,0 +1,82 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PrepError } from "../record.js";
+
+/**
+ * OCR of PDF pages: each page rendered by poppler's `pdftoppm` (grey, 300 dpi, the resolution Tesseract's
+ * documentation asks for) and read by tesseract.js (Tesseract compiled to WebAssembly). The language data comes from
+ * npm packages (`@tesseract.js-data/eng`, …), so nothing is downloaded at run time. One worker, made on the first
+ * page that needs it: OCR is the slow path and costs nothing for documents whose pages have text.
+ */
+export interface OcrPage {
+  text: string;
+  /** Tesseract's mean word confidence, 0–100. */
+  confidence: number;
+}
+
+export interface OcrEngine {
+  readonly languages: string;
+  page(pdf: string, page: number, password?: string): Promise<OcrPage>;
+  end(): Promise<void>;
+}
+
+const require_ = createRequire(import.meta.url);
+
+/** Where a language's data package is, or a usage error naming the package to install. */
+function languagePath(lang: string): string {
+  try {
+    return (require_(`@tesseract.js-data/${lang}`) as { langPath: string }).langPath;
+  } catch {
+    throw new PrepError(`OCR language "${lang}" is not installed: npm install @tesseract.js-data/${lang} (language data comes from npm packages; nothing is downloaded at run time)`, 2);
+  }
+}
+
+/** A page as a PNG: poppler's pdftoppm, grey at `dpi`, into a temp folder read back and removed (bounded in time). */
+export async function renderPage(pdf: string, page: number, dpi = 300, password?: string, timeoutMs = 60_000): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), "prep-data-ocr-"));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      execFile("pdftoppm", ["-r", String(dpi), "-gray", "-png", "-f", String(page), "-l", String(page), "-singlefile", ...(password ? ["-upw", password] : []), pdf, join(dir, "page")], { timeout: timeoutMs }, (e) => {
+        if (e) reject(new Error(`page ${page} could not be rendered for OCR (${(e as NodeJS.ErrnoException).code === "ENOENT" ? "poppler's pdftoppm is not installed: apt-get install poppler-utils" : e.message.split("\n")[0]})`));
+        else resolve();
+      });
+    });
+    return await readFile(join(dir, "page.png"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** An OCR engine for `languages` (`eng`, `eng+deu`): every language's data package must be installed. */
+export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: number } = {}): OcrEngine {
+  const langs = languages.split("+").filter(Boolean);
+  const paths = langs.map(languagePath); // a missing package is a usage error before any work
+  if (new Set(paths).size > 1) throw new PrepError(`--ocr-lang ${languages}: the languages' data packages are in different folders; OCR them in separate runs`, 2);
+  let worker: Promise<import("tesseract.js").Worker> | undefined;
+  const get = () =>
+    (worker ??= import("tesseract.js").then((t) =>
+      // cacheMethod none: the data is read from the package, never copied to a cache folder.
+      t.createWorker(langs, 1, { langPath: paths[0], gzip: true, cacheMethod: "none", errorHandler: () => undefined }),
+    ));
+  return {
+    languages,
+    async page(pdf, page, password) {
+      const png = await renderPage(pdf, page, o.dpi ?? 300, password, o.pageTimeoutMs);
+      const w = await get();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`OCR of page ${page} took longer than ${Math.round((o.pageTimeoutMs ?? 60_000) / 1000)} s`)), o.pageTimeoutMs ?? 60_000)));
+      try {
+        const { data } = await Promise.race([w.recognize(png), timeout]);
+        return { text: data.text.replace(/[ \t]+\n/g, "\n").trim(), confidence: data.confidence };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async end() {
+      if (worker) await (await worker).terminate();
+    },
+  };
+}
