@@ -2,7 +2,7 @@ import { getFormat, type FormatName } from "../formats/index.js";
 import type { Finding } from "../record.js";
 import { readRecords } from "../ops/ops.js";
 import { prng } from "../ops/ops.js";
-import { RecordChecker } from "../validate/checker.js";
+import { draftTexts, RecordChecker } from "../validate/checker.js";
 import { detectFormat } from "../validate/detect.js";
 import { RecordHashes, normalisedDigest } from "../validate/hashset.js";
 import { TokenTally, type TokenStats } from "../validate/stats.js";
@@ -75,16 +75,11 @@ function recordParts(format: FormatName, record: Record<string, unknown>): { rol
   } catch {
     return undefined;
   }
-  if (draft.kind !== "chat") return { roles: { text: draft.text }, input: draft.text, output: "" };
+  const texts = draftTexts(draft);
+  if (draft.kind !== "chat") return { roles: { text: draft.text }, ...texts };
   const roles: Record<string, string> = {};
-  const input: string[] = draft.system !== undefined ? [draft.system] : [];
-  const output: string[] = [];
   if (draft.system !== undefined) roles.system = draft.system;
-  for (const t of draft.turns) {
-    roles[t.role] = roles[t.role] === undefined ? t.content : `${roles[t.role]}\n${t.content}`;
-    (t.role === "assistant" ? output : input).push(t.content);
-  }
-  const texts = { input: input.join("\n"), output: output.join("\n") };
+  for (const t of draft.turns) roles[t.role] = roles[t.role] === undefined ? t.content : `${roles[t.role]}\n${t.content}`;
   if (format === "instruction") return { roles: { prompt: roles.user ?? "", completion: roles.assistant ?? "" }, ...texts };
   return { roles, ...texts, turns: draft.turns.length };
 }

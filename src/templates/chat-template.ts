@@ -16,6 +16,8 @@ export interface ChatTemplate {
   eos: string;
   /** Strings the tokenizer reads as single special tokens. */
   specials: string[];
+  /** The specials as one pattern, longest first (built once: counting runs per record). */
+  specialPattern?: RegExp;
   /** `vars`: the template's own variables (Llama 3's `date_string`, …). */
   render(messages: { role: string; content: string }[], o?: { addGenerationPrompt?: boolean; vars?: Record<string, unknown> }): string;
 }
@@ -74,12 +76,14 @@ function make(name: string, source: string, text: string, bos: string, eos: stri
     throw new PrepError(`${source}: the chat template does not parse (${(e as Error).message})`, 2);
   }
   const all = [...new Set([...specials, bos, eos].filter(Boolean))];
+  const specialPattern = all.length ? new RegExp([...all].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g") : undefined;
   return {
     name,
     source,
     bos,
     eos,
     specials: all,
+    ...(specialPattern ? { specialPattern } : {}),
     render(messages, o = {}) {
       try {
         return tpl.render({ ...o.vars, messages, bos_token: bos, eos_token: eos, add_generation_prompt: o.addGenerationPrompt ?? false });
@@ -126,8 +130,8 @@ export function draftMessages(d: DraftBody): { role: string; content: string }[]
 
 /** Tokens of rendered text: each special token once, the text between them by the counter. */
 export function countRendered(counter: TokenCounter, template: ChatTemplate, text: string): number {
-  if (!template.specials.length) return counter.count(text);
-  const re = new RegExp(template.specials.sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  const re = template.specialPattern;
+  if (!re) return counter.count(text);
   let n = 0;
   let at = 0;
   for (const m of text.matchAll(re)) {

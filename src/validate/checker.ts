@@ -1,7 +1,7 @@
 import { CONVERSATION_SCHEMA_VERSION, type ConversationRecord } from "../formats/conversation.js";
 import { checkRecord, getFormat, type Format } from "../formats/index.js";
 import { getProfile, taskFor, totalLimitAt, type Fact, type Profile, type Task } from "../profiles/index.js";
-import { finding, PrepError, type Finding, type Origin } from "../record.js";
+import { finding, PrepError, type DraftBody, type Finding, type Origin } from "../record.js";
 import type { OpenAiChatRecord } from "../formats/openai-chat.js";
 import type { OpenAiPreferenceRecord } from "../formats/openai-preference.js";
 import { countSumUpTo, loadTokenCounter, type LineFigures, type TokenCounter } from "../tokens/index.js";
@@ -31,7 +31,11 @@ interface Limit {
 
 /** The text a record's token limits apply to. */
 export function recordTexts(format: Format<any>, record: unknown): { input: string; output: string } {
-  const d = format.toDraft(record);
+  return draftTexts(format.toDraft(record));
+}
+
+/** A draft's input (system + user turns) and output (assistant turns) texts, as the token limits count them. */
+export function draftTexts(d: DraftBody): { input: string; output: string } {
   if (d.kind === "text") return { input: d.text, output: "" };
   const input: string[] = d.system !== undefined ? [d.system] : [];
   const output: string[] = [];
