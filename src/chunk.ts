@@ -3,6 +3,7 @@ import type { Finding } from "./record.js";
 import { joinHyphenated } from "./pdf/clean.js";
 import type { PdfPage } from "./pdf/pages.js";
 import type { TokenCounter } from "./tokens/index.js";
+import { headingLabel, Outline } from "./structure/outline.js";
 
 export interface ChunkOptions {
   /** Target chunk length, in `unit`s. */
@@ -13,6 +14,8 @@ export interface ChunkOptions {
   /** Hard maximum in tokens: a longer chunk is split again, never truncated. */
   maxTokens: number;
   counter: TokenCounter;
+  /** Put each chunk's heading path (`# Guide > ## Install`) before its text, where the text has headings. */
+  headingContext?: boolean;
 }
 
 /** A chunk of document text with where it came from. */
@@ -23,6 +26,8 @@ export interface Chunk {
   /** First and last page (1-based) the chunk draws on: lines or paragraphs where the pages carry marks. */
   pages: [number, number];
   tokens: number;
+  /** The heading path in force where the chunk starts (`["# Guide", "## Install"]`), where the text has headings. */
+  headings?: string[];
 }
 
 // Paragraph → line → sentence → clause → word → character.
@@ -62,6 +67,12 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
   let starts: { at: number; page: number }[] = [];
   const compounds = new Set<string>();
   let lastText = ""; // the last page's text: where `buf` ends
+  // Headings and tables of structured text: a heading starts a chunk where the size allows (sections that fit are
+  // kept together, a longer one is cut within itself), a chunk that starts at a heading takes no overlap from the
+  // section before, an overlap never starts inside a table row, and a chunk that starts inside a table repeats its
+  // header. Text without structure (PDF pages, .txt) is cut exactly as before.
+  const outline = new Outline();
+  const coreSize = Math.max(1, o.size - o.overlap);
 
   const pageAt = (offset: number) => {
     let p = starts[0]?.page ?? 1;
@@ -78,6 +89,11 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
     const chars = o.unit === "chars" ? o.overlap : Math.ceil(o.overlap * charsPerToken);
     let at = Math.max(core.at, core.end - chars);
     while (at > core.at && !/\s/.test(buf[at - 1]!)) at--;
+    if (outline.tableAt(at) && at > 0 && buf[at - 1] !== "\n") {
+      // Never a part of a table row: the overlap starts at the next row.
+      const nl = buf.indexOf("\n", at);
+      at = nl === -1 || nl + 1 > core.end ? core.end : nl + 1;
+    }
     return at;
   };
 
@@ -98,12 +114,37 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
   async function* split(final: boolean, limit?: number): AsyncGenerator<Chunk | Finding> {
     const text = limit === undefined ? buf.slice(from) : buf.slice(from, from + limit);
     if (!text.trim()) return;
+    const end = from + text.length;
+    const cuts = outline.boundaries(from, end);
+    const cores = cuts.length ? await sectionCores([from, ...cuts, end]) : await coresOf(from, text);
+    const emit = final ? cores : cores.slice(0, -1);
+    for (const core of emit) {
+      if (core.at >= core.end) continue;
+      const at = prev && !outline.headingAt(core.at) ? Math.min(core.at, tailStart(prev)) : core.at;
+      const raw = buf.slice(at, core.end);
+      yield* bounded(raw.trim(), at + raw.length - raw.trimStart().length);
+      prev = core;
+    }
+    if (!final && cores.length) {
+      const next = cores[cores.length - 1]!.at;
+      const keep = Math.min(prev?.at ?? next, next);
+      const first = pageAt(keep);
+      buf = buf.slice(keep);
+      from = next - keep;
+      if (prev) prev = { at: prev.at - keep, end: prev.end - keep };
+      starts = [{ at: 0, page: first }, ...starts.filter((s) => s.at > keep).map((s) => ({ at: s.at - keep, page: s.page }))];
+      outline.rebase(keep);
+    }
+  }
+
+  /** The splitter's core pieces of `text` (which starts at `start` in the buffer), placed in the buffer. */
+  async function coresOf(start: number, text: string): Promise<{ at: number; end: number }[]> {
     const parts = await main.splitText(text);
     memo.clear();
     // The splitter (overlap 0) returns its parts in order, each a piece of the text after the one before: each is
     // looked for from the previous part's end, so a part that repeats earlier text (a repeated sentence) is placed
     // where it is, not at its first occurrence (which made chunks overlap almost entirely).
-    let search = from;
+    let search = start;
     const cores = parts.map((text) => {
       let at = buf.indexOf(text, search);
       if (at === -1) at = search;
@@ -119,39 +160,61 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
       }
       while (c.at < c.end && /\s/.test(buf[c.at]!)) c.at++;
     }
-    const emit = final ? cores : cores.slice(0, -1);
-    for (const core of emit) {
-      if (core.at >= core.end) continue;
-      const at = prev ? Math.min(core.at, tailStart(prev)) : core.at;
-      const raw = buf.slice(at, core.end);
-      yield* bounded(raw.trim(), at + raw.length - raw.trimStart().length);
-      prev = core;
-    }
-    if (!final && cores.length) {
-      const next = cores[cores.length - 1]!.at;
-      const keep = Math.min(prev?.at ?? next, next);
-      const first = pageAt(keep);
-      buf = buf.slice(keep);
-      from = next - keep;
-      if (prev) prev = { at: prev.at - keep, end: prev.end - keep };
-      starts = [{ at: 0, page: first }, ...starts.filter((s) => s.at > keep).map((s) => ({ at: s.at - keep, page: s.page }))];
-    }
+    return cores;
   }
 
-  async function* bounded(text: string, at: number): AsyncGenerator<Chunk | Finding> {
-    const tokens = o.counter.count(text);
-    if (tokens > 0) charsPerToken = text.length / tokens;
-    if (tokens <= o.maxTokens) {
-      yield { type: "chunk", text, source: source!, pages: [pageAt(at), pageAt(at + text.length - 1)], tokens };
+  /**
+   * Core pieces of the text between heading offsets (`edges`: from, each heading, end): each section cut on its own;
+   * consecutive sections that each fit whole are joined while the join fits, so a chunk starts at a heading wherever
+   * the sizes allow it.
+   */
+  async function sectionCores(edges: number[]): Promise<{ at: number; end: number }[]> {
+    const out: { at: number; end: number; whole: boolean }[] = [];
+    for (let i = 0; i + 1 < edges.length; i++) {
+      const text = buf.slice(edges[i], edges[i + 1]);
+      if (!text.trim()) continue;
+      const cores = await coresOf(edges[i]!, text);
+      // A heading cut off alone (its section's first paragraph is long) goes with the text after it: a chunk that
+      // starts at a heading takes no overlap, so it has the whole size.
+      if (cores.length > 1 && outline.headingAt(cores[0]!.at) && length(buf.slice(cores[0]!.at, cores[1]!.end)) <= o.size && !/\n\s*\S/.test(buf.slice(cores[0]!.at, cores[0]!.end).trim())) {
+        cores[1]!.at = cores[0]!.at;
+        cores.shift();
+      }
+      const whole = cores.length === 1;
+      const last = out[out.length - 1];
+      if (whole && last?.whole && length(buf.slice(last.at, cores[0]!.end)) <= coreSize) last.end = cores[0]!.end;
+      else for (const c of cores) out.push({ ...c, whole });
+    }
+    memo.clear();
+    return out;
+  }
+
+  async function* bounded(text: string, at: number, again = false): AsyncGenerator<Chunk | Finding> {
+    // What a structured text adds before the chunk: its heading path (--heading-context), a table's header.
+    const path = outline.empty ? [] : outline.pathAt(at);
+    const context = o.headingContext ? (outline.headingAt(at) ? path.slice(0, -1) : path) : [];
+    const table = outline.empty ? undefined : outline.tableAt(at);
+    const prefix = (context.length ? `${context.map(headingLabel).join(" > ")}\n\n` : "") + (table && at >= table.bodyAt ? `${table.header}\n` : "");
+    let full = prefix + text;
+    let tokens = o.counter.count(full);
+    if (tokens > o.maxTokens && again && prefix) {
+      // Cut again and still over only by what was put before it: the chunk goes out as it is in the document.
+      full = text;
+      tokens = o.counter.count(text);
+    }
+    if (tokens > 0) charsPerToken = full.length / tokens;
+    if (tokens <= o.maxTokens || again) {
+      yield { type: "chunk", text: full, source: source!, pages: [pageAt(at), pageAt(at + text.length - 1)], tokens, ...(path.length ? { headings: path.map(headingLabel) } : {}) };
       return;
     }
     // Over the hard maximum: split this chunk again by tokens, never truncate.
-    const again = splitter(Math.max(1, Math.floor(o.maxTokens * 0.9)), 0, (t) => o.counter.count(t));
+    const room = Math.max(1, Math.floor(o.maxTokens * 0.9) - (prefix ? o.counter.count(prefix) : 0));
+    const parts = splitter(room, 0, (t) => o.counter.count(t));
     let off = 0;
-    for (const part of await again.splitText(text)) {
+    for (const part of await parts.splitText(text)) {
       const found = text.indexOf(part, off);
       if (found !== -1) off = found;
-      yield* bounded(part, at + off);
+      yield* bounded(part, at + off, true);
       off += part.length;
     }
   }
@@ -168,9 +231,10 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
       from = 0;
       prev = undefined;
       starts = [];
+      outline.reset();
       lastText = "";
     }
-    const joined = buf && lastText.endsWith("-") ? joinHyphenated(buf, item.text, compounds) : undefined;
+    const joined = buf && !item.structure && lastText.endsWith("-") ? joinHyphenated(buf, item.text, compounds) : undefined;
     lastText = item.text;
     if (joined !== undefined) {
       starts.push({ at: buf.length - 1, page: item.page });
@@ -179,6 +243,7 @@ export async function* chunkPages(pages: AsyncIterable<PdfPage | Finding>, o: Ch
       if (buf) buf += "\n\n";
       starts.push({ at: buf.length, page: item.page });
       if (item.marks) for (const m of item.marks) if (m.at > 0) starts.push({ at: buf.length + m.at, page: m.n });
+      if (item.structure) outline.add(buf.length, item.structure);
       buf += item.text;
     }
     if (buf.length - from > gather) yield* flush(false);

@@ -14,6 +14,8 @@ export interface Origin {
   pages?: [number, number];
   /** What `pages` counts for a text file (`lines`) or an HTML file (`paragraphs`); default pages. */
   rangeUnit?: "lines" | "paragraphs" | "slides" | "chapters";
+  /** The heading path in force where a chunk of a structured document starts (`["# Guide", "## Install"]`). */
+  headings?: string[];
   /** Further provenance carried to --metadata (synthetic or original, teacher, topic). */
   meta?: Record<string, unknown>;
 }

@@ -11,6 +11,7 @@ import { report, Reporter } from "./report.js";
 import type { PdfPage } from "../pdf/pages.js";
 import { garbledText } from "../pdf/garbled.js";
 import { officeKind, officeUnit } from "../office/kind.js";
+import { MarkdownScanner } from "../structure/markdown.js";
 
 const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm,docx,pptx,epub,odt}";
 
@@ -23,6 +24,7 @@ function unitOf(path: string): "lines" | "paragraphs" | "slides" | "chapters" {
 
 interface TextCliOpts extends DocumentOpts {
   encoding?: string;
+  headingContext?: boolean;
 }
 
 export function addTextCommand(program: Command, setExit: (code: number) => void): void {
@@ -32,7 +34,8 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
   addChunkOptions(addWriteOptions(cmd, "-", "chunks"), "target chunk size (default 700 tokens)")
     .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1, windows-1252 (default: utf8; HTML: its <meta charset>, else utf8)")
-    .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), tokens")
+    .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), heading path, tokens")
+    .option("--heading-context", "put each chunk's heading path (# Guide > ## Install) before its text (Markdown, HTML and office documents)")
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
@@ -52,6 +55,9 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       let filesDone = 0;
       async function* blocks(): AsyncGenerator<PdfPage | Finding> {
         for (const p of paths) {
+          // Markdown and the office formats (read as Markdown) carry headings and tables to the chunker; HTML's
+          // reader finds its own headings.
+          const scanner = officeKind(p) || /\.(md|markdown)$/i.test(p) ? new MarkdownScanner() : undefined;
           try {
             const office = officeKind(p) ? (await import("../office/documents.js")).officeBlocks(p) : undefined;
             for await (const b of office ?? (/\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding))) {
@@ -60,7 +66,10 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
                 const page = b as PdfPage;
                 const last = page.marks?.length ? page.marks[page.marks.length - 1]!.n : page.page;
                 yield finding("garbled-text", `not language (${Math.round(g.wordlike * 100)} % of ${g.tokens} tokens look like words)`, { source: p, pages: [page.page, last], rangeUnit: unitOf(p) });
-              } else yield b;
+              } else {
+                if (scanner && b.type === "page") b.structure = scanner.scan(b.text);
+                yield b;
+              }
             }
           } catch (e) {
             if (!(e instanceof PrepError)) throw e;
@@ -71,9 +80,9 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       }
       async function* rows(): AsyncGenerator<SourceItem> {
         for (const u of unmatched) yield finding("file", "no such file, folder or matching text file", { source: u });
-        for await (const c of chunkPages(blocks(), { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
+        for await (const c of chunkPages(blocks(), { size, overlap, unit: o.chunkUnit, maxTokens, counter, headingContext: o.headingContext })) {
           if (c.type === "finding") yield c;
-          else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages, rangeUnit: unitOf(c.source) } };
+          else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages, rangeUnit: unitOf(c.source), ...(c.headings ? { headings: c.headings } : {}) } };
         }
       }
       try {
@@ -91,7 +100,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           sideOutputs: o.metadata
             ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (rec, origin, index) => {
                 const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
-                return { record: index, source: origin.source, [unitOf(origin.source)]: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
+                return { record: index, source: origin.source, [unitOf(origin.source)]: origin.pages, ...(origin.headings ? { headings: origin.headings } : {}), chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
               } }]
             : undefined,
         });

@@ -24,6 +24,8 @@ export interface PdfPage {
    * chunk's range then names the lines it holds, not only the block's first.
    */
   marks?: { at: number; n: number }[];
+  /** Headings and tables of a structured text (Markdown, HTML, office documents), by offset into `text`. */
+  structure?: Partial<import("../structure/markdown.js").Structure>;
 }
 
 /** How one file went: pages read, pages without text, pages that failed, or why the file failed. */

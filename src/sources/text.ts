@@ -1,6 +1,7 @@
 import { Parser } from "htmlparser2";
 import { finding, PrepError, type Finding } from "../record.js";
 import type { PdfPage } from "../pdf/pages.js";
+import type { Heading } from "../structure/markdown.js";
 import { lineBatches } from "./lines.js";
 import { codePointName, CONTROL_CHARACTER } from "./encoding.js";
 import { openBytes, openUtf8 } from "./open.js";
@@ -73,6 +74,8 @@ const SKIP = new Set(["script", "style", "noscript", "template", "head", "svg", 
 export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerator<PdfPage | Finding> {
   const paragraphs: string[] = [];
   const continued: boolean[] = [];
+  const levels: number[] = []; // a paragraph's heading level (h1–h6), 0 for other text
+  let heading = 0;
   let held = 0;
   let current = "";
   let skipping = 0;
@@ -97,6 +100,7 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
       if (paragraphs.length === 0) firstPara = open ? para : para + 1;
       paragraphs.push(t);
       continued.push(open);
+      levels.push(heading);
       held += t.length;
       if (!open) para++;
     }
@@ -105,16 +109,19 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
   };
   const block = (): PdfPage => {
     const marks: { at: number; n: number }[] = [];
+    const headings: Heading[] = [];
     let at = 0;
     let n = firstPara - 1;
     paragraphs.forEach((p, i) => {
       if (!continued[i] || i === 0) n = i === 0 ? firstPara : n + 1;
       marks.push({ at, n });
+      if (levels[i] && !continued[i]) headings.push({ at, level: levels[i]!, title: p });
       at += p.length + 2;
     });
     continued.length = 0;
+    levels.length = 0;
     held = 0;
-    return { type: "page", source: path, page: firstPara, text: paragraphs.splice(0).join("\n\n"), marks };
+    return { type: "page", source: path, page: firstPara, text: paragraphs.splice(0).join("\n\n"), marks, ...(headings.length ? { structure: { headings } } : {}) };
   };
   let flattened = false;
   const parser = new Parser(
@@ -123,11 +130,13 @@ export async function* htmlBlocks(path: string, encoding?: string): AsyncGenerat
         if (SKIP.has(name)) skipping++;
         else if (BLOCK.has(name)) endParagraph();
         if (name === "pre") pre++;
+        if (/^h[1-6]$/.test(name) && !skipping) heading = Number(name[1]);
       },
       onclosetag(name) {
         if (SKIP.has(name)) skipping = Math.max(0, skipping - 1);
         else if (BLOCK.has(name)) endParagraph();
         if (name === "pre") pre = Math.max(0, pre - 1);
+        if (/^h[1-6]$/.test(name)) heading = 0;
       },
       ontext(text) {
         if (skipping) return;

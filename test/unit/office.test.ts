@@ -61,6 +61,9 @@ describe("office and e-book documents: .docx, .pptx, .epub, .odt through the tex
     const unit = (name: string) => Object.keys(meta.find((m) => (m.source as string).endsWith(name))!).find((k) => ["paragraphs", "slides", "chapters", "lines"].includes(k));
     expect([unit("guide.docx"), unit("deck.pptx"), unit("book.epub"), unit("notes.odt"), unit("readme.md")]).toEqual(["paragraphs", "slides", "chapters", "paragraphs", "lines"]);
     expect(meta.find((m) => (m.source as string).endsWith("deck.pptx"))!.slides).toEqual([1, 2]);
+    // Headings in provenance: each chunk's heading path where the document has headings.
+    const headings = (name: string) => meta.find((m) => (m.source as string).endsWith(name))!.headings;
+    expect([headings("guide.docx"), headings("book.epub"), headings("notes.odt"), headings("readme.md"), headings("deck.pptx")]).toEqual([["# Install Guide"], ["# Chapter One"], ["## Notes"], ["# Readme"], undefined]);
   });
 
   it("hostile and broken archives are refused with the bound they broke, naming the file; the other files are read", async () => {
