@@ -13,7 +13,7 @@ export interface Origin {
   /** 1-based page range for document sources (lines or paragraphs where `rangeUnit` says so). */
   pages?: [number, number];
   /** What `pages` counts for a text file (`lines`) or an HTML file (`paragraphs`); default pages. */
-  rangeUnit?: "lines" | "paragraphs" | "slides" | "chapters";
+  rangeUnit?: "lines" | "paragraphs" | "slides" | "chapters" | "pages";
   /** The heading path in force where a chunk of a structured document starts (`["# Guide", "## Install"]`). */
   headings?: string[];
   /** Further provenance carried to --metadata (synthetic or original, teacher, topic). */

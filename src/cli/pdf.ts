@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import { rejectedTotal } from "../pipeline.js";
-import type { PdfOutcome } from "../pdf/pages.js";
-import { finding, PrepError, type SourceItem } from "../record.js";
+import type { PdfOutcome, PdfPage } from "../pdf/pages.js";
+import { finding, PrepError, type Finding, type SourceItem } from "../record.js";
 import { loadTokenCounter } from "../tokens/index.js";
 import { RecordChecker } from "../validate/checker.js";
 import { addChunkOptions, chunkPlan, documentPlan, type DocumentOpts } from "./documents.js";
@@ -10,13 +10,12 @@ import { writeShardManifest } from "./run.js";
 import { basename } from "node:path";
 import { statSync } from "node:fs";
 import { Progress } from "./progress.js";
+import { addOcrOptions, ocrOf, type OcrCliOpts } from "./ocr-options.js";
+import { IMAGE_GLOB, isImage } from "../ocr/kind.js";
 import { report, Reporter } from "./report.js";
 
-interface PdfCliOpts extends DocumentOpts {
+interface PdfCliOpts extends DocumentOpts, OcrCliOpts {
   password: string[];
-  ocr: "never" | "auto" | "always";
-  ocrLang: string;
-  ocrMinConfidence: number;
   jobs?: number;
   maxPages?: number;
   maxStreamMb?: number;
@@ -56,7 +55,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .command("pdf <inputs...>")
     .description("PDF files, folders, globs or - (stdin) → continued pre-training records: text a reader accepts, chunked to about a page with overlap")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
-  addChunkOptions(addWriteOptions(cmd, "-", "chunks"), `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`)
+  addOcrOptions(addChunkOptions(addWriteOptions(cmd, "-", "chunks"), `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`), "OCR (tesseract.js, pages rendered by poppler's pdftoppm): auto reads the pages with no text layer and those refused as garbled, always every page; with either, .png, .jpg and .tiff page images are inputs too")
     .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option("--engine <name>", "page text from pdf.js (always there) or poppler's pdftotext run as a process (faster; several documents at once); auto: poppler when pdftotext is installed, pdf.js for a document it cannot open").choices(["auto", "pdfjs", "poppler"]).default("auto"))
     .option("-j, --jobs <n>", "threads extracting pages: n-1 workers, plus this one for documents up to 800 pages (default: one per core); output is the same for any value", intArg("--jobs", 1))
@@ -66,9 +65,6 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .option("--max-extract-mb <n>", "poppler: MiB of memory one pdftotext process may use (default 2048); over it, the document is refused", intArg("--max-extract-mb", 64))
     .option("--page-timeout <seconds>", "refuse a document with a page that takes longer (default 20; bounds a decompression bomb's time and memory)", intArg("--page-timeout", 1))
     .option("--metadata <file>", "write each record's provenance (file, pages, tokens; ocr: true when a page was read by OCR) as JSONL beside the records")
-    .addOption(new Option("--ocr <mode>", "OCR (tesseract.js, pages rendered by poppler's pdftoppm): auto reads the pages with no text layer and those refused as garbled, always every page").choices(["never", "auto", "always"]).default("never"))
-    .option("--ocr-lang <langs>", "OCR languages, e.g. eng or eng+deu (each from its npm package @tesseract.js-data/LANG)", "eng")
-    .option("--ocr-min-confidence <n>", "refuse an OCR'd page whose mean word confidence (0-100) is under this", intArg("--ocr-min-confidence", 0), 60)
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
@@ -77,7 +73,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       // Loaded here, not at start-up: pdf.js and the text splitter cost ~0.4 s that other commands need not pay.
       // The extraction modules first: pdftotext starts on the first documents before the chunker and the pipeline
       // are loaded (compiling them takes ~0.1 s of this thread).
-      const [{ expandPdfInputs, expansionNotes }, { readPdfPages }] = await Promise.all([import("../pdf/inputs.js"), import("../pdf/pages.js")]);
+      const [{ expandPdfInputs, expandInputs, expansionNotes }, { readPdfPages }] = await Promise.all([import("../pdf/inputs.js"), import("../pdf/pages.js")]);
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
       const { popplerBinary, resolveEngine } = await import("../pdf/poppler.js");
@@ -85,9 +81,10 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         if (!popplerBinary()) throw new PrepError("--engine poppler needs poppler's pdftotext on PATH (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler), or use --engine pdfjs", 2);
       }
       const engineName = resolveEngine(o.engine);
-      const expanded = await expandPdfInputs(inputs);
+      // With OCR on, page images (scans as PNG, JPEG, TIFF) are inputs beside the PDFs.
+      const expanded = o.ocr === "never" ? await expandPdfInputs(inputs) : await expandInputs(inputs, `**/*.{pdf,${IMAGE_GLOB}}`);
       if (!o.quiet) for (const n of expansionNotes(expanded)) process.stderr.write(`note: ${n}\n`);
-      if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}`, 2);
+      if (!expanded.paths.length) throw new PrepError(`no PDF files found in ${inputs.join(", ")}${o.ocr === "never" ? " (page images, .png .jpg .tiff, are read with --ocr auto)" : ""}`, 2);
       // Every output is checked before a page is extracted.
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);
       const selection = await selectionOf(o, o.format);
@@ -115,9 +112,9 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const pageTotal = () => Math.max(pageCount.done, Math.round(pageCount.known + (pageCount.openedBytes > 0 ? (pageCount.unopenedBytes * pageCount.known) / pageCount.openedBytes : 0)));
       progress.start(paths.length === 1 ? `extracting ${basename(paths[0]!)}` : "extracting", undefined, "pages");
       const showPages = () => progress.update(pageCount.done, `${pageCount.files}/${paths.length} files  ${rep.counts}`, pageCount.known > 0 ? pageTotal() : undefined);
-      const ocrPages = new Set<string>();
-      const ocr = o.ocr !== "never" ? { mode: o.ocr as "auto" | "always", engine: (await import("../ocr/ocr.js")).ocrEngine(o.ocrLang), minConfidence: o.ocrMinConfidence, onPage: (source: string, page: number) => void ocrPages.add(`${source}\u0000${page}`) } : undefined;
-      const extracting = readPdfPages(paths, {
+      const ocr = await ocrOf(o);
+      const images = paths.filter(isImage);
+      const extracting = readPdfPages(images.length ? paths.filter((p) => !isImage(p)) : paths, {
         ...(ocr ? { ocr } : {}),
         passwords: o.password,
         jobs: o.jobs,
@@ -141,7 +138,23 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           showPages();
         },
       });
-      const pages = started(extracting);
+      const pdfPages = started(extracting);
+      // Page images after the PDFs, each page read by OCR (an image named with --ocr never is refused, said why).
+      async function* withImages(): AsyncGenerator<PdfPage | Finding> {
+        yield* pdfPages;
+        for (const img of images) {
+          if (!ocr) yield finding("image", "a page image is read by OCR: add --ocr auto", { source: img });
+          else
+            for await (const x of (await import("../ocr/images.js")).imagePages(img, ocr)) {
+              if (x.type === "page") pageCount.done++;
+              yield x;
+            }
+          pageCount.files++;
+          leave(img);
+          showPages();
+        }
+      }
+      const pages = images.length ? withImages() : pdfPages;
       // The chunker and the pipeline load while pdftotext (or pdf.js's workers) read the first documents.
       const later = Promise.all([import("../chunk.js"), import("../prepare.js")]);
       later.catch(() => undefined);
@@ -168,7 +181,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
           sideOutputs: o.metadata
             ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (rec, origin, index) => {
                 const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
-                const ocrd = origin.pages && ocrPages.size > 0 && Array.from({ length: origin.pages[1] - origin.pages[0] + 1 }, (_, i) => origin.pages![0] + i).some((p) => ocrPages.has(`${origin.source}\u0000${p}`));
+                const ocrd = ocr?.read(origin.source, origin.pages);
                 return { record: index, source: origin.source, pages: origin.pages, chars: text.length, tokens: counter.count(text), tokenizer: counter.name, ...(ocrd ? { ocr: true } : {}) };
               } }]
             : undefined,
@@ -180,7 +193,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         report.add(r, r.outputs, {
           files: outcomes.map((x) => ({ source: x.source, pages: x.pages, textPages: x.textPages, emptyPages: x.emptyPages, failedPages: x.failedPages, boilerplateLines: x.boilerplateLines, ...(x.error ? { error: x.error } : {}) })),
         });
-        const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed`;
+        const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}, ${outcomes.filter((x) => x.error && x.textPages === 0).length} failed${images.length ? `, ${images.length} image${images.length === 1 ? "" : "s"}` : ""}`;
         rep.summary(r, undefined, `(${files}; engine ${engineName}; chunks of ${size} ${o.chunkUnit}, overlap ${overlap}, max ${maxTokens} tokens${counter.exact ? "" : " estimated"})`);
         const textPages = outcomes.reduce((a, x) => a + x.textPages, 0);
         if (r.written === 0 && textPages > 0) {

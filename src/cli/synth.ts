@@ -4,6 +4,8 @@ import { asFormatName } from "../formats/index.js";
 import { checkDistinctOutputs, checkOutputTarget, openSink } from "../jsonl.js";
 import { finding, PrepError, type Finding, type Origin, type Row, type SourceItem } from "../record.js";
 import { dataKind } from "../sources/open.js";
+import { IMAGE_GLOB, isImage } from "../ocr/kind.js";
+import { addOcrOptions, ocrOf, type OcrCliOpts } from "./ocr-options.js";
 import { Template } from "../transforms/template.js";
 import { draftFromTemplates } from "../transforms/draft.js";
 import { unescapeOption, addWriteOptions, checkShardSplit, intArg, selectionOf, shardOf, shardPath, splitOptions, withDedup, type OutputOpts } from "./options.js";
@@ -14,7 +16,7 @@ import { report, Reporter } from "./report.js";
 import { exitCodeOf, fileChecks, modelChecker, writeShardManifest } from "./run.js";
 import type { SynthDocument, SynthStats } from "../synth/synth.js";
 
-interface SynthCli extends OutputOpts, CallCli {
+interface SynthCli extends OutputOpts, CallCli, OcrCliOpts {
   document: string;
   question?: string;
   answer?: string;
@@ -105,7 +107,14 @@ async function* chunkDocuments(paths: string[], o: SynthCli, unmatched: string[]
         yield finding("file", (e as Error).message, { source: t });
       }
     }
-    if (pdfs.length) yield* readPdfPages(pdfs, { passwords: o.password });
+    const ocr = await ocrOf(o);
+    const images = pdfs.filter(isImage);
+    if (pdfs.length > images.length) yield* readPdfPages(images.length ? pdfs.filter((p) => !isImage(p)) : pdfs, { passwords: o.password, ...(ocr ? { ocr } : {}) });
+    for (const img of images) {
+      if (!ocr) yield finding("image", "a page image is read by OCR: add --ocr auto", { source: img });
+      else yield* (await import("../ocr/images.js")).imagePages(img, ocr);
+    }
+    await ocr?.engine.end();
   }
   for await (const c of chunkPages(pages(), { size, overlap, unit: "tokens", maxTokens: Math.max(size * 2, 4096), counter })) {
     if (c.type === "finding") yield c;
@@ -168,6 +177,7 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     .option("--max-findings <n>", "print at most N findings (all are counted)", intArg("--max-findings"), 20)
     .option("-q, --quiet", "no notes, progress or summary");
   addCallOptions(c, "teacher and judge", "synth-cache.jsonl");
+  addOcrOptions(c, "PDF inputs: pages with no text layer or garbled text read by OCR (tesseract.js), always every page; with either, .png, .jpg and .tiff page images are inputs too");
   addWriteOptions(c, "-", "documents").action(async (inputs: string[], o: SynthCli) => {
     const { synthesize, newStats, promptFor, recordId, DEFAULT_PROMPT, DEFAULT_REASONING_PROMPT } = await import("../synth/synth.js");
     const format = asFormatName(o.format);
@@ -197,9 +207,9 @@ export function addSynthCommand(program: Command, setExit: (code: number) => voi
     let paths: string[] = [];
     let unmatched: string[] = [];
     if (docsIn.length) {
-      const { expandPdfInputs, expansionNotes } = await import("../pdf/inputs.js");
+      const { expandPdfInputs, expandInputs, expansionNotes } = await import("../pdf/inputs.js");
       const texts = docsIn.filter((i) => /\.(txt|md|markdown)$/i.test(i));
-      const ex = await expandPdfInputs(docsIn.filter((i) => !texts.includes(i)));
+      const ex = o.ocr === "never" ? await expandPdfInputs(docsIn.filter((i) => !texts.includes(i))) : await expandInputs(docsIn.filter((i) => !texts.includes(i)), `**/*.{pdf,${IMAGE_GLOB}}`);
       paths = [...texts, ...ex.paths];
       unmatched = ex.unmatched;
       if (!o.quiet) for (const n of expansionNotes(ex)) process.stderr.write(`note: ${n}\n`);

@@ -12,17 +12,20 @@ import type { PdfPage } from "../pdf/pages.js";
 import { garbledText } from "../pdf/garbled.js";
 import { officeKind, officeUnit } from "../office/kind.js";
 import { MarkdownScanner } from "../structure/markdown.js";
+import { IMAGE_GLOB, isImage } from "../ocr/kind.js";
+import { addOcrOptions, ocrOf, type OcrCliOpts } from "./ocr-options.js";
 
 const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm,docx,pptx,epub,odt}";
 
 /** What a chunk's range counts in a file: paragraphs of HTML, DOCX and ODT, slides, chapters, lines of text and Markdown. */
-function unitOf(path: string): "lines" | "paragraphs" | "slides" | "chapters" {
+function unitOf(path: string): "lines" | "paragraphs" | "slides" | "chapters" | "pages" {
+  if (isImage(path)) return "pages";
   const office = officeKind(path);
   if (office) return officeUnit(office);
   return /\.html?$/i.test(path) ? "paragraphs" : "lines";
 }
 
-interface TextCliOpts extends DocumentOpts {
+interface TextCliOpts extends DocumentOpts, OcrCliOpts {
   encoding?: string;
   headingContext?: boolean;
 }
@@ -32,7 +35,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .command("text <inputs...>")
     .description(".txt, .md, .html, .docx, .pptx, .epub and .odt files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML, DOCX and ODT by paragraph, PPTX by slide, EPUB by chapter)")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
-  addChunkOptions(addWriteOptions(cmd, "-", "chunks"), "target chunk size (default 700 tokens)")
+  addOcrOptions(addChunkOptions(addWriteOptions(cmd, "-", "chunks"), "target chunk size (default 700 tokens)"), "page images (.png, .jpg, .tiff; a multi-page TIFF page by page) read by OCR (tesseract.js): auto or always take them as inputs, never leaves them out")
     .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1, windows-1252 (default: utf8; HTML: its <meta charset>, else utf8)")
     .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), heading path, tokens")
     .option("--heading-context", "put each chunk's heading path (# Guide > ## Install) before its text (Markdown, HTML and office documents)")
@@ -42,9 +45,10 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .option("-q, --quiet", "no notes or summary")
     .action(async (inputs: string[], o: TextCliOpts) => {
       const [{ chunkPages }, { prepare }, { textBlocks, htmlBlocks }, { loadTokenCounter }] = await Promise.all([import("../chunk.js"), import("../prepare.js"), import("../sources/text.js"), import("../tokens/index.js")]);
-      const expanded = await expandInputs(inputs, TEXT_GLOB);
+      const ocr = await ocrOf(o);
+      const expanded = await expandInputs(inputs, ocr ? TEXT_GLOB.replace("}", `,${IMAGE_GLOB}}`) : TEXT_GLOB);
       if (!o.quiet) for (const n of expansionNotes(expanded)) process.stderr.write(`note: ${n}\n`);
-      if (!expanded.paths.length) throw new PrepError(`no .txt, .md, .html, .docx, .pptx, .epub or .odt files found in ${inputs.join(", ")}`, 2);
+      if (!expanded.paths.length) throw new PrepError(`no .txt, .md, .html, .docx, .pptx, .epub or .odt files found in ${inputs.join(", ")}${ocr ? "" : " (page images, .png .jpg .tiff, are read with --ocr auto)"}`, 2);
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);
       const selection = await selectionOf(o, o.format);
       const { profile, maxTokens, size, overlap } = await chunkPlan(o, 700);
@@ -58,6 +62,12 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           // Markdown and the office formats (read as Markdown) carry headings and tables to the chunker; HTML's
           // reader finds its own headings.
           const scanner = officeKind(p) || /\.(md|markdown)$/i.test(p) ? new MarkdownScanner() : undefined;
+          if (isImage(p)) {
+            if (!ocr) yield finding("image", "a page image is read by OCR: add --ocr auto", { source: p });
+            else yield* (await import("../ocr/images.js")).imagePages(p, ocr);
+            progress.update(++filesDone, rep.counts);
+            continue;
+          }
           try {
             const office = officeKind(p) ? (await import("../office/documents.js")).officeBlocks(p) : undefined;
             for await (const b of office ?? (/\.html?$/i.test(p) ? htmlBlocks(p, o.encoding) : textBlocks(p, o.encoding))) {
@@ -100,7 +110,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           sideOutputs: o.metadata
             ? [{ option: "--metadata", path: o.metadata, role: "metadata", line: (rec, origin, index) => {
                 const text = (rec as { input?: string; text?: string }).input ?? (rec as { text: string }).text;
-                return { record: index, source: origin.source, [unitOf(origin.source)]: origin.pages, ...(origin.headings ? { headings: origin.headings } : {}), chars: text.length, tokens: counter.count(text), tokenizer: counter.name };
+                return { record: index, source: origin.source, [unitOf(origin.source)]: origin.pages, ...(origin.headings ? { headings: origin.headings } : {}), chars: text.length, tokens: counter.count(text), tokenizer: counter.name, ...(ocr?.read(origin.source, origin.pages) ? { ocr: true } : {}) };
               } }]
             : undefined,
         });
@@ -110,6 +120,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
         setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {
         progress.stop();
+        await ocr?.engine.end();
       }
     });
 }

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PageLine } from "../pdf/lines.js";
 import { PrepError } from "../record.js";
 
 /**
@@ -19,8 +20,25 @@ export interface OcrPage {
 
 export interface OcrEngine {
   readonly languages: string;
+  /** A PDF page, rendered first. */
   page(pdf: string, page: number, password?: string): Promise<OcrPage>;
+  /** An encoded image (PNG, JPEG, TIFF, PGM); `what` names it in a timeout message. */
+  image(image: Buffer, what: string): Promise<OcrPage>;
   end(): Promise<void>;
+}
+
+/** OCR text as lines for the page assembler: a blank line starts a paragraph (Tesseract's block breaks). */
+export function ocrTextLines(text: string): PageLine[] {
+  let blank = true;
+  const lines: PageLine[] = [];
+  text.split("\n").forEach((t, i) => {
+    if (!t.trim()) blank = true;
+    else {
+      lines.push({ text: t.trim(), y: -i, size: 10, paragraph: blank && lines.length > 0 });
+      blank = false;
+    }
+  });
+  return lines;
 }
 
 const require_ = createRequire(import.meta.url);
@@ -64,12 +82,14 @@ export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: 
   return {
     languages,
     async page(pdf, page, password) {
-      const png = await renderPage(pdf, page, o.dpi ?? 300, password, o.pageTimeoutMs);
+      return this.image(await renderPage(pdf, page, o.dpi ?? 300, password, o.pageTimeoutMs), `page ${page}`);
+    },
+    async image(image, what) {
       const w = await get();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`OCR of page ${page} took longer than ${Math.round((o.pageTimeoutMs ?? 60_000) / 1000)} s`)), o.pageTimeoutMs ?? 60_000)));
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`OCR of ${what} took longer than ${Math.round((o.pageTimeoutMs ?? 60_000) / 1000)} s`)), o.pageTimeoutMs ?? 60_000)));
       try {
-        const { data } = await Promise.race([w.recognize(png), timeout]);
+        const { data } = await Promise.race([w.recognize(image), timeout]);
         return { text: data.text.replace(/[ \t]+\n/g, "\n").trim(), confidence: data.confidence };
       } finally {
         clearTimeout(timer);

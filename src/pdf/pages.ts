@@ -232,16 +232,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
           if (r.confidence < o.minConfidence) return finding("ocr-confidence", `page ${page}: OCR confidence ${Math.round(r.confidence)} is under --ocr-min-confidence ${o.minConfidence}: the page is refused, not written`, { source, pages: [page, page] });
           outcome.ocrPages = (outcome.ocrPages ?? 0) + 1;
           o.onPage?.(source, page, r.confidence);
-          let blank = true;
-          const lines: PageLine[] = [];
-          r.text.split("\n").forEach((t, i) => {
-            if (!t.trim()) blank = true;
-            else {
-              lines.push({ text: t.trim(), y: -i, size: 10, paragraph: blank && lines.length > 0 });
-              blank = false;
-            }
-          });
-          return lines;
+          return (await import("../ocr/ocr.js")).ocrTextLines(r.text);
         } catch (e) {
           return finding("ocr", `page ${page}: ${(e as Error).message}`, { source, pages: [page, page] });
         }

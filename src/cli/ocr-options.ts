@@ -1,0 +1,38 @@
+import { Option, type Command } from "commander";
+import { intArg } from "./options.js";
+
+/** The OCR options `pdf`, `text` and `synth` share. */
+export interface OcrCliOpts {
+  ocr: "never" | "auto" | "always";
+  ocrLang: string;
+  ocrMinConfidence: number;
+}
+
+export function addOcrOptions(cmd: Command, modeHelp: string): Command {
+  return cmd
+    .addOption(new Option("--ocr <mode>", modeHelp).choices(["never", "auto", "always"]).default("never"))
+    .option("--ocr-lang <langs>", "OCR languages, e.g. eng or eng+deu (each from its npm package @tesseract.js-data/LANG)", "eng")
+    .option("--ocr-min-confidence <n>", "refuse an OCR'd page whose mean word confidence (0-100) is under this", intArg("--ocr-min-confidence", 0), 60);
+}
+
+/**
+ * The run's OCR settings, or undefined with --ocr never; the pages read by OCR are remembered (source and page) so
+ * --metadata can say `ocr: true`. A missing language package is a usage error here, before any work.
+ */
+export async function ocrOf(o: OcrCliOpts) {
+  if (o.ocr === "never") return undefined;
+  const read = new Set<string>();
+  const engine = (await import("../ocr/ocr.js")).ocrEngine(o.ocrLang);
+  return {
+    mode: o.ocr,
+    engine,
+    minConfidence: o.ocrMinConfidence,
+    onPage: (source: string, page: number) => void read.add(`${source}\u0000${page}`),
+    /** Whether any page in `pages` of `source` was read by OCR. */
+    read(source: string, pages?: [number, number]): boolean {
+      if (!pages || read.size === 0) return false;
+      for (let p = pages[0]; p <= pages[1]; p++) if (read.has(`${source}\u0000${p}`)) return true;
+      return false;
+    },
+  };
+}
