@@ -3,4 +3,5 @@
 import { main } from "../dist/cli-bundle/main.js";
 
 const code = await main(["node", "prep-data", ...process.argv.slice(2)]);
-console.error(JSON.stringify({ code, seconds: process.uptime(), maxRssKb: process.resourceUsage().maxRSS }));
+const usage = process.resourceUsage();
+console.error(JSON.stringify({ code, seconds: process.uptime(), cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssKb: usage.maxRSS }));

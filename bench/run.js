@@ -210,6 +210,13 @@ if (!only || only === "dedup") {
 }
 
 const shared = process.env.SHARED_DIR ?? join(root, "..", "shared");
+// ocr: page images through tesseract.js against the tesseract command line (bench/ocr.js).
+if (!only || only === "ocr") {
+  if (existsSync(join(shared, "corpus"))) await (await import("./ocr.js")).benchOcr({ root, shared });
+  else console.log(`OCR: SKIPPED: ${shared}/corpus not found (set SHARED_DIR)`);
+  if (only === "ocr") process.exit(0);
+  console.log("");
+}
 if (!existsSync(join(shared, "datasets/hf"))) {
   console.log(`SKIPPED: ${shared}/datasets/hf not found (set SHARED_DIR)`);
   process.exit(0);

@@ -6,13 +6,15 @@ export interface OcrCliOpts {
   ocr: "never" | "auto" | "always";
   ocrLang: string;
   ocrMinConfidence: number;
+  ocrJobs?: number;
 }
 
 export function addOcrOptions(cmd: Command, modeHelp: string): Command {
   return cmd
     .addOption(new Option("--ocr <mode>", modeHelp).choices(["never", "auto", "always"]).default("never"))
     .option("--ocr-lang <langs>", "OCR languages, e.g. eng or eng+deu (each from its npm package @tesseract.js-data/LANG)", "eng")
-    .option("--ocr-min-confidence <n>", "refuse an OCR'd page whose mean word confidence (0-100) is under this", intArg("--ocr-min-confidence", 0), 60);
+    .option("--ocr-min-confidence <n>", "refuse an OCR'd page whose mean word confidence (0-100) is under this", intArg("--ocr-min-confidence", 0), 60)
+    .option("--ocr-jobs <n>", "OCR workers, each a thread of ~100-150 MB (default: one per core, at most 4; made only when pages wait)", intArg("--ocr-jobs", 1));
 }
 
 /**
@@ -22,10 +24,12 @@ export function addOcrOptions(cmd: Command, modeHelp: string): Command {
 export async function ocrOf(o: OcrCliOpts) {
   if (o.ocr === "never") return undefined;
   const read = new Set<string>();
-  const engine = (await import("../ocr/ocr.js")).ocrEngine(o.ocrLang);
+  const workers = o.ocrJobs ?? Math.min(4, (await import("node:os")).availableParallelism());
+  const engine = (await import("../ocr/ocr.js")).ocrEngine(o.ocrLang, { workers });
   return {
     mode: o.ocr,
     engine,
+    workers,
     minConfidence: o.ocrMinConfidence,
     onPage: (source: string, page: number) => void read.add(`${source}\u0000${page}`),
     /** Whether any page in `pages` of `source` was read by OCR. */

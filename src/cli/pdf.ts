@@ -140,12 +140,13 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       });
       const pdfPages = started(extracting);
       // Page images after the PDFs, each page read by OCR (an image named with --ocr never is refused, said why).
+      let readImage: ((path: string) => AsyncGenerator<PdfPage | Finding>) | undefined;
       async function* withImages(): AsyncGenerator<PdfPage | Finding> {
         yield* pdfPages;
         for (const img of images) {
           if (!ocr) yield finding("image", "a page image is read by OCR: add --ocr auto", { source: img });
           else
-            for await (const x of (await import("../ocr/images.js")).imagePages(img, ocr)) {
+            for await (const x of (readImage ??= (await import("../ocr/images.js")).imagesAhead(images, ocr, ocr.workers))(img)) {
               if (x.type === "page") pageCount.done++;
               yield x;
             }

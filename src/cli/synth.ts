@@ -109,10 +109,11 @@ async function* chunkDocuments(paths: string[], o: SynthCli, unmatched: string[]
     }
     const ocr = await ocrOf(o);
     const images = pdfs.filter(isImage);
+    let readImage: ((path: string) => AsyncGenerator<import("../pdf/pages.js").PdfPage | Finding>) | undefined;
     if (pdfs.length > images.length) yield* readPdfPages(images.length ? pdfs.filter((p) => !isImage(p)) : pdfs, { passwords: o.password, ...(ocr ? { ocr } : {}) });
     for (const img of images) {
       if (!ocr) yield finding("image", "a page image is read by OCR: add --ocr auto", { source: img });
-      else yield* (await import("../ocr/images.js")).imagePages(img, ocr);
+      else yield* (readImage ??= (await import("../ocr/images.js")).imagesAhead(images, ocr, ocr.workers))(img);
     }
     await ocr?.engine.end();
   }

@@ -57,6 +57,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
       progress.start("reading", paths.length, "files");
       let filesDone = 0;
+      let readImage: ((path: string) => AsyncGenerator<PdfPage | Finding>) | undefined;
       async function* blocks(): AsyncGenerator<PdfPage | Finding> {
         for (const p of paths) {
           // Markdown and the office formats (read as Markdown) carry headings and tables to the chunker; HTML's
@@ -64,7 +65,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           const scanner = officeKind(p) || /\.(md|markdown)$/i.test(p) ? new MarkdownScanner() : undefined;
           if (isImage(p)) {
             if (!ocr) yield finding("image", "a page image is read by OCR: add --ocr auto", { source: p });
-            else yield* (await import("../ocr/images.js")).imagePages(p, ocr);
+            else yield* (readImage ??= (await import("../ocr/images.js")).imagesAhead(paths, ocr, ocr.workers))(p);
             progress.update(++filesDone, rep.counts);
             continue;
           }

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { assemblePage, type PdfPage } from "../pdf/pages.js";
 import { finding, type Finding } from "../record.js";
+import { isImage } from "./kind.js";
 import { ocrTextLines, type OcrEngine } from "./ocr.js";
 
 /**
@@ -107,6 +108,36 @@ export async function* imagePages(path: string, o: ImageOcrOptions): AsyncGenera
       yield finding("ocr", `${pages.length > 1 ? `page ${n}: ` : ""}${(e as Error).message}`, at);
     }
   }
+}
+
+/**
+ * A reader of the run's page images that keeps up to `ahead` of them in OCR at once (the engine's workers), so the
+ * cores stay busy while the images are taken in order: reading one starts the next ones. Only the texts of the images
+ * read ahead are held.
+ */
+export function imagesAhead(paths: string[], o: ImageOcrOptions, ahead: number): (path: string) => AsyncGenerator<PdfPage | Finding> {
+  const list = paths.filter(isImage);
+  const started = new Map<string, Promise<(PdfPage | Finding)[]>>();
+  let next = 0;
+  const collect = async (path: string) => {
+    const out: (PdfPage | Finding)[] = [];
+    try {
+      for await (const x of imagePages(path, o)) out.push(x);
+    } catch (e) {
+      out.push(finding("file", (e as Error).message, { source: path }));
+    }
+    return out;
+  };
+  return async function* read(path: string) {
+    const at = list.indexOf(path);
+    while (next < list.length && next < at + Math.max(1, ahead)) {
+      const p = list[next++]!;
+      if (!started.has(p)) started.set(p, collect(p));
+    }
+    const items = await (started.get(path) ?? collect(path));
+    started.delete(path);
+    yield* items;
+  };
 }
 
 /** RGBA pixels as a grey binary PGM (netpbm P5), which Tesseract's image library reads: luma by Rec. 601 weights. */

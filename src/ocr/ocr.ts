@@ -68,35 +68,77 @@ export async function renderPage(pdf: string, page: number, dpi = 300, password?
   }
 }
 
-/** An OCR engine for `languages` (`eng`, `eng+deu`): every language's data package must be installed. */
-export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: number } = {}): OcrEngine {
+/**
+ * An OCR engine for `languages` (`eng`, `eng+deu`): every language's data package must be installed. Up to `workers`
+ * tesseract.js workers (each a thread with its own WebAssembly heap, ~100–150 MB at 300 dpi), made only when pages
+ * wait for one: a run with one OCR page starts one. A page over its time is abandoned with its worker (terminated,
+ * so it frees its thread and memory), never left running behind the next page.
+ */
+export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: number; workers?: number } = {}): OcrEngine {
   const langs = languages.split("+").filter(Boolean);
   const paths = langs.map(languagePath); // a missing package is a usage error before any work
   if (new Set(paths).size > 1) throw new PrepError(`--ocr-lang ${languages}: the languages' data packages are in different folders; OCR them in separate runs`, 2);
-  let worker: Promise<import("tesseract.js").Worker> | undefined;
-  const get = () =>
-    (worker ??= import("tesseract.js").then((t) =>
-      // cacheMethod none: the data is read from the package, never copied to a cache folder.
-      t.createWorker(langs, 1, { langPath: paths[0], gzip: true, cacheMethod: "none", errorHandler: () => undefined }),
-    ));
+  type Worker = import("tesseract.js").Worker;
+  const most = Math.max(1, o.workers ?? 1);
+  const idle: Worker[] = [];
+  const waiting: ((w: Worker) => void)[] = [];
+  const all = new Set<Promise<Worker>>();
+  let made = 0;
+  const create = () => {
+    made++;
+    // cacheMethod none: the data is read from the package, never copied to a cache folder.
+    const w = import("tesseract.js").then((t) => t.createWorker(langs, 1, { langPath: paths[0], gzip: true, cacheMethod: "none", errorHandler: () => undefined }));
+    all.add(w);
+    w.catch(() => {
+      all.delete(w);
+      made--;
+    });
+    return w;
+  };
+  const acquire = (): Promise<Worker> => {
+    const w = idle.pop();
+    if (w) return Promise.resolve(w);
+    if (made < most) return create();
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = (w: Worker) => {
+    const next = waiting.shift();
+    if (next) next(w);
+    else idle.push(w);
+  };
+  const timeoutMs = o.pageTimeoutMs ?? 60_000;
   return {
     languages,
     async page(pdf, page, password) {
-      return this.image(await renderPage(pdf, page, o.dpi ?? 300, password, o.pageTimeoutMs), `page ${page}`);
+      return this.image(await renderPage(pdf, page, o.dpi ?? 300, password, timeoutMs), `page ${page}`);
     },
     async image(image, what) {
-      const w = await get();
+      const w = await acquire();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`OCR of ${what} took longer than ${Math.round((o.pageTimeoutMs ?? 60_000) / 1000)} s`)), o.pageTimeoutMs ?? 60_000)));
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`OCR of ${what} took longer than ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)));
+      let ok = false;
       try {
         const { data } = await Promise.race([w.recognize(image), timeout]);
+        ok = true;
         return { text: data.text.replace(/[ \t]+\n/g, "\n").trim(), confidence: data.confidence };
       } finally {
         clearTimeout(timer);
+        if (ok) release(w);
+        else {
+          // Timed out or failed: the worker may still be busy; it is ended and a fresh one made when needed.
+          for (const p of all) if ((await p.catch(() => undefined)) === w) all.delete(p);
+          made--;
+          void w.terminate().catch(() => undefined);
+          if (waiting.length && made < most) void create().then((x) => release(x), () => undefined);
+        }
       }
     },
     async end() {
-      if (worker) await (await worker).terminate();
+      const ws = await Promise.all([...all].map((p) => p.catch(() => undefined)));
+      await Promise.all(ws.map((w) => w?.terminate().catch(() => undefined)));
+      all.clear();
+      idle.length = 0;
+      made = 0;
     },
   };
 }

@@ -220,6 +220,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       let refused = false;
       const compounds = new Set<string>();
       const inflight = new Map<number, Promise<ExtractedPage | Error>>();
+      const ocrAhead = new Map<number, Promise<PageLine[] | Finding>>();
       let next = 1;
       let failures = 0;
       // A page whose text is not language (broken font encodings) is refused, never written: a finding with its page.
@@ -263,7 +264,14 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       for (let page = 1; page <= numPages; page++) {
         while (next <= numPages && inflight.size < ex.width) {
           const n = next++;
-          inflight.set(n, ex.page(doc, n).catch((e: Error) => e));
+          inflight.set(
+            n,
+            ex.page(doc, n).then((r) => {
+              // A page OCR will read starts at once, so several OCR workers read pages while this one is chunked.
+              if (opts.ocr && !(r instanceof Error) && (opts.ocr.mode === "always" || r.lines.length === 0)) ocrAhead.set(n, ocrLines(n));
+              return r;
+            }, (e: Error) => e),
+          );
         }
         const extracted = await inflight.get(page)!;
         inflight.delete(page);
@@ -293,7 +301,8 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         failures = 0;
         let lines = got;
         if (opts.ocr && (opts.ocr.mode === "always" || got.length === 0)) {
-          const read = await ocrLines(page);
+          const read = await (ocrAhead.get(page) ?? ocrLines(page));
+          ocrAhead.delete(page);
           if (Array.isArray(read)) {
             lines = read;
             if (got.length === 0) yield finding("ocr", `page ${page}: no text layer; read by OCR`, { source, pages: [page, page] }, "warning");

@@ -82,6 +82,13 @@ describe.skipIf(!HAVE_SHARED || !HAVE_POPPLER)("OCR of pages with no text layer:
     console.log(`image-only PDF OCR word recall: ${recall(layer, got).toFixed(3)} of prep-data's text-layer words, ${recall(raw, got).toFixed(3)} of raw pdftotext's (running headers included)`);
     expect(layer.length).toBeGreaterThan(400);
     expect(recall(layer, got)).toBeGreaterThanOrEqual(0.95);
+    // Pages are OCR'd by several workers at once; the records are the same, in the same order, with one.
+    const one = await run(["pdf", scan, "--ocr", "auto", "--ocr-jobs", "1", "-q", "-o", join(d, "one.jsonl")]);
+    expect(one.code).toBe(0);
+    const two = await run(["pdf", scan, "--ocr", "auto", "--ocr-jobs", "3", "-q", "-o", join(d, "three.jsonl")]);
+    expect(two.code).toBe(0);
+    expect(readFileSync(join(d, "one.jsonl"), "utf8")).toBe(readFileSync(join(d, "ocr.jsonl"), "utf8"));
+    expect(readFileSync(join(d, "three.jsonl"), "utf8")).toBe(readFileSync(join(d, "ocr.jsonl"), "utf8"));
   }, 300_000);
 
   it("page images are inputs with --ocr: PNG, JPEG, a TIFF and a multi-page TIFF page by page; a fake, an oversized and an un-asked-for image are refused with the reason", async () => {
