@@ -15,11 +15,11 @@ import { MarkdownScanner } from "../structure/markdown.js";
 import { IMAGE_GLOB, isImage } from "../ocr/kind.js";
 import { addOcrOptions, ocrOf, type OcrCliOpts } from "./ocr-options.js";
 
-const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm,docx,pptx,epub,odt}";
+const TEXT_GLOB = "**/*.{txt,md,markdown,html,htm,docx,pptx,epub,odt,pdf}";
 
 /** What a chunk's range counts in a file: paragraphs of HTML, DOCX and ODT, slides, chapters, lines of text and Markdown. */
 function unitOf(path: string): "lines" | "paragraphs" | "slides" | "chapters" | "pages" {
-  if (isImage(path)) return "pages";
+  if (isImage(path) || /\.pdf$/i.test(path)) return "pages";
   const office = officeKind(path);
   if (office) return officeUnit(office);
   return /\.html?$/i.test(path) ? "paragraphs" : "lines";
@@ -28,16 +28,18 @@ function unitOf(path: string): "lines" | "paragraphs" | "slides" | "chapters" | 
 interface TextCliOpts extends DocumentOpts, OcrCliOpts {
   encoding?: string;
   headingContext?: boolean;
+  password: string[];
 }
 
 export function addTextCommand(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command("text <inputs...>")
-    .description(".txt, .md, .html, .docx, .pptx, .epub and .odt files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML, DOCX and ODT by paragraph, PPTX by slide, EPUB by chapter)")
+    .description(".txt, .md, .html, .docx, .pptx, .epub, .odt and .pdf files, folders, globs or - → continued pre-training records, chunked like pdf (provenance by line range; HTML, DOCX and ODT by paragraph, PPTX by slide, EPUB by chapter, PDF by page)")
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
   addOcrOptions(addChunkOptions(addWriteOptions(cmd, "-", "chunks"), "target chunk size (default 700 tokens)"), "page images (.png, .jpg, .tiff; a multi-page TIFF page by page) read by OCR (tesseract.js): auto or always take them as inputs, never leaves them out")
     .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1, windows-1252 (default: utf8; HTML: its <meta charset>, else utf8)")
     .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), heading path, tokens")
+    .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--heading-context", "put each chunk's heading path (# Guide > ## Install) before its text (Markdown, HTML and office documents)")
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
@@ -48,7 +50,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       const ocr = await ocrOf(o);
       const expanded = await expandInputs(inputs, ocr ? TEXT_GLOB.replace("}", `,${IMAGE_GLOB}}`) : TEXT_GLOB);
       if (!o.quiet) for (const n of expansionNotes(expanded)) process.stderr.write(`note: ${n}\n`);
-      if (!expanded.paths.length) throw new PrepError(`no .txt, .md, .html, .docx, .pptx, .epub or .odt files found in ${inputs.join(", ")}${ocr ? "" : " (page images, .png .jpg .tiff, are read with --ocr auto)"}`, 2);
+      if (!expanded.paths.length) throw new PrepError(`no .txt, .md, .html, .docx, .pptx, .epub, .odt or .pdf files found in ${inputs.join(", ")}${ocr ? "" : " (page images, .png .jpg .tiff, are read with --ocr auto)"}`, 2);
       const { shard, paths, unmatched, split } = documentPlan(expanded, o);
       const selection = await selectionOf(o, o.format);
       const { profile, maxTokens, size, overlap } = await chunkPlan(o, 700);
@@ -58,11 +60,30 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
       progress.start("reading", paths.length, "files");
       let filesDone = 0;
       let readImage: ((path: string) => AsyncGenerator<PdfPage | Finding>) | undefined;
+      let pdfs: AsyncIterator<PdfPage | Finding> | undefined;
+      let held: IteratorResult<PdfPage | Finding> | undefined;
       async function* blocks(): AsyncGenerator<PdfPage | Finding> {
         for (const p of paths) {
           // Markdown and the office formats (read as Markdown) carry headings and tables to the chunker; HTML's
           // reader finds its own headings.
           const scanner = officeKind(p) || /\.(md|markdown)$/i.test(p) ? new MarkdownScanner() : undefined;
+          if (/\.pdf$/i.test(p)) {
+            // A PDF among the documents: its pages as the pdf command reads them (engine, cleaning, OCR). One reader
+            // for all the run's PDFs (its workers start once), taken file by file in the run's order.
+            pdfs ??= (await import("../pdf/pages.js")).readPdfPages(paths.filter((x) => /\.pdf$/i.test(x)), { passwords: o.password, ...(ocr ? { ocr } : {}) })[Symbol.asyncIterator]();
+            for (;;) {
+              const x = held ?? (await pdfs.next());
+              held = undefined;
+              if (x.done) break;
+              if ((x.value.type === "page" ? x.value.source : x.value.origin.source) !== p) {
+                held = x;
+                break;
+              }
+              yield x.value;
+            }
+            progress.update(++filesDone, rep.counts);
+            continue;
+          }
           if (isImage(p)) {
             if (!ocr) yield finding("image", "a page image is read by OCR: add --ocr auto", { source: p });
             else yield* (readImage ??= (await import("../ocr/images.js")).imagesAhead(paths, ocr, ocr.workers))(p);
@@ -121,6 +142,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
         setExit(r.written === 0 && (rejectedTotal(r) > 0 || unmatched.length) ? 3 : rejectedTotal(r) > 0 || unmatched.length ? 1 : 0);
       } finally {
         progress.stop();
+        await pdfs?.return?.(undefined);
         await ocr?.engine.end();
       }
     });

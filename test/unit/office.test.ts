@@ -4,6 +4,7 @@ import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, 
 import JSZip from "jszip";
 import PptxGenJS from "pptxgenjs";
 import { describe, expect, it } from "vitest";
+import { prose, writePdf } from "../helpers/pdf.js";
 import { lines, run, tmp } from "../helpers/run.js";
 
 /** Fixtures written by the libraries that make such files (docx, pptxgenjs) or by hand as the formats say (EPUB, ODT). */
@@ -41,10 +42,11 @@ async function fixtures(dir: string): Promise<void> {
   o.file("content.xml", '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:h text:outline-level="2">Notes</text:h><text:p>First<text:s text:c="2"/>paragraph.</text:p><text:list><text:list-item><text:p>an item</text:p></text:list-item></text:list></office:text></office:body></office:document-content>');
   writeFileSync(join(dir, "notes.odt"), await o.generateAsync({ type: "nodebuffer" }));
   writeFileSync(join(dir, "readme.md"), "# Readme\n\nPlain Markdown beside them.\n");
+  await writePdf(join(dir, "scan-free.pdf"), [prose(["A born-digital PDF page about pumps and their seals."]), prose(["Its second page, about valves."])]);
 }
 
 describe("office and e-book documents: .docx, .pptx, .epub, .odt through the text path", () => {
-  it("a folder of DOCX, PPTX, EPUB, ODT and Markdown becomes one continued-pre-training file: headings, lists and tables kept as Markdown, slides with their notes, chapters in spine order, provenance by paragraph, slide and chapter", async () => {
+  it("a folder of DOCX, PPTX, EPUB, ODT, Markdown and PDF becomes one continued-pre-training file: headings, lists and tables kept as Markdown, slides with their notes, chapters in spine order, provenance by paragraph, slide and chapter", async () => {
     const d = tmp();
     await fixtures(d);
     const r = await run(["text", d, "--format", "text", "--metadata", join(d, "meta.jsonl"), "-o", join(d, "cpt.jsonl")]);
@@ -58,6 +60,9 @@ describe("office and e-book documents: .docx, .pptx, .epub, .odt through the tex
     // Runs of spaces (<text:s text:c="2"/>) collapse as whitespace does in HTML.
     expect(of("notes.odt")).toBe("## Notes\n\nFirst paragraph.\n\n- an item");
     expect(of("readme.md")).toContain("# Readme");
+    // A PDF in the folder is read as the pdf command reads it, by page.
+    expect(of("scan-free.pdf")).toBe("A born-digital PDF page about pumps and their seals.\n\nIts second page, about valves.");
+    expect(meta.find((m) => (m.source as string).endsWith("scan-free.pdf"))!.pages).toEqual([1, 2]);
     const unit = (name: string) => Object.keys(meta.find((m) => (m.source as string).endsWith(name))!).find((k) => ["paragraphs", "slides", "chapters", "lines"].includes(k));
     expect([unit("guide.docx"), unit("deck.pptx"), unit("book.epub"), unit("notes.odt"), unit("readme.md")]).toEqual(["paragraphs", "slides", "chapters", "paragraphs", "lines"]);
     expect(meta.find((m) => (m.source as string).endsWith("deck.pptx"))!.slides).toEqual([1, 2]);
