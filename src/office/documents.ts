@@ -110,6 +110,18 @@ async function odt(path: string): Promise<PdfPage[]> {
   return [...paragraphBlocks(path, paragraphs)];
 }
 
+/**
+ * A slide's title shapes (placeholders of type title, or ctrTitle on a title slide) marked as headings: their
+ * paragraphs get an attribute the paragraph reader turns into `##` (a slide's title) or `#` (the deck's title slide),
+ * so a deck's chunks carry the slide titles as their heading path.
+ */
+function markTitles(xml: string): string {
+  return xml.replace(/<p:sp\b[\s\S]*?<\/p:sp>/g, (sp) => {
+    const type = /<p:ph\b[^>]*\btype="(title|ctrTitle)"/.exec(sp)?.[1];
+    return type ? sp.replace(/<a:p(?=[\s>])/g, `<a:p prep-data-heading="${type === "ctrTitle" ? 1 : 2}"`) : sp;
+  });
+}
+
 /** Slides in presentation order (presentation.xml's sldIdLst through its relationships), each with its notes. */
 async function pptx(path: string): Promise<PdfPage[]> {
   const files = await readArchive(path, (n) => /^ppt\/(presentation\.xml|_rels\/presentation\.xml\.rels|slides\/slide\d+\.xml|slides\/_rels\/slide\d+\.xml\.rels|notesSlides\/notesSlide\d+\.xml)$/.test(n));
@@ -120,7 +132,7 @@ async function pptx(path: string): Promise<PdfPage[]> {
   const slides = order.length ? order : [...files.keys()].filter((n) => /^ppt\/slides\/slide\d+\.xml$/.test(n)).sort((a, b) => Number(/(\d+)\.xml$/.exec(a)![1]) - Number(/(\d+)\.xml$/.exec(b)![1]));
   const pages: PdfPage[] = [];
   slides.forEach((slide, i) => {
-    const text = xmlParagraphs(utf8(files.get(slide)), { para: ["a:p"], text: ["a:t"] });
+    const text = xmlParagraphs(markTitles(utf8(files.get(slide))), { para: ["a:p"], text: ["a:t"], heading: (_n, a) => (a["prep-data-heading"] ? Number(a["prep-data-heading"]) : undefined) });
     // The slide's notes, through its own relationships.
     const relsOf = utf8(files.get(slide.replace(/slides\/(slide\d+\.xml)$/, "slides/_rels/$1.rels")));
     const notesTarget = /Target="([^"]*notesSlide\d+\.xml)"/.exec(relsOf)?.[1];

@@ -28,6 +28,11 @@ async function fixtures(dir: string): Promise<void> {
   s1.addText("Quarterly review", { x: 1, y: 1 });
   s1.addNotes("Mention the revenue first.");
   p.addSlide().addText("Revenue grew 12%", { x: 1, y: 1 });
+  // A slide whose title is in the master's title placeholder: its title becomes a heading.
+  p.defineSlideMaster({ title: "TITLED", objects: [{ placeholder: { options: { name: "title", type: "title", x: 0.5, y: 0.2, w: 9, h: 1 }, text: "" } }] });
+  const s3 = p.addSlide({ masterName: "TITLED" });
+  s3.addText("Outlook", { placeholder: "title" });
+  s3.addText("Growth continues.", { x: 1, y: 2 });
   writeFileSync(join(dir, "deck.pptx"), (await p.write({ outputType: "nodebuffer" })) as Buffer);
   const e = new JSZip();
   e.file("mimetype", "application/epub+zip");
@@ -55,7 +60,7 @@ describe("office and e-book documents: .docx, .pptx, .epub, .odt through the tex
     const meta = lines(readFileSync(join(d, "meta.jsonl"), "utf8")) as Record<string, unknown>[];
     const of = (name: string) => recs.filter((_, i) => (meta[i]!.source as string).endsWith(name)).map((x) => x.text).join("\n\n");
     expect(of("guide.docx")).toBe("# Install Guide\n\nDownload the package and run the installer.\n\n## Requirements\n\n-   A 64-bit machine\n\n| Option | Default |\n| --- | --- |\n| --port | 8080 |");
-    expect(of("deck.pptx")).toBe("Quarterly review\n\nNotes: Mention the revenue first.\n\nRevenue grew 12%");
+    expect(of("deck.pptx")).toBe("Quarterly review\n\nNotes: Mention the revenue first.\n\nRevenue grew 12%\n\n## Outlook\n\nGrowth continues.");
     expect(of("book.epub")).toBe("# Chapter One\n\nIt was a dark night.\n\n# Chapter Two\n\nMorning came.");
     // Runs of spaces (<text:s text:c="2"/>) collapse as whitespace does in HTML.
     expect(of("notes.odt")).toBe("## Notes\n\nFirst paragraph.\n\n- an item");
@@ -65,7 +70,7 @@ describe("office and e-book documents: .docx, .pptx, .epub, .odt through the tex
     expect(meta.find((m) => (m.source as string).endsWith("scan-free.pdf"))!.pages).toEqual([1, 2]);
     const unit = (name: string) => Object.keys(meta.find((m) => (m.source as string).endsWith(name))!).find((k) => ["paragraphs", "slides", "chapters", "lines"].includes(k));
     expect([unit("guide.docx"), unit("deck.pptx"), unit("book.epub"), unit("notes.odt"), unit("readme.md")]).toEqual(["paragraphs", "slides", "chapters", "paragraphs", "lines"]);
-    expect(meta.find((m) => (m.source as string).endsWith("deck.pptx"))!.slides).toEqual([1, 2]);
+    expect(meta.find((m) => (m.source as string).endsWith("deck.pptx"))!.slides).toEqual([1, 3]);
     // Headings in provenance: each chunk's heading path where the document has headings.
     const headings = (name: string) => meta.find((m) => (m.source as string).endsWith(name))!.headings;
     expect([headings("guide.docx"), headings("book.epub"), headings("notes.odt"), headings("readme.md"), headings("deck.pptx")]).toEqual([["# Install Guide"], ["# Chapter One"], ["## Notes"], ["# Readme"], undefined]);
