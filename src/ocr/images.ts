@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { assemblePage, type PdfPage } from "../pdf/pages.js";
 import { finding, type Finding } from "../record.js";
 import { isImage } from "./kind.js";
-import { ocrTextLines, type OcrEngine } from "./ocr.js";
+import { ocrFoundWords, ocrTextLines, type OcrEngine } from "./ocr.js";
 
 /**
  * Page images (scans, photos of pages, faxes) as text through OCR: PNG, JPEG and TIFF, a multi-page TIFF page by page.
@@ -98,7 +98,7 @@ export async function* imagePages(path: string, o: ImageOcrOptions): AsyncGenera
     }
     try {
       const r = await o.engine.image(image, pages.length > 1 ? `${path} page ${n}` : path);
-      if (!r.text) yield finding("no-text-layer", `${pages.length > 1 ? `page ${n}: ` : ""}OCR found no text in the image`, at, "warning");
+      if (!ocrFoundWords(r.text)) yield finding("no-text-layer", `${pages.length > 1 ? `page ${n}: ` : ""}OCR found no words in the image${r.text ? " (only marks: rules, boxes or specks)" : ""}`, at, "warning");
       else if (r.confidence < o.minConfidence) yield finding("ocr-confidence", `${pages.length > 1 ? `page ${n}: ` : ""}OCR confidence ${Math.round(r.confidence)} is under --ocr-min-confidence ${o.minConfidence}: the image is refused, not written`, at);
       else {
         o.onPage?.(path, n, r.confidence);

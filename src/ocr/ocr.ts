@@ -27,6 +27,12 @@ export interface OcrEngine {
   end(): Promise<void>;
 }
 
+/**
+ * Whether OCR found words: a run of three letters or digits somewhere. Tesseract reads the rules and boxes of an
+ * empty form as marks (`]`, `|`, `ee`) with low confidence; such a page has no text, it is not a page of bad text.
+ */
+export const ocrFoundWords = (text: string) => /[\p{L}\p{N}]{3,}/u.test(text);
+
 /** OCR text as lines for the page assembler: a blank line starts a paragraph (Tesseract's block breaks). */
 export function ocrTextLines(text: string): PageLine[] {
   let blank = true;

@@ -229,11 +229,12 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         const o = opts.ocr!;
         try {
           const r = await o.engine.page(ocrFile!, page, opts.passwords?.[0]);
-          if (!r.text) return finding("no-text-layer", `page ${page}: no text layer, and OCR found no text on it`, { source, pages: [page, page] }, "warning");
+          const { ocrFoundWords, ocrTextLines } = await import("../ocr/ocr.js");
+          if (!ocrFoundWords(r.text)) return finding("no-text-layer", `page ${page}: no text layer, and OCR found no words on it${r.text ? " (only marks: rules, boxes or specks)" : ""}`, { source, pages: [page, page] }, "warning");
           if (r.confidence < o.minConfidence) return finding("ocr-confidence", `page ${page}: OCR confidence ${Math.round(r.confidence)} is under --ocr-min-confidence ${o.minConfidence}: the page is refused, not written`, { source, pages: [page, page] });
           outcome.ocrPages = (outcome.ocrPages ?? 0) + 1;
           o.onPage?.(source, page, r.confidence);
-          return (await import("../ocr/ocr.js")).ocrTextLines(r.text);
+          return ocrTextLines(r.text);
         } catch (e) {
           return finding("ocr", `page ${page}: ${(e as Error).message}`, { source, pages: [page, page] });
         }

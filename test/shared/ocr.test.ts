@@ -40,6 +40,11 @@ describe.skipIf(!HAVE_SHARED || !HAVE_PDFTOPPM)("pdf --ocr on the shared corpus 
     const photos = await run(["pdf", join(SHARED, "corpus/pdf/scanned/issue5481-jpx-images.pdf"), "--ocr", "auto", "-o", join(d, "p.jsonl")]);
     expect(photos.code).toBe(3);
     for (const p of [1, 2, 3]) expect(photos.stderr).toMatch(new RegExp(`page ${p}: ocr-confidence: page ${p}: OCR confidence \\d+ is under --ocr-min-confidence 60`));
+    // Empty form pages (rules and boxes, no text layer): OCR reads only marks there; each page is said, none refused.
+    const blank = await run(["pdf", join(SHARED, "corpus/pdf/odd/live-manual-mostly-blank.pdf"), "--ocr", "auto", "--rejects", join(d, "b-rej.jsonl"), "-o", join(d, "b.jsonl")]);
+    expect(blank.code, blank.stderr).toBe(0);
+    expect(blank.stderr).toMatch(/warnings: no-text-layer 42/);
+    expect(blank.stderr).not.toMatch(/ocr-confidence/);
     const lang = await run(["pdf", outlined, "--ocr", "auto", "--ocr-lang", "eng+klingon", "-o", join(d, "k.jsonl")]);
     expect(lang.code).toBe(2);
     expect(lang.stderr).toContain("npm install @tesseract.js-data/klingon");
