@@ -64,7 +64,7 @@ export async function renderPage(pdf: string, page: number, dpi = 300, password?
   try {
     await new Promise<void>((resolve, reject) => {
       execFile("pdftoppm", ["-r", String(dpi), "-gray", "-png", "-f", String(page), "-l", String(page), "-singlefile", ...(password ? ["-upw", password] : []), pdf, join(dir, "page")], { timeout: timeoutMs }, (e) => {
-        if (e) reject(new Error(`page ${page} could not be rendered for OCR (${(e as NodeJS.ErrnoException).code === "ENOENT" ? "poppler's pdftoppm is not installed: apt-get install poppler-utils" : e.message.split("\n")[0]})`));
+        if (e) reject(new Error(`the page could not be rendered for OCR (${(e as NodeJS.ErrnoException).code === "ENOENT" ? "poppler's pdftoppm is not installed: apt-get install poppler-utils" : e.message.split("\n")[0]})`));
         else resolve();
       });
     });
@@ -116,7 +116,7 @@ export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: 
   return {
     languages,
     async page(pdf, page, password) {
-      return this.image(await renderPage(pdf, page, o.dpi ?? 300, password, timeoutMs), `page ${page}`);
+      return this.image(await renderPage(pdf, page, o.dpi ?? 300, password, timeoutMs), "the page");
     },
     async image(image, what) {
       const w = await acquire();
