@@ -29,7 +29,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20.19",
-  external: ["pdfjs-dist", "pdfjs-dist/*", "@aws-sdk/*", "@smithy/*", "openai", "openai/*", "gpt-tokenizer", "gpt-tokenizer/*", "llama-tokenizer-js", "llama3-tokenizer-js", "tesseract.js", "@tesseract.js-data/*", "mammoth", "hyparquet-writer", "@huggingface/jinja"],
+  external: ["pdfjs-dist", "pdfjs-dist/*", "@aws-sdk/*", "@smithy/*", "openai", "openai/*", "gpt-tokenizer", "gpt-tokenizer/*", "llama-tokenizer-js", "llama3-tokenizer-js", "tesseract.js", "@tesseract.js-data/*", "@napi-rs/canvas", "mammoth", "hyparquet-writer", "@huggingface/jinja"],
   // CommonJS dependencies (commander, csv-parse's helpers) call require() for Node's modules.
   banner: { js: "import { createRequire as __prepDataRequire } from 'node:module'; const require = __prepDataRequire(import.meta.url);" },
   plugins: [zodLocalesStub],

@@ -7,6 +7,7 @@ export interface OcrCliOpts {
   ocrLang: string;
   ocrMinConfidence: number;
   ocrJobs?: number;
+  ocrRenderer: "auto" | "poppler" | "pdfjs";
 }
 
 export function addOcrOptions(cmd: Command, modeHelp: string): Command {
@@ -14,6 +15,7 @@ export function addOcrOptions(cmd: Command, modeHelp: string): Command {
     .addOption(new Option("--ocr <mode>", modeHelp).choices(["never", "auto", "always"]).default("never"))
     .option("--ocr-lang <langs>", "OCR languages, e.g. eng or eng+deu (each from its npm package @tesseract.js-data/LANG)", "eng")
     .option("--ocr-min-confidence <n>", "refuse an OCR'd page whose mean word confidence (0-100) is under this", intArg("--ocr-min-confidence", 0), 60)
+    .addOption(new Option("--ocr-renderer <name>", "what renders PDF pages for OCR: poppler's pdftoppm, or pdf.js on a canvas (@napi-rs/canvas); auto: pdftoppm when it is on PATH").choices(["auto", "poppler", "pdfjs"]).default("auto"))
     .option("--ocr-jobs <n>", "OCR workers, each a thread of ~100-150 MB (default: one per core, at most 4; made only when pages wait)", intArg("--ocr-jobs", 1));
 }
 
@@ -25,7 +27,7 @@ export async function ocrOf(o: OcrCliOpts) {
   if (o.ocr === "never") return undefined;
   const read = new Set<string>();
   const workers = o.ocrJobs ?? Math.min(4, (await import("node:os")).availableParallelism());
-  const engine = (await import("../ocr/ocr.js")).ocrEngine(o.ocrLang, { workers });
+  const engine = (await import("../ocr/ocr.js")).ocrEngine(o.ocrLang, { workers, renderer: o.ocrRenderer });
   return {
     mode: o.ocr,
     engine,

@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { assemblePage, type PdfPage } from "../pdf/pages.js";
 import { finding, type Finding } from "../record.js";
 import { isImage } from "./kind.js";
+import { greyPgm, MAX_IMAGE_PIXELS } from "./pixels.js";
 import { ocrFoundWords, ocrTextLines, type OcrEngine } from "./ocr.js";
 
 /**
@@ -11,8 +12,7 @@ import { ocrFoundWords, ocrTextLines, type OcrEngine } from "./ocr.js";
  */
 export { IMAGE_GLOB, isImage } from "./kind.js";
 
-/** Pixels per page at most: an A4 page at 1,000 dpi is 96.6 million; Tesseract (WebAssembly, 32-bit) holds several copies. */
-export const MAX_IMAGE_PIXELS = 100_000_000;
+export { MAX_IMAGE_PIXELS } from "./pixels.js";
 /** Bytes per image file at most (it is read whole). */
 export const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 
@@ -72,7 +72,7 @@ export async function* imagePages(path: string, o: ImageOcrOptions): AsyncGenera
             UTIF.decodeImage(bytes, ifd, ifds);
             const rgba = UTIF.toRGBA8(ifd);
             delete ifd.data; // the decoded page is not kept
-            return pgm(rgba, w, h);
+            return greyPgm(rgba, w, h);
           } catch (e) {
             return finding("image", `page ${n} cannot be decoded (${(e as Error).message})`, { source: path, pages: [n, n] });
           }
@@ -138,13 +138,4 @@ export function imagesAhead(paths: string[], o: ImageOcrOptions, ahead: number):
     started.delete(path);
     yield* items;
   };
-}
-
-/** RGBA pixels as a grey binary PGM (netpbm P5), which Tesseract's image library reads: luma by Rec. 601 weights. */
-function pgm(rgba: Uint8Array, w: number, h: number): Buffer {
-  const head = Buffer.from(`P5\n${w} ${h}\n255\n`, "ascii");
-  const out = Buffer.allocUnsafe(head.length + w * h);
-  head.copy(out);
-  for (let i = 0, j = head.length; i < w * h; i++, j++) out[j] = (rgba[i * 4]! * 299 + rgba[i * 4 + 1]! * 587 + rgba[i * 4 + 2]! * 114) / 1000;
-  return out;
 }

@@ -1,16 +1,14 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { PageLine } from "../pdf/lines.js";
+import { pageRenderer, type RendererName } from "./render.js";
+export type { RendererName } from "./render.js";
 import { PrepError } from "../record.js";
 
 /**
- * OCR of PDF pages: each page rendered by poppler's `pdftoppm` (grey, 300 dpi, the resolution Tesseract's
- * documentation asks for) and read by tesseract.js (Tesseract compiled to WebAssembly). The language data comes from
- * npm packages (`@tesseract.js-data/eng`, …), so nothing is downloaded at run time. One worker, made on the first
- * page that needs it: OCR is the slow path and costs nothing for documents whose pages have text.
+ * OCR of PDF pages: each page rendered (render.ts: poppler's `pdftoppm`, else pdf.js on a canvas; grey, 300 dpi, the
+ * resolution Tesseract's documentation asks for) and read by tesseract.js (Tesseract compiled to WebAssembly). The language data comes from
+ * npm packages (`@tesseract.js-data/eng`, …), so nothing is downloaded at run time. Workers are made when pages
+ * wait for them: OCR is the slow path and costs nothing for documents whose pages have text.
  */
 export interface OcrPage {
   text: string;
@@ -58,29 +56,14 @@ function languagePath(lang: string): string {
   }
 }
 
-/** A page as a PNG: poppler's pdftoppm, grey at `dpi`, into a temp folder read back and removed (bounded in time). */
-export async function renderPage(pdf: string, page: number, dpi = 300, password?: string, timeoutMs = 60_000): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), "prep-data-ocr-"));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      execFile("pdftoppm", ["-r", String(dpi), "-gray", "-png", "-f", String(page), "-l", String(page), "-singlefile", ...(password ? ["-upw", password] : []), pdf, join(dir, "page")], { timeout: timeoutMs }, (e) => {
-        if (e) reject(new Error(`the page could not be rendered for OCR (${(e as NodeJS.ErrnoException).code === "ENOENT" ? "poppler's pdftoppm is not installed: apt-get install poppler-utils" : e.message.split("\n")[0]})`));
-        else resolve();
-      });
-    });
-    return await readFile(join(dir, "page.png"));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /**
  * An OCR engine for `languages` (`eng`, `eng+deu`): every language's data package must be installed. Up to `workers`
  * tesseract.js workers (each a thread with its own WebAssembly heap, ~100–150 MB at 300 dpi), made only when pages
  * wait for one: a run with one OCR page starts one. A page over its time is abandoned with its worker (terminated,
  * so it frees its thread and memory), never left running behind the next page.
  */
-export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: number; workers?: number } = {}): OcrEngine {
+export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: number; workers?: number; renderer?: RendererName } = {}): OcrEngine {
+  const renderer = pageRenderer(o.renderer ?? "auto");
   const langs = languages.split("+").filter(Boolean);
   const paths = langs.map(languagePath); // a missing package is a usage error before any work
   if (new Set(paths).size > 1) throw new PrepError(`--ocr-lang ${languages}: the languages' data packages are in different folders; OCR them in separate runs`, 2);
@@ -116,7 +99,7 @@ export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: 
   return {
     languages,
     async page(pdf, page, password) {
-      return this.image(await renderPage(pdf, page, o.dpi ?? 300, password, timeoutMs), "the page");
+      return this.image(await renderer.render(pdf, page, o.dpi ?? 300, password, timeoutMs), "the page");
     },
     async image(image, what) {
       const w = await acquire();
@@ -140,6 +123,7 @@ export function ocrEngine(languages = "eng", o: { dpi?: number; pageTimeoutMs?: 
       }
     },
     async end() {
+      await renderer.end();
       const ws = await Promise.all([...all].map((p) => p.catch(() => undefined)));
       await Promise.all(ws.map((w) => w?.terminate().catch(() => undefined)));
       all.clear();

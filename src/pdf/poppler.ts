@@ -16,7 +16,11 @@ const found = new Map<string, string | undefined>();
  * Looked up, not run: a `pdftotext -v` would cost this process ~20–40 ms before the first document starts.
  */
 export function popplerBinary(): string | undefined {
-  const bin = pdftotextBin();
+  return findOnPath(pdftotextBin());
+}
+
+/** A program's path: `bin` itself when it names a path, else the first executable file of that name on PATH (cached). */
+export function findOnPath(bin: string): string | undefined {
   if (!found.has(bin)) {
     const dirs = bin.includes("/") ? [""] : (process.env.PATH ?? "").split(delimiter).filter(Boolean);
     found.set(bin, dirs.map((d) => (d ? join(d, bin) : bin)).find(executable));

@@ -89,6 +89,12 @@ describe.skipIf(!HAVE_SHARED || !HAVE_POPPLER)("OCR of pages with no text layer:
     expect(two.code).toBe(0);
     expect(readFileSync(join(d, "one.jsonl"), "utf8")).toBe(readFileSync(join(d, "ocr.jsonl"), "utf8"));
     expect(readFileSync(join(d, "three.jsonl"), "utf8")).toBe(readFileSync(join(d, "ocr.jsonl"), "utf8"));
+    // Rendered by pdf.js on a canvas instead of pdftoppm (where poppler is not installed): the same words come back.
+    const viaPdfjs = await run(["pdf", scan, "--ocr", "auto", "--ocr-renderer", "pdfjs", "--engine", "pdfjs", "-q", "-o", join(d, "pdfjs.jsonl")]);
+    expect(viaPdfjs.code, viaPdfjs.stderr).toBe(0);
+    const pdfjsRecall = recall(layer, new Set(words(texts(join(d, "pdfjs.jsonl")))));
+    console.log(`rendered by pdf.js: word recall ${pdfjsRecall.toFixed(3)}`);
+    expect(pdfjsRecall).toBeGreaterThanOrEqual(0.95);
   }, 300_000);
 
   it("page images are inputs with --ocr: PNG, JPEG, a TIFF and a multi-page TIFF page by page; a fake, an oversized and an un-asked-for image are refused with the reason", async () => {
