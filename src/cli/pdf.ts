@@ -16,6 +16,7 @@ import { report, Reporter } from "./report.js";
 
 interface PdfCliOpts extends DocumentOpts, OcrCliOpts {
   password: string[];
+  tables: "markdown" | "text";
   jobs?: number;
   maxPages?: number;
   maxStreamMb?: number;
@@ -57,6 +58,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
     .addOption(new Option("-f, --format <name>", "record format").choices(["cpt", "text"]).default("cpt"));
   addOcrOptions(addChunkOptions(addWriteOptions(cmd, "-", "chunks"), `target chunk size (default ${DEFAULT_CHUNK_TOKENS} tokens, about one page)`), "OCR (tesseract.js, pages rendered by poppler's pdftoppm): auto reads the pages with no text layer and those refused as garbled, always every page; with either, .png, .jpg and .tiff page images are inputs too")
     .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .addOption(new Option("--tables <mode>", "tables on a page: markdown writes each as a Markdown table (found from where pdf.js places the text, so pages are read by pdf.js), text leaves them as runs of text").choices(["markdown", "text"]).default("text"))
     .addOption(new Option("--engine <name>", "page text from pdf.js (always there) or poppler's pdftotext run as a process (faster; several documents at once); auto: poppler when pdftotext is installed, pdf.js for a document it cannot open").choices(["auto", "pdfjs", "poppler"]).default("auto"))
     .option("-j, --jobs <n>", "threads extracting pages: n-1 workers, plus this one for documents up to 800 pages (default: one per core); output is the same for any value", intArg("--jobs", 1))
     .option("--max-pages <n>", "refuse a document that claims more pages (default 100000)", intArg("--max-pages", 1))
@@ -77,10 +79,11 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
       const progress = new Progress({ quiet: o.quiet, recordsOnStdout: o.output === "-" });
       const rep = new Reporter(o.maxFindings, o.quiet, progress);
       const { popplerBinary, resolveEngine } = await import("../pdf/poppler.js");
+      if (o.tables === "markdown" && o.engine === "poppler") throw new PrepError("--tables markdown needs where each piece of text sits on the page, which pdf.js gives and pdftotext does not: use --engine pdfjs or auto", 2);
       if (o.engine === "poppler") {
         if (!popplerBinary()) throw new PrepError("--engine poppler needs poppler's pdftotext on PATH (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler), or use --engine pdfjs", 2);
       }
-      const engineName = resolveEngine(o.engine);
+      const engineName = o.tables === "markdown" ? "pdfjs" : resolveEngine(o.engine);
       // With OCR on, page images (scans as PNG, JPEG, TIFF) are inputs beside the PDFs.
       const expanded = o.ocr === "never" ? await expandPdfInputs(inputs) : await expandInputs(inputs, `**/*.{pdf,${IMAGE_GLOB}}`);
       if (!o.quiet) for (const n of expansionNotes(expanded)) process.stderr.write(`note: ${n}\n`);
@@ -121,7 +124,7 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         engine: o.engine,
         maxPages: o.maxPages,
         maxStreamBytes: o.maxStreamMb ? o.maxStreamMb * 1024 * 1024 : undefined,
-        limits: { ...(o.maxPageChars ? { maxPageChars: o.maxPageChars } : {}), ...(o.pageTimeout ? { pageTimeoutSeconds: o.pageTimeout } : {}), ...(o.maxExtractMb ? { maxExtractMb: o.maxExtractMb } : {}) },
+        limits: { tables: o.tables, ...(o.maxPageChars ? { maxPageChars: o.maxPageChars } : {}), ...(o.pageTimeout ? { pageTimeoutSeconds: o.pageTimeout } : {}), ...(o.maxExtractMb ? { maxExtractMb: o.maxExtractMb } : {}) },
         onOpen: (source, n) => {
           leave(source, n);
           showPages();
@@ -164,7 +167,11 @@ export function addPdfCommand(program: Command, setExit: (code: number) => void)
         const [counter, checker] = await Promise.all([loadTokenCounter(o.tokenizer ?? profile?.tokenizer ?? "cl100k"), profile ? RecordChecker.create(checkerOpts) : undefined]);
         async function* rows(): AsyncGenerator<SourceItem> {
           for (const u of unmatched) yield finding("file", "no such file, folder or matching PDF", { source: u });
-          for await (const c of chunkPages(pages, { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
+          const { withPageTables } = await import("../structure/markdown.js");
+          async function* tabled(): AsyncGenerator<PdfPage | Finding> {
+            for await (const x of pages) yield x.type === "page" ? withPageTables(x) : x;
+          }
+          for await (const c of chunkPages(o.tables === "markdown" ? tabled() : pages, { size, overlap, unit: o.chunkUnit, maxTokens, counter })) {
             if (c.type === "finding") yield c;
             else yield { type: "row", values: { text: c.text, tokens: c.tokens }, origin: { source: c.source, pages: c.pages } };
           }

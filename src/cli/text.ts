@@ -11,7 +11,7 @@ import { report, Reporter } from "./report.js";
 import type { PdfPage } from "../pdf/pages.js";
 import { garbledText } from "../pdf/garbled.js";
 import { officeKind, officeUnit } from "../office/kind.js";
-import { MarkdownScanner } from "../structure/markdown.js";
+import { MarkdownScanner, withPageTables } from "../structure/markdown.js";
 import { IMAGE_GLOB, isImage } from "../ocr/kind.js";
 import { addOcrOptions, ocrOf, type OcrCliOpts } from "./ocr-options.js";
 
@@ -29,6 +29,7 @@ interface TextCliOpts extends DocumentOpts, OcrCliOpts {
   encoding?: string;
   headingContext?: boolean;
   password: string[];
+  tables: "markdown" | "text";
 }
 
 export function addTextCommand(program: Command, setExit: (code: number) => void): void {
@@ -40,6 +41,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
     .option("--encoding <name>", "encoding when there is no BOM: utf8, utf16le, utf16be, latin1, windows-1252 (default: utf8; HTML: its <meta charset>, else utf8)")
     .option("--metadata <file>", "each record's provenance: file and line range (HTML: paragraph range), heading path, tokens")
     .option("--password <pw>", "password for encrypted PDFs (repeat for several; each is tried)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .addOption(new Option("--tables <mode>", "tables on PDF pages: markdown writes each as a Markdown table (PDFs then read by pdf.js), text leaves them as runs of text").choices(["markdown", "text"]).default("text"))
     .option("--heading-context", "put each chunk's heading path (# Guide > ## Install) before its text (Markdown, HTML and office documents)")
     .option("-m, --model <id>", "check every record against this model's rules and size chunks to its limit")
     .option("--batch-size <n>", "with --model: the job's batch size", intArg("--batch-size", 1))
@@ -70,7 +72,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
           if (/\.pdf$/i.test(p)) {
             // A PDF among the documents: its pages as the pdf command reads them (engine, cleaning, OCR). One reader
             // for all the run's PDFs (its workers start once), taken file by file in the run's order.
-            pdfs ??= (await import("../pdf/pages.js")).readPdfPages(paths.filter((x) => /\.pdf$/i.test(x)), { passwords: o.password, ...(ocr ? { ocr } : {}) })[Symbol.asyncIterator]();
+            pdfs ??= (await import("../pdf/pages.js")).readPdfPages(paths.filter((x) => /\.pdf$/i.test(x)), { passwords: o.password, limits: { tables: o.tables }, ...(ocr ? { ocr } : {}) })[Symbol.asyncIterator]();
             for (;;) {
               const x = held ?? (await pdfs.next());
               held = undefined;
@@ -79,7 +81,7 @@ export function addTextCommand(program: Command, setExit: (code: number) => void
                 held = x;
                 break;
               }
-              yield x.value;
+              yield o.tables === "markdown" && x.value.type === "page" ? withPageTables(x.value) : x.value;
             }
             progress.update(++filesDone, rep.counts);
             continue;

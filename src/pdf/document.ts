@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { layoutLines, type PageLine, type TextItemLike } from "./lines.js";
+import { groupRuns, layoutLines, settleLines, type PageLine, type TextItemLike } from "./lines.js";
+import { markdownTables } from "./tables.js";
 import { cleanText } from "./clean.js";
 import saslprep from "@mongodb-js/saslprep";
 
@@ -168,6 +169,8 @@ export interface PageLimits {
    * 60 KB page drawing one form 50 times grew it to 6.8 GB.
    */
   maxExtractMb: number;
+  /** Tables as Markdown tables (`markdown`, from where pdf.js places each run; src/pdf/tables.ts) or as runs of text (default). */
+  tables?: "markdown" | "text";
 }
 
 export const DEFAULT_PAGE_LIMITS: PageLimits = { maxPageChars: 2_000_000, pageTimeoutSeconds: 20, maxExtractMb: 2048 };
@@ -190,6 +193,7 @@ export async function pageLines(pdf: OpenedPdf, pageNo: number, limits: PageLimi
     // Read the text in the chunks pdf.js streams it in, counting as it comes: a page over the limit is given up
     // before its text is all in memory.
     const items: TextItemLike[] = [];
+    const mono = new Set<string>(); // fonts pdf.js calls monospace (for --tables markdown)
     let chars = 0;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PageLimitError(`page ${pageNo} took longer than ${limits.pageTimeoutSeconds} s (--page-timeout)`)), limits.pageTimeoutSeconds * 1000);
@@ -197,16 +201,19 @@ export async function pageLines(pdf: OpenedPdf, pageNo: number, limits: PageLimi
     for (;;) {
       const r = await Promise.race([reader.read(), timeout]);
       if (r.done) break;
+      // Each chunk carries the styles of the fonts it uses first; later chunks refer to them by name.
+      if (limits.tables === "markdown") for (const [k, v] of Object.entries((r.value as { styles?: Record<string, { fontFamily?: string }> }).styles ?? {})) if (v.fontFamily === "monospace") mono.add(k);
       for (const it of r.value.items as TextItemLike[]) {
         if (typeof it.str !== "string") continue;
         chars += it.str.length;
+        if (it.fontName && mono.has(it.fontName)) it.mono = true;
         items.push(it);
       }
       if (chars > limits.maxPageChars) {
         throw new PageLimitError(`page ${pageNo} has more than ${limits.maxPageChars.toLocaleString("en-US")} characters of text (--max-page-chars)`);
       }
     }
-    const lines = layoutLines(items);
+    const lines = limits.tables === "markdown" ? settleLines(markdownTables(groupRuns(items))) : layoutLines(items);
     const ref = (page as { ref?: { num: number; gen: number } | null }).ref;
     return { lines: lines.map((l) => ({ ...l, text: cleanText(l.text).trim() })).filter((l) => l.text !== ""), ref: ref ? `${ref.num} ${ref.gen} R` : undefined };
   } catch (e) {

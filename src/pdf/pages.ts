@@ -84,11 +84,12 @@ export interface PdfOptions {
 /** Paragraphs from lines: a full line wraps into the next (re-joining hyphenated words); a short line ends itself. */
 export function assemblePage(lines: PageLine[], compounds: Set<string>): string {
   for (const l of lines) collectCompounds(l.text, compounds);
-  const width = Math.max(0, ...lines.map((l) => l.text.length));
+  const width = Math.max(0, ...lines.filter((l) => !l.table).map((l) => l.text.length));
   let out = "";
   let prev: PageLine | undefined;
   for (const l of lines) {
     if (!prev) out = l.text;
+    else if (l.table || prev.table) out += (l.table && prev.table ? "\n" : "\n\n") + l.text; // a table's rows, each on its line
     else if (l.paragraph) out += "\n\n" + l.text;
     else {
       // Only a line ending in a hyphen can join (checked on the line: `out` is a long concatenation).
@@ -141,7 +142,8 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
   const jobs = opts.jobs ?? availableParallelism();
   const limits: PageLimits = { ...DEFAULT_PAGE_LIMITS, ...opts.limits };
   const pdfjs = (): Extractor => (jobs > 1 ? new MixedExtractor(jobs, opts.sharedPages, limits) : new InProcessExtractor(limits));
-  const engine = resolveEngine(opts.engine);
+  // Markdown tables need each run's place, which only pdf.js gives: the poppler engine is not used for them.
+  const engine = limits.tables === "markdown" ? "pdfjs" : resolveEngine(opts.engine);
   const poppler = engine === "poppler" ? new PopplerExtractor(limits, Math.max(1, jobs), opts.engine === "poppler" ? undefined : pdfjs) : undefined;
   const ex: Extractor = poppler ?? pdfjs();
   const maxFail = opts.maxConsecutiveFailures ?? 25;

@@ -114,3 +114,13 @@ export class MarkdownScanner {
     return { headings, tables };
   }
 }
+
+/**
+ * A PDF page written with Markdown tables (`--tables markdown`) given its tables' places, so the chunker never cuts a
+ * row and repeats a header; a page without tables is left as it is (its last word may still join the next page's).
+ */
+export function withPageTables<T extends { text: string; structure?: Partial<Structure> }>(page: T): T {
+  if (!page.text.includes("|")) return page;
+  const { tables } = new MarkdownScanner().scan(page.text);
+  return tables.length ? { ...page, structure: { tables } } : page;
+}
