@@ -260,7 +260,7 @@ describe("S3 as a place to read and write", () => {
     expect(r.stderr).toMatch(/PREP_DATA_S3_TIMEOUT=soon: expected seconds or a duration such as 30s, 5m, 1h/);
   });
 
-  it("pdf and text read s3:// objects and prefixes (a prefix takes the command's file types)", async () => {
+  it("pdf and text read s3:// objects and prefixes (a prefix takes the command's file types: PDFs for pdf, documents and PDFs for text)", async () => {
     const { S3Client, PutObjectCommand } = await import("@aws-sdk/client-s3");
     const c = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, requestChecksumCalculation: "WHEN_REQUIRED" });
     const d = tmp();
@@ -281,9 +281,11 @@ describe("S3 as a place to read and write", () => {
     expect(readFileSync(join(d, "meta.jsonl"), "utf8")).toMatch(/"source":"s3:\/\/bucket\/docs\/alpha\.pdf"/);
     const one = await run(["pdf", "s3://bucket/docs/beta.pdf", "--format", "cpt", "-o", "-"], { env: s3.env });
     expect(lines(one.stdout)).toEqual([recs[1]]);
+    // text takes its own types from the prefix, PDFs among them (read as pdf reads them): the same records, the note after.
     const text = await run(["text", "s3://bucket/docs/", "--format", "cpt", "-o", "-"], { env: s3.env });
-    expect(text.code, text.stderr).toBe(0);
-    expect((lines(text.stdout) as { input: string }[]).map((r) => r.input)).toEqual([expect.stringMatching(/^# Notes\n\nA markdown note/)]);
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stderr).toMatch(/s3:\/\/bucket\/docs\/broken\.pdf: /);
+    expect((lines(text.stdout) as { input: string }[]).map((r) => r.input)).toEqual([recs[0]!.input, recs[1]!.input, expect.stringMatching(/^# Notes\n\nA markdown note/)]);
     const missing = await run(["pdf", "s3://bucket/docs/nope.pdf", "--format", "cpt", "-o", "-"], { env: s3.env });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/s3:\/\/bucket\/docs\/nope\.pdf: FAILED: no such object/);
