@@ -22,15 +22,31 @@ export interface PageRenderer {
 export function pageRenderer(name: RendererName): PageRenderer {
   if (name === "poppler") return poppler();
   if (name === "pdfjs") return pdfjs();
-  // Loaded lazily: the poppler module is small, but this keeps the OCR module free of the PDF engines until needed.
+  // pdftoppm when it is on PATH; a page it cannot render (a damaged file poppler gives up on) is tried with pdf.js.
   let chosen: PageRenderer | undefined;
+  let fallback: PageRenderer | undefined;
   const pick = async () => (chosen ??= (await import("../pdf/poppler.js")).findOnPath("pdftoppm") ? poppler() : pdfjs());
   return {
     get name() {
       return chosen?.name ?? "poppler";
     },
-    render: async (...a) => (await pick()).render(...a),
-    end: async () => chosen?.end(),
+    async render(...a) {
+      const first = await pick();
+      try {
+        return await first.render(...a);
+      } catch (e) {
+        if (first.name !== "poppler") throw e;
+        try {
+          return await (fallback ??= pdfjs()).render(...a);
+        } catch (e2) {
+          throw new Error(`${(e as Error).message}; pdf.js could not render it either (${(e2 as Error).message})`);
+        }
+      }
+    },
+    end: async () => {
+      await chosen?.end();
+      await fallback?.end();
+    },
   };
 }
 

@@ -45,6 +45,10 @@ describe.skipIf(!HAVE_SHARED || !HAVE_PDFTOPPM)("pdf --ocr on the shared corpus 
     expect(blank.code, blank.stderr).toBe(0);
     expect(blank.stderr).toMatch(/warnings: no-text-layer 42/);
     expect(blank.stderr).not.toMatch(/ocr-confidence/);
+    // A damaged page pdftoppm gives up on is rendered by pdf.js instead: it is said to hold no words, not "could not be rendered".
+    const damaged = await run(["pdf", join(SHARED, "corpus/pdf/damaged/poppler-85140-0.pdf"), "--ocr", "auto", "-o", join(d, "dm.jsonl")]);
+    expect(damaged.stderr).toContain("page 1: no text layer, and OCR found no words on it");
+    expect(damaged.stderr).not.toMatch(/could not be rendered/);
     const lang = await run(["pdf", outlined, "--ocr", "auto", "--ocr-lang", "eng+klingon", "-o", join(d, "k.jsonl")]);
     expect(lang.code).toBe(2);
     expect(lang.stderr).toContain("npm install @tesseract.js-data/klingon");
