@@ -1,5 +1,5 @@
 // npm run bench: throughput and peak memory of prep-data's main jobs on ../shared data.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -13,27 +13,7 @@ const only = process.argv[2];
 
 // tokens: the worst case for a BPE counter — long text without spaces is one pre-tokenizer piece.
 if (!only || only === "tokens") {
-  const { loadTokenCounter } = await import("../dist/index.js");
-  // Different text for each counter (k), so no counter finds another's pieces in the shared cl100k cache.
-  const gen = {
-    CJK: (n, k) => Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919 + k * 31) % 20000))).join(""),
-    base64: (n, k) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 2654435761 + k) % 256)).toString("base64").slice(0, n),
-    "minified JS": (n, k) => Array.from({ length: Math.ceil(n / 30) }, (_, i) => `var a${k}=function(b){return b+${i}};`).join("").slice(0, n),
-  };
-  console.log("token counting, one record of text without spaces (seconds per count; first count includes building the rank table)");
-  for (const [k, name] of ["cl100k", "o200k", "llama3", "llama2", "estimate"].entries()) {
-    const c = await loadTokenCounter(name);
-    const cells = [];
-    for (const [label, make] of Object.entries(gen)) {
-      for (const n of [10_000, 40_000, 80_000]) {
-        const t = make(n, k);
-        const t0 = performance.now();
-        c.count(t);
-        cells.push(`${label} ${n / 1000}k ${((performance.now() - t0) / 1000).toFixed(3)}`);
-      }
-    }
-    console.log(`  ${name.padEnd(9)} ${cells.join(" | ")}`);
-  }
+  await (await import("./tokens.js")).benchTokens({ root });
   if (only === "tokens") process.exit(0);
   console.log("");
 }
@@ -41,30 +21,7 @@ if (!only || only === "tokens") {
 // synth: documents against the teacher stand-in with 100 ms per request; throughput against the ideal
 // (concurrency / latency) and peak RSS at two sizes (memory must not grow with the input).
 if (!only || only === "synth") {
-  const { startTeacherServer } = await import("../test/helpers/teacher-server.js");
-  const { writeFileSync } = await import("node:fs");
-  const work = mkdtempSync(join(tmpdir(), "prep-data-bench-synth-"));
-  const latency = 100;
-  const concurrency = 32;
-  const server = await startTeacherServer({ latencyMs: latency });
-  const runAsync = promisify(execFile);
-  console.log(`synth: documents → 3 pairs each, teacher stand-in with ${latency} ms per request, --concurrency ${concurrency} (whole process)`);
-  for (const [n, verify] of [[2000, false], [20000, false], [2000, true]]) {
-    const csv = join(work, `docs-${n}.csv`);
-    writeFileSync(csv, "document,question,answer\n" + Array.from({ length: n }, (_, i) => `"Document ${i}: the pump at station ${i} must be primed before it starts, and its filter is serviced every ${1 + (i % 12)} months.",What must be done before station ${i}'s pump starts?,It must be primed.`).join("\n") + "\n");
-    const before = server.seen.length;
-    const { stderr } = await runAsync(process.execPath, [join(root, "bench/cli-child.js"), "synth", csv, "--teacher", "openai:bench-teacher", "--base-url", `${server.url}/v1`, "--concurrency", String(concurrency), "--no-cache", "-q", ...(verify ? ["--verify"] : []), "-o", join(work, `out-${n}.jsonl`)], { maxBuffer: 1 << 24 });
-    const r = JSON.parse(stderr.trim().split("\n").pop());
-    const seen = server.seen.slice(before);
-    const requests = seen.length;
-    const rate = requests / r.seconds;
-    // Steady state, as the server saw it: first request to last reply (start-up and module loading excluded).
-    const steady = requests / ((seen.at(-1).t - seen[0].t) / 1000 + latency / 1000);
-    const ideal = concurrency / (latency / 1000);
-    console.log(`  ${String(n).padStart(6)} documents${verify ? " --verify (a judge call per pair)" : ""}: ${requests} requests, ${r.seconds.toFixed(2)} s; ${steady.toFixed(0)} requests/s steady = ${(steady / ideal).toFixed(2)} × the ideal ${ideal}/s (${(rate / ideal).toFixed(2)} × counting start-up); peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MB, exit ${r.code}`);
-  }
-  await server.close();
-  rmSync(work, { recursive: true, force: true });
+  await (await import("./synth.js")).benchSynth({ root });
   if (only === "synth") process.exit(0);
   console.log("");
 }
@@ -72,42 +29,7 @@ if (!only || only === "synth") {
 // s3: upload (validation, sha256, multipart, read-back check) and a streamed read (validate s3://…) against s3rver,
 // next to a plain copy of the same bytes; peak RSS must stay flat.
 if (!only || only === "s3") {
-  const { startS3 } = await import("../test/helpers/aws-stand-ins.js");
-  const { createWriteStream: cws, copyFileSync } = await import("node:fs");
-  const work = mkdtempSync(join(tmpdir(), "prep-data-bench-s3-"));
-  const s3 = await startS3({ directory: join(work, "store"), buckets: ["bench"] });
-  const size = Number(process.env.BENCH_S3_MB ?? 1000) * 1e6;
-  const file = join(work, "train.jsonl");
-  const out = cws(file);
-  let bytes = 0;
-  for (let i = 0; bytes < size; i++) {
-    const line = JSON.stringify({ prompt: `Question ${i}: ${"lorem ipsum dolor sit amet ".repeat(8)}`, completion: `Answer ${i}` }) + "\n";
-    bytes += line.length;
-    if (!out.write(line)) await new Promise((r) => out.once("drain", r));
-  }
-  await new Promise((r) => out.end(r));
-  const mb = bytes / 1e6;
-  const runAsync = promisify(execFile);
-  const env = { ...process.env, ...s3.env };
-  const cli = async (args) => JSON.parse((await runAsync(process.execPath, [join(root, "bench/cli-child.js"), ...args], { env, maxBuffer: 1 << 26 })).stderr.trim().split("\n").pop());
-  console.log(`s3: ${mb.toFixed(0)} MB JSONL against s3rver on 127.0.0.1 (whole process)`);
-  const t0 = performance.now();
-  copyFileSync(file, join(work, "copy.jsonl"));
-  const copy = (performance.now() - t0) / 1000;
-  console.log(`  plain file copy:        ${copy.toFixed(2)} s = ${(mb / copy).toFixed(0)} MB/s`);
-  const up = await cli(["upload", file, "s3://bench/data/", "--force", "-q"]);
-  console.log(`  upload (validate + sha256 + multipart + read-back sha256): ${up.seconds.toFixed(2)} s = ${(mb / up.seconds).toFixed(0)} MB/s (${(copy / up.seconds).toFixed(2)}× the copy's throughput), peak RSS ${(up.maxRssKb / 1024).toFixed(0)} MB, exit ${up.code}`);
-  const rd = await cli(["validate", "s3://bench/data/train.jsonl", "-q"]);
-  console.log(`  stream-read (validate s3://…): ${rd.seconds.toFixed(2)} s = ${(mb / rd.seconds).toFixed(0)} MB/s (${(copy / rd.seconds).toFixed(2)}× the copy's throughput), peak RSS ${(rd.maxRssKb / 1024).toFixed(0)} MB, exit ${rd.code}`);
-  const lv = await cli(["validate", file, "-q"]);
-  // validate keeps one 12-byte slot per record (duplicate detection, at most half full): that part grows with records.
-  const records = Number(execFileSync("wc", ["-l", file], { encoding: "utf8" }).trim().split(" ")[0]);
-  const table = (12 * 2 ** Math.ceil(Math.log2(records * 2))) / 2 ** 20;
-  console.log(`  the same validate on the local file: ${lv.seconds.toFixed(2)} s, peak RSS ${(lv.maxRssKb / 1024).toFixed(0)} MB (S3 adds ${((rd.maxRssKb - lv.maxRssKb) / 1024).toFixed(0)} MB; of either, the duplicate table for ${records.toLocaleString("en-US")} records is ${table.toFixed(0)} MB)`);
-  const cp = await cli(["json", "s3://bench/data/train.jsonl", "--prompt", "{prompt}", "--completion", "{completion}", "-o", "s3://bench/copy/train.jsonl", "-q"]);
-  console.log(`  S3 → S3 record copy (json s3://… -o s3://…, streamed both ways, no duplicate table): ${cp.seconds.toFixed(2)} s = ${(mb / cp.seconds).toFixed(0)} MB/s, peak RSS ${(cp.maxRssKb / 1024).toFixed(0)} MB, exit ${cp.code}`);
-  await s3.close();
-  rmSync(work, { recursive: true, force: true });
+  await (await import("./s3.js")).benchS3({ root });
   if (only === "s3") process.exit(0);
   console.log("");
 }
@@ -115,96 +37,7 @@ if (!only || only === "s3") {
 // dedup: a generated instruction file (default 1,000,000 records, ~1 GB) with 10 % exact and 10 % near duplicates
 // of earlier records planted; records/s, peak RSS, and recall/precision of the near-duplicates found.
 if (!only || only === "dedup") {
-  const records = Number(process.env.BENCH_DEDUP_RECORDS ?? 1_000_000);
-  const work = mkdtempSync(join(tmpdir(), "prep-data-bench-dedup-"));
-  const file = join(work, "train.jsonl");
-  let seed = 0x12345678;
-  const rand = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 4294967296;
-  };
-  const syll = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pe", "da", "gu", "zo", "fi", "be", "an", "or"];
-  const vocab = Array.from({ length: 4096 }, (_, i) => syll[i & 15] + syll[(i >> 4) & 15] + syll[i >> 8]);
-  const words = (n) => Array.from({ length: n }, () => vocab[Math.floor(rand() * vocab.length)]).join(" ");
-  const shingles = (t) => {
-    const w = t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-    return new Set(w.slice(4).map((_, i) => w.slice(i, i + 5).join(" ")));
-  };
-  const jaccard = (x, y) => {
-    const [a, b] = [shingles(x), shingles(y)];
-    const inter = [...a].filter((s) => b.has(s)).length;
-    return inter / (a.size + b.size - inter);
-  };
-  const truth = new Float32Array(records);
-  // kind[i]: 0 original, 1 exact copy (whitespace changed), 2 near copy.
-  const kind = new Uint8Array(records);
-  const originals = [];
-  const out = createWriteStream(file);
-  let bytes = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < records; i++) {
-    const r = rand();
-    let rec;
-    if (originals.length > 100 && r < 0.2) {
-      const base = originals[Math.floor(rand() * originals.length)];
-      if (r < 0.1) {
-        kind[i] = 1;
-        rec = { prompt: base.prompt.replace(" ", "  "), completion: ` ${base.completion}` };
-      } else {
-        // A near copy: one or two words replaced, the first word capitalised, a trailing punctuation mark; its true Jaccard
-        // similarity of 5-word shingles to the original is measured below.
-        kind[i] = 2;
-        const w = base.prompt.split(" ");
-        for (let k = rand() < 0.5 ? 1 : 2; k > 0; k--) w[Math.floor(rand() * w.length)] = vocab[Math.floor(rand() * vocab.length)];
-        rec = { prompt: w.join(" ").replace(/^./, (c) => c.toUpperCase()) + "!", completion: base.completion };
-        truth[i] = jaccard(`${base.prompt}\n${base.completion}`, `${rec.prompt}\n${rec.completion}`);
-      }
-    } else {
-      rec = { prompt: `Answer the question about the passage. ${words(100)}`, completion: words(30) };
-      // Keep a bounded pool of originals to copy from (memory of the generator, not of prep-data).
-      if (originals.length < 20000) originals.push(rec);
-      else originals[Math.floor(rand() * 20000)] = rec;
-    }
-    const line = JSON.stringify(rec) + "\n";
-    bytes += Buffer.byteLength(line);
-    if (!out.write(line)) await new Promise((res) => out.once("drain", res));
-  }
-  await new Promise((res, rej) => out.end((e) => (e ? rej(e) : res())));
-  const planted = { exact: kind.filter((k) => k === 1).length, near: kind.filter((k) => k === 2).length };
-  console.log(`dedup --near: ${records.toLocaleString("en-US")} instruction records, ${(bytes / 1e6).toFixed(0)} MB (generated in ${((performance.now() - t0) / 1000).toFixed(1)} s), planted ${planted.exact.toLocaleString("en-US")} exact and ${planted.near.toLocaleString("en-US")} near duplicates`);
-  const js = truth.filter((_, i) => kind[i] === 2).sort();
-  console.log(`  planted near copies' true Jaccard similarity of 5-word shingles: min ${js[0].toFixed(3)}, median ${js[js.length >> 1].toFixed(3)}, max ${js.at(-1).toFixed(3)}; the default threshold is 0.8`);
-  const rejects = join(work, "rejects.jsonl");
-  const runAsync = promisify(execFile);
-  const { stderr } = await runAsync(process.execPath, [join(root, "bench/cli-child.js"), "dedup", file, "--near", "--rejects", rejects, "-o", join(work, "out.jsonl"), "-q"], { maxBuffer: 1 << 24 });
-  const r = JSON.parse(stderr.trim().split("\n").pop());
-  const found = { duplicate: 0, "near-duplicate": 0 };
-  let truePos = 0;
-  let nearFound = 0;
-  const byJ = { low: [0, 0], high: [0, 0] };
-  for (let i = 0; i < records; i++) if (kind[i] === 2) byJ[truth[i] < 0.9 ? "low" : "high"][1]++;
-  for await (const l of createInterface({ input: createReadStream(rejects) })) {
-    if (!l) continue;
-    const x = JSON.parse(l.slice(0, l.indexOf(',"kept"')) + "}");
-    found[x.reason]++;
-    const k = kind[x.line - 1];
-    if (k === 1 || k === 2) truePos++;
-    if (k === 2) {
-      nearFound++;
-      byJ[truth[x.line - 1] < 0.9 ? "low" : "high"][0]++;
-    }
-  }
-  const removed = found.duplicate + found["near-duplicate"];
-  const t = r.seconds;
-  console.log(`  time:      ${t.toFixed(1)} s = ${Math.round(records / t).toLocaleString("en-US")} records/s, ${(bytes / 1e6 / t).toFixed(1)} MB/s (whole process), exit ${r.code}`);
-  console.log(`  peak RSS:  ${(r.maxRssKb / 1024).toFixed(0)} MB (target < 500 MB)`);
-  console.log(`  removed:   ${found.duplicate.toLocaleString("en-US")} duplicate, ${found["near-duplicate"].toLocaleString("en-US")} near-duplicate`);
-  console.log(`  exact:     ${found.duplicate === planted.exact ? "all planted exact copies found as duplicate" : `${found.duplicate} found for ${planted.exact} planted`}`);
-  console.log(`  near:      recall ${(nearFound / planted.near).toFixed(4)} (target ≥ 0.95), precision of all removals ${(truePos / removed).toFixed(4)} (target ≥ 0.99)`);
-  console.log(`  by true similarity: below 0.90 recall ${(byJ.low[0] / byJ.low[1]).toFixed(4)} of ${byJ.low[1].toLocaleString("en-US")}; 0.90 and above recall ${(byJ.high[0] / byJ.high[1]).toFixed(4)} of ${byJ.high[1].toLocaleString("en-US")} (MinHash with 112 hashes estimates J = 0.87 with a standard deviation of 0.032)`);
-  rmSync(work, { recursive: true, force: true });
+  await (await import("./dedup.js")).benchDedup({ root });
   if (only === "dedup") process.exit(0);
   console.log("");
 }
