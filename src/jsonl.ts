@@ -19,6 +19,11 @@ export function jsonLine(record: unknown): string {
 export interface Sink {
   readonly path: string;
   write(record: unknown): Promise<void>;
+  /**
+   * A record given as its JSON text, one line as it was read (a record operation writes kept lines byte for byte,
+   * without parsing and serialising them again). The caller has checked it is a JSON object.
+   */
+  writeText?(json: string): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
   /** Bytes written so far. */
@@ -126,8 +131,10 @@ abstract class BatchingSink implements Sink {
   bytes = 0;
   constructor(readonly path: string) {}
   protected abstract put(chunk: Buffer): Promise<void>;
-  async write(record: unknown): Promise<void> {
-    const s = JSON.stringify(record);
+  write(record: unknown): Promise<void> {
+    return this.writeText(JSON.stringify(record));
+  }
+  async writeText(s: string): Promise<void> {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; the newline is one more.
     const most = s.length * 3 + 1;
     if (this.used + most > BATCH_CAPACITY) {

@@ -103,7 +103,7 @@ export async function dedupFiles(files: string[], o: DedupOptions): Promise<Oper
     // Keys are short (a question): their near-duplicates are compared by word pairs, whole records by 5-word shingles.
     const near = o.near !== undefined ? new NearDuplicates({ threshold: o.near, ...(o.key ? { shingle: 2 } : {}) }) : undefined;
     const rejects = others.get("--rejects");
-    for await (const r of readRecords(files)) {
+    for await (const r of readRecords(files, { raw: true })) {
       counts.read++;
       if (r.type === "finding") {
         await reject(r);
@@ -115,7 +115,8 @@ export async function dedupFiles(files: string[], o: DedupOptions): Promise<Oper
         await reject(key);
         continue;
       }
-      let kept = exact.add(key ?? r.value, at);
+      // A record's own line is hashed as read (not parsed and serialised again); a key is hashed as its JSON text.
+      let kept = key !== undefined ? exact.add(key, at) : r.raw !== undefined || r.text !== undefined ? exact.addText(r.raw ?? r.text!, at) : exact.add(r.value, at);
       let why = kept !== undefined ? "duplicate" : undefined;
       if (!why && near) {
         kept = near.add(key ?? recordText(r.value), at);
@@ -126,7 +127,8 @@ export async function dedupFiles(files: string[], o: DedupOptions): Promise<Oper
         await rejects?.write({ source: r.source, line: r.line, reason: why, kept, ...(key !== undefined ? { key } : {}), record: r.value });
         continue;
       }
-      await main.write(r.value);
+      // Kept lines are written as they were read, byte for byte.
+      await (main.writeText && r.text !== undefined ? main.writeText(asLine(r.text)) : main.write(r.value));
       counts.written++;
     }
   });
@@ -258,4 +260,9 @@ export async function mergeFiles(files: string[], o: MergeOptions): Promise<Oper
     if (plan) note(`merge: ${counts.written - by.validation - by.test} train, ${by.validation} validation${plan.tpath ? `, ${by.test} test` : ""}`);
   });
   return { ...r, ...by, ...(plan?.vpath ? { validationOutput: plan.vpath } : {}), ...(plan?.tpath ? { testOutput: plan.tpath } : {}) };
+}
+
+/** A record's line to write as read: whitespace around the object (which JSON allows) is not kept. */
+function asLine(text: string): string {
+  return text.charCodeAt(0) === 123 && text.charCodeAt(text.length - 1) === 125 ? text : text.trim();
 }

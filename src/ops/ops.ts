@@ -19,23 +19,26 @@ export interface DatasetRecord {
   index: number;
   /** The line as read (what validate's duplicate digest is taken of), where the reader has it. */
   text?: string;
+  /** The line's bytes as read (readRecords with `raw`): a view of the reader's buffer, valid while the record is handled. */
+  raw?: Buffer;
 }
 
 /**
  * Records of JSONL files in order; a line that is not a JSON object is a finding with its line (and column, as
  * validate words it). Blank lines are skipped, or with `blankLines: "finding"` refused as validate refuses them.
  */
-export async function* readRecords(paths: string[], o: { blankLines?: "skip" | "finding" } = {}): AsyncGenerator<DatasetRecord | Finding> {
+export async function* readRecords(paths: string[], o: { blankLines?: "skip" | "finding"; raw?: boolean } = {}): AsyncGenerator<DatasetRecord | Finding> {
   let index = 0;
   for (const source of paths) {
-    for await (const batch of lineBatches(await openBytes(source))) {
+    for await (const batch of lineBatches(await openBytes(source), 1, { raw: o.raw })) {
       for (const l of batch) {
         // Invalid UTF-8 is never replaced: the line is refused with where it is (the decoder every reader shares).
         if (l.invalid) {
           yield invalidUtf8Finding({ source, line: l.n }, { line: l.invalid.at, byte: l.invalid.byte });
           continue;
         }
-        if (l.text.trim() === "" && o.blankLines !== "finding") continue;
+        // (Only an empty line or one that starts with whitespace can be blank: no trimmed copy of every line.)
+        if ((l.text.length === 0 || l.text.charCodeAt(0) <= 32 || /^\s/u.test(l.text)) && l.text.trim() === "" && o.blankLines !== "finding") continue;
         let v: unknown;
         try {
           v = JSON.parse(l.text);
@@ -52,7 +55,7 @@ export async function* readRecords(paths: string[], o: { blankLines?: "skip" | "
           yield surrogateFinding({ source, line: l.n }, bad);
           continue;
         }
-        yield { type: "record", value: v as Record<string, unknown>, source, line: l.n, index: index++, text: l.text };
+        yield { type: "record", value: v as Record<string, unknown>, source, line: l.n, index: index++, text: l.text, ...(l.raw ? { raw: l.raw } : {}) };
       }
     }
   }
@@ -324,7 +327,14 @@ export class ExactDuplicates {
   private readonly where = new RefTable();
   private n = 0;
   add(value: unknown, at: string): string | undefined {
-    const [hi, lo] = normalisedDigest(JSON.stringify(value));
+    return this.addText(JSON.stringify(value), at);
+  }
+  /**
+   * A record by its JSON text as read: the digest ignores JSON formatting and whitespace runs inside strings (the
+   * digest `validate` counts duplicates with), so it equals the digest of the parsed value serialised again.
+   */
+  addText(json: string | Uint8Array, at: string): string | undefined {
+    const [hi, lo] = normalisedDigest(json);
     const first = this.hashes.add(hi, lo, this.n + 1);
     if (first !== undefined) return this.where.get(first - 1);
     this.where.push(at);

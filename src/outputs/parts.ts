@@ -28,13 +28,17 @@ export class PartsSink implements Sink {
   get bytes(): number {
     return this.sinks.reduce((a, s) => a + (s.bytes ?? 0), 0);
   }
-  async write(record: unknown): Promise<void> {
+  write(record: unknown): Promise<void> {
+    return this.writeText(JSON.stringify(record));
+  }
+  async writeText(json: string): Promise<void> {
     if (!this.sinks.length || this.inCurrent >= this.max) {
       this.sinks.push(openSink(partPath(this.path, this.sinks.length + 1), this.opts));
       this.counts.push(0);
       this.inCurrent = 0;
     }
-    await this.sinks[this.sinks.length - 1]!.write(record);
+    const sink = this.sinks[this.sinks.length - 1]!;
+    await (sink.writeText ? sink.writeText(json) : sink.write(JSON.parse(json)));
     this.inCurrent++;
     this.counts[this.counts.length - 1]!++;
   }

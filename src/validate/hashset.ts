@@ -116,9 +116,9 @@ export class LineDigester {
 let shared: LineDigester | undefined;
 
 /** The normalised digest of one line of text (see {@link LineDigester}); for single lines, not bulk work. */
-export function normalisedDigest(line: string): [number, number] {
+export function normalisedDigest(line: string | Uint8Array): [number, number] {
   shared ??= new LineDigester();
-  const b = Buffer.from(line, "utf8");
+  const b = typeof line === "string" ? Buffer.from(line, "utf8") : line;
   shared.load(b);
   return shared.digest(0, b.byteLength);
 }

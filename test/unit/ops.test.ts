@@ -36,6 +36,18 @@ describe("dataset operations", () => {
     expect(lines(readFileSync(join(d, "near.jsonl"), "utf8"))).toEqual(rows.slice(0, 100).map((r) => JSON.parse(r)));
   });
 
+  it("dedup writes the kept lines byte for byte as read (spacing, key order, escapes); a copy in other spacing is still a duplicate", async () => {
+    const d = tmp();
+    const kept = ['{"prompt": "What is   the pump for?",  "completion": "It moves water \\u00e9"}', '  {"completion":"b","prompt":"a"}', '{"prompt":"\\u00c9t\\u00e9","completion":"x"}'];
+    const copies = ['{"prompt":"What is the pump for?","completion":"It moves water \\u00e9"}', '{"completion": "b", "prompt": "a"}'];
+    const f = file(d, "in.jsonl", [...kept, ...copies]);
+    const r = await run(["dedup", f, "-o", join(d, "out.jsonl")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/read 5, written 3, removed 2 \(duplicate 2\)/);
+    // As read, but for the whitespace around the object (JSON allows it; it is not part of the record).
+    expect(readFileSync(join(d, "out.jsonl"), "utf8")).toBe(kept.map((l) => l.trim()).join("\n") + "\n");
+  });
+
   it("sample: N records, the same for a seed, in file order; shuffle: a permutation, deterministic, across several buckets", async () => {
     const d = tmp();
     const rows = Array.from({ length: 3000 }, (_, i) => rec(i, " " + "x".repeat(400)));
