@@ -24,6 +24,8 @@ export interface Sink {
    * without parsing and serialising them again). The caller has checked it is a JSON object.
    */
   writeText?(json: string): Promise<void>;
+  /** The same, given as the line's UTF-8 bytes. */
+  writeBytes?(json: Uint8Array): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
   /** Bytes written so far. */
@@ -133,6 +135,19 @@ abstract class BatchingSink implements Sink {
   protected abstract put(chunk: Buffer): Promise<void>;
   write(record: unknown): Promise<void> {
     return this.writeText(JSON.stringify(record));
+  }
+  async writeBytes(b: Uint8Array): Promise<void> {
+    if (this.used + b.length + 1 > BATCH_CAPACITY) {
+      await this.flush(false);
+      if (b.length + 1 > BATCH_CAPACITY) {
+        await this.send(Buffer.concat([b, Buffer.from("\n")]));
+        return;
+      }
+    }
+    this.cur.set(b, this.used);
+    this.used += b.length;
+    this.cur[this.used++] = 10;
+    if (this.used >= BATCH_BYTES) await this.flush(false);
   }
   async writeText(s: string): Promise<void> {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; the newline is one more.

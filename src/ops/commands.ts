@@ -103,6 +103,11 @@ export async function dedupFiles(files: string[], o: DedupOptions): Promise<Oper
     // Keys are short (a question): their near-duplicates are compared by word pairs, whole records by 5-word shingles.
     const near = o.near !== undefined ? new NearDuplicates({ threshold: o.near, ...(o.key ? { shingle: 2 } : {}) }) : undefined;
     const rejects = others.get("--rejects");
+    if (!near && !keyOf) {
+      const { dedupExactLines, worthWorker } = await import("./dedup-exact.js");
+      // Exact duplicates of whole records in big local files: read, digested and written in this thread, parsed in a worker.
+      if (worthWorker(files)) return dedupExactLines(files, { main, rejects, exact, counts, remove, reject });
+    }
     for await (const r of readRecords(files, { raw: true })) {
       counts.read++;
       if (r.type === "finding") {

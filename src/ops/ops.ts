@@ -1,11 +1,9 @@
 import { getFormat, type FormatName } from "../formats/index.js";
-import { finding, type Finding } from "../record.js";
-import { loneSurrogate } from "../sources/encoding.js";
-import { invalidUtf8Finding, surrogateFinding } from "../sources/json.js";
+import type { Finding } from "../record.js";
 import { lineBatches } from "../sources/lines.js";
+import { lineRecord } from "./line-record.js";
 import { openBytes } from "../sources/open.js";
 import { recordTexts } from "../validate/checker.js";
-import { jsonError } from "../validate/batch.js";
 import { detectFormat } from "../validate/detect.js";
 import { normalisedDigest, RecordHashes } from "../validate/hashset.js";
 
@@ -32,29 +30,13 @@ export async function* readRecords(paths: string[], o: { blankLines?: "skip" | "
   for (const source of paths) {
     for await (const batch of lineBatches(await openBytes(source), 1, { raw: o.raw })) {
       for (const l of batch) {
-        // Invalid UTF-8 is never replaced: the line is refused with where it is (the decoder every reader shares).
-        if (l.invalid) {
-          yield invalidUtf8Finding({ source, line: l.n }, { line: l.invalid.at, byte: l.invalid.byte });
+        const r = lineRecord(l.text, { source, line: l.n }, l.invalid, o.blankLines);
+        if (r === undefined) continue;
+        if ("type" in r) {
+          yield r;
           continue;
         }
-        // (Only an empty line or one that starts with whitespace can be blank: no trimmed copy of every line.)
-        if ((l.text.length === 0 || l.text.charCodeAt(0) <= 32 || /^\s/u.test(l.text)) && l.text.trim() === "" && o.blankLines !== "finding") continue;
-        let v: unknown;
-        try {
-          v = JSON.parse(l.text);
-        } catch (e) {
-          yield { ...jsonError(e as Error, l.text, { source, line: l.n }), raw: l.text };
-          continue;
-        }
-        if (!v || typeof v !== "object" || Array.isArray(v)) {
-          yield { ...finding("schema", "expected a JSON object", { source, line: l.n }), raw: v };
-          continue;
-        }
-        const bad = loneSurrogate(l.text, v);
-        if (bad) {
-          yield surrogateFinding({ source, line: l.n }, bad);
-          continue;
-        }
+        const v = r.value;
         yield { type: "record", value: v as Record<string, unknown>, source, line: l.n, index: index++, text: l.text, ...(l.raw ? { raw: l.raw } : {}) };
       }
     }
@@ -335,6 +317,10 @@ export class ExactDuplicates {
    */
   addText(json: string | Uint8Array, at: string): string | undefined {
     const [hi, lo] = normalisedDigest(json);
+    return this.addDigest(hi, lo, at);
+  }
+  /** A record by its digest (see {@link addText}); `at` is remembered only for a first occurrence. */
+  addDigest(hi: number, lo: number, at: string): string | undefined {
     const first = this.hashes.add(hi, lo, this.n + 1);
     if (first !== undefined) return this.where.get(first - 1);
     this.where.push(at);

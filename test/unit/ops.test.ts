@@ -48,6 +48,38 @@ describe("dataset operations", () => {
     expect(readFileSync(join(d, "out.jsonl"), "utf8")).toBe(kept.map((l) => l.trim()).join("\n") + "\n");
   });
 
+  it("dedup of big files (parsed in a worker) removes, refuses and writes exactly what the one-thread path does: blank, broken, non-object and invalid UTF-8 lines, a BOM, duplicates across files", async () => {
+    const d = tmp();
+    const body = (k: number) => Array.from({ length: 12_000 }, (_, i) => JSON.stringify({ prompt: `question ${i % 9_000} of part ${k % 2}: ${"how the pump at the station works ".repeat(4)}`, completion: `answer ${i % 9_000}` }));
+    const a = body(0);
+    a.splice(10, 0, "", "   ", "{not json", "[1, 2]", '"a string"', '{"prompt": "x", "completion": "lone \\ud800"}');
+    const b = body(2); // the same records as a's: all duplicates across the files
+    b.splice(5_000, 0, '{"prompt":"caf\u00e9","completion":"ok"}');
+    const fa = join(d, "a.jsonl");
+    const fb = join(d, "b.jsonl");
+    writeFileSync(fa, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(a.join("\n") + "\n")]));
+    // A line with a byte that is not UTF-8, in the second file.
+    writeFileSync(fb, Buffer.concat([Buffer.from(b.join("\n") + "\n"), Buffer.from('{"prompt":"bad '), Buffer.from([0xff]), Buffer.from('","completion":"x"}\n')]));
+    expect(readFileSync(fa).length + readFileSync(fb).length).toBeGreaterThan(4 * 1024 * 1024);
+    const big = await run(["dedup", fa, fb, "-o", join(d, "big.jsonl"), "--rejects", join(d, "big-rej.jsonl")]);
+    // The one-thread path: the same lines through stdin (one input), then compared line for line.
+    const cat = Buffer.concat([readFileSync(fa), readFileSync(fb)]);
+    const one = await run(["dedup", "-", "-o", join(d, "one.jsonl"), "--rejects", join(d, "one-rej.jsonl")], { input: cat });
+    expect(big.code).toBe(1);
+    expect(one.code).toBe(1);
+    expect(readFileSync(join(d, "big.jsonl"), "utf8")).toBe(readFileSync(join(d, "one.jsonl"), "utf8"));
+    const summary = (t: string) => /dedup: read .*/.exec(t)![0].replace(/ → .*/, "");
+    expect(summary(big.stderr)).toBe(summary(one.stderr));
+    expect(summary(big.stderr)).toBe("dedup: read 24006, written 9001, removed 15005 (json-syntax 1, schema 2, encoding 2, duplicate 15000)");
+    // The refusals and removals, by line, the same but for where they are (two files against one stream).
+    const rej = (f: string) => (lines(readFileSync(join(d, f), "utf8")) as { reason: string; line?: number; message?: string }[]).map((r) => r.reason);
+    expect(rej("big-rej.jsonl")).toEqual(rej("one-rej.jsonl"));
+    expect(new Set(rej("big-rej.jsonl"))).toEqual(new Set(["json-syntax", "schema", "encoding", "duplicate"]));
+    // The byte of invalid UTF-8 is counted in its own file, as the one-thread reader counts it.
+    const bad = (lines(readFileSync(join(d, "big-rej.jsonl"), "utf8")) as { source: string; byte?: number; reason: string }[]).find((r) => r.reason === "encoding" && r.source === fb)!;
+    expect(bad.byte).toBe(Buffer.byteLength(b.join("\n") + "\n") + '{"prompt":"bad '.length);
+  });
+
   it("sample: N records, the same for a seed, in file order; shuffle: a permutation, deterministic, across several buckets", async () => {
     const d = tmp();
     const rows = Array.from({ length: 3000 }, (_, i) => rec(i, " " + "x".repeat(400)));

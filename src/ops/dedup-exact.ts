@@ -1,0 +1,110 @@
+import { existsSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Sink } from "../jsonl.js";
+import type { Finding } from "../record.js";
+import { SlotReader } from "../sources/slots.js";
+import { LINE_FIELDS, scanBatch } from "../validate/batch.js";
+import { LineDigester } from "../validate/hashset.js";
+import type { ExactDuplicates } from "./ops.js";
+import type { ParseReply, ParseRequest } from "./parse-worker.js";
+
+/**
+ * Exact dedup at the speed of reading: this thread reads whole-line batches into shared slots, finds each line and
+ * its digest (validate's, in WebAssembly, over the bytes as read) and writes kept lines as read; a worker decodes and
+ * parses every line (a line that is not a JSON object is refused as readRecords refuses it). Batches are settled in
+ * order, so the records kept, the removals and the findings are those of the one-thread path, in the same order.
+ */
+export const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+
+/** Whether the inputs are worth a worker's start-up: local files of 4 MiB or more in all. */
+export function worthWorker(files: string[]): boolean {
+  let total = 0;
+  for (const f of files) {
+    if (f === "-" || f.startsWith("s3://")) return false;
+    total += statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return total >= WORKER_MIN_BYTES;
+}
+
+function workerUrl(): URL {
+  const here = new URL("./parse-worker.js", import.meta.url);
+  return existsSync(fileURLToPath(here)) ? here : new URL("../../dist/ops/parse-worker.js", import.meta.url);
+}
+
+export interface ExactRun {
+  main: Sink;
+  rejects?: Sink;
+  exact: ExactDuplicates;
+  counts: { read: number; written: number };
+  remove: (why: string) => void;
+  reject: (f: Finding) => Promise<void>;
+}
+
+export async function dedupExactLines(files: string[], run: ExactRun): Promise<void> {
+  const worker = new Worker(workerUrl(), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+  const waiting = new Map<number, { resolve: (r: ParseReply) => void; reject: (e: Error) => void }>();
+  worker.on("message", (r: ParseReply & { error?: string }) => {
+    const p = waiting.get(r.id)!;
+    waiting.delete(r.id);
+    if (r.error) p.reject(new Error(r.error));
+    else p.resolve(r);
+  });
+  worker.on("error", (e: Error) => {
+    for (const p of waiting.values()) p.reject(e);
+    waiting.clear();
+  });
+  let nextId = 0;
+  const width = 4;
+  try {
+    for (const source of files) {
+      const reader = new SlotReader(width + 2, true);
+      const digester = new LineDigester();
+      const inflight: { slot: number; bytes: Buffer; firstLine: number; info: Uint32Array; reply: Promise<ParseReply> }[] = [];
+      let offset = 0;
+      const settle = async () => {
+        const b = inflight.shift()!;
+        const r = await b.reply;
+        let k = 0;
+        for (let i = 0; i < r.kinds.length; i++) {
+          const kind = r.kinds[i]!;
+          if (kind === 1) continue;
+          run.counts.read++;
+          if (kind === 2) {
+            await run.reject(r.findings[k++]!);
+            continue;
+          }
+          const o = i * LINE_FIELDS;
+          const line = b.firstLine + i;
+          const kept = run.exact.addDigest(b.info[o + 2]!, b.info[o + 3]!, `${source}:${line}`);
+          const start = b.info[o]!;
+          const end = b.info[o + 1]!;
+          if (kept !== undefined) {
+            run.remove("duplicate");
+            if (run.rejects) await run.rejects.write({ source, line, reason: "duplicate", kept, record: JSON.parse(b.bytes.toString("utf8", start, end)) });
+            continue;
+          }
+          // Written as read; only whitespace around the object (which JSON allows) is dropped.
+          if (b.bytes[start] === 123 && b.bytes[end - 1] === 125 && run.main.writeBytes) await run.main.writeBytes(b.bytes.subarray(start, end));
+          else await (run.main.writeText ?? ((t: string) => run.main.write(JSON.parse(t))))(b.bytes.toString("utf8", start, end).trim());
+          run.counts.written++;
+        }
+        reader.release(b.slot);
+      };
+      for await (const batch of reader.batches(source)) {
+        if (offset === 0 && reader.bom) offset = 3;
+        const info = scanBatch(digester, batch);
+        const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+        const id = nextId++;
+        const reply = new Promise<ParseReply>((resolve, reject) => waiting.set(id, { resolve, reject }));
+        worker.postMessage({ id, bytes: batch.bytes, firstLine: batch.firstLine, info, fields: LINE_FIELDS, source, offset } satisfies ParseRequest);
+        offset += batch.bytes.byteLength;
+        inflight.push({ slot: batch.slot, bytes, firstLine: batch.firstLine, info, reply });
+        while (inflight.length > width) await settle();
+      }
+      while (inflight.length) await settle();
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
