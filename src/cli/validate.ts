@@ -125,7 +125,7 @@ export function addValidateCommands(program: Command, setExit: (code: number) =>
     .option("--json", "print the full report as JSON on stdout")
     .option("--rejects <file>", "write every failing line with its reasons to this JSONL file")
     .option("--max-findings <n>", "findings to print (all are counted)", intArg("--max-findings"), 20)
-    .option("-j, --jobs <n>", "worker threads parsing and checking records (default 1, none for files under 4 MB; 0 = one per core; ~60 MB each)", intArg("--jobs"))
+    .option("-j, --jobs <n>", "worker threads parsing and checking records (default 1, one per core with --stats or --chat-template, none for files under 4 MB; 0 = one per core; ~60 MB each)", intArg("--jobs"))
     .option("-n, --limit <n>", "check only the first N lines of each file (record-count and file-size rules are then skipped)", intArg("--limit", 1))
     .option("--report <file>", `${REPORT_HELP}; holds the full validation report`)
     .option("--check-media", "ask S3 (HEAD) for every image, video and document the records name: it exists, is within its size, fits its format, and is in the dataset's bucket")

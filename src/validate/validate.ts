@@ -97,7 +97,9 @@ async function validateFile(
   const inflight: { slot: number; result: Promise<BatchResult>; bytes: number }[] = [];
   // One worker by default (this thread reads and digests, it parses and checks: ~2× one thread, under 200 MB);
   // more workers add ~60 MB each and little speed on two cores. Small files are not worth a worker's start-up.
-  const jobs = opts.jobs === 0 ? availableParallelism() : opts.jobs === undefined && path !== "-" && bytes < SMALL_FILE ? 0 : (opts.jobs ?? 1);
+  // Counting every record's tokens (--stats, a chat template) is the work itself: then one worker per core.
+  const counting = !!state.tally || !!checker.template;
+  const jobs = opts.jobs === 0 ? availableParallelism() : opts.jobs === undefined && path !== "-" && bytes < SMALL_FILE ? 0 : (opts.jobs ?? (counting ? availableParallelism() : 1));
   const width = jobs > 0 ? jobs * 4 : 1;
   const reader = new SlotReader(width + 2, jobs > 0);
 
