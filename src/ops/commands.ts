@@ -96,7 +96,7 @@ async function writeRouted(to: "train" | "validation" | "test", value: unknown, 
 /** Remove duplicate records (exact, whitespace-normalised; with `near`, near-duplicates); the first is kept. */
 export async function dedupFiles(files: string[], o: DedupOptions): Promise<OperationResult> {
   if (o.near !== undefined && !(o.near > 0 && o.near <= 1)) throw new PrepError("--near takes a similarity between 0 and 1", 2);
-  const { readRecords, ExactDuplicates, NearDuplicates, recordText } = await import("./ops.js");
+  const { readRecords, ExactDuplicates, NearDuplicates, recordText, asLine } = await import("./ops.js");
   const keyOf = await keyReader(o.key);
   return runOperation("dedup", files, o, [], async ({ main, others, counts, remove, reject }) => {
     const exact = new ExactDuplicates();
@@ -265,9 +265,4 @@ export async function mergeFiles(files: string[], o: MergeOptions): Promise<Oper
     if (plan) note(`merge: ${counts.written - by.validation - by.test} train, ${by.validation} validation${plan.tpath ? `, ${by.test} test` : ""}`);
   });
   return { ...r, ...by, ...(plan?.vpath ? { validationOutput: plan.vpath } : {}), ...(plan?.tpath ? { testOutput: plan.tpath } : {}) };
-}
-
-/** A record's line to write as read: whitespace around the object (which JSON allows) is not kept. */
-function asLine(text: string): string {
-  return text.charCodeAt(0) === 123 && text.charCodeAt(text.length - 1) === 125 ? text : text.trim();
 }

@@ -6,6 +6,7 @@ import type { Finding } from "../record.js";
 import { SlotReader } from "../sources/slots.js";
 import { LINE_FIELDS, scanBatch } from "../validate/batch.js";
 import { LineDigester } from "../validate/hashset.js";
+import { asLine } from "./line-record.js";
 import type { ExactDuplicates } from "./ops.js";
 import type { ParseReply, ParseRequest } from "./parse-worker.js";
 
@@ -84,9 +85,12 @@ export async function dedupExactLines(files: string[], run: ExactRun): Promise<v
             if (run.rejects) await run.rejects.write({ source, line, reason: "duplicate", kept, record: JSON.parse(b.bytes.toString("utf8", start, end)) });
             continue;
           }
-          // Written as read; only whitespace around the object (which JSON allows) is dropped.
+          // Written as read (asLine's rule: only whitespace around the object is dropped), as bytes when nothing is.
           if (b.bytes[start] === 123 && b.bytes[end - 1] === 125 && run.main.writeBytes) await run.main.writeBytes(b.bytes.subarray(start, end));
-          else await (run.main.writeText ?? ((t: string) => run.main.write(JSON.parse(t))))(b.bytes.toString("utf8", start, end).trim());
+          else {
+            const line = asLine(b.bytes.toString("utf8", start, end));
+            await (run.main.writeText ? run.main.writeText(line) : run.main.write(JSON.parse(line)));
+          }
           run.counts.written++;
         }
         reader.release(b.slot);

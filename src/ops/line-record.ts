@@ -24,3 +24,8 @@ export function lineRecord(text: string, origin: Origin, invalid: { at: number; 
   if (bad) return surrogateFinding(origin, bad);
   return { value: v as Record<string, unknown> };
 }
+
+/** A record's line to write as read: whitespace around the object (which JSON allows) is not kept. */
+export function asLine(text: string): string {
+  return text.charCodeAt(0) === 123 && text.charCodeAt(text.length - 1) === 125 ? text : text.trim();
+}

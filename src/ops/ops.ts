@@ -2,6 +2,7 @@ import { getFormat, type FormatName } from "../formats/index.js";
 import type { Finding } from "../record.js";
 import { lineBatches } from "../sources/lines.js";
 import { lineRecord } from "./line-record.js";
+export { asLine } from "./line-record.js";
 import { openBytes } from "../sources/open.js";
 import { recordTexts } from "../validate/checker.js";
 import { detectFormat } from "../validate/detect.js";

@@ -20,8 +20,7 @@ export interface Line {
  * and a leading byte-order mark. Only the current chunk and one partial line are held in memory.
  */
 export async function* lineBatches(bytes: Readable, firstLine = 1, o: { raw?: boolean } = {}): AsyncGenerator<Line[]> {
-  // As rawLineBatches cuts, without its exclusive copy of each batch and its newline count (those are for handing
-  // batches to other threads): the lines are split from a view of the chunk and counted as they are split.
+  // Lines are split from a view of each chunk and counted as they are split: no copy of the chunk, no second scan.
   let carry: Buffer | undefined;
   let n = firstLine;
   let first = true;
@@ -31,7 +30,7 @@ export async function* lineBatches(bytes: Readable, firstLine = 1, o: { raw?: bo
     carry = undefined;
     if (first) {
       if (chunk.length < 3 && chunk[0] === 0xef) {
-        carry = chunk;
+        carry = chunk; // too short to tell a byte-order mark yet
         continue;
       }
       first = false;
@@ -62,48 +61,6 @@ export interface RawBatch {
   lines?: number;
   /** Byte offset of the batch in the file, when the reader tracks it. */
   offset?: number;
-}
-
-/**
- * Whole-line byte batches of a stream, without decoding: line numbers are found by counting newlines, so the
- * reading thread does almost no work and the batches can be decoded and checked elsewhere.
- */
-export async function* rawLineBatches(stream: Readable, firstLine = 1): AsyncGenerator<RawBatch> {
-  let carry: Buffer | undefined;
-  let line = firstLine;
-  let first = true;
-  let offset = 0;
-  for await (const chunk0 of stream as AsyncIterable<Buffer>) {
-    let chunk = carry ? Buffer.concat([carry, chunk0]) : chunk0;
-    carry = undefined;
-    if (first) {
-      if (chunk.length < 3 && chunk[0] === 0xef) {
-        carry = chunk; // too short to tell a byte-order mark yet
-        continue;
-      }
-      first = false;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        chunk = chunk.subarray(3);
-        offset = 3;
-      }
-    }
-    const last = chunk.lastIndexOf(10);
-    if (last === -1) {
-      carry = chunk;
-      continue;
-    }
-    // An exclusive copy with its own ArrayBuffer (small Buffers share a pool, and could not be transferred).
-    const body = new Uint8Array(last + 1);
-    body.set(chunk.subarray(0, last + 1));
-    if (last + 1 < chunk.length) carry = chunk.subarray(last + 1);
-    const firstLine = line;
-    // Count before yielding: the consumer may transfer (detach) the buffer.
-    for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) line++;
-    const at = offset;
-    offset += body.length;
-    yield { bytes: body, firstLine, offset: at };
-  }
-  if (carry && carry.length) yield { bytes: new Uint8Array(carry), firstLine: line, offset };
 }
 
 /** The lines of a raw batch. */
