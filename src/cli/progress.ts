@@ -1,4 +1,8 @@
-import cliProgress from "cli-progress";
+import type cliProgressModule from "cli-progress";
+import { createRequire } from "node:module";
+
+/** cli-progress, loaded when a progress line is first drawn (a run with no terminal on stderr never loads it). */
+const loadCliProgress = (): typeof cliProgressModule => createRequire(import.meta.url)("cli-progress");
 
 export type ProgressUnit = "bytes" | "rows" | "pages" | "files" | "documents";
 
@@ -37,8 +41,8 @@ interface Payload {
  */
 export class Progress {
   readonly enabled: boolean;
-  private multi?: cliProgress.MultiBar;
-  private bar?: cliProgress.SingleBar;
+  private multi?: cliProgressModule.MultiBar;
+  private bar?: cliProgressModule.SingleBar;
   private started = 0;
   private readonly err: NodeJS.WriteStream;
 
@@ -57,6 +61,7 @@ export class Progress {
       this.started = Date.now();
       return;
     }
+    const cliProgress = loadCliProgress();
     this.multi = new cliProgress.MultiBar({
       stream: this.err,
       clearOnComplete: true,

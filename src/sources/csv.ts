@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { parse, type CsvError } from "csv-parse";
+import type { CsvError } from "csv-parse";
 import { drain, fastEligible, noRows, papaRecords } from "./csv-fast.js";
 import { finding, PrepError, type Origin, type SourceItem } from "../record.js";
 import { Utf8Tracker } from "./encoding.js";
@@ -130,6 +130,8 @@ export async function* readCsv(path: string, opts: CsvOptions = {}): AsyncGenera
     const message = lineShift ? e.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + lineShift}`) : e.message;
     return finding("csv-syntax", message, { source: name, line: at === undefined ? undefined : at + lineShift });
   };
+  // csv-parse reads what the fast path leaves (loaded then: most CSV runs never need it).
+  const { parse } = await import("csv-parse");
   const parser = parse({
     bom: true,
     delimiter,

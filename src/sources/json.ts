@@ -1,8 +1,4 @@
 import { Transform } from "node:stream";
-import chain from "stream-chain";
-import { parser } from "stream-json";
-import { pick } from "stream-json/filters/pick.js";
-import { streamArray } from "stream-json/streamers/stream-array.js";
 import { finding, PrepError, type Finding, type Origin, type SourceItem } from "../record.js";
 import { ENCODING_HINT, loneSurrogate, Utf8Tracker } from "./encoding.js";
 import { lineBatches, type Line } from "./lines.js";
@@ -129,6 +125,8 @@ export async function* readJson(path: string, opts: JsonOptions = {}): AsyncGene
     yield* readJsonl(path, opts);
     return;
   }
+  // stream-json is loaded by the runs that read a JSON document (start-up: a CSV or JSON Lines run does without it).
+  const [{ default: chain }, { parser }, { pick }, { streamArray }] = await Promise.all([import("stream-chain"), import("stream-json"), import("stream-json/filters/pick.js"), import("stream-json/streamers/stream-array.js")]);
   const bytes = await openUtf8(path, opts.encoding, opts.onBytes);
   // stream-json decodes bytes itself (bad bytes become U+FFFD): note where they were, to reject the rows holding them.
   const tracker = new Utf8Tracker();

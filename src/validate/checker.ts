@@ -5,7 +5,8 @@ import { finding, PrepError, type DraftBody, type Finding, type Origin } from ".
 import type { OpenAiChatRecord } from "../formats/openai-chat.js";
 import type { OpenAiPreferenceRecord } from "../formats/openai-preference.js";
 import { countSumUpTo, loadTokenCounter, type LineFigures, type TokenCounter } from "../tokens/index.js";
-import { countRendered, draftMessages, type ChatTemplate } from "../templates/chat-template.js";
+import type { ChatTemplate } from "../templates/chat-template.js";
+import { countRendered, draftMessages } from "../templates/count.js";
 
 export interface CheckerOptions {
   /** Model ID or alias; without one, only format rules are checked. */

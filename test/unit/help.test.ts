@@ -13,7 +13,7 @@ const PARSED = new Error("parsed");
 
 /** Parse a command line with the real program, stopping before its action runs. */
 async function parses(args: string[]): Promise<true | string> {
-  const program = buildProgram(() => undefined);
+  const program = await buildProgram(() => undefined);
   const quiet = (c: Command) => {
     c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
     c.commands.forEach(quiet);
