@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { PrepError } from "../record.js";
 import { createRequire } from "node:module";
-import { bpeCount, LONG_PIECE, ShortBpe, vocabFromByteVocab } from "./bpe.js";
+import { ShortBpe, vocabFromByteVocab } from "./bpe.js";
 import { nextPiece, ownCopy, PieceTable } from "./cl100k-split.js";
 import { Llama2Bpe } from "./llama2.js";
 import { tokensFromTable, Vocab } from "./vocab.js";
@@ -23,44 +23,11 @@ const loaders: Record<string, () => Promise<Count>> = {
     const [{ O200K_TOKEN_SPLIT_REGEX }, vocab] = await Promise.all([import("gpt-tokenizer/encodingParams/constants"), tableVocab("o200k_base", () => import("gpt-tokenizer/bpeRanks/o200k_base"))]);
     return pieceCached(regexPieces(O200K_TOKEN_SPLIT_REGEX), vocab);
   },
-  llama3: async () => {
-    const l3 = (await import("llama3-tokenizer-js")).default;
-    const encode = (t: string) => l3.encode(t, { bos: false, eos: false }).length;
-    // Ids below 128,000 are the byte-level BPE vocabulary (tiktoken-derived: id = rank); the rest are special.
-    let vocab: Vocab | undefined;
-    const pieces = new Map<string, number>();
-    return (t) => {
-      if (t.length < LONG_PIECE) return encode(t);
-      // The library's encoder is quadratic in a long piece (and overflows the stack past ~120k tokens): count
-      // such pieces here; the rest, and special tokens, with the library as before.
-      let long = false;
-      LLAMA3_SPLIT.lastIndex = 0;
-      for (let m = LLAMA3_SPLIT.exec(t); m !== null; m = LLAMA3_SPLIT.exec(t)) {
-        if (m[0].length >= LONG_PIECE) {
-          long = true;
-          break;
-        }
-      }
-      if (!long) return encode(t);
-      let n = 0;
-      for (const part of t.split(LLAMA3_SPECIAL)) {
-        if (part === "") continue;
-        if (LLAMA3_SPECIAL_WHOLE.test(part)) {
-          n += encode(part);
-          continue;
-        }
-        LLAMA3_SPLIT.lastIndex = 0;
-        for (let m = LLAMA3_SPLIT.exec(part); m !== null; m = LLAMA3_SPLIT.exec(part)) {
-          const p = m[0];
-          if (p.length >= LONG_PIECE) n += bpeCount((vocab ??= vocabFromByteVocab(l3.vocabById as string[], 128_000)), p);
-          else {
-            n += remembered(pieces, p, encode);
-          }
-        }
-      }
-      return n;
-    };
-  },
+  // Llama 3's byte-level BPE is tiktoken's (id = rank below 128,000), so our rank-BPE counts it from its vocabulary
+  // (dist/tokens/llama3.bpe, written at build time from llama3-tokenizer-js's): the library, ~0.3 s and ~190 MB to
+  // load and ~6× cl100k's time per count, is not loaded. Its pre-tokenizer is cl100k's expression, so cl100k's
+  // scanner and line sums serve it; its special tokens count one each, as the library counts them.
+  llama3: async () => llama3Count(await llama3Vocab()),
   // llama-tokenizer-js's BPE over integer tables (llama2.ts), read from the file `npm run build` writes.
   llama2: async () => {
     const bpe = await llama2Tables();
@@ -69,11 +36,9 @@ const loaders: Record<string, () => Promise<Count>> = {
 };
 const loaded = new Map<string, Promise<Count>>();
 
-// Llama 3's pre-tokenizer (tokenizer.json's Split pattern, with (?i:…) spelled out for JavaScript) and special tokens.
-const LLAMA3_SPLIT = /(?:'([sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD]))|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+// Llama 3's special tokens (tokenizer.json's added tokens): each is one token where the text holds it.
 const LLAMA3_SPECIAL_SOURCE = "<\\|(?:begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|python_tag|finetune_right_pad_id|reserved_special_token_(?:[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-3][0-9]|24[0-7]))\\|>";
 const LLAMA3_SPECIAL = new RegExp(`(${LLAMA3_SPECIAL_SOURCE})`);
-const LLAMA3_SPECIAL_WHOLE = new RegExp(`^${LLAMA3_SPECIAL_SOURCE}$`);
 
 
 const CACHE_LIMIT = 200_000;
@@ -111,6 +76,31 @@ export function llama2Tag(): string {
 export async function llama2Tables(): Promise<Llama2Bpe> {
   const tag = llama2Tag();
   return built("llama2.bpe", (f) => Llama2Bpe.read(f, tag)) ?? Llama2Bpe.fromLibrary((await import("llama-tokenizer-js")).default as never);
+}
+
+/** What the Llama 3 vocabulary file must say it holds: llama3-tokenizer-js's version. */
+export function llama3Tag(): string {
+  return `llama3-tokenizer-js ${packageVersion("llama3-tokenizer-js")}`;
+}
+
+/** Llama 3's ranks: from dist/tokens/llama3.bpe, else from the library's vocabulary (~0.3 s to import). */
+export async function llama3Vocab(): Promise<Vocab> {
+  return built("llama3.bpe", (f) => Vocab.read(f, llama3Tag())) ?? vocabFromByteVocab(((await import("llama3-tokenizer-js")).default as { vocabById: string[] }).vocabById, LLAMA3_FIRST_SPECIAL);
+}
+const LLAMA3_FIRST_SPECIAL = 128_000;
+
+/** Llama 3 counts: special tokens one each, the text between them piece by piece (pre-tokenized afresh after each). */
+function llama3Count(vocab: Vocab): Count {
+  const text = lineCached(pieceCached(nextPiece, vocab));
+  const withSpecials = (t: string): number => {
+    let n = 0;
+    // The expression captures the special tokens: they are the odd parts.
+    t.split(LLAMA3_SPECIAL).forEach((part, i) => (n += i % 2 ? 1 : part === "" ? 0 : text(part)));
+    return n;
+  };
+  const count: Count = (t) => (t.includes("<|") ? withSpecials(t) : text(t));
+  count.prefix = (t, stop) => (t.includes("<|") ? { tokens: withSpecials(t), stopped: false, at: t.length } : text.prefix!(t, stop));
+  return count;
 }
 
 /** `f(key)`, remembered in `cache`, which is emptied when it reaches `limit` entries (memory stays bounded). */
@@ -317,7 +307,7 @@ interface CounterSpec {
 }
 
 const specs: Record<string, CounterSpec> = {
-  llama3: { base: "llama3", exact: true, description: "Llama 3 tokenizer (llama3-tokenizer-js; same ids as Meta's tokenizer.json)", upperBound: byteLevel, lineBound: (l) => l.bytes },
+  llama3: { base: "llama3", exact: true, description: "Llama 3 tokenizer (Meta's vocabulary from llama3-tokenizer-js, counted by prep-data's rank-BPE; the same counts as Meta's tokenizer.json)", upperBound: byteLevel, lineBound: (l) => l.bytes, within: byteLevelWithin },
   // SentencePiece with byte fallback: at most one token per byte, plus the leading-space piece.
   llama2: { base: "llama2", exact: true, description: "Llama 2 SentencePiece tokenizer (llama-tokenizer-js)", upperBound: (b) => b + 1, lineBound: (l) => l.bytes + 4 },
   cl100k: { base: "cl100k", exact: true, description: "OpenAI cl100k_base (gpt-tokenizer)", upperBound: byteLevel, lineBound: (l) => l.bytes, within: byteLevelWithin },

