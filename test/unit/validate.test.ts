@@ -200,6 +200,22 @@ describe("token counting", () => {
     }
   });
 
+  it("cl100k's line-segment cache, off over lines that do not come back and on again where they do, never changes a count", async () => {
+    const { countTokens: cl } = await import("gpt-tokenizer/encoding/cl100k_base");
+    const asText = { disallowedSpecial: new Set<string>() };
+    const c1 = await loadTokenCounter("cl100k");
+    const lines = ["#Person1#: Yes.", "#Person2#: Hello, how are you?", "Summary: ", "  indented line", "中文 line 2"];
+    // Distinct lines (the cache's hits fall under a third: it turns off), then the same few again and again (it
+    // turns on again after its pause), then distinct again: two-line texts, every one compared.
+    const texts: string[] = [];
+    for (let i = 0; i < 12_000; i++) texts.push(`line ${i} of ${i * 7919}\nnext ${i % 13} ${String.fromCharCode(65 + (i % 26))}`);
+    for (let i = 0; i < 40_000; i++) texts.push(`${lines[i % 5]}\n${lines[(i + 1) % 5]}`);
+    for (let i = 0; i < 12_000; i++) texts.push(`again ${i * 31}\n\n${i}`);
+    let wrong = 0;
+    for (const t of texts) if (c1.count(t) !== cl(t, asText)) wrong++;
+    expect(wrong).toBe(0);
+  });
+
   it("our rank-BPE over gpt-tokenizer's tables counts what its encoder counts, on 12,000 seeded pieces of ten scripts", async () => {
     const { countTokens: cl } = await import("gpt-tokenizer/encoding/cl100k_base");
     const { countTokens: o2 } = await import("gpt-tokenizer/encoding/o200k_base");
@@ -428,6 +444,26 @@ describe("token counting", () => {
       const e = est.count(t);
       for (const c of exact) expect(e, `${c.name}: ${t.slice(0, 20)}`).toBeGreaterThanOrEqual(c.count(t));
       expect(est.upperBound(Buffer.byteLength(t))).toBeGreaterThanOrEqual(e);
+    }
+  });
+
+  it("the estimate is its formula: ceil(1.3 × cl100k + non-ASCII characters + 0.5 × ASCII capitals and digits) + 8, each character class counted by code point", async () => {
+    const est = await loadTokenCounter("estimate");
+    const cl = await loadTokenCounter("cl100k");
+    // The classes counted here one code point at a time, apart from the counter's own way of counting them.
+    const formula = (t: string) => {
+      let nonAscii = 0;
+      let capsDigits = 0;
+      for (const ch of t) {
+        const cp = ch.codePointAt(0)!;
+        // A lone low surrogate is left out, as the counter always has (it takes it for the second half of a pair).
+        if (cp > 127 && !(cp >= 0xdc00 && cp <= 0xdfff)) nonAscii++;
+        else if (/[A-Z0-9]/.test(ch)) capsDigits++;
+      }
+      return Math.ceil(1.3 * cl.count(t) + nonAscii + 0.5 * capsDigits) + 8;
+    };
+    for (const t of ["", "plain lower case", "ABC 123 def XYZ 9", "Café — naïve 🙂 emoji 𝔘 and 中文 ABC", "\ud800 lone high, lone low \udc00 Z", "#Person1#: Hi, Mr. Smith. I'm Doctor Hawkins.\n#Person2#: 2024-01-05"]) {
+      expect(est.count(t), JSON.stringify(t)).toBe(formula(t));
     }
   });
 
