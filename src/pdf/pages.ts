@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { DEFAULT_MAX_STREAM_BYTES, oversizedStream } from "./bounds.js";
-import { costlyPage } from "./page-cost.js";
+import { DEFAULT_MAX_STREAM_BYTES } from "./bounds.js";
+import { bombCheck, type Bomb } from "./bomb.js";
 import { garbledText } from "./garbled.js";
 import { finding, type Finding } from "../record.js";
 import { BoilerplateFilter, type PageLines } from "./boilerplate.js";
@@ -113,19 +113,6 @@ async function readStdin(): Promise<Uint8Array> {
  * and findings (a file that cannot be opened, a page that fails, a page without a text layer); never throws for
  * one bad file.
  */
-/**
- * Why a document is refused before any engine opens it: a content stream that inflates past the limit, or a page
- * that draws more than the limit (its streams summed, forms times their uses).
- */
-export function bombIn(pdf: Uint8Array, limit: number): { message: string; page?: number } | undefined {
-  const mib = (limit / 1024 ** 2).toLocaleString("en-US");
-  const stream = oversizedStream(pdf, limit);
-  if (stream) return { message: `a content stream${stream.object ? ` (object ${stream.object})` : ""} inflates to more than ${mib} MiB (--max-stream-mb)` };
-  const page = costlyPage(pdf, limit);
-  if (page) return { page: page.page, message: `page ${page.page} draws more than ${mib} MiB of content (its streams, and forms times the times they are drawn) (--max-stream-mb)` };
-  return undefined;
-}
-
 /** A PDF object from S3, in memory (pdf.js needs the whole file; nothing is copied to disk). */
 async function readS3(uri: string): Promise<Uint8Array> {
   const { openObject } = await import("../s3/s3.js");
@@ -151,7 +138,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
   let docId = 0;
   const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
   /** Bomb checks of documents ahead (poppler's prefetch), by input index: one file at a time, in order. */
-  const bombs = new Map<number, Promise<ReturnType<typeof bombIn>>>();
+  const bombs = new Map<number, Promise<Bomb | undefined>>();
   let checked: Promise<unknown> = Promise.resolve();
   poppler?.expect(inputs.length);
   try {
@@ -165,8 +152,8 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
         if (ahead === undefined || ahead === "-" || ahead.startsWith("s3://") || bombs.has(i)) continue;
         const check = checked.then(() =>
           readFile(ahead).then(
-            (b) => {
-              const bomb = bombIn(b, limit);
+            async (b) => {
+              const bomb = await bombCheck(b, limit);
               if (!bomb) poppler.prefetch(doc + k, { path: ahead }, opts.passwords);
               return bomb;
             },
@@ -183,7 +170,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
       try {
         const src = source === "-" ? { data: await (opts.stdin ?? readStdin)() } : source.startsWith("s3://") ? { data: await readS3(source) } : { path: source };
         // Bombs first: a stream that would inflate to gigabytes is refused before pdf.js starts on it.
-        const bomb = bombs.has(at) ? await bombs.get(at)! : bombIn(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);
+        const bomb = bombs.has(at) ? await bombs.get(at)! : await bombCheck(src.data ?? (await readFile(source).catch(() => new Uint8Array(0))), limit);
         bombs.delete(at);
         if (bomb) {
           outcome.error = bomb.message;

@@ -170,6 +170,29 @@ describe("PDF extraction is bounded in memory on both engines", () => {
     }
   }, 60_000);
 
+  it("a document of 2 MiB or more is checked in a thread of its own (its memory goes when the thread ends), with the same answer as in this thread", async () => {
+    const d = tmp();
+    const { writeFormBomb } = await import("../helpers/pdf-bombs.js");
+    const { bombCheck, bombIn, BOMB_THREAD_BYTES } = await import("../../src/pdf/bomb.js");
+    const mb = 1024 * 1024;
+    writeFormBomb(join(d, "form.pdf"), 2, 50);
+    // The same bomb made large by comment lines after the header (the check reads objects, not offsets).
+    const raw = readFileSync(join(d, "form.pdf"));
+    const header = raw.indexOf(10) + 1;
+    const padded = Buffer.concat([raw.subarray(0, header), Buffer.from(`%${"x".repeat(1000)}\n`.repeat(2200)), raw.subarray(header)]);
+    expect(raw.length).toBeLessThan(BOMB_THREAD_BYTES);
+    expect(padded.length).toBeGreaterThanOrEqual(BOMB_THREAD_BYTES);
+    const inThread = bombIn(padded, 16 * mb);
+    expect(inThread).toMatchObject({ page: 1 });
+    expect(await bombCheck(padded, 16 * mb)).toEqual(inThread);
+    expect(await bombCheck(padded, 256 * mb)).toBeUndefined();
+    // Through the CLI: the large file refused by the thread's answer, its page named.
+    writeFileSync(join(d, "big.pdf"), padded);
+    const r = await run(["pdf", join(d, "big.pdf"), "--engine", "pdfjs", "--max-stream-mb", "16", "--format", "text", "-o", join(d, "o.jsonl")]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/big\.pdf page 1: pdf-limit: page 1 draws more than 16 MiB of content/);
+  }, 60_000);
+
   it("--max-extract-mb takes a whole number of MiB", async () => {
     const r = await run(["pdf", "x.pdf", "--max-extract-mb", "lots"]);
     expect(r.code).toBe(2);
