@@ -7,6 +7,7 @@ import { targetNames } from "../targets/table.js";
 import { distance } from "fastest-levenshtein";
 import { addHelpTexts } from "./help.js";
 import { COMMAND_MODULES, modulesFor } from "./commands.js";
+import { VERSION } from "../version.js";
 
 /**
  * A `--model` that can no longer start a job: `upload` and `job create` refuse it (exit 2) with the date and what to
@@ -58,7 +59,7 @@ async function applyTarget(cmd: Command, action: Command): Promise<void> {
 export async function buildProgram(setExit: (code: number) => void, modules = COMMAND_MODULES): Promise<Command> {
   const program = new Command("prep-data")
     .description("Turn documents and datasets into validated JSONL training files (Amazon Bedrock first).")
-    .version("0.1.0")
+    .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .option("--s3-path-style", "address S3 buckets by path (http://host/bucket/key), for S3-compatible stores (or PREP_DATA_S3_PATH_STYLE=1)")
     // As the AWS CLI takes them (the environment variables still work; an option wins over its variable).
