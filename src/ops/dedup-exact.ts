@@ -1,5 +1,5 @@
-import { existsSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { statSync } from "node:fs";
+import { workerScript } from "../worker-script.js";
 import { Worker } from "node:worker_threads";
 import type { Sink } from "../jsonl.js";
 import type { Finding } from "../record.js";
@@ -28,10 +28,6 @@ export function worthWorker(files: string[]): boolean {
   return total >= WORKER_MIN_BYTES;
 }
 
-function workerUrl(): URL {
-  const here = new URL("./parse-worker.js", import.meta.url);
-  return existsSync(fileURLToPath(here)) ? here : new URL("../../dist/ops/parse-worker.js", import.meta.url);
-}
 
 export interface ExactRun {
   main: Sink;
@@ -43,7 +39,7 @@ export interface ExactRun {
 }
 
 export async function dedupExactLines(files: string[], run: ExactRun): Promise<void> {
-  const worker = new Worker(workerUrl(), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+  const worker = new Worker(workerScript("ops/parse-worker.js", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
   const waiting = new Map<number, { resolve: (r: ParseReply) => void; reject: (e: Error) => void }>();
   worker.on("message", (r: ParseReply & { error?: string }) => {
     const p = waiting.get(r.id)!;

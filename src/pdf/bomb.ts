@@ -1,6 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { workerScript } from "../worker-script.js";
 import { oversizedStream } from "./bounds.js";
 import { costlyPage } from "./page-cost.js";
 
@@ -34,10 +33,7 @@ export const BOMB_THREAD_BYTES = 2 << 20;
 /** {@link bombIn}, in a short-lived worker thread for a document of {@link BOMB_THREAD_BYTES} or more. */
 export async function bombCheck(pdf: Uint8Array, limit: number): Promise<Bomb | undefined> {
   if (pdf.byteLength < BOMB_THREAD_BYTES) return bombIn(pdf, limit);
-  const here = new URL("./bomb-worker.js", import.meta.url);
-  // Running from src/ under a TypeScript test runner: the built worker.
-  const url = existsSync(fileURLToPath(here)) ? here : new URL("../../dist/pdf/bomb-worker.js", import.meta.url);
-  const worker = new Worker(url, { workerData: { pdf, limit } });
+  const worker = new Worker(workerScript("pdf/bomb-worker.js", import.meta.url), { workerData: { pdf, limit } });
   try {
     return await new Promise<Bomb | undefined>((resolve, reject) => {
       worker.once("message", (m: Bomb | null) => resolve(m ?? undefined));

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { workerScript } from "../worker-script.js";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_PAGE_LIMITS, openPdf, pageLines, PageLimitError, PdfOpenError, type OpenedPdf, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
@@ -42,11 +41,6 @@ export class InProcessExtractor implements Extractor {
   }
 }
 
-function workerUrl(): URL {
-  const here = new URL("./worker.js", import.meta.url);
-  // Running from src/ under a TypeScript test runner: use the built worker.
-  return existsSync(fileURLToPath(here)) ? here : new URL("../../dist/pdf/worker.js", import.meta.url);
-}
 
 interface Slot {
   worker: Worker;
@@ -64,7 +58,7 @@ export class WorkerExtractor implements Extractor {
   ) {
     this.width = jobs * 3;
     this.slots = Array.from({ length: jobs }, () => {
-      const worker = new Worker(workerUrl());
+      const worker = new Worker(workerScript("pdf/worker.js", import.meta.url));
       const slot: Slot = { worker, inflight: 0, waiting: new Map() };
       worker.on("message", (r: WorkerReply) => {
         const key = r.type === "page" || r.type === "page-error" ? `p${r.doc}:${r.page}` : `o${r.doc}`;

@@ -274,10 +274,12 @@ export interface TokenCounter {
 function charClasses(text: string): { nonAscii: number; capsDigits: number } {
   // By what the engine's expressions remove, not a loop over characters: half the time on DialogSum text. A text
   // whose UTF-8 length is its length is all ASCII.
-  const capsDigits = text.replace(NOT_CAPS_DIGITS, "").length;
   const nonAscii = Buffer.byteLength(text) === text.length ? 0 : text.length - text.replace(NON_ASCII, "").length;
-  return { nonAscii, capsDigits };
+  return { nonAscii, capsDigits: capsDigitsOf(text) };
 }
+
+/** ASCII capitals and digits (all the text bound needs of the classes). */
+const capsDigitsOf = (text: string): number => text.replace(NOT_CAPS_DIGITS, "").length;
 const NOT_CAPS_DIGITS = /[^A-Z0-9]+/g;
 /** A UTF-16 unit of a non-ASCII character: each character once (a low surrogate is the second unit of its pair). */
 const NON_ASCII = /[^\u0000-\u007f\udc00-\udfff]+/g;
@@ -333,7 +335,7 @@ const specs: Record<string, CounterSpec> = {
     upperBound: (b) => Math.ceil(2.3 * b) + 8,
     // The same terms with the text's own classes: a non-ASCII character takes one more UTF-8 byte than UTF-16
     // units at least, so bytes − length bounds their number; capitals and digits are counted.
-    textBound: (t, b) => Math.ceil(1.3 * b + (b - t.length) + 0.5 * charClasses(t).capsDigits) + 8,
+    textBound: (t, b) => Math.ceil(1.3 * b + (b - t.length) + 0.5 * capsDigitsOf(t)) + 8,
     // A text's bytes, capitals and digits all come from the line (an escape such as \u00e9 takes more line bytes
     // than the character's own terms); + 8 for each of at most two parts, with room for rounding.
     lineBound: (l) => Math.ceil(1.3 * l.bytes + l.highBytes + 0.5 * l.capsDigits) + 20,

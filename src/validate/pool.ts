@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { workerScript } from "../worker-script.js";
 import { Worker } from "node:worker_threads";
 import type { RawBatch } from "../sources/lines.js";
 import { batchChecker, scanBatch, type BatchResult, type BatchSetup } from "./batch.js";
@@ -21,10 +20,6 @@ export async function inProcessRunner(setup: BatchSetup): Promise<BatchRunner> {
   return { submit: async (batch, rejects) => check(batch, scanBatch(digester, batch), rejects), end: async () => undefined };
 }
 
-function workerUrl(): URL {
-  const here = new URL("./worker.js", import.meta.url);
-  return existsSync(fileURLToPath(here)) ? here : new URL("../../dist/validate/worker.js", import.meta.url);
-}
 
 /** `jobs` worker threads checking batches whose bytes sit in SharedArrayBuffers (posted by reference). */
 export async function workerRunner(setup: BatchSetup, jobs: number): Promise<BatchRunner> {
@@ -34,7 +29,7 @@ export async function workerRunner(setup: BatchSetup, jobs: number): Promise<Bat
   const workers = await Promise.all(
     Array.from({ length: jobs }, async () => {
       // A 16 MB young generation: the same speed as the default with ~15 MB less resident per worker.
-      const w = new Worker(workerUrl(), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+      const w = new Worker(workerScript("validate/worker.js", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
       const slot = { w, inflight: 0 };
       await new Promise<void>((resolve, reject) => {
         w.once("message", (r: ValidateReply) => (r.type === "ready" ? resolve() : reject(new Error(r.type === "setup-error" ? r.message : "worker failed to start"))));
