@@ -8,8 +8,9 @@ import { BoilerplateFilter, type PageLines } from "./boilerplate.js";
 import { collectCompounds, joinHyphenated } from "./clean.js";
 import { DEFAULT_PAGE_LIMITS, PageLimitError, PdfOpenError, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
-import { InProcessExtractor, MixedExtractor, type ExtractedPage, type Extractor } from "./pool.js";
-import { PopplerExtractor, READY_AHEAD, resolveEngine, type PdfEngine } from "./poppler.js";
+import { AheadExtractor } from "./ahead.js";
+import { InProcessExtractor, type ExtractedPage, type Extractor } from "./pool.js";
+import { PopplerExtractor, resolveEngine, type PdfEngine } from "./poppler.js";
 
 export const DEFAULT_MAX_PAGES = 100_000;
 
@@ -128,25 +129,26 @@ async function readS3(uri: string): Promise<Uint8Array> {
 export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): AsyncGenerator<PdfPage | Finding> {
   const jobs = opts.jobs ?? availableParallelism();
   const limits: PageLimits = { ...DEFAULT_PAGE_LIMITS, ...opts.limits };
-  const pdfjs = (): Extractor => (jobs > 1 ? new MixedExtractor(jobs, opts.sharedPages, limits) : new InProcessExtractor(limits));
+  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+  const pdfjs = (): Extractor => (jobs > 1 ? new AheadExtractor(jobs, { sharedPages: opts.sharedPages, maxPages, limits }) : new InProcessExtractor(limits));
   // Markdown tables need each run's place, which only pdf.js gives: the poppler engine is not used for them.
   const engine = limits.tables === "markdown" ? "pdfjs" : resolveEngine(opts.engine);
   const poppler = engine === "poppler" ? new PopplerExtractor(limits, Math.max(1, jobs), opts.engine === "poppler" ? undefined : pdfjs) : undefined;
   const ex: Extractor = poppler ?? pdfjs();
   const maxFail = opts.maxConsecutiveFailures ?? 25;
-  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
   let docId = 0;
   const limit = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
-  /** Bomb checks of documents ahead (poppler's prefetch), by input index: one file at a time, in order. */
+  /** Bomb checks of documents read ahead (the extractor's prefetch), by input index: one file at a time, in order. */
   const bombs = new Map<number, Promise<Bomb | undefined>>();
   let checked: Promise<unknown> = Promise.resolve();
   poppler?.expect(inputs.length);
   try {
     for (const [at, source] of inputs.entries()) {
       const doc = docId++;
-      // poppler: the next documents' processes start now (once each passed the bomb check), while this one's pages
-      // are consumed; how many run at once, and how much text waits, is the extractor's to bound.
-      for (let k = 1; poppler && k < poppler.jobs + 1 + READY_AHEAD; k++) {
+      // The next documents are read ahead (once each passed the bomb check) while this one's pages are consumed:
+      // pdftotext processes, or pdf.js threads each reading one whole; how many at once, and how much text waits,
+      // is the extractor's to bound.
+      for (let k = 1; ex.prefetch && k <= (ex.aheadDocs ?? 0); k++) {
         const i = at + k;
         const ahead = inputs[i];
         if (ahead === undefined || ahead === "-" || ahead.startsWith("s3://") || bombs.has(i)) continue;
@@ -154,7 +156,7 @@ export async function* readPdfPages(inputs: string[], opts: PdfOptions = {}): As
           readFile(ahead).then(
             async (b) => {
               const bomb = await bombCheck(b, limit);
-              if (!bomb) poppler.prefetch(doc + k, { path: ahead }, opts.passwords);
+              if (!bomb) ex.prefetch!(doc + k, { path: ahead }, opts.passwords);
               return bomb;
             },
             () => undefined,

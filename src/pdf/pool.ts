@@ -2,22 +2,29 @@ import { workerScript } from "../worker-script.js";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_PAGE_LIMITS, openPdf, pageLines, PageLimitError, PdfOpenError, type OpenedPdf, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
+import type { WorkerReply, WorkerRequest } from "./worker.js";
 
 /** A page's lines and its page object's reference. */
 export interface ExtractedPage {
   lines: PageLine[];
   ref?: string;
 }
-import type { WorkerReply, WorkerRequest } from "./worker.js";
+
+/** A PDF to open: a local file, or its bytes (stdin, S3). */
+export type PdfSource = { path?: string; data?: Uint8Array };
 
 /** Where page text is extracted: in this thread, or in a pool of worker threads. */
 export interface Extractor {
-  open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number>;
+  open(doc: number, src: PdfSource, passwords?: string[]): Promise<number>;
   page(doc: number, page: number): Promise<ExtractedPage>;
   close(doc: number): Promise<void>;
   /** How many pages to keep in flight. */
   readonly width: number;
   end(): Promise<void>;
+  /** Documents it reads ahead: the caller tells it of up to this many after the one it opens ({@link prefetch}). */
+  readonly aheadDocs?: number;
+  /** A document that will be opened soon, to read ahead (a local file that passed the bomb check). */
+  prefetch?(doc: number, src: PdfSource, passwords?: string[]): void;
 }
 
 export class InProcessExtractor implements Extractor {
@@ -112,62 +119,5 @@ export class WorkerExtractor implements Extractor {
 
   async end(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
-  }
-}
-
-const SHARED_PAGES = 800;
-
-/**
- * `jobs - 1` worker threads, and this thread too for documents of up to `sharedPages` pages. Every thread holding a
- * document keeps its own pdf.js and its own parse of it, which grows by ~30 KB per page served (pdf.js caches every
- * object it reads for the document's life): a 2,415-page manual costs ~150 MB in each. Short documents are
- * extracted by both (this thread is otherwise idle half the time); long ones by the workers alone, while this
- * thread chunks.
- */
-export class MixedExtractor implements Extractor {
-  private local: InProcessExtractor;
-  private workers: WorkerExtractor;
-  private localInflight = 0;
-  private shared = new Set<number>();
-  readonly width: number;
-
-  private readonly sharedPages: number;
-
-  constructor(jobs: number, sharedPages?: number, limits: PageLimits = DEFAULT_PAGE_LIMITS) {
-    this.sharedPages = sharedPages ?? SHARED_PAGES;
-    this.local = new InProcessExtractor(limits);
-    this.workers = new WorkerExtractor(jobs - 1, limits);
-    this.width = jobs * 3;
-  }
-
-  async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number> {
-    const n = await this.workers.open(doc, src, passwords);
-    if (n <= this.sharedPages) {
-      await this.local.open(doc, src, passwords);
-      this.shared.add(doc);
-    }
-    return n;
-  }
-
-  async page(doc: number, page: number): Promise<ExtractedPage> {
-    // This thread also assembles and chunks the pages: give it a page only when it has fewer in flight.
-    if (this.shared.has(doc) && this.localInflight < this.workers.load) {
-      this.localInflight++;
-      try {
-        return await this.local.page(doc, page);
-      } finally {
-        this.localInflight--;
-      }
-    }
-    return this.workers.page(doc, page);
-  }
-
-  async close(doc: number): Promise<void> {
-    if (this.shared.delete(doc)) await this.local.close(doc);
-    await this.workers.close(doc);
-  }
-
-  async end(): Promise<void> {
-    await Promise.all([this.local.end(), this.workers.end()]);
   }
 }

@@ -122,6 +122,11 @@ export class PopplerExtractor implements Extractor {
     return this.fb?.width ?? 2;
   }
 
+  /** Documents to be told of ahead of the one opened: the processes running and those waiting to be opened. */
+  get aheadDocs(): number {
+    return this.jobs + this.ahead.docs;
+  }
+
   /** The number of documents the run will open (0 … total − 1). */
   expect(total: number): void {
     this.total = total;
