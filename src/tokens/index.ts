@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { PrepError } from "../record.js";
 import { createRequire } from "node:module";
 import { ShortBpe, vocabFromByteVocab } from "./bpe.js";
-import { nextPiece, ownCopy, PieceTable } from "./cl100k-split.js";
+import { countPieces, nextPiece, ownCopy, PieceTable } from "./cl100k-split.js";
 import { Llama2Bpe } from "./llama2.js";
 import { tokensFromTable, Vocab } from "./vocab.js";
 
@@ -112,15 +112,18 @@ function pieceCached(next: (t: string, p: number) => number, vocab: Vocab): Coun
   // O(n log n) merge.
   const fast = new ShortBpe(vocab);
   const table = new PieceTable((p) => fast.count(p));
-  const count: Count = (text) => {
-    let n = 0;
-    for (let p = 0; p < text.length; ) {
-      const e = next(text, p);
-      n += table.get(text, p, e);
-      p = e;
-    }
-    return n;
-  };
+  const count: Count =
+    next === nextPiece
+      ? (text) => countPieces(text, table)
+      : (text) => {
+          let n = 0;
+          for (let p = 0; p < text.length; ) {
+            const e = next(text, p);
+            n += table.get(text, p, e);
+            p = e;
+          }
+          return n;
+        };
   // The pieces cover the text end to end, so the rest of a text starts where the last piece ended.
   count.prefix = (text, stop) => {
     let n = 0;

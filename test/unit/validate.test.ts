@@ -6,7 +6,7 @@ import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, TokenTally, vali
 import { llama2Tag, llama3Tag, vocabTag } from "../../src/tokens/index.js";
 import { vocabFromByteVocab } from "../../src/tokens/bpe.js";
 import { Llama2Bpe } from "../../src/tokens/llama2.js";
-import { nextPiece } from "../../src/tokens/cl100k-split.js";
+import { countPieces, nextPiece, PieceTable } from "../../src/tokens/cl100k-split.js";
 import { tokensFromTable, Vocab } from "../../src/tokens/vocab.js";
 import { lines, ROOT, run, tmp } from "../helpers/run.js";
 
@@ -272,6 +272,32 @@ describe("token counting", () => {
     const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
     const bits = ["'", "s", "S", "l", "L", "ll", "v", "e", "E", "r", "R", "d", "m", "t", "T", " ", "  ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u3000", "\u2028", "\ufeff", "\u200b", "\v", "\f", "\u0085", "\u1680", "\u202f", "0", "12", "1234", "١٢", "²", "Ⅻ", "a", "Word", "中文", "。", "é", "e\u0301", "\u0301", "🙂", "𝐀", "𝟘", "\ud800", "\udc00", "-", ".", "/", "$", "x'", "'re", "'Ve", "'LL", "'D"];
     for (let k = 0; k < 60_000; k++) same(Array.from({ length: 1 + rand(12) }, () => bits[rand(bits.length)]).join(""));
+  });
+
+  it("countPieces, which cuts and hashes an ASCII word in one pass, sums exactly the pieces nextPiece cuts", () => {
+    // A count that differs for every piece (its length and characters), so one piece cut wrong changes the sum.
+    const weight = (piece: string) => piece.length * 1009 + [...piece].reduce((a, ch) => (a * 31 + ch.codePointAt(0)!) % 997, 7);
+    const fused = new PieceTable(weight);
+    const plain = new PieceTable(weight);
+    const bySlices = (t: string) => {
+      let n = 0;
+      for (let p = 0; p < t.length; ) {
+        const e = nextPiece(t, p);
+        n += plain.get(t, p, e);
+        p = e;
+      }
+      return n;
+    };
+    const same = (t: string) => expect(countPieces(t, fused), JSON.stringify(t.slice(0, 80))).toBe(bySlices(t));
+    same(readFileSync(join(ROOT, "README.md"), "utf8"));
+    for (const t of ["café naïve 'hello x'y it's", " Straße", "-über", "word\u00e9", "a𝐀b", " 𝐀", "\nword", "\r\nWord", "a1b", "'s'S", "x\ud800", "end", " ", "Z"]) same(t);
+    let seed = 9;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const bits = ["'", "s", "ll", "word", "Word", " ", "  ", "\t", "\n", "\r", "\u00a0", "1", "12", "é", "e\u0301", "中文", "🙂", "𝐀", "\ud800", "-", ".", "$", "_", "x'", "'re"];
+    for (let k = 0; k < 60_000; k++) same(Array.from({ length: 1 + rand(12) }, () => bits[rand(bits.length)]).join(""));
+    const { words } = seededWords();
+    same(words.join(" "));
+    same(words.join(""));
   });
 
   it("the vocabulary files `npm run build` writes hold gpt-tokenizer's tables byte for byte, and a stale or damaged file is refused", async () => {
