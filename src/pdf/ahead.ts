@@ -159,10 +159,12 @@ export class AheadExtractor implements Extractor {
       t.whole = doc;
       const w: Whole = { thread: t, numPages: t.ex.open(doc, src, passwords), pages: [], held: new Map(), closed: false, long: false, done: Promise.resolve() };
       w.numPages.catch(() => undefined);
-      w.done = this.readWhole(doc, w).finally(() => {
-        t.whole = undefined;
-        this.pump();
-      });
+      w.done = this.readWhole(doc, w)
+        .catch(() => undefined) // a failed close in the thread: the caller's pages already say what went wrong
+        .finally(() => {
+          t.whole = undefined;
+          this.pump();
+        });
       this.wholes.set(doc, w);
     }
   }
