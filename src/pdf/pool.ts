@@ -112,11 +112,6 @@ export class WorkerExtractor implements Extractor {
     for (const s of this.slots) s.worker.postMessage({ type: "close", doc } satisfies WorkerRequest);
   }
 
-  /** Pages in flight per worker, on average. */
-  get load(): number {
-    return this.slots.reduce((n, s) => n + s.inflight, 0) / this.slots.length;
-  }
-
   async end(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
