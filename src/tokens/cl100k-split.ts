@@ -175,9 +175,12 @@ export function countPieces(t: string, table: PieceTable, classes?: CapsDigits):
     if (e < 0) {
       e = nextPiece(t, p);
       total += e === p + 1 && c0 < 128 ? table.ascii(c0) : table.get(t, p, e);
-      for (let i = p; i < e; i++) {
-        const c = t.charCodeAt(i);
-        if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90)) capsDigits++;
+      // Only when asked: plain counts (chunking, cl100k, Llama 3) skip this scan.
+      if (classes) {
+        for (let i = p; i < e; i++) {
+          const c = t.charCodeAt(i);
+          if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90)) capsDigits++;
+        }
       }
     } else total += e - p <= 12 ? table.short(lo, mid, hi, t, p, e) : table.get(t, p, e);
     p = e;

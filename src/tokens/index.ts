@@ -368,9 +368,10 @@ const specs: Record<string, CounterSpec> = {
       // `validate --stats` worker's time).
       const out: CapsDigits = { capsDigits: 0 };
       const withCaps = cl.withCapsDigits;
+      // Without it: the counter loaded with `vocabulary: false`, whose count throws (cl100k's own always has it).
+      if (!withCaps) return (t) => cl(t);
       return (t) => {
         const nonAscii = nonAsciiOf(t);
-        if (!withCaps) return Math.ceil(1.3 * cl(t) + nonAscii + 0.5 * capsDigitsOf(t)) + 8;
         out.capsDigits = 0;
         const tokens = withCaps(t, out);
         return Math.ceil(1.3 * tokens + nonAscii + 0.5 * out.capsDigits) + 8;
