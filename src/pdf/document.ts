@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { groupRuns, layoutLines, settleLines, type PageLine, type TextItemLike } from "./lines.js";
 import { markdownTables } from "./tables.js";
 import { cleanText } from "./clean.js";
+import { withoutCanvas } from "./canvas-deferred.js";
 import saslprep from "@mongodb-js/saslprep";
 
 type PdfJs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
@@ -24,7 +25,8 @@ async function importPdfJs(): Promise<PdfJs> {
     [JSON, "stringify"],
   ] as const;
   const saved = natives.map(([o, k]) => Object.getOwnPropertyDescriptor(o, k)!);
-  const m = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  // Without the canvas library until a page is rendered (canvas-deferred.ts).
+  const m = await withoutCanvas(join(root, "legacy/build/pdf.mjs"), () => import("pdfjs-dist/legacy/build/pdf.mjs"));
   // The worker half too (pdf.js runs it in this thread when it finds it here), before restoring: it carries its
   // own copy of the polyfills.
   (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= await import("pdfjs-dist/legacy/build/pdf.worker.mjs");

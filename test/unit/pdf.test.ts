@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cleanText, loadTokenCounter, readPdfPages, type PdfPage } from "../../src/index.js";
 import { PopplerExtractor, popplerLines } from "../../src/pdf/poppler.js";
@@ -172,6 +173,24 @@ describe("prep-data pdf", () => {
     expect(one.length).toBe(8);
     expect(await pagesOf(pdf, 2, 4)).toEqual(one); // 8 pages > 4: workers only
     expect(await pagesOf(pdf, 3, 4)).toEqual(one);
+  });
+
+  it("pdf.js reads text without loading its canvas library (a native library of ~20 MB a thread, there to render pages)", async () => {
+    const d = tmp();
+    const pdf = await book(8);
+    // Each process writes the native libraries it has mapped as it exits (worker threads share its maps).
+    const hook = join(d, "maps.mjs");
+    writeFileSync(hook, `import { readFileSync, appendFileSync } from "node:fs";\nprocess.on("exit", () => appendFileSync(${JSON.stringify(join(d, "maps.txt"))}, readFileSync("/proc/self/maps", "utf8")));\n`);
+    const env = { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` };
+    for (const jobs of ["1", "2"]) {
+      const r = await run(["pdf", pdf, "--engine", "pdfjs", "--jobs", jobs, "--chunk-size", "120", "-o", join(d, `out${jobs}.jsonl`)], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/canvas|DOMMatrix|Path2D|ImageData/);
+      expect(lines(readFileSync(join(d, `out${jobs}.jsonl`), "utf8")).length).toBeGreaterThan(3);
+    }
+    const maps = readFileSync(join(d, "maps.txt"), "utf8");
+    expect(maps).toContain("libc"); // the hook ran
+    expect(maps).not.toMatch(/skia|napi-rs/);
   });
 });
 
