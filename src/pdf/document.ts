@@ -5,6 +5,7 @@ import { groupRuns, layoutLines, settleLines, type PageLine, type TextItemLike }
 import { markdownTables } from "./tables.js";
 import { cleanText } from "./clean.js";
 import { withoutCanvas } from "./canvas-deferred.js";
+import { RENEW_PAGES, RenewingDocument, type Held } from "./renewing.js";
 import saslprep from "@mongodb-js/saslprep";
 
 type PdfJs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
@@ -84,9 +85,15 @@ export class PdfOpenError extends Error {
 }
 
 export interface OpenedPdf {
-  doc: PDFDocumentProxy;
+  /** The document as pdf.js holds it now: another one after a renewal, so read it for every use. */
+  readonly doc: PDFDocumentProxy;
   numPages: number;
+  /** End the document (not from inside {@link use}). */
   close(): Promise<void>;
+  /** Read one page's worth from the document; a long one is opened afresh between pages ({@link RENEW_PAGES}). */
+  use<T>(f: (doc: PDFDocumentProxy) => Promise<T>): Promise<T>;
+  /** Times it was opened afresh so far. */
+  readonly renewals: number;
 }
 
 /**
@@ -115,21 +122,44 @@ export function passwordForms(pw: string): string[] {
  * Open a PDF from a path or bytes. Encrypted files are tried with no password first (many have an empty user
  * password), then with each password given, in each of its {@link passwordForms}.
  */
-export async function openPdf(src: { path?: string; data?: Uint8Array }, passwords: string[] = []): Promise<OpenedPdf> {
-  // Bytes we read ourselves can be handed over on the last try; the caller's are always copied.
-  const own = !src.data;
+export async function openPdf(src: { path?: string; data?: Uint8Array }, passwords: string[] = [], opts: { renewPages?: number } = {}): Promise<OpenedPdf> {
   const bytes = src.data ? src.data : await readBytes(src.path!);
+  const every = opts.renewPages ?? renewPagesFromEnv() ?? RENEW_PAGES;
   let last: PdfOpenError | undefined;
   const tries = [undefined, ...passwords.flatMap(passwordForms)];
-  for (const [i, pw] of tries.entries()) {
+  for (const pw of tries) {
+    let held: Held<PDFDocumentProxy>;
     try {
-      return await openOnce(own && i === tries.length - 1 ? bytes : new Uint8Array(bytes), pw);
+      // pdf.js takes the buffer it is given (it may detach it): it always gets a copy, the original kept to renew.
+      held = await openOnce(new Uint8Array(bytes), pw);
     } catch (e) {
       if (!(e instanceof PdfOpenError) || (e.kind !== "password" && e.kind !== "wrong-password")) throw e;
       last = e;
+      continue;
     }
+    const numPages = held.doc.numPages;
+    // Only a document longer than one renewal keeps its bytes (to open them again).
+    const reopen = numPages > every ? () => openOnce(new Uint8Array(bytes), pw) : undefined;
+    const d = new RenewingDocument(held, reopen, every);
+    return {
+      get doc() {
+        return d.doc;
+      },
+      get renewals() {
+        return d.renewals;
+      },
+      numPages,
+      close: () => d.close(),
+      use: (f) => d.use(f),
+    };
   }
   throw passwords.length ? new PdfOpenError(`wrong password (tried ${passwords.length})`, "wrong-password") : last!;
+}
+
+/** PREP_DATA_PDF_RENEW_PAGES: pages between renewals, for tests that renew a short document. */
+function renewPagesFromEnv(): number | undefined {
+  const v = Number(process.env.PREP_DATA_PDF_RENEW_PAGES);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {
@@ -140,13 +170,14 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-async function openOnce(bytes: Uint8Array, password: string | undefined): Promise<OpenedPdf> {
+async function openOnce(bytes: Uint8Array, password: string | undefined): Promise<Held<PDFDocumentProxy>> {
   const { getDocument } = await load();
   // pdf.js takes ownership of the buffer it is given (it may detach it).
   const task = getDocument({ data: bytes, password, cMapUrl: CMAPS, cMapPacked: true, standardFontDataUrl: FONTS, verbosity: 0, isEvalSupported: false, stopAtErrors: false });
   try {
     const doc = await task.promise;
-    return { doc, numPages: doc.numPages, close: () => task.destroy() };
+    let ended: Promise<void> | undefined;
+    return { doc, destroy: () => (ended ??= task.destroy()) };
   } catch (e) {
     await task.destroy().catch(() => undefined);
     const err = e as { name?: string; code?: number; message?: string };
@@ -186,8 +217,12 @@ export class PageLimitError extends Error {
 }
 
 /** The text lines of one page (1-based), cleaned, and the page object's reference (to spot a page listed twice). */
-export async function pageLines(pdf: OpenedPdf, pageNo: number, limits: PageLimits = DEFAULT_PAGE_LIMITS): Promise<{ lines: PageLine[]; ref?: string }> {
-  const page = await pdf.doc.getPage(pageNo);
+export function pageLines(pdf: OpenedPdf, pageNo: number, limits: PageLimits = DEFAULT_PAGE_LIMITS): Promise<{ lines: PageLine[]; ref?: string }> {
+  return pdf.use((doc) => readPage(pdf, doc, pageNo, limits));
+}
+
+async function readPage(pdf: OpenedPdf, doc: PDFDocumentProxy, pageNo: number, limits: PageLimits): Promise<{ lines: PageLine[]; ref?: string }> {
+  const page = await doc.getPage(pageNo);
   const reader = page.streamTextContent({}).getReader() as ReadableStreamDefaultReader<{ items: unknown[] }>;
   let timer: NodeJS.Timeout | undefined;
   let ended = false;

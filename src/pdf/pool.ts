@@ -52,7 +52,24 @@ export class InProcessExtractor implements Extractor {
 interface Slot {
   worker: Worker;
   inflight: number;
-  waiting: Map<string, { resolve: (r: WorkerReply) => void }>;
+  waiting: Map<string, { resolve: (r: WorkerReply) => void; m: WorkerRequest }>;
+  /** Why the thread ended (out of memory, a crash): every request to it is answered with this at once. */
+  failed?: { message: string; memory: boolean };
+}
+
+/**
+ * V8 heap of a pdf.js worker. Without limits a worker's heap grew with the document: V8 lets the old generation grow
+ * up to 4× what survived the last full collection when the heap may grow to gigabytes, and a new space of 32 MB.
+ * A 1,024 MB ceiling makes it collect sooner (V8 scales that factor down for heaps of up to 2 GB) and 16 MB of young
+ * generation suffice (as in the validate and dedup workers). Measured at -j 2, with documents renewed every 300
+ * pages (renewing.ts): the R manual peaked at 313–322 MB (363–395 MB before), Free Culture at 262 MB (300 MB), the
+ * bench's 15-file corpus at 357 MB (449 MB); a ceiling of 2,048 MB or none gave 437–466 MB on the R manual. A page
+ * within the default --max-page-chars needs far less (its text items are at most ~500 MB at one character each);
+ * PREP_DATA_PDF_WORKER_HEAP_MB sets another ceiling.
+ */
+export function workerLimits(): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
+  const mb = Number(process.env.PREP_DATA_PDF_WORKER_HEAP_MB);
+  return { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: Number.isInteger(mb) && mb > 0 ? mb : 1024 };
 }
 
 /** Worker threads, each opening every document, pages handed to the least busy one. */
@@ -64,31 +81,45 @@ export class WorkerExtractor implements Extractor {
     private readonly limits: PageLimits = DEFAULT_PAGE_LIMITS,
   ) {
     this.width = jobs * 3;
-    this.slots = Array.from({ length: jobs }, () => {
-      const worker = new Worker(workerScript("pdf/worker.js", import.meta.url));
-      const slot: Slot = { worker, inflight: 0, waiting: new Map() };
-      worker.on("message", (r: WorkerReply) => {
-        const key = r.type === "page" || r.type === "page-error" ? `p${r.doc}:${r.page}` : `o${r.doc}`;
-        const w = slot.waiting.get(key);
-        slot.waiting.delete(key);
-        w?.resolve(r);
-      });
-      worker.on("error", (e: Error) => {
-        for (const w of slot.waiting.values()) w.resolve({ type: "page-error", doc: -1, page: -1, message: `worker failed: ${e.message}` });
-        slot.waiting.clear();
-      });
-      return slot;
+    this.slots = Array.from({ length: jobs }, () => this.spawn());
+  }
+
+  private spawn(): Slot {
+    const limits = workerLimits();
+    const worker = new Worker(workerScript("pdf/worker.js", import.meta.url), { resourceLimits: limits });
+    const slot: Slot = { worker, inflight: 0, waiting: new Map() };
+    worker.on("message", (r: WorkerReply) => {
+      const key = r.type === "page" || r.type === "page-error" ? `p${r.doc}:${r.page}` : `o${r.doc}`;
+      const w = slot.waiting.get(key);
+      slot.waiting.delete(key);
+      w?.resolve(r);
     });
+    // A thread that ends (over its heap ceiling, or a crash) answers what it was asked, and whatever it is asked
+    // later, with why: its pages fail and its document is refused, never waited for. The next document gets a new
+    // thread (open).
+    const fail = (message: string, memory: boolean) => {
+      slot.failed ??= { message, memory };
+      for (const w of slot.waiting.values()) w.resolve(failedReply(w.m, slot.failed));
+      slot.waiting.clear();
+    };
+    worker.on("error", (e: Error & { code?: string }) => {
+      const memory = e.code === "ERR_WORKER_OUT_OF_MEMORY";
+      fail(memory ? `the pdf.js thread ran out of memory (its heap ceiling is ${limits.maxOldGenerationSizeMb.toLocaleString("en-US")} MB; PREP_DATA_PDF_WORKER_HEAP_MB sets it)` : `the pdf.js thread failed: ${e.message}`, memory);
+    });
+    worker.on("exit", (code) => fail(`the pdf.js thread ended (exit code ${code})`, false));
+    return slot;
   }
 
   private ask(slot: Slot, key: string, m: WorkerRequest): Promise<WorkerReply> {
+    if (slot.failed) return Promise.resolve(failedReply(m, slot.failed));
     return new Promise((resolve) => {
-      slot.waiting.set(key, { resolve });
+      slot.waiting.set(key, { resolve, m });
       slot.worker.postMessage(m);
     });
   }
 
   async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number> {
+    this.slots = this.slots.map((s) => (s.failed ? this.spawn() : s));
     const replies = await Promise.all(this.slots.map((s) => this.ask(s, `o${doc}`, { type: "open", doc, ...src, passwords })));
     const bad = replies.find((r) => r.type === "open-error");
     if (bad && bad.type === "open-error") throw new PdfOpenError(bad.message, bad.kind as PdfOpenError["kind"]);
@@ -109,10 +140,17 @@ export class WorkerExtractor implements Extractor {
   }
 
   async close(doc: number): Promise<void> {
-    for (const s of this.slots) s.worker.postMessage({ type: "close", doc } satisfies WorkerRequest);
+    for (const s of this.slots) if (!s.failed) s.worker.postMessage({ type: "close", doc } satisfies WorkerRequest);
   }
 
   async end(): Promise<void> {
+    for (const s of this.slots) s.failed ??= { message: "the pdf.js threads were ended", memory: false };
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+/** The answer of a thread that has ended: an open refused, a page failed (over a bound when it ran out of memory). */
+function failedReply(m: WorkerRequest, f: NonNullable<Slot["failed"]>): WorkerReply {
+  if (m.type === "open") return { type: "open-error", doc: m.doc, message: f.message, kind: f.memory ? "limit" : "unreadable" };
+  return { type: "page-error", doc: m.doc, page: m.type === "page" ? m.page : -1, message: f.message, limit: f.memory };
 }

@@ -5,6 +5,8 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cleanText, loadTokenCounter, readPdfPages, type PdfPage } from "../../src/index.js";
 import { PopplerExtractor, popplerLines } from "../../src/pdf/poppler.js";
+import { openPdf, pageLines } from "../../src/pdf/document.js";
+import { RenewingDocument } from "../../src/pdf/renewing.js";
 import { prose, wordRuns, writePdf } from "../helpers/pdf.js";
 import { lines, run, tmp } from "../helpers/run.js";
 
@@ -192,6 +194,90 @@ describe("prep-data pdf", () => {
     expect(maps).toContain("libc"); // the hook ran
     expect(maps).not.toMatch(/skia|napi-rs/);
   });
+});
+
+describe("pdf.js memory: long documents renewed, worker threads under a heap ceiling", () => {
+  it("a document opened afresh every 2 pages gives the same lines, page refs and order as one never renewed", async () => {
+    const p = join(tmp(), "long.pdf");
+    await writePdf(p, Array.from({ length: 9 }, (_, i) => prose([`Section ${i + 1}.`, ...bodyOf(i)])));
+    const read = async (renewPages: number, width: number) => {
+      const d = await openPdf({ path: p }, [], { renewPages });
+      // `width` pages in flight at once, as the extractors ask for them
+      const out = [];
+      for (let at = 1; at <= d.numPages; at += width) out.push(...(await Promise.all(Array.from({ length: Math.min(width, d.numPages - at + 1) }, (_, k) => pageLines(d, at + k)))));
+      const renewals = d.renewals;
+      await d.close();
+      return { out, renewals };
+    };
+    const once = await read(1000, 1);
+    expect(once.renewals).toBe(0);
+    expect(once.out.map((x) => x.lines.length).every((n) => n > 0)).toBe(true);
+    for (const width of [1, 3]) {
+      const renewed = await read(2, width);
+      expect(renewed.renewals, `width ${width}`).toBe(width === 1 ? 4 : 2); // after pages 2, 4, 6, 8; after each batch of 3 but the last
+      expect(renewed.out).toEqual(once.out);
+    }
+  });
+
+  it("renewal waits for the pages in flight, holds new ones until the new document is open, and close ends it at once", async () => {
+    const log: string[] = [];
+    let made = 0;
+    const held = () => {
+      const id = ++made;
+      return { doc: id, destroy: async () => void log.push(`destroy ${id}`) };
+    };
+    const d = new RenewingDocument(held(), async () => (log.push("reopen"), held()), 2);
+    const gates: (() => void)[] = [];
+    const page = (n: number) => d.use((doc) => new Promise<string>((r) => gates.push(() => r(`${n}@${doc}`))));
+    const a = page(1);
+    const b = page(2);
+    const c = page(3); // asked while 1 and 2 are in flight: served by the document open when it starts
+    await Promise.resolve();
+    expect(gates.length).toBe(3);
+    gates[0]!();
+    gates[1]!();
+    expect([await a, await b]).toEqual(["1@1", "2@1"]);
+    const e = page(4); // renewal is due but page 3 is still in flight: page 4 waits
+    await new Promise((r) => setTimeout(r, 10));
+    expect(gates.length).toBe(3);
+    expect(log).toEqual([]);
+    gates[2]!();
+    expect(await c).toBe("3@1");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(log).toEqual(["destroy 1", "reopen"]);
+    gates[3]!();
+    expect(await e).toBe("4@2");
+    expect(d.renewals).toBe(1);
+    await d.close();
+    expect(log.at(-1)).toBe("destroy 2");
+    await expect(page(5)).rejects.toThrow(/closed/);
+  });
+
+  it("a reopen that fails fails the pages after it with the reason, not a hang", async () => {
+    const d = new RenewingDocument({ doc: 1, destroy: async () => undefined }, async () => {
+      throw new Error("disk gone");
+    }, 1);
+    expect(await d.use(async (doc) => doc)).toBe(1);
+    await expect(d.use(async (doc) => doc)).rejects.toThrow(/could not be opened again after 1 pages: disk gone/);
+  });
+
+  it("a worker thread over its heap ceiling refuses the document with the reason (pdf-limit), ends the run, and leaves the output as it was", async () => {
+    const d = tmp();
+    const docs = [join(d, "a.pdf"), join(d, "b.pdf"), join(d, "c.pdf")];
+    for (const [k, f] of docs.entries()) await writePdf(f, [prose([`Document ${k} has a page of ordinary text about pumps and valves.`, ...bodyOf(k)])]);
+    const out = join(d, "out.jsonl");
+    writeFileSync(out, "kept\n");
+    // One document: read by every thread, so the worker's failure refuses it (exit 3: nothing written).
+    const r = await run(["pdf", docs[0]!, "--engine", "pdfjs", "--jobs", "2", "-o", out], { env: { PREP_DATA_PDF_WORKER_HEAP_MB: "4" } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/pdf-limit: the pdf\.js thread ran out of memory \(its heap ceiling is 4 MB; PREP_DATA_PDF_WORKER_HEAP_MB sets it\)/);
+    expect(r.stderr).toMatch(/rejected 1 \(pdf-limit 1\)/);
+    expect(readFileSync(out, "utf8")).toBe("kept\n");
+    // The same files under the default ceiling are all written.
+    const ok = await run(["pdf", ...docs, "--engine", "pdfjs", "--jobs", "2", "-o", out]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(lines(readFileSync(out, "utf8")).length).toBe(3);
+  }, 60_000);
 });
 
 describe("PDF bounds: no document costs unbounded time or memory", () => {
