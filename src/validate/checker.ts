@@ -111,16 +111,35 @@ export class RecordChecker {
    * special tokens once each). A record the template refuses (e.g. roles that do not alternate) throws a PrepError.
    */
   recordTokens(format: Format<any>, record: unknown): number {
-    if (this.template) return countRendered(this.counter, this.template, this.template.render(draftMessages(format.toDraft(record))));
+    if (this.template) {
+      // `check` renders the record for the total limit and `validate --stats` then asks for its tokens: the record
+      // `check` was given (or its parse) is counted once, not rendered again.
+      const last = this.lastRendered;
+      if (last && last.format === format && (last.record === record || last.value === record)) return last.tokens;
+      const tokens = countRendered(this.counter, this.template, this.template.render(draftMessages(format.toDraft(record))));
+      const c = this.checking;
+      this.lastRendered = { format, record, value: c && c.record === record ? c.value : undefined, tokens };
+      return tokens;
+    }
     const { input, output } = recordTexts(format, record);
     return this.counter.count(input) + (output ? this.counter.count(output) : 0);
   }
+
+  /** The last record rendered with the chat template, its value as `check` was given it, and its tokens. */
+  private lastRendered?: { format: Format<any>; record: unknown; value: unknown; tokens: number };
+  /** The record `check` is checking: the value it was given and its parse. */
+  private checking?: { value: unknown; record: unknown };
 
   /** Findings for one record (already parsed). Schema errors stop further checks on that record. */
   check(value: unknown, formatName: string, origin: Origin, line?: LineFigures): Finding[] {
     const checked = checkRecord(getFormat(formatName), value);
     if (!checked.ok) return checked.issues.map((i) => finding(i.category, i.message, origin));
-    return this.modelFindings(checked.record, formatName, origin, line);
+    this.checking = { value, record: checked.record };
+    try {
+      return this.modelFindings(checked.record, formatName, origin, line);
+    } finally {
+      this.checking = undefined;
+    }
   }
 
   /**

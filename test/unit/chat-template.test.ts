@@ -3,6 +3,8 @@ import { join } from "node:path";
 import llama3 from "llama3-tokenizer-js";
 import { describe, expect, it } from "vitest";
 import { loadChatTemplate } from "../../src/templates/chat-template.js";
+import { RecordChecker } from "../../src/validate/checker.js";
+import { getFormat } from "../../src/formats/index.js";
 import { lines, run, tmp } from "../helpers/run.js";
 
 const PIRATE = "You are a friendly chatbot who always responds in the style of a pirate";
@@ -65,6 +67,30 @@ describe("chat templates: records as the trainer sees them", () => {
     const refused = await run(["validate", oa, "--format", "openai-chat", "--chat-template", "llama2", "--stats"]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/:1: chat-template: llama2: the chat template refused the record: Conversation roles must alternate/);
+  });
+
+  it("validate --model --chat-template --stats renders each record once: the total-limit check's count is the statistics' count", async () => {
+    const checker = await RecordChecker.create({ model: "llama3.1-8b", chatTemplate: "llama3" });
+    let renders = 0;
+    const render = checker.template!.render.bind(checker.template);
+    checker.template!.render = (...a) => (renders++, render(...a));
+    const format = getFormat("instruction");
+    const t = loadChatTemplate("llama3");
+    const recs = [
+      { prompt: "What is the color of the sky?", completion: "Blue, mostly." },
+      { prompt: "Tell me about <|eot_id|> tokens.", completion: "They end a turn." },
+    ];
+    for (const [i, value] of recs.entries()) {
+      // As validate's batches do: the record checked, then its tokens asked for the statistics.
+      expect(checker.check(value, "instruction", { source: "m.jsonl", line: i + 1 })).toEqual([]);
+      const n = checker.recordTokens(format, value);
+      expect(renders, `record ${i + 1}`).toBe(i + 1);
+      expect(n).toBe(llama3.encode(t.render([{ role: "user", content: value.prompt }, { role: "assistant", content: value.completion }]), { bos: false, eos: false }).length);
+    }
+    // Another record with the same text is a record of its own: rendered again.
+    const again = { ...recs[1]! };
+    checker.recordTokens(format, again);
+    expect(renders).toBe(3);
   });
 
   it("convert --to text --chat-template and csv --format text --chat-template write each conversation rendered, for trainers that take raw text", async () => {
