@@ -9,6 +9,7 @@ import { LineDigester } from "../validate/hashset.js";
 import { asLine } from "./line-record.js";
 import type { ExactDuplicates } from "./ops.js";
 import type { ParseReply, ParseRequest } from "./parse-worker.js";
+import { WorkerChannel } from "../workers/channel.js";
 
 /**
  * Exact dedup at the speed of reading: this thread reads whole-line batches into shared slots, finds each line and
@@ -39,18 +40,7 @@ export interface ExactRun {
 }
 
 export async function dedupExactLines(files: string[], run: ExactRun): Promise<void> {
-  const worker = new Worker(workerScript("ops/parse-worker.js", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
-  const waiting = new Map<number, { resolve: (r: ParseReply) => void; reject: (e: Error) => void }>();
-  worker.on("message", (r: ParseReply & { error?: string }) => {
-    const p = waiting.get(r.id)!;
-    waiting.delete(r.id);
-    if (r.error) p.reject(new Error(r.error));
-    else p.resolve(r);
-  });
-  worker.on("error", (e: Error) => {
-    for (const p of waiting.values()) p.reject(e);
-    waiting.clear();
-  });
+  const worker = new WorkerChannel<ParseReply & { error?: string }>(new Worker(workerScript("ops/parse-worker.js", import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 16 } }), (r) => r.id, { what: "dedup worker thread" });
   let nextId = 0;
   const width = 4;
   try {
@@ -96,8 +86,11 @@ export async function dedupExactLines(files: string[], run: ExactRun): Promise<v
         const info = scanBatch(digester, batch);
         const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
         const id = nextId++;
-        const reply = new Promise<ParseReply>((resolve, reject) => waiting.set(id, { resolve, reject }));
-        worker.postMessage({ id, bytes: batch.bytes, firstLine: batch.firstLine, info, fields: LINE_FIELDS, source, offset } satisfies ParseRequest);
+        const reply = worker.ask(id, { id, bytes: batch.bytes, firstLine: batch.firstLine, info, fields: LINE_FIELDS, source, offset } satisfies ParseRequest).then((r) => {
+          if (r.error) throw new Error(r.error);
+          return r;
+        });
+        reply.catch(() => undefined); // awaited in order by settle; a failure is thrown there
         offset += batch.bytes.byteLength;
         inflight.push({ slot: batch.slot, bytes, firstLine: batch.firstLine, info, reply });
         while (inflight.length > width) await settle();
@@ -105,6 +98,6 @@ export async function dedupExactLines(files: string[], run: ExactRun): Promise<v
       while (inflight.length) await settle();
     }
   } finally {
-    await worker.terminate();
+    await worker.end();
   }
 }

@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads";
 import { DEFAULT_PAGE_LIMITS, openPdf, pageLines, PageLimitError, PdfOpenError, type OpenedPdf, type PageLimits } from "./document.js";
 import type { PageLine } from "./lines.js";
 import type { WorkerReply, WorkerRequest } from "./worker.js";
+import { WorkerChannel, WorkerGone } from "../workers/channel.js";
 
 /** A page's lines and its page object's reference. */
 export interface ExtractedPage {
@@ -50,11 +51,8 @@ export class InProcessExtractor implements Extractor {
 
 
 interface Slot {
-  worker: Worker;
+  channel: WorkerChannel<WorkerReply>;
   inflight: number;
-  waiting: Map<string, { resolve: (r: WorkerReply) => void; m: WorkerRequest }>;
-  /** Why the thread ended (out of memory, a crash): every request to it is answered with this at once. */
-  failed?: { message: string; memory: boolean };
 }
 
 /**
@@ -87,39 +85,26 @@ export class WorkerExtractor implements Extractor {
   private spawn(): Slot {
     const limits = workerLimits();
     const worker = new Worker(workerScript("pdf/worker.js", import.meta.url), { resourceLimits: limits });
-    const slot: Slot = { worker, inflight: 0, waiting: new Map() };
-    worker.on("message", (r: WorkerReply) => {
-      const key = r.type === "page" || r.type === "page-error" ? `p${r.doc}:${r.page}` : `o${r.doc}`;
-      const w = slot.waiting.get(key);
-      slot.waiting.delete(key);
-      w?.resolve(r);
-    });
-    // A thread that ends (over its heap ceiling, or a crash) answers what it was asked, and whatever it is asked
-    // later, with why: its pages fail and its document is refused, never waited for. The next document gets a new
-    // thread (open).
-    const fail = (message: string, memory: boolean) => {
-      slot.failed ??= { message, memory };
-      for (const w of slot.waiting.values()) w.resolve(failedReply(w.m, slot.failed));
-      slot.waiting.clear();
-    };
-    worker.on("error", (e: Error & { code?: string }) => {
-      const memory = e.code === "ERR_WORKER_OUT_OF_MEMORY";
-      fail(memory ? `the pdf.js thread ran out of memory (its heap ceiling is ${limits.maxOldGenerationSizeMb.toLocaleString("en-US")} MB; PREP_DATA_PDF_WORKER_HEAP_MB sets it)` : `the pdf.js thread failed: ${e.message}`, memory);
-    });
-    worker.on("exit", (code) => fail(`the pdf.js thread ended (exit code ${code})`, false));
-    return slot;
+    const key = (r: WorkerReply) => (r.type === "page" || r.type === "page-error" ? `p${r.doc}:${r.page}` : `o${r.doc}`);
+    return { channel: new WorkerChannel(worker, key, { what: "pdf.js thread", heapMb: limits.maxOldGenerationSizeMb }), inflight: 0 };
   }
 
+  /**
+   * A thread that ends (over its heap ceiling, or a crash) answers what it was asked, and whatever it is asked later,
+   * with why: its pages fail and its document is refused, never waited for. The next document gets a new thread
+   * (open).
+   */
   private ask(slot: Slot, key: string, m: WorkerRequest): Promise<WorkerReply> {
-    if (slot.failed) return Promise.resolve(failedReply(m, slot.failed));
-    return new Promise((resolve) => {
-      slot.waiting.set(key, { resolve, m });
-      slot.worker.postMessage(m);
+    return slot.channel.ask(key, m).catch((e: unknown) => {
+      if (!(e instanceof WorkerGone)) throw e;
+      const message = e.memory ? `${e.message}; PREP_DATA_PDF_WORKER_HEAP_MB sets it` : e.message;
+      if (m.type === "open") return { type: "open-error", doc: m.doc, message, kind: e.memory ? "limit" : "unreadable" } satisfies WorkerReply;
+      return { type: "page-error", doc: m.doc, page: m.type === "page" ? m.page : -1, message, limit: e.memory } satisfies WorkerReply;
     });
   }
 
   async open(doc: number, src: { path?: string; data?: Uint8Array }, passwords?: string[]): Promise<number> {
-    this.slots = this.slots.map((s) => (s.failed ? this.spawn() : s));
+    this.slots = this.slots.map((s) => (s.channel.gone ? this.spawn() : s));
     const replies = await Promise.all(this.slots.map((s) => this.ask(s, `o${doc}`, { type: "open", doc, ...src, passwords })));
     const bad = replies.find((r) => r.type === "open-error");
     if (bad && bad.type === "open-error") throw new PdfOpenError(bad.message, bad.kind as PdfOpenError["kind"]);
@@ -140,17 +125,10 @@ export class WorkerExtractor implements Extractor {
   }
 
   async close(doc: number): Promise<void> {
-    for (const s of this.slots) if (!s.failed) s.worker.postMessage({ type: "close", doc } satisfies WorkerRequest);
+    for (const s of this.slots) s.channel.tell({ type: "close", doc } satisfies WorkerRequest);
   }
 
   async end(): Promise<void> {
-    for (const s of this.slots) s.failed ??= { message: "the pdf.js threads were ended", memory: false };
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => s.channel.end()));
   }
-}
-
-/** The answer of a thread that has ended: an open refused, a page failed (over a bound when it ran out of memory). */
-function failedReply(m: WorkerRequest, f: NonNullable<Slot["failed"]>): WorkerReply {
-  if (m.type === "open") return { type: "open-error", doc: m.doc, message: f.message, kind: f.memory ? "limit" : "unreadable" };
-  return { type: "page-error", doc: m.doc, page: m.type === "page" ? m.page : -1, message: f.message, limit: f.memory };
 }

@@ -196,7 +196,9 @@ async function validateFile(
         const setup: BatchSetup = { source: path, format: file.format ?? "", model: checker.profile?.id, batchSize: checker.batchSize, tokenizer: checker.counter.name, formatOnly, stats: !!state.tally, ...(checker.template ? { chatTemplate: checker.template.name } : {}) };
         runner = jobs > 0 ? await workerRunner(setup, jobs) : await inProcessRunner(setup);
       }
-      inflight.push({ slot: batch.slot, result: runner.submit(batch, !!state.rejects), bytes: batch.bytes.byteLength });
+      const result = runner.submit(batch, !!state.rejects);
+      result.catch(() => undefined); // settled in order below, where a failure is thrown
+      inflight.push({ slot: batch.slot, result, bytes: batch.bytes.byteLength });
       while (inflight.length > width) await settle(inflight.shift()!);
       if (limited) {
         whole = false;
