@@ -4,6 +4,7 @@ import { openSink, type Sink } from "../jsonl.js";
 import type { Profile, TaskRules } from "../profiles/index.js";
 import { availableParallelism } from "node:os";
 import { finding, PrepError, type Finding } from "../record.js";
+import { WorkerGone } from "../workers/channel.js";
 import { utf16WithoutBom } from "../sources/encoding.js";
 import { splitLines } from "../sources/lines.js";
 import { createHash } from "node:crypto";
@@ -146,8 +147,12 @@ async function validateFile(
   // Progress counts the bytes whose checks are done, not the bytes read: with --stats the counting runs behind the
   // reading, and an ETA from the reading said 12 s for a 45 s run.
   let checked = 0;
+  // A worker thread that died: the file could not be validated (exit 3), said with its name.
+  const unvalidated = (e: unknown): never => {
+    throw e instanceof WorkerGone ? new PrepError(`${path}: could not be validated: ${e.message}`, 3) : e;
+  };
   const settle = async (b: { slot: number; result: Promise<BatchResult>; bytes: number }) => {
-    const r = await b.result;
+    const r = await b.result.catch(unvalidated);
     reader.release(b.slot);
     await merge(r);
     checked += b.bytes;
@@ -194,7 +199,7 @@ async function validateFile(
           }
         }
         const setup: BatchSetup = { source: path, format: file.format ?? "", model: checker.profile?.id, batchSize: checker.batchSize, tokenizer: checker.counter.name, formatOnly, stats: !!state.tally, ...(checker.template ? { chatTemplate: checker.template.name } : {}) };
-        runner = jobs > 0 ? await workerRunner(setup, jobs) : await inProcessRunner(setup);
+        runner = jobs > 0 ? await workerRunner(setup, jobs).catch(unvalidated) : await inProcessRunner(setup);
       }
       const result = runner.submit(batch, !!state.rejects);
       result.catch(() => undefined); // settled in order below, where a failure is thrown

@@ -1,13 +1,14 @@
 import type { Transferable, Worker } from "node:worker_threads";
+import { PrepError } from "../record.js";
 
-/** Why a worker thread can no longer answer: it ran out of memory, failed, or ended. */
-export class WorkerGone extends Error {
+/** Why a worker thread can no longer answer: it ran out of memory, failed, or ended (the run fails: exit 3). */
+export class WorkerGone extends PrepError {
   constructor(
     message: string,
     /** Over its heap ceiling (ERR_WORKER_OUT_OF_MEMORY): a bound, not a fault of the input's format. */
     readonly memory: boolean,
   ) {
-    super(message);
+    super(message, 3);
     this.name = "WorkerGone";
   }
 }

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 import { countSumUpTo, countUpTo, getProfile, loadTokenCounter, TokenTally, validateFiles, type Profile } from "../../src/index.js";
@@ -767,4 +768,22 @@ describe("validate in worker threads", () => {
     const lines = one.findings.map((f) => f.origin.line!);
     expect([...lines].sort((a, b) => a - b)).toEqual(lines);
   });
+
+  it("a worker thread that dies fails validate and dedup with the file and why (exit 3), never a hang, and dedup leaves no output", async () => {
+    const dir = tmp();
+    const file = jsonl("crash.jsonl", Array.from({ length: 80_000 }, (_, i) => ok(i))); // over 4 MB: worker threads
+    // Every worker thread exits 30 ms after it starts, as a crashed one would (this thread is left alone).
+    const hook = join(dir, "crash.mjs");
+    writeFileSync(hook, `import { isMainThread } from "node:worker_threads";\nif (!isMainThread) setTimeout(() => process.exit(9), 30);\n`);
+    const env = { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` };
+    const v = await run(["validate", file, "--model", "titan-express", "--stats", "--jobs", "2"], { env });
+    expect(v.code, v.stderr).toBe(3);
+    expect(v.stderr).toContain(`prep-data: ${file}: could not be validated: the validate worker thread ended (exit code 9) before it answered`);
+    expect(v.stderr).not.toMatch(/internal error|\n\s+at /);
+    const out = join(dir, "d.jsonl");
+    const d = await run(["dedup", file, "-o", out], { env });
+    expect(d.code, d.stderr).toBe(3);
+    expect(d.stderr).toContain("the dedup worker thread ended (exit code 9) before it answered");
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 });
